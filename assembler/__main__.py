@@ -1,0 +1,5 @@
+"""``python -m assembler`` is the ``assembler`` command."""
+
+from .cli import main
+
+main()

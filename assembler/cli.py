@@ -1,0 +1,169 @@
+"""The command line: ``assembler render|check|schema|probe``. The only module that prints.
+
+Exit codes: 0 done, 1 render failed (ffmpeg's message is shown), 2 the EDL or the command
+line is wrong (every problem listed, no traceback, no output written), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from . import __version__
+from .edl import Edl
+from .errors import AssemblerError, EdlError, MediaError, Problem, RenderError
+from .ffmpeg import Progress as RenderProgress
+from .media import probe
+from .render import check as check_edl
+from .render import dry_run
+from .render import render as render_edl
+from .timebase import format_seconds
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Assemble finished video episodes from an edit-decision list (EDL).")
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
+    for problem in problems:
+        style = "yellow" if problem.severity == "warning" else "red"
+        err.print(str(problem), style=style, markup=False)
+
+
+def _fail(exc: AssemblerError) -> typer.Exit:
+    if isinstance(exc, EdlError):
+        _problems(exc.problems)
+        count = sum(p.severity == "error" for p in exc.problems)
+        err.print(f"{count} error{'s' if count != 1 else ''}; nothing was rendered.", style="bold red")
+        return typer.Exit(2)
+    if isinstance(exc, RenderError):
+        err.print(f"error: {str(exc).splitlines()[0]}", style="bold red", markup=False)
+        err.print("command: " + shlex.join(exc.argv), markup=False)
+        err.print(exc.stderr_tail, markup=False)
+        return typer.Exit(1)
+    err.print(f"error: {exc}", style="bold red", markup=False)
+    return typer.Exit(2 if isinstance(exc, MediaError) else 1)
+
+
+@app.command()
+def render(
+    edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output file (default: EDL name .mp4).")] = None,
+    dry: Annotated[bool, typer.Option("--dry-run", help="Print the ffmpeg command and graph; encode nothing.")] = False,
+    ffmpeg: Annotated[Optional[str], typer.Option(help="ffmpeg binary (default: $ASSEMBLER_FFMPEG or the bundled one).")] = None,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+) -> None:
+    """Render an EDL to a video file."""
+    target = output or edl.with_suffix(".mp4")
+    try:
+        if dry:
+            plan = dry_run(edl, target, ffmpeg=ffmpeg)
+            _problems(plan.timeline.warnings)
+            out.print(shlex.join(plan.argv), markup=False)
+            out.print("\n# GRAPH.txt", markup=False)
+            out.print(plan.graph, markup=False, end="")
+            return
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TextColumn("{task.fields[where]}"), TimeElapsedColumn(), TextColumn("ETA"),
+                      TimeRemainingColumn(), console=err, disable=quiet, transient=False) as bar:
+            task = bar.add_task(f"rendering {target.name}", total=1.0, where="")
+
+            def update(p: RenderProgress) -> None:
+                where = f"{format_seconds(p.seconds)} / {format_seconds(p.total)}"
+                bar.update(task, completed=p.fraction, where=where)
+
+            result = render_edl(edl, target, progress=update)
+        _problems(result.warnings)
+        err.print(f"wrote {result.path} ({format_seconds(result.duration)}, {result.frames} frames) "
+                  f"in {result.elapsed:.1f} s", markup=False)
+    except AssemblerError as exc:
+        raise _fail(exc) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; no output was written", style="bold red")
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")]) -> None:
+    """Validate an EDL and its media, and show the timeline."""
+    try:
+        timeline = check_edl(edl)
+    except AssemblerError as exc:
+        raise _fail(exc) from None
+    rate = timeline.output.fps
+    table = Table(title=f"{edl} - {timeline.output.width}x{timeline.output.height} @ {rate} fps")
+    for column in ("#", "item", "source range", "timeline range", "length", "join after"):
+        table.add_column(column)
+    for k, p in enumerate(timeline.placements):
+        name = p.media.path.name if p.media else (p.text.splitlines()[0] if p.text else p.color or "")
+        source = f"{format_seconds(p.source_in)} - {format_seconds(p.source_out)}" if p.kind == "clip" else ""
+        if p.speed != 1:
+            source += f" x{float(p.speed):g}"
+        join = timeline.joins[k] if k < len(timeline.joins) else None
+        after = "" if join is None else join.transition if not join.frames else \
+            f"{join.transition} {format_seconds(join.frames / rate)}"
+        table.add_row(f"video[{p.index}]", f"{p.kind}: {name}", source,
+                      f"{format_seconds(p.start / rate)} - {format_seconds(p.end / rate)}",
+                      format_seconds(p.frames / rate), after)
+    out.print(table)
+    out.print(f"total: {format_seconds(timeline.duration)} ({timeline.frames} frames)")
+    _problems(timeline.warnings)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the EDL (for editor completion)."""
+    out.print(json.dumps(Edl.model_json_schema(by_alias=True), indent=2), markup=False)
+
+
+@app.command(name="probe")
+def probe_files(files: Annotated[list[Path], typer.Argument(help="Media files.")]) -> None:
+    """Show what media files hold, as assembler sees them."""
+    failed = False
+    for path in files:
+        try:
+            info = probe(path)
+        except MediaError as exc:
+            err.print(f"{path}: {exc}", style="red", markup=False)
+            failed = True
+            continue
+        parts = [info.kind]
+        if info.duration is not None:
+            parts.append(f"{float(info.duration):.3f} s")
+        if info.has_video:
+            w, h = info.display_size
+            parts.append(f"{w}x{h}" + (f" (stored {info.width}x{info.height}, rotated {info.rotation})"
+                                       if info.rotation else ""))
+            if info.fps:
+                parts.append(f"{float(info.fps):.3f} fps ({info.fps})")
+            if info.pix_fmt:
+                parts.append(info.pix_fmt)
+        parts.append(f"audio {info.audio_rate} Hz {info.audio_channels} ch" if info.has_audio else "no audio")
+        out.print(f"{path}: " + ", ".join(parts), markup=False)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.callback(invoke_without_command=True)
+def _version(version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False) -> None:
+    if version:
+        out.print(f"assembler {__version__}")
+        raise typer.Exit(0)
+
+
+def main() -> None:
+    """Entry point of the ``assembler`` command."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,253 @@
+"""Compile any interval of a timeline into one ffmpeg job: input arguments, a filter graph
+and output arguments. Pure: no files, no processes.
+
+Contract: ``(Timeline, start frame, end frame)`` -> :class:`Job`. The job's graph yields
+exactly ``end - start`` frames at the output rate and exactly
+``sample(end) - sample(start)`` samples of sound, whatever the sources are.
+
+How each item becomes exact (ffmpeg quirks noted where they bite):
+
+* every picture chain ends ``format -> trim=end_frame=N -> settb=1/fps -> setpts=N``: the
+  ``fps`` filter can emit one frame too many at the end of a 24/25 fps piece, and a
+  source may run a frame short, so clips get ``tpad`` (clone the last frame) before the
+  trim; pts are then frame numbers, which xfade needs (same time base on both inputs);
+* every sound chain ends ``apad=whole_len=S -> atrim=end_sample=S`` with S from the
+  timeline's sample grid; a soundless item gets ``anullsrc`` of the same S, so that
+  ``acrossfade`` always has sound on both sides;
+* cuts are one ``concat`` per run of cut-joined items, transitions are ``xfade`` and
+  ``acrossfade`` over the same overlap; xfade's offset is on the chain's output timeline,
+  computed from exact frame counts.
+
+Imports ``timeline`` (types), ``graph``, ``timebase``; never subprocess, never the disk.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .graph import Filter, GraphBuilder, Link, number
+from .timeline import OutputSpec, Placement, Timeline
+
+__all__ = ["Job", "compile_timeline"]
+
+_ALPHA_FORMATS = ("rgba", "bgra", "argb", "abgr", "ya8", "ya16", "yuva", "rgba64", "gbrap", "pal8")
+
+
+@dataclass(frozen=True)
+class Job:
+    """One ffmpeg run. The runner adds the binary, the graph-script flag and the output path:
+    ``ffmpeg [global] *inputs <script flag> <script file> *outputs <output file>``."""
+
+    inputs: tuple[str, ...]
+    graph: str
+    outputs: tuple[str, ...]
+    frames: int
+    duration: Fraction
+
+
+def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None) -> Job:
+    """Compile frames ``[start, end)`` of the timeline (default: all of it) into a Job."""
+    end = timeline.frames if end is None else end
+    if not 0 <= start < end <= timeline.frames:
+        raise ValueError(f"interval [{start}, {end}) is not inside the timeline [0, {timeline.frames})")
+    chosen = [k for k, p in enumerate(timeline.placements) if p.start < end and p.end > start]
+    g = GraphBuilder()
+    inputs: list[str] = []
+    out = timeline.output
+    pictures, sounds = [], []
+    files = 0  # input files so far: the next one's index
+    for k in chosen:
+        p = timeline.placements[k]
+        samples = timeline.sample(p.end) - timeline.sample(p.start)
+        args = _input_args(p, out)
+        index = files if args else None
+        files += bool(args)
+        inputs += args
+        pictures.append(_picture(g, p, out, index))
+        sounds.append(_sound(g, p, out, samples, index))
+
+    first = timeline.placements[chosen[0]]
+    video, audio = _join(g, timeline, chosen, pictures, sounds)
+    video_trim, audio_trim = [], []
+    if start > first.start or end < timeline.placements[chosen[-1]].end:
+        video_trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
+                      Filter("setpts", "PTS-STARTPTS")]
+        base = timeline.sample(first.start)
+        audio_trim = [Filter("atrim", start_sample=timeline.sample(start) - base,
+                             end_sample=timeline.sample(end) - base),
+                      Filter("asetpts", "PTS-STARTPTS")]
+    g.chain([video], [*video_trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
+    g.chain([audio], [*audio_trim, _aformat(out)], "a", name="aout")
+    frames = end - start
+    return Job(tuple(inputs), g.build().script(), _output_args(out), frames, Fraction(frames) / out.fps)
+
+
+def _input_args(p: Placement, out: OutputSpec) -> list[str]:
+    if p.kind == "clip":
+        assert p.media is not None
+        needed = Fraction(p.frames) / out.fps * p.speed
+        # Read a little past the end: fps rounding and tpad take care of the exact count.
+        margin = max(Fraction(2) / (p.media.fps or out.fps), Fraction(1, 10))
+        args = ["-ss", number(p.source_in)] if p.source_in else []
+        return [*args, "-t", number(needed + margin), "-i", os.fspath(p.media.path.resolve())]
+    if p.kind == "image":
+        assert p.media is not None
+        return ["-loop", "1", "-framerate", str(out.fps), "-t", number(Fraction(p.frames + 1) / out.fps),
+                "-i", os.fspath(p.media.path.resolve())]
+    return []
+
+
+def _tail(out: OutputSpec, frames: int, pad: bool) -> list[Filter]:
+    tail = [Filter("format", pix_fmts=out.video.pix_fmt)]
+    if pad:
+        tail.append(Filter("tpad", stop=-1, stop_mode="clone"))
+    return tail + [Filter("trim", end_frame=frames), Filter("settb", str(1 / out.fps)), Filter("setpts", "N")]
+
+
+def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
+    """Scale into the output frame by the item's fit mode; nothing when it already fits."""
+    media = p.media
+    assert media is not None
+    w, h = out.width, out.height
+    filters = []
+    if media.sar != 1:
+        # Make pixels square first, so fitting sees the picture as it is meant to look.
+        filters += [Filter("scale", "trunc(iw*sar/2)*2", "ih"), Filter("setsar", 1)]
+    if media.display_size == (w, h):
+        return [*filters, Filter("setsar", 1)]
+    if p.fit == "cover":
+        filters += [Filter("scale", w, h, force_original_aspect_ratio="increase"), Filter("crop", w, h)]
+    elif p.fit == "stretch":
+        filters += [Filter("scale", w, h)]
+    else:
+        filters += [Filter("scale", w, h, force_original_aspect_ratio="decrease"),
+                    Filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=out.background)]
+    return [*filters, Filter("setsar", 1)]
+
+
+def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) -> Link:
+    size = f"{out.width}x{out.height}"
+    if p.kind == "color":
+        return g.chain([], [Filter("color", c=p.color, s=size, r=str(out.fps)), *_tail(out, p.frames, False)], "v")
+    if p.kind == "title":
+        assert p.font is not None and p.text is not None
+        draw = Filter("drawtext", fontfile=os.fspath(p.font), expansion="none", text=p.text, fontsize=p.font_size,
+                      fontcolor=p.text_color, x="(w-text_w)/2", y="(h-text_h)/2", text_align="center")
+        return g.chain([], [Filter("color", c=p.color, s=size, r=str(out.fps)), draw, *_tail(out, p.frames, False)],
+                       "v")
+    assert index is not None and p.media is not None
+    source = g.input(index, "v")
+    if p.kind == "image":
+        if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
+            return _still_over_background(g, p, out, source)
+        return g.chain([source], [*_fit(p, out), *_tail(out, p.frames, False)], "v")
+    timing = [Filter("setpts", "PTS-STARTPTS")]
+    if p.speed != 1:
+        timing.append(Filter("setpts", f"PTS*{p.speed.denominator}/{p.speed.numerator}"))
+    rate = Filter("fps", str(out.fps))
+    # Thin out frames before scaling when the source is faster than the output, and
+    # scale before duplicating frames when it is slower: less work either way.
+    faster = (p.media.fps or out.fps) / p.speed > out.fps
+    body = [rate, *_fit(p, out)] if faster else [*_fit(p, out), rate]
+    return g.chain([source], [*timing, *body, *_tail(out, p.frames, True)], "v")
+
+
+def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, source: Link) -> Link:
+    """A still with transparency, laid over the background colour so it keeps its shape."""
+    size = f"{out.width}x{out.height}"
+    still = g.chain([source], [Filter("scale", out.width, out.height, force_original_aspect_ratio="decrease")
+                               if p.fit != "stretch" else Filter("scale", out.width, out.height),
+                               Filter("format", "rgba")], "v")
+    back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps))], "v")
+    return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1),
+                                   *_tail(out, p.frames, False)], "v")
+
+
+def _aformat(out: OutputSpec) -> Filter:
+    return Filter("aformat", sample_fmts="fltp", sample_rates=out.sample_rate, channel_layouts=out.layout)
+
+
+def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None) -> Link:
+    exact = [Filter("apad", whole_len=samples), Filter("atrim", end_sample=samples), _aformat(out)]
+    if not p.sound:
+        return g.chain([], [Filter("anullsrc", r=out.sample_rate, cl=out.layout), Filter("atrim", end_sample=samples),
+                            _aformat(out)], "a")
+    assert index is not None
+    chain = [Filter("aresample", out.sample_rate), _aformat(out),
+             # Count time in samples from the in-point: no gaps, no drift.
+             Filter("asetpts", f"N/{out.sample_rate}/TB")]
+    chain += _tempo(p.speed)
+    if p.volume_db:
+        chain.append(Filter("volume", f"{number(p.volume_db)}dB"))
+    return g.chain([g.input(index, "a")], [*chain, *exact], "a")
+
+
+def _tempo(speed: Fraction) -> list[Filter]:
+    """atempo keeps the pitch; one instance covers 0.5..2, so chain them beyond that."""
+    filters = []
+    while speed > 2:
+        filters.append(Filter("atempo", 2))
+        speed /= 2
+    while speed < Fraction(1, 2):
+        filters.append(Filter("atempo", Fraction(1, 2)))
+        speed *= 2
+    if speed != 1:
+        filters.append(Filter("atempo", speed))
+    return filters
+
+
+def _join(g: GraphBuilder, timeline: Timeline, chosen: list[int], pictures: list[Link],
+          sounds: list[Link]) -> tuple[Link, Link]:
+    """Concatenate runs of cut-joined items; cross-fade picture and sound at transitions."""
+    rate = timeline.output.fps
+    first = timeline.placements[chosen[0]]
+    run_v, run_a = [pictures[0]], [sounds[0]]
+    length = first.frames  # frames of the chain built so far
+    for n, k in enumerate(chosen[1:], start=1):
+        join = timeline.joins[k - 1]
+        p = timeline.placements[k]
+        if join.frames == 0:
+            run_v.append(pictures[n])
+            run_a.append(sounds[n])
+        else:
+            video, audio = _concat(g, run_v, run_a, rate)
+            before = timeline.placements[k - 1]
+            overlap_samples = timeline.sample(before.end) - timeline.sample(p.start)
+            video = g.chain([video, pictures[n]], [
+                Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,
+                       offset=Fraction(length - join.frames) / rate)], "v")
+            audio = g.chain([audio, sounds[n]], [Filter("acrossfade", ns=overlap_samples, c1="tri", c2="tri")], "a")
+            run_v, run_a = [video], [audio]
+        length += p.frames - join.frames
+    return _concat(g, run_v, run_a, rate)
+
+
+def _concat(g: GraphBuilder, videos: list[Link], audios: list[Link], rate: Fraction) -> tuple[Link, Link]:
+    if len(videos) == 1:
+        return videos[0], audios[0]
+    # concat's output has another time base; xfade needs 1/fps on both inputs again.
+    video = g.chain(videos, [Filter("concat", n=len(videos), v=1, a=0), Filter("settb", str(1 / rate)),
+                             Filter("setpts", "N")], "v")
+    audio = g.chain(audios, [Filter("concat", n=len(audios), v=0, a=1)], "a")
+    return video, audio
+
+
+def _output_args(out: OutputSpec) -> tuple[str, ...]:
+    v, a = out.video, out.audio
+    args = ["-map", "[vout]", "-map", "[aout]", "-c:v", v.codec]
+    if v.preset:
+        args += ["-preset", v.preset]
+    if v.crf is not None and not v.bitrate:
+        args += ["-crf", str(v.crf)]
+    if v.bitrate:
+        args += ["-b:v", v.bitrate]
+    args += ["-pix_fmt", v.pix_fmt, "-c:a", a.codec]
+    if a.bitrate:
+        args += ["-b:a", a.bitrate]
+    args += ["-ar", str(out.sample_rate), "-ac", str(out.channels)]
+    # Same inputs, same binary -> same bytes: no encoder strings, dates or source metadata.
+    args += ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
+             "-movflags", "+faststart"]
+    return tuple(args)

@@ -1,0 +1,328 @@
+"""Pydantic models of the EDL contract (shared/design/edl-v1.md). Pure data.
+
+Contract: a validated, immutable description of what the user asked for, in the user's own
+terms (paths as written, times as :class:`~assembler.timebase.TimeSpec`). Nothing here
+touches the disk or knows about ffmpeg; resolving paths, probing media and placing items on
+the frame grid happen in later stages. Imports only ``timebase``.
+
+The same models build an EDL in code::
+
+    >>> edl = Edl(version=1, output=Output(size="640x360", fps=24),
+    ...           video=[Clip(clip="a.mp4", out=2), Transition(transition="dissolve"),
+    ...                  Title(title="The End", duration=2)])
+    >>> edl.video[1].type, str(edl.video[1].length)
+    ('dissolve', '0.5')
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, Union
+
+from PIL import ImageColor
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    Tag,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+from .timebase import TimeSpec, parse_rate, parse_time
+
+__all__ = [
+    "Clip",
+    "Color",
+    "Edl",
+    "Image",
+    "Output",
+    "OutputAudio",
+    "OutputVideo",
+    "TRANSITIONS",
+    "Title",
+    "TitleStyle",
+    "Transition",
+    "TransitionSpec",
+    "VideoItem",
+]
+
+# Transition names: the contract's own, then every transition ffmpeg's xfade knows (9.0).
+XFADE_NAMES = (
+    "fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop "
+    "rectcrop distance fadeblack fadewhite radial smoothleft smoothright smoothup smoothdown "
+    "circleopen circleclose vertopen vertclose horzopen horzclose dissolve pixelize diagtl diagtr "
+    "diagbl diagbr hlslice hrslice vuslice vdslice hblur fadegrays wipetl wipetr wipebl wipebr "
+    "squeezeh squeezev zoomin fadefast fadeslow hlwind hrwind vuwind vdwind coverleft coverright "
+    "coverup coverdown revealleft revealright revealup revealdown"
+).split()
+TRANSITIONS = ("cut", *XFADE_NAMES)
+DEFAULT_TRANSITION_SECONDS = "0.5"
+
+
+def _parse_time_field(value: Any) -> TimeSpec:
+    return parse_time(value)
+
+
+Time = Annotated[
+    TimeSpec,
+    PlainValidator(_parse_time_field),
+    PlainSerializer(lambda t: str(t), return_type=str),
+    WithJsonSchema({
+        "anyOf": [
+            {"type": "number", "minimum": 0},
+            {"type": "string", "pattern": r"^\s*(\d+(\.\d*)?s?|\d+f|(\d+:)?\d+:\d+(\.\d+)?|\d+:\d+:\d+[:;]\d+)\s*$"},
+        ],
+        "description": "seconds (2.5), clock (\"00:01:02.500\"), SMPTE (\"00:00:04:12\") or frames (\"36f\")",
+    }),
+]
+
+
+def _parse_color(value: Any) -> str:
+    """Any colour Pillow understands (names, #rgb, #rrggbb, rgb()), or ffmpeg's 0xRRGGBB,
+    with an optional ``@alpha``. Normalised to ffmpeg's ``0xRRGGBB[AA]``, which needs no
+    escaping inside a filter graph."""
+    if not isinstance(value, str):
+        raise ValueError("a colour must be a string such as black, \"#1a2b3c\" or 0x1A2B3C")
+    text, _, alpha = value.strip().partition("@")
+    if text.lower().startswith("0x"):
+        text = "#" + text[2:]
+    try:
+        rgb = ImageColor.getrgb(text)
+    except ValueError:
+        raise ValueError(f"unknown colour {value!r}; use a name (black, white, navy...) or \"#rrggbb\"") from None
+    out = "0x" + "".join(f"{c:02X}" for c in rgb[:3])
+    a = rgb[3] if len(rgb) == 4 else 255
+    if alpha:
+        try:
+            factor = float(alpha)
+        except ValueError:
+            raise ValueError(f"colour {value!r}: the part after @ must be an opacity 0..1") from None
+        if not 0 <= factor <= 1:
+            raise ValueError(f"colour {value!r}: opacity must be between 0 and 1")
+        a = round(a * factor)
+    return out + (f"{a:02X}" if a != 255 else "")
+
+
+ColorValue = Annotated[
+    str,
+    PlainValidator(_parse_color),
+    WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity"}),
+]
+
+
+def _parse_size(value: Any) -> tuple[int, int]:
+    if isinstance(value, str) and "x" in value.lower():
+        w, _, h = value.lower().partition("x")
+        try:
+            size = (int(w), int(h))
+        except ValueError:
+            raise ValueError(f"size {value!r} must look like 1920x1080") from None
+    elif isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        size = (value[0], value[1])
+    else:
+        raise ValueError(f"size {value!r} must look like 1920x1080")
+    if not all(16 <= v <= 8192 for v in size):
+        raise ValueError(f"size {value!r} is out of range (16..8192 pixels a side)")
+    if any(v % 2 for v in size):
+        raise ValueError(f"size {value!r}: width and height must be even (4:2:0 video)")
+    return size
+
+
+Size = Annotated[
+    tuple[int, int],
+    PlainValidator(_parse_size),
+    PlainSerializer(lambda s: f"{s[0]}x{s[1]}", return_type=str),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+x\d+$", "description": "WIDTHxHEIGHT, e.g. 1920x1080"}),
+]
+
+
+def _parse_fps(value: Any):
+    return parse_rate(value)
+
+
+Fps = Annotated[
+    Any,
+    PlainValidator(_parse_fps),
+    PlainSerializer(lambda r: str(r) if r.denominator != 1 else r.numerator),
+    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
+                    "description": "24, 29.97 or \"30000/1001\""}),
+]
+
+Fit = Literal["contain", "cover", "stretch"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class OutputVideo(_Model):
+    """Video encoder settings."""
+
+    codec: str = "libx264"
+    crf: int | None = Field(20, ge=0, le=63)
+    preset: str | None = "medium"
+    pix_fmt: str = "yuv420p"
+    bitrate: str | None = None
+
+
+class OutputAudio(_Model):
+    """Audio encoder settings."""
+
+    codec: str = "aac"
+    bitrate: str | None = "192k"
+    rate: int = Field(48000, ge=8000, le=192000)
+    channels: int = Field(2, ge=1, le=8)
+
+
+class Output(_Model):
+    """What the episode is rendered to; every item is conformed to it."""
+
+    size: Size = (1920, 1080)
+    fps: Fps = parse_rate(30)
+    fit: Fit = "contain"
+    background: ColorValue = "0x000000"
+    video: OutputVideo = OutputVideo()
+    audio: OutputAudio = OutputAudio()
+    loudness: float | None = None  # later (sound issue)
+    lut: str | None = None  # later (colour)
+
+
+class TitleStyle(_Model):
+    """Text style of a title card. ``font`` is a font file path (relative to the EDL) or
+    the bundled family; None means the bundled Noto Sans CJK."""
+
+    font: str | None = None
+    size: int = Field(72, ge=4, le=1000, description="text height in pixels of a 1080-line frame; scaled with the output")
+    color: ColorValue = "0xFFFFFF"
+
+
+class Clip(_Model):
+    """A video file, trimmed to ``in``..``out`` (or ``in`` + ``duration``) of the source."""
+
+    clip: str = Field(min_length=1)
+    in_: Time = Field(TimeSpec(), alias="in")
+    out: Time | None = None
+    duration: Time | None = None
+    fit: Fit | None = None
+    speed: float = Field(1.0, ge=0.25, le=4.0)
+    volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the clip's own sound")
+    mute: bool = False
+    lut: str | None = None  # later (colour)
+    subtitles: list[dict[str, Any]] = []  # later (words)
+    audio: list[dict[str, Any]] = []  # later (sound)
+
+    @model_validator(mode="after")
+    def _out_or_duration(self) -> Clip:
+        if self.out is not None and self.duration is not None:
+            raise ValueError("give `out` or `duration`, not both")
+        return self
+
+
+class Image(_Model):
+    """A still image shown for ``duration``."""
+
+    image: str = Field(min_length=1)
+    duration: Time = parse_time(3)
+    fit: Fit | None = None
+    motion: dict[str, Any] | None = None  # later (words and layers)
+
+
+class Title(_Model):
+    """A text card: ``title`` (may hold several lines) on a background colour."""
+
+    title: str
+    duration: Time = parse_time(3)
+    background: ColorValue = "0x000000"
+    style: TitleStyle = TitleStyle()
+
+
+class Color(_Model):
+    """A solid colour (slate, black) for ``duration``."""
+
+    color: ColorValue
+    duration: Time = parse_time(1)
+
+
+class TransitionSpec(_Model):
+    """The long form ``transition: {type: wipeleft, duration: 0.75}``."""
+
+    type: str
+    duration: Time | None = None
+    audio: dict[str, Any] | None = None  # later (J/L cuts)
+
+
+class Transition(_Model):
+    """A transition between the items before and after it. The overlap of length
+    ``duration`` makes the timeline that much shorter."""
+
+    transition: str | TransitionSpec
+    duration: Time | None = None
+    audio: dict[str, Any] | None = None  # later (J/L cuts)
+
+    @field_validator("transition")
+    @classmethod
+    def _known_name(cls, value: str | TransitionSpec) -> str | TransitionSpec:
+        name = value if isinstance(value, str) else value.type
+        if name not in TRANSITIONS:
+            raise ValueError(f"unknown transition {name!r}")
+        return value
+
+    @property
+    def type(self) -> str:
+        return self.transition if isinstance(self.transition, str) else self.transition.type
+
+    @property
+    def length(self) -> TimeSpec:
+        """The overlap as written, 0 for a cut, 0.5 s when not given."""
+        if self.type == "cut":
+            return parse_time(0)
+        nested = None if isinstance(self.transition, str) else self.transition.duration
+        return self.duration or nested or parse_time(DEFAULT_TRANSITION_SECONDS)
+
+
+ITEM_KINDS = ("clip", "image", "title", "color", "transition")
+
+
+def item_kind(value: Any) -> str | None:
+    """Which kind of main-track item a raw mapping or a model is (its identifying key)."""
+    if isinstance(value, dict):
+        return next((k for k in ITEM_KINDS if k in value), None)
+    return {Clip: "clip", Image: "image", Title: "title", Color: "color", Transition: "transition"}.get(type(value))
+
+
+VideoItem = Annotated[
+    Union[
+        Annotated[Clip, Tag("clip")],
+        Annotated[Image, Tag("image")],
+        Annotated[Title, Tag("title")],
+        Annotated[Color, Tag("color")],
+        Annotated[Transition, Tag("transition")],
+    ],
+    Discriminator(
+        item_kind,
+        custom_error_type="item_kind",
+        custom_error_message="an item of the main track needs one of the keys clip, image, title, color, transition",
+    ),
+]
+
+
+class Edl(_Model):
+    """An edit-decision list, version 1."""
+
+    version: Literal[1]
+    name: str | None = None
+    output: Output = Output()
+    media_root: str | None = None
+    video: list[VideoItem] = Field(min_length=1)
+    # Parts of the contract that later issues build; accepted so that files written to the
+    # contract load, and reported as "not rendered yet" by the timeline stage.
+    overlays: list[dict[str, Any]] = []
+    audio: list[dict[str, Any]] = []
+    subtitles: dict[str, Any] | None = None
+    markers: list[dict[str, Any]] = []
+    extends: str | None = None
+    deliverables: list[dict[str, Any]] = []

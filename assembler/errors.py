@@ -1,0 +1,70 @@
+"""The exception tree. Every error the library raises is an ``AssemblerError``::
+
+    AssemblerError
+     +-- EdlError          the EDL is invalid: carries every Problem found, all at once
+     +-- MediaError        a media file cannot be read or probed
+     +-- FFmpegNotFound    no usable ffmpeg binary
+     +-- RenderError       ffmpeg failed: carries the command and the tail of its stderr
+
+The library never prints and never exits; the CLI turns these into messages and exit codes.
+Imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError"]
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with an EDL, located as ``FILE:LINE: field.path: message``."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+    hint: str | None = None
+    severity: Literal["error", "warning"] = "error"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.path}:" if self.path else ""
+        text = f"{where}:{field} {self.message}"
+        if self.severity == "warning":
+            text = f"{where}:{field} warning: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class AssemblerError(Exception):
+    """Base of every error raised by assembler."""
+
+
+class EdlError(AssemblerError):
+    """An invalid EDL. ``problems`` lists every error found, in file order."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.path))
+        count = len(self.problems)
+        lines = "\n".join(str(p) for p in self.problems)
+        super().__init__(f"{count} problem{'s' if count != 1 else ''} in the EDL:\n{lines}")
+
+
+class MediaError(AssemblerError):
+    """A media file is missing, unreadable or has no usable stream."""
+
+
+class FFmpegNotFound(AssemblerError):
+    """No ffmpeg binary could be found or run."""
+
+
+class RenderError(AssemblerError):
+    """ffmpeg failed. ``argv`` is the command, ``stderr_tail`` the last lines it wrote."""
+
+    def __init__(self, message: str, argv: list[str], stderr_tail: str, returncode: int | None):
+        self.argv = argv
+        self.stderr_tail = stderr_tail
+        self.returncode = returncode
+        super().__init__(f"{message}\n--- last lines of ffmpeg's output ---\n{stderr_tail}")

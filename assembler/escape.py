@@ -1,0 +1,56 @@
+r"""The only code that quotes anything that enters an ffmpeg filter graph.
+
+ffmpeg parses a graph in two levels ("Notes on filtergraph escaping" in ffmpeg-filters):
+
+1. *option value*: inside ``key=value:key=value`` a value ends at ``:``; ``\`` and ``'``
+   are escape characters. So ``\ ' :`` are backslash-escaped.
+2. *graph*: the whole filter argument is read by ``av_get_token`` with ``[],;`` as
+   terminators, so ``\ ' [ ] , ;`` are backslash-escaped again, and leading or trailing
+   whitespace (which that parser strips) is escaped too.
+
+A value that passes through both levels gets both, in that order: ``:`` becomes ``\:``
+(level 1) and then ``\\:`` (level 2 escapes the backslash). Everything user-controlled
+(paths, text) goes through :func:`value`; numbers and our own identifiers need nothing.
+
+>>> print(value("/media/My Film: the cut, [v2].mp4"))
+/media/My Film\\: the cut\, \[v2\].mp4
+>>> print(value("it's 50%"))
+it\\\'s 50%
+
+Imports nothing from the rest of the package.
+"""
+
+from __future__ import annotations
+
+__all__ = ["graph_level", "option_level", "value"]
+
+_OPTION_SPECIAL = "\\':"
+_GRAPH_SPECIAL = "\\'[],;"
+_WHITESPACE = " \t\r\n"
+
+
+def option_level(text: str) -> str:
+    """Escape for level 1: one option value inside a filter's ``key=value:...`` list."""
+    return "".join("\\" + ch if ch in _OPTION_SPECIAL else ch for ch in text)
+
+
+def graph_level(text: str) -> str:
+    """Escape for level 2: a filter's whole argument string inside the graph."""
+    out = ["\\" + ch if ch in _GRAPH_SPECIAL else ch for ch in text]
+    # av_get_token strips unescaped whitespace at both ends of a token.
+    for i in range(len(out)):
+        if out[i] not in _WHITESPACE:
+            break
+        out[i] = "\\" + out[i]
+    for i in range(len(out) - 1, -1, -1):
+        if out[i] not in _WHITESPACE:
+            break
+        out[i] = "\\" + out[i]
+    return "".join(out)
+
+
+def value(text: str) -> str:
+    """Escape a user string (path or text) used as one option value inside a graph."""
+    if "\x00" in text:
+        raise ValueError("a NUL character cannot pass through ffmpeg")
+    return graph_level(option_level(text))

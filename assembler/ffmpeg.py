@@ -1,0 +1,195 @@
+"""The one process boundary: find ffmpeg, run a job, report progress, write atomically.
+
+Contract: ``(Job, output path)`` -> the output file, complete, or no file at all. ffmpeg
+writes to a hidden temporary file beside the output, renamed over it only on success; a
+failure, an exception or Ctrl-C kills ffmpeg and removes the temporary file, so a previous
+output is never replaced by a broken one. Commands are argument lists, never a shell; the
+graph always goes through a script file (one argv string over 128 KiB fails with E2BIG).
+Progress comes from ``-progress pipe:1``, not from guessing.
+
+This is the only module that imports ``subprocess``.
+"""
+
+from __future__ import annotations
+
+import collections
+import functools
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .compile import Job
+from .errors import FFmpegNotFound, RenderError
+
+__all__ = ["FFmpeg", "Progress", "command", "find_ffmpeg", "run"]
+
+_MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
+
+
+@dataclass(frozen=True)
+class FFmpeg:
+    """An ffmpeg binary and what its version means for the command line."""
+
+    path: str
+    version: str
+    major: int
+
+    @property
+    def script_flag(self) -> str:
+        # ffmpeg 7 added "-/OPTION FILE" (read the option's value from a file); ffmpeg 9
+        # removed -filter_complex_script, which older builds (Debian's 5.1) still need.
+        return "-/filter_complex" if self.major >= 7 else "-filter_complex_script"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One progress report: how far ffmpeg is through the job."""
+
+    fraction: float  # 0..1
+    seconds: float  # output time written so far
+    total: float  # output time the job will write
+    frame: int
+    elapsed: float  # wall seconds since the start
+    speed: float | None  # times real time
+
+    @property
+    def eta(self) -> float | None:
+        """Seconds left, extrapolated from the pace so far."""
+        if self.fraction <= 0 or self.elapsed <= 0:
+            return None
+        return self.elapsed * (1 - self.fraction) / self.fraction
+
+
+def find_ffmpeg(explicit: str | os.PathLike | None = None) -> FFmpeg:
+    """The ffmpeg to use: ``explicit``, else ``$ASSEMBLER_FFMPEG``, else the imageio-ffmpeg binary."""
+    chosen = explicit or os.environ.get("ASSEMBLER_FFMPEG")
+    if chosen:
+        path = shutil.which(os.fspath(chosen)) or os.fspath(chosen)
+    else:
+        try:
+            import imageio_ffmpeg
+            path = imageio_ffmpeg.get_ffmpeg_exe()
+        except Exception as exc:  # the wheel raises RuntimeError when its binary is missing
+            raise FFmpegNotFound(f"the bundled ffmpeg (imageio-ffmpeg) is not usable: {exc}; "
+                                 "reinstall assembler or set ASSEMBLER_FFMPEG to an ffmpeg binary") from exc
+    return _identify(path)
+
+
+@functools.lru_cache(maxsize=8)
+def _identify(path: str) -> FFmpeg:
+    try:
+        done = subprocess.run([path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise FFmpegNotFound(f"cannot run ffmpeg at {path!r}: {exc}") from exc
+    first = done.stdout.splitlines()[0] if done.stdout else ""
+    if done.returncode != 0 or not first.startswith("ffmpeg version"):
+        raise FFmpegNotFound(f"{path!r} does not look like ffmpeg (it printed {first!r})")
+    version = first.split()[2]
+    match = re.match(r"n?(\d+)\.(\d+)", version)
+    # Builds from git ("N-12345-g...") are newer than any release.
+    return FFmpeg(path, version, int(match[1]) if match else 99)
+
+
+def command(ff: FFmpeg, job: Job, script: str | os.PathLike, output: str | os.PathLike) -> list[str]:
+    """The full argument list for a job whose graph is in ``script``."""
+    muxer = _MUXERS.get(Path(output).suffix.lower(), "mp4")
+    return [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1", "-nostats",
+            *job.inputs, ff.script_flag, os.fspath(script), *job.outputs, "-f", muxer, os.fspath(output)]
+
+
+def run(job: Job, output: str | os.PathLike, *, ffmpeg: FFmpeg | None = None,
+        progress: Callable[[Progress], None] | None = None) -> float:
+    """Run a job into ``output`` atomically; return the wall time in seconds.
+
+    Raises RenderError (with the command and the tail of ffmpeg's stderr) on failure.
+    """
+    ff = ffmpeg or find_ffmpeg()
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.partial{output.suffix or '.mp4'}")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
+        script = Path(scratch) / "graph.txt"
+        script.write_text(job.graph, encoding="utf-8")
+        argv = command(ff, job, script, partial)
+        try:
+            code, tail = _supervise(argv, job, started, progress)
+        except BaseException:
+            _remove(partial)
+            raise
+    if code != 0 or not partial.exists():
+        _remove(partial)
+        raise RenderError(f"ffmpeg failed (exit status {code}) while rendering {output.name}", argv, tail, code)
+    os.replace(partial, output)
+    return time.monotonic() - started
+
+
+def _supervise(argv: list[str], job: Job, started: float,
+               progress: Callable[[Progress], None] | None) -> tuple[int, str]:
+    """Run ffmpeg, feeding progress events; on any exception (Ctrl-C too) kill it first."""
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines: collections.deque[str] = collections.deque(maxlen=40)
+    reader = threading.Thread(target=_drain, args=(proc.stderr, lines), daemon=True)
+    reader.start()
+    total = float(job.duration)
+    try:
+        state: dict[str, str] = {}
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            key, _, value = raw.decode("utf-8", "replace").strip().partition("=")
+            state[key] = value
+            if key == "progress" and progress is not None:
+                progress(_progress(state, total, started))
+        code = proc.wait()
+    except BaseException:
+        _stop(proc)
+        raise
+    finally:
+        reader.join(timeout=5)
+    return code, "\n".join(lines)
+
+
+def _progress(state: dict[str, str], total: float, started: float) -> Progress:
+    def number(key: str) -> float | None:
+        try:
+            return float(state.get(key, "").rstrip("x"))
+        except ValueError:
+            return None
+
+    micros = number("out_time_us") or number("out_time_ms") or 0.0
+    seconds = max(0.0, micros / 1e6)
+    done = state.get("progress") == "end"
+    fraction = 1.0 if done else min(1.0, seconds / total) if total > 0 else 0.0
+    return Progress(fraction, seconds, total, int(number("frame") or 0), time.monotonic() - started,
+                    number("speed"))
+
+
+def _drain(stream, lines: collections.deque[str]) -> None:
+    for raw in stream:
+        lines.append(raw.decode("utf-8", "replace").rstrip())
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _remove(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+

@@ -1,0 +1,230 @@
+"""Read an EDL file (YAML or JSON) into the model, remembering where every field was written.
+
+Contract: a path -> :class:`Document` (plain data + a map from field path to line number)
+-> :class:`Validated` (the model, or as much of it as is valid, plus every schema problem
+as a :class:`~assembler.errors.Problem` with file, line, field path and a hint).
+Validation never stops at the first problem: an item with a schema error must not hide a
+missing file two lines below it, so when the whole file fails, each main-track item is
+validated on its own and the valid ones go on to the media checks.
+Imports ``edl``, ``errors``; never ffmpeg, never media.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError
+
+from . import edl as model
+from .errors import EdlError, Problem
+
+__all__ = ["Document", "Validated", "field_path", "from_model", "load", "parse", "validate"]
+
+FieldPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """An EDL file as read: plain data, and the 1-based line of every key and list item."""
+
+    file: str  # as the user named it, for messages
+    folder: Path  # relative media paths resolve against this (or media_root inside it)
+    data: Any
+    lines: Mapping[FieldPath, int]
+
+    def line_of(self, path: FieldPath) -> int | None:
+        """Line of a field, or of its nearest ancestor that has one."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
+
+    def problem(self, path: FieldPath, message: str, hint: str | None = None, *, warning: bool = False) -> Problem:
+        return Problem(self.file, self.line_of(path), field_path(path), message, hint,
+                       "warning" if warning else "error")
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The result of validation: ``edl`` is None when anything failed, but ``output`` and
+    the items that are valid on their own are still there for the media checks."""
+
+    document: Document
+    edl: model.Edl | None
+    output: model.Output
+    items: tuple[Any | None, ...]  # one entry per main-track item, None where invalid
+    problems: tuple[Problem, ...]
+
+
+def field_path(path: FieldPath) -> str:
+    """``("video", 3, "out")`` -> ``"video[3].out"``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def parse(path: str | Path) -> Document:
+    """Read YAML or JSON with line numbers. Raises EdlError for unreadable or malformed files."""
+    path = Path(path)
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise EdlError([Problem(name, None, "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EdlError([Problem(name, None, "", f"cannot read the file: {exc}")]) from None
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        node = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        what = "JSON" if path.suffix.lower() == ".json" else "YAML"
+        raise EdlError([Problem(name, line, "", f"not valid {what}: {exc.problem or exc.context}")]) from None
+    except Exception as exc:  # ruamel raises a few non-Marked errors (e.g. tabs in JSON)
+        if path.suffix.lower() != ".json":
+            raise EdlError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
+        try:
+            return Document(name, path.parent.resolve(), json.loads(text), {})
+        except json.JSONDecodeError as jexc:
+            raise EdlError([Problem(name, jexc.lineno, "", f"not valid JSON: {jexc.msg}")]) from None
+    lines: dict[FieldPath, int] = {}
+    data = _plain(node, (), lines)
+    if not isinstance(data, dict):
+        raise EdlError([Problem(name, 1, "", "an EDL must be a mapping with `version: 1` and `video: [...]`")])
+    return Document(name, path.parent.resolve(), data, lines)
+
+
+def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
+    """Copy ruamel's round-trip nodes into plain Python values, recording line numbers."""
+    if isinstance(node, Mapping):
+        out = {}
+        for key, value in node.items():
+            child = (*path, str(key))
+            try:
+                lines[child] = node.lc.key(key)[0] + 1
+            except (AttributeError, KeyError, TypeError):
+                pass
+            out[str(key)] = _plain(value, child, lines)
+        return out
+    if isinstance(node, list):
+        out_list = []
+        for index, value in enumerate(node):
+            child = (*path, index)
+            try:
+                lines[child] = node.lc.item(index)[0] + 1
+            except (AttributeError, KeyError, TypeError, IndexError):
+                pass
+            out_list.append(_plain(value, child, lines))
+        return out_list
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+# Every field name of the contract, for "did you mean" hints on unknown keys.
+def _field_names(models: list[type[BaseModel]]) -> set[str]:
+    names: set[str] = set()
+    for cls in models:
+        for name, info in cls.model_fields.items():
+            names.add(info.alias or name)
+    return names
+
+
+_KNOWN_FIELDS = _field_names([model.Edl, model.Output, model.OutputVideo, model.OutputAudio, model.Clip,
+                              model.Image, model.Title, model.Color, model.Transition, model.TransitionSpec,
+                              model.TitleStyle])
+_ITEM = TypeAdapter(model.VideoItem)
+
+
+def _did_you_mean(word: str, choices: set[str] | tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def _problems(doc: Document, error: ValidationError, prefix: FieldPath = ()) -> list[Problem]:
+    out = []
+    for err in error.errors():
+        loc = list(prefix) + list(err["loc"])
+        # pydantic puts the union tag into the location: video.3.clip.out -> video.3.out
+        if len(loc) >= 3 and loc[0] == "video" and isinstance(loc[1], int) and loc[2] in model.ITEM_KINDS:
+            del loc[2]
+        path = tuple(loc)
+        kind, message, hint = err["type"], err["msg"], None
+        if message.startswith("Value error, "):
+            message = message[len("Value error, "):]
+        if kind == "extra_forbidden":
+            message = f"unknown field `{path[-1]}`"
+            hint = _did_you_mean(str(path[-1]), _KNOWN_FIELDS)
+        elif kind == "missing":
+            message = f"`{path[-1]}` is required"
+        elif kind == "item_kind" and isinstance(err.get("input"), dict):
+            keys = [str(k) for k in err["input"]]
+            guesses = [_did_you_mean(k, model.ITEM_KINDS) for k in keys]
+            hint = next((g for g in guesses if g), None)
+        elif kind == "literal_error" and path == ("version",):
+            message = f"version must be 1, not {err.get('input')!r}"
+        elif "unknown transition" in message:
+            name = str(err.get("input") if isinstance(err.get("input"), str) else path[-1])
+            hint = _did_you_mean(name, model.TRANSITIONS) or "see `assembler schema` for the names"
+        out.append(doc.problem(path, message, hint))
+    return out
+
+
+def validate(doc: Document) -> Validated:
+    """Validate a document against the model, collecting every problem."""
+    try:
+        edl = model.Edl.model_validate(doc.data)
+        return Validated(doc, edl, edl.output, tuple(edl.video), ())
+    except ValidationError as exc:
+        problems = _problems(doc, exc)
+    try:
+        output = model.Output.model_validate(doc.data.get("output") or {})
+    except ValidationError:
+        output = model.Output()
+    raw_items = doc.data.get("video")
+    items: list[Any | None] = []
+    for index, raw in enumerate(raw_items if isinstance(raw_items, list) else []):
+        try:
+            items.append(_ITEM.validate_python(raw))
+        except ValidationError:
+            items.append(None)
+    return Validated(doc, None, output, tuple(items), tuple(problems))
+
+
+def load(path: str | Path) -> model.Edl:
+    """Read and validate an EDL file (no media checks). Raises EdlError listing every problem.
+
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "ep.yaml").write_text("version: 1\\nvideo:\\n  - color: navy\\n    duration: 2\\n")
+    >>> load(folder / "ep.yaml").video[0].color
+    '0x000080'
+    """
+    result = validate(parse(path))
+    if result.problems or result.edl is None:
+        raise EdlError(list(result.problems))
+    return result.edl
+
+
+def from_model(edl: model.Edl, folder: str | Path | None = None) -> Validated:
+    """Wrap an EDL built in code; its relative paths resolve against ``folder`` (default: cwd)."""
+    folder = Path(folder or Path.cwd()).resolve()
+    doc = Document("<edl>", folder, edl.model_dump(mode="json", by_alias=True), {})
+    return Validated(doc, edl, edl.output, tuple(edl.video), ())

@@ -1,0 +1,128 @@
+"""What a media file holds, read with PyAV (a probe takes milliseconds; no ffprobe needed).
+
+Contract: a path -> :class:`MediaInfo` (frozen), or :class:`~assembler.errors.MediaError`
+saying what is wrong in words a filmmaker understands. Durations and rates are exact
+``Fraction``s taken from the container's own time bases. Reads files; never spawns a
+process. Imports only ``errors``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+import av
+
+from .errors import MediaError
+
+__all__ = ["MediaInfo", "probe", "probe_all"]
+
+FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+# Demuxers that read a single still picture.
+_IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
+                  "jpegxl_pipe", "qoi_pipe", "pam_pipe", "ppm_pipe", "svg_pipe"}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """A probed file. ``duration`` is None for stills and fonts."""
+
+    path: Path
+    kind: Literal["video", "image", "audio", "font"]
+    size_bytes: int
+    mtime_ns: int
+    duration: Fraction | None = None
+    width: int = 0
+    height: int = 0
+    sar: Fraction = Fraction(1)
+    rotation: int = 0  # degrees counter-clockwise the picture is turned for display
+    fps: Fraction | None = None
+    pix_fmt: str | None = None
+    has_audio: bool = False
+    audio_rate: int = 0
+    audio_channels: int = 0
+
+    @property
+    def has_video(self) -> bool:
+        return self.kind in ("video", "image")
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as shown: rotation applied, non-square pixels made square."""
+        width = round(self.width * self.sar) if self.sar > 0 else self.width
+        return (self.height, width) if self.rotation in (90, 270) else (width, self.height)
+
+
+def probe(path: str | Path) -> MediaInfo:
+    """Probe one file; raise MediaError when it is missing or unreadable."""
+    path = Path(path)
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise MediaError(f"{path} does not exist") from None
+    except OSError as exc:
+        raise MediaError(f"{path} cannot be read: {exc.strerror}") from None
+    if not path.is_file():
+        raise MediaError(f"{path} is not a file")
+    if path.suffix.lower() in FONT_SUFFIXES:
+        return MediaInfo(path, "font", stat.st_size, stat.st_mtime_ns)
+    try:
+        container = av.open(os.fspath(path))
+    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
+        raise MediaError(f"{path.name} is not a media file ffmpeg can read ({exc})") from None
+    with container:
+        fmt = container.format.name
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        if video is None and audio is None:
+            raise MediaError(f"{path.name} has neither picture nor sound")
+        info = dict(path=path, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        if audio is not None:
+            info.update(has_audio=True, audio_rate=audio.codec_context.sample_rate or 0,
+                        audio_channels=audio.codec_context.channels or 0)
+        if video is None:
+            return MediaInfo(kind="audio", duration=_duration(container, audio), **info)
+        ctx = video.codec_context
+        still = bool(set(fmt.split(",")) & _IMAGE_FORMATS)
+        sar = video.sample_aspect_ratio or ctx.sample_aspect_ratio
+        info.update(width=ctx.width, height=ctx.height, pix_fmt=ctx.format.name if ctx.format else None,
+                    sar=Fraction(sar) if sar else Fraction(1))
+        if still:
+            return MediaInfo(kind="image", **info)
+        rate = video.average_rate or video.guessed_rate or video.base_rate
+        return MediaInfo(kind="video", duration=_duration(container, video), fps=Fraction(rate) if rate else None,
+                         rotation=_rotation(container, video), **info)
+
+
+def _duration(container, stream) -> Fraction | None:
+    if stream.duration and stream.time_base:
+        return Fraction(stream.duration) * Fraction(stream.time_base)
+    if container.duration:
+        return Fraction(container.duration, 1_000_000)
+    return None
+
+
+def _rotation(container, stream) -> int:
+    """Display rotation in degrees (0/90/180/270). PyAV exposes it on decoded frames."""
+    try:
+        frame = next(container.decode(stream))
+    except (StopIteration, av.FFmpegError):
+        return 0
+    degrees = getattr(frame, "rotation", 0) or 0
+    return int(round(degrees / 90.0)) * 90 % 360
+
+
+def probe_all(paths: list[Path]) -> dict[Path, MediaInfo | MediaError]:
+    """Probe each distinct path once; failures are returned, not raised, so that a check
+    can report every missing file at once."""
+    found: dict[Path, MediaInfo | MediaError] = {}
+    for path in paths:
+        if path not in found:
+            try:
+                found[path] = probe(path)
+            except MediaError as exc:
+                found[path] = exc
+    return found

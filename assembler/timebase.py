@@ -1,0 +1,182 @@
+"""Exact time: parsing the EDL's time notations, frame rates and the frame/sample grid.
+
+Contract: user input (numbers, strings) -> exact values. Seconds are ``Fraction``;
+positions on the output are integer frame counts; sound is placed to the integer sample.
+Floats appear only at the edges (parsing a decimal the user typed, printing).
+Imports nothing from the rest of the package.
+
+A time written by the user may depend on a frame rate that is not known when the file is
+read (SMPTE ``"00:00:04:12"`` and ``"36f"``), so parsing yields a :class:`TimeSpec`, which
+is ``seconds + frames / rate`` and is resolved once the rate is known:
+
+>>> parse_time("00:00:04:12").resolve(Fraction(24))
+Fraction(9, 2)
+>>> parse_time("01:02.5").resolve(Fraction(30))
+Fraction(125, 2)
+>>> parse_time("36f").resolve(Fraction(24))
+Fraction(3, 2)
+>>> parse_rate("24000/1001")
+Fraction(24000, 1001)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+__all__ = [
+    "TimeSpec",
+    "format_seconds",
+    "frame_of",
+    "parse_rate",
+    "parse_time",
+    "sample_of",
+    "seconds_text",
+]
+
+_FRAMES = re.compile(r"^\s*(\d+)\s*f\s*$")
+_SMPTE = re.compile(r"^\s*(\d+):(\d{1,2}):(\d{1,2})[:;](\d+)\s*$")
+_CLOCK = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+(?:\.\d+)?)\s*$")
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d*)?\s*s?\s*$|^\s*\.\d+\s*s?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class TimeSpec:
+    """A time as the user wrote it: ``seconds + frames / rate``, with the rate supplied later.
+
+    ``text`` keeps the original notation for messages and for the JSON round trip.
+    """
+
+    seconds: Fraction = Fraction(0)
+    frames: int = 0
+    text: str = ""
+
+    def resolve(self, rate: Fraction) -> Fraction:
+        """Exact seconds, given the frame rate that ``frames`` count in."""
+        if self.frames and rate <= 0:
+            raise ValueError("a frame count needs a frame rate")
+        return self.seconds + (Fraction(self.frames) / rate if self.frames else 0)
+
+    def __str__(self) -> str:
+        return self.text or seconds_text(self.seconds)
+
+
+def _decimal(text: str) -> Fraction:
+    """A decimal string to an exact Fraction (never through a binary float)."""
+    try:
+        return Fraction(Decimal(text))
+    except InvalidOperation as exc:  # pragma: no cover - guarded by the regexes
+        raise ValueError(f"not a number: {text!r}") from exc
+
+
+def parse_time(value: object) -> TimeSpec:
+    """Parse any time notation of the EDL contract; raise ValueError with a hint if bad."""
+    if isinstance(value, TimeSpec):
+        return value
+    if isinstance(value, bool):
+        raise ValueError("a time must be a number of seconds or a string like \"00:01:02.5\"")
+    if isinstance(value, int):
+        if value < 0:
+            raise ValueError(f"a time cannot be negative ({value})")
+        return TimeSpec(Fraction(value), 0, str(value))
+    if isinstance(value, float):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"a time must be a finite number of seconds >= 0, not {value}")
+        # repr() is the shortest decimal that round-trips: 2.5 -> "2.5", 0.1 -> "0.1".
+        return TimeSpec(_decimal(repr(value)), 0, repr(value))
+    if not isinstance(value, str):
+        raise ValueError(f"a time must be a number or a string, not {type(value).__name__}")
+    text = value.strip()
+    if m := _FRAMES.match(text):
+        return TimeSpec(Fraction(0), int(m[1]), text)
+    if m := _SMPTE.match(text):
+        h, mi, s, f = (int(x) for x in m.groups())
+        _check_clock(text, mi, s)
+        return TimeSpec(Fraction(h * 3600 + mi * 60 + s), f, text)
+    if m := _CLOCK.match(text):
+        h, mi, s = int(m[1] or 0), int(m[2]), _decimal(m[3])
+        _check_clock(text, mi if m[1] else 0, s)
+        return TimeSpec(h * 3600 + mi * 60 + s, 0, text)
+    if _NUMBER.match(text):
+        return TimeSpec(_decimal(text.rstrip("s ")), 0, text)
+    raise ValueError(
+        f"{value!r} is not a time; write seconds (2.5), a clock (\"00:01:02.500\"), "
+        f"SMPTE with frames (\"00:00:04:12\") or a frame count (\"36f\")"
+    )
+
+
+def _check_clock(text: str, minutes: int, seconds: Fraction | int) -> None:
+    if minutes >= 60 or seconds >= 60:
+        raise ValueError(f"{text!r}: minutes and seconds must be below 60")
+
+
+# Decimal spellings of the NTSC rates map to the exact rational rate every camera uses.
+_NTSC = {Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)}
+
+
+def parse_rate(value: object) -> Fraction:
+    """A frame rate: int, decimal (23.976 -> 24000/1001) or "num/den"; must be > 0."""
+    if isinstance(value, Fraction):
+        rate = value
+    elif isinstance(value, bool):
+        raise ValueError("a frame rate must be a number like 24 or a string like \"24000/1001\"")
+    elif isinstance(value, int):
+        rate = Fraction(value)
+    elif isinstance(value, (float, str)):
+        text = repr(value) if isinstance(value, float) else value.strip()
+        try:
+            if "/" in text:
+                num, den = text.split("/", 1)
+                rate = Fraction(int(num), int(den))
+            else:
+                rate = _decimal(text)
+        except (ValueError, ZeroDivisionError, InvalidOperation) as exc:
+            raise ValueError(f"{value!r} is not a frame rate; write 24, 29.97 or \"30000/1001\"") from exc
+        if rate.denominator != 1 and "/" not in text:
+            rate = next((r for r in _NTSC if abs(r - rate) < Fraction(1, 200)), rate)
+    else:
+        raise ValueError(f"a frame rate must be a number or a string, not {type(value).__name__}")
+    if rate <= 0 or rate > 1000:
+        raise ValueError(f"frame rate {value!r} is out of range (0 < fps <= 1000)")
+    return rate
+
+
+def frame_of(seconds: Fraction, rate: Fraction) -> int:
+    """The output frame nearest to a time: every edit point snaps to this grid.
+
+    Ties round half up (not Python's banker's rounding) so that the same time always
+    lands on the same frame, whichever side of the grid it came from.
+    """
+    return math.floor(seconds * rate + Fraction(1, 2))
+
+
+def sample_of(frame: int, rate: Fraction, sample_rate: int) -> int:
+    """The audio sample at which output frame ``frame`` starts (rounded half up).
+
+    Sound positions are derived from frame positions, never accumulated, so picture and
+    sound cannot drift apart however many items a timeline holds.
+    """
+    return math.floor(Fraction(frame * sample_rate) / rate + Fraction(1, 2))
+
+
+def seconds_text(seconds: Fraction) -> str:
+    """Exact decimal text if there is a short one, else 6 decimals (for messages)."""
+    seconds = Fraction(seconds)
+    if seconds.denominator == 1:
+        return str(seconds.numerator)
+    for digits in range(1, 7):
+        scaled = seconds * 10**digits
+        if scaled.denominator == 1:
+            return f"{float(seconds):.{digits}f}"
+    return f"{float(seconds):.6f}"
+
+
+def format_seconds(seconds: Fraction) -> str:
+    """Human-readable ``m:ss.sss`` for tables and progress."""
+    total_ms = math.floor(Fraction(seconds) * 1000 + Fraction(1, 2))
+    minutes, ms = divmod(total_ms, 60_000)
+    return f"{minutes}:{ms // 1000:02d}.{ms % 1000:03d}"
+

@@ -1,0 +1,355 @@
+"""Place the main track on the output frame grid, and find everything wrong with it.
+
+Contract: validated items + probed media -> :class:`Timeline` (frozen), or the list of
+semantic :class:`~assembler.errors.Problem` s (``out`` past the source's end, ``in`` at or
+after ``out``, a transition longer than a neighbour...), each located in the EDL file.
+
+Invariants of a Timeline:
+
+* every placement starts on an integer output frame and lasts a whole number of frames;
+* placement k+1 starts where placement k ends, less the frames of the join between them,
+  so the total is ``sum(frames) - sum(overlaps)`` exactly, for any number of items;
+* sound is placed by sample numbers derived from frame numbers (never accumulated), so
+  the sound is exactly as long as the picture and cannot drift.
+
+Pure: paths are resolved as strings against the EDL's folder but nothing is read here.
+Imports ``timebase``, ``errors``, ``edl``, ``load``, ``media`` (the MediaInfo type only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal
+
+import noto_cjk_sans_otc
+
+from . import edl as model
+from .errors import MediaError, Problem
+from .load import Validated
+from .media import FONT_SUFFIXES, MediaInfo
+from .timebase import frame_of, sample_of, seconds_text
+
+__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "build", "media_paths"]
+
+BUNDLED_FONT = Path(str(noto_cjk_sans_otc.FONT_PATH))
+_BUNDLED_FAMILIES = ("noto sans cjk", "noto sans")
+LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
+# A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
+_END_SLACK = Fraction(1, 1000)
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """The output every item is conformed to, and how it is encoded."""
+
+    width: int
+    height: int
+    fps: Fraction
+    background: str
+    sample_rate: int
+    channels: int
+    video: model.OutputVideo
+    audio: model.OutputAudio
+
+    @property
+    def layout(self) -> str:
+        return LAYOUTS[self.channels]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One picture item of the main track on the timeline: frames ``[start, start+frames)``."""
+
+    index: int  # position in the EDL's `video` list
+    kind: Literal["clip", "image", "title", "color"]
+    start: int
+    frames: int
+    media: MediaInfo | None = None  # clip and image
+    source_in: Fraction = Fraction(0)  # seconds in the source (clip)
+    source_out: Fraction = Fraction(0)
+    speed: Fraction = Fraction(1)
+    fit: str = "contain"
+    volume_db: float = 0.0
+    sound: bool = False  # False: the item is silent for its whole length
+    color: str | None = None  # colour card, or a title's background
+    text: str | None = None
+    font: Path | None = None
+    font_size: int = 0
+    text_color: str | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + self.frames
+
+
+@dataclass(frozen=True)
+class Join:
+    """The edit between placements ``before`` and ``before + 1``. ``frames`` is the overlap
+    (0 for a cut); ``transition`` is an xfade transition name or "cut"."""
+
+    index: int | None  # position of the transition item in the EDL, None for a plain cut
+    before: int
+    transition: str
+    frames: int
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The main track on the output frame grid."""
+
+    output: OutputSpec
+    placements: tuple[Placement, ...]
+    joins: tuple[Join, ...]  # joins[k] sits between placements[k] and placements[k+1]
+    frames: int
+    warnings: tuple[Problem, ...] = ()
+
+    @property
+    def duration(self) -> Fraction:
+        return Fraction(self.frames) / self.output.fps
+
+    def sample(self, frame: int) -> int:
+        """The audio sample where output frame ``frame`` starts."""
+        return sample_of(frame, self.output.fps, self.output.sample_rate)
+
+    @property
+    def samples(self) -> int:
+        return self.sample(self.frames)
+
+
+def _resolve(validated: Validated, text: str) -> Path:
+    base = validated.document.folder
+    root = validated.edl.media_root if validated.edl else validated.document.data.get("media_root")
+    if isinstance(root, str) and root:
+        base = base / Path(root).expanduser()
+    path = Path(text).expanduser()
+    return path if path.is_absolute() else base / path
+
+
+def _font_path(validated: Validated, font: str | None) -> Path | None:
+    """A font file the user named, or None for the bundled font (also used for families
+    the bundled file provides; looking up other families by name comes with subtitles)."""
+    if font is None or Path(font).suffix.lower() not in FONT_SUFFIXES:
+        return None
+    return _resolve(validated, font)
+
+
+def media_paths(validated: Validated) -> list[Path]:
+    """Every file the valid items refer to, in order (to be probed before :func:`build`)."""
+    paths = []
+    for index, item in enumerate(validated.items):
+        if item is None and (raw := _raw_media(validated, index)):
+            paths.append(_resolve(validated, raw[1]))
+        elif isinstance(item, model.Clip):
+            paths.append(_resolve(validated, item.clip))
+        elif isinstance(item, model.Image):
+            paths.append(_resolve(validated, item.image))
+        elif isinstance(item, model.Title) and (font := _font_path(validated, item.style.font)):
+            paths.append(font)
+    return paths
+
+
+def _raw_media(validated: Validated, index: int) -> tuple[str, str] | None:
+    """The media key and path of an item that failed validation, if it names one, so that
+    its missing file is reported along with its schema problem."""
+    raw = validated.document.data["video"][index]
+    if isinstance(raw, dict):
+        for key in ("clip", "image"):
+            if isinstance(raw.get(key), str) and raw[key]:
+                return key, raw[key]
+    return None
+
+
+def _output_spec(output: model.Output) -> OutputSpec:
+    width, height = output.size
+    return OutputSpec(width, height, output.fps, output.background, output.audio.rate,
+                      output.audio.channels, output.video, output.audio)
+
+
+def _later_features(validated: Validated) -> list[Problem]:
+    """Parts of the contract that later issues render: said plainly, never silently dropped."""
+    doc, data = validated.document, validated.document.data
+    notes = []
+
+    def note(path: tuple, what: str) -> None:
+        notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
+                                 warning=True))
+
+    for key, what in (("overlays", "`overlays`"), ("audio", "`audio` (tracks)"), ("subtitles", "`subtitles`"),
+                      ("markers", "`markers`"), ("extends", "`extends`"), ("deliverables", "`deliverables`")):
+        if data.get(key):
+            note((key,), what)
+    for key in ("loudness", "lut"):
+        if (data.get("output") or {}).get(key) is not None:
+            note(("output", key), f"`output.{key}`")
+    for index, item in enumerate(validated.items):
+        raw = data["video"][index]
+        for key in ("lut", "subtitles", "audio", "motion"):
+            if key in raw and raw[key] and not (key == "audio" and isinstance(item, model.Transition)):
+                note(("video", index, key), f"`{key}` on a main-track item")
+        if isinstance(item, model.Transition) and (item.audio or (isinstance(item.transition, model.TransitionSpec)
+                                                                   and item.transition.audio)):
+            note(("video", index, "audio"), "a J/L cut (`audio: {lead/lag}`)")
+    return notes
+
+
+def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tuple[Timeline | None, list[Problem]]:
+    """Place every valid item; return the timeline (None if any error) and all problems."""
+    doc = validated.document
+    out = _output_spec(validated.output)
+    rate = out.fps
+    problems: list[Problem] = list(_later_features(validated))
+    pieces: list[tuple[int, Any]] = []  # (edl index, unplaced Placement fields or Transition)
+
+    for index, item in enumerate(validated.items):
+        if item is None:
+            raw = _raw_media(validated, index)
+            if raw and isinstance(missing := media.get(_resolve(validated, raw[1])), MediaError):
+                problems.append(doc.problem(("video", index, raw[0]), str(missing)))
+            pieces.append((index, None))
+            continue
+        at = ("video", index)
+        if isinstance(item, model.Transition):
+            frames = frame_of(item.length.resolve(rate), rate)
+            if item.type != "cut" and frames < 1:
+                problems.append(doc.problem((*at, "duration"), "a transition must last at least one frame"))
+            pieces.append((index, item))
+            continue
+        placed = _place(validated, index, item, media, out, problems)
+        pieces.append((index, placed))
+
+    placements, joins = _arrange(validated, pieces, out, problems)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors or validated.problems or not placements:
+        return None, problems
+    last = placements[-1]
+    return Timeline(out, tuple(placements), tuple(joins), last.end, tuple(p for p in problems if p not in errors)), problems
+
+
+def _place(validated: Validated, index: int, item: Any, media: dict, out: OutputSpec,
+           problems: list[Problem]) -> dict | None:
+    """The fields of one placement (without its start), or None after recording problems."""
+    doc, rate, at = validated.document, out.fps, ("video", index)
+    fit = getattr(item, "fit", None) or validated.output.fit
+    if isinstance(item, model.Color):
+        return dict(index=index, kind="color", frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
+                    color=item.color)
+    if isinstance(item, model.Title):
+        font = _font_path(validated, item.style.font)
+        if font is not None and isinstance(media.get(font), MediaError):
+            problems.append(doc.problem((*at, "style", "font"), f"font file not found: {font}"))
+            return None
+        if item.style.font and font is None and not item.style.font.lower().startswith(_BUNDLED_FAMILIES):
+            problems.append(doc.problem((*at, "style", "font"), f"font family {item.style.font!r} is not looked up by "
+                                        "name yet; the bundled Noto Sans CJK is used", "name a font file to use it",
+                                        warning=True))
+        return dict(index=index, kind="title", frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
+                    color=item.background, text=item.title, font=font or BUNDLED_FONT,
+                    font_size=max(1, round(item.style.size * out.height / 1080)), text_color=item.style.color)
+    key = "clip" if isinstance(item, model.Clip) else "image"
+    path = _resolve(validated, getattr(item, key))
+    info = media.get(path)
+    if isinstance(info, MediaError) or info is None:
+        problems.append(doc.problem((*at, key), str(info or f"{path} was not probed"),
+                                    "check the path; relative paths start at the EDL's folder"))
+        return None
+    if isinstance(item, model.Image):
+        if info.kind not in ("image", "video"):
+            problems.append(doc.problem((*at, key), f"{path.name} has no picture"))
+            return None
+        return dict(index=index, kind="image", media=info, fit=fit,
+                    frames=_length(doc, at, item.duration.resolve(rate), rate, problems))
+    if info.kind != "video":
+        problems.append(doc.problem((*at, key), f"{path.name} is {'a still image' if info.kind == 'image' else 'not a video'}",
+                                    "use `image:` for stills" if info.kind == "image" else None))
+        return None
+    src_rate = info.fps or rate
+    end = info.duration
+    src_in = item.in_.resolve(src_rate)
+    if item.out is not None:
+        src_out, out_field = item.out.resolve(src_rate), "out"
+    elif item.duration is not None:
+        src_out, out_field = src_in + item.duration.resolve(src_rate), "duration"
+    else:
+        src_out, out_field = end, "in"
+    ok = True
+    if end is not None and src_in >= end:
+        problems.append(doc.problem((*at, "in"), f"{seconds_text(src_in)} s is at or past the end of "
+                                    f"{path.name} ({seconds_text(end)} s)"))
+        ok = False
+    elif end is not None and src_out > end + _END_SLACK:
+        problems.append(doc.problem((*at, out_field), f"{seconds_text(src_out)} s is past the end of {path.name} "
+                                    f"({float(end):.3f} s)", f"the source ends at {float(end):.3f} s"))
+        ok = False
+    elif src_out is not None and src_out <= src_in:
+        problems.append(doc.problem((*at, out_field), f"`in` ({seconds_text(src_in)} s) must be before `out` "
+                                    f"({seconds_text(src_out)} s)"))
+        ok = False
+    if not ok or src_out is None:
+        return None
+    speed = Fraction(str(item.speed))
+    frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)
+    return dict(index=index, kind="clip", media=info, frames=frames, source_in=src_in, source_out=src_out,
+                speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute)
+
+
+def _length(doc, at: tuple, seconds: Fraction, rate: Fraction, problems: list[Problem]) -> int:
+    frames = frame_of(seconds, rate)
+    if frames < 1:
+        problems.append(doc.problem(at, f"lasts {seconds_text(seconds)} s, less than one frame at {rate} fps"))
+    return frames
+
+
+def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list[Problem]):
+    """Turn the item list into placements and joins, checking each transition's neighbours."""
+    doc, rate = validated.document, out.fps
+    placements: list[Placement] = []
+    joins: list[Join] = []
+    pending: tuple[int, model.Transition] | None = None  # a transition waiting for its right side
+    start = 0
+    previous_ok = True  # whether the item before is valid
+
+    for position, (index, piece) in enumerate(pieces):
+        if isinstance(piece, model.Transition):
+            at = ("video", index)
+            if position == 0 or position == len(pieces) - 1:
+                problems.append(doc.problem(at, "a transition needs an item on both sides"))
+            elif isinstance(pieces[position - 1][1], model.Transition):
+                problems.append(doc.problem(at, "two transitions in a row; put an item between them"))
+            pending = (index, piece)
+            continue
+        if piece is None:
+            # Positions after an invalid item are unknowable; keep checking the rest.
+            pending, previous_ok = None, False
+            continue
+        if placements:
+            overlap, name, t_index = 0, "cut", None
+            if pending is not None and previous_ok:
+                t_index, transition = pending
+                name = {"dissolve": "fade"}.get(transition.type, transition.type)
+                overlap = 0 if name == "cut" else frame_of(transition.length.resolve(rate), rate)
+                _check_overlap(doc, ("video", t_index, "duration"), overlap, placements, joins, piece["frames"],
+                               rate, problems)
+            joins.append(Join(t_index, len(placements) - 1, name, overlap))
+            start = placements[-1].end - overlap
+        placements.append(Placement(start=start, **piece))
+        pending, previous_ok = None, True
+    return placements, joins
+
+
+def _check_overlap(doc, where: tuple, overlap: int, placements: list[Placement], joins: list[Join],
+                   after_frames: int, rate: Fraction, problems: list[Problem]) -> None:
+    """A transition may not be longer than either neighbour, nor collide with the
+    transition on the other side of the item before it."""
+    before = placements[-1]
+    incoming = joins[-1].frames if joins else 0
+    if overlap > before.frames or overlap > after_frames:
+        shorter = min(before.frames, after_frames)
+        problems.append(doc.problem(where, f"the transition ({seconds_text(Fraction(overlap) / rate)} s) is longer "
+                                    f"than its neighbour ({seconds_text(Fraction(shorter) / rate)} s)",
+                                    "shorten the transition or lengthen the items"))
+    elif overlap + incoming > before.frames:
+        problems.append(doc.problem(where, f"this transition and the one before overlap on video[{before.index}] "
+                                    f"({seconds_text(Fraction(before.frames) / rate)} s)",
+                                    "shorten one of the transitions"))
