@@ -29,8 +29,10 @@ from .timebase import format_seconds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Assemble finished video episodes from an edit-decision list (EDL).")
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+# Pipes and CI logs get a wide console: the timeline table and messages stay one line each.
+_WIDTH = None if sys.stdout.isatty() else 160
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
 
 
 def _problems(problems: tuple[Problem, ...] | list[Problem]) -> None:

@@ -1,0 +1,153 @@
+"""The command line, the runner's guarantees (atomic output, Ctrl-C, errors that carry the
+command) and hostile names everywhere a path or a text goes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+import assembler
+from assembler.errors import FFmpegNotFound, RenderError
+from assembler.ffmpeg import find_ffmpeg
+from conftest import write_edl
+from media_tools import count_frames, make_clip, make_image, mean_color, dominant_tone
+
+HOSTILE = "we ird: [dir], \"q\" 'x' 50% & #1; 中文"
+
+
+def cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assembler", *args], capture_output=True, text=True, **kwargs)
+
+
+def small(items: list, **output) -> dict:
+    return {"version": 1, "output": {"size": "320x180", "fps": 25, "video": {"preset": "ultrafast"}, **output},
+            "video": items}
+
+
+def test_hostile_names_in_folders_files_output_and_text(tmp_path):
+    folder = tmp_path / HOSTILE
+    folder.mkdir()
+    clip = make_clip(folder / "clip, one: [a] 'b' 100% & 日本.mp4", color="red", duration=1, tone=660)
+    still = make_image(folder / "still; (c) \"é\".png", color="blue")
+    edl = small([{"clip": clip.name}, {"transition": "dissolve", "duration": 0.2},
+                 {"image": still.name, "duration": 1},
+                 {"title": "It's: [a], b; c \\ 50% %{pts} \"q\" 中文", "duration": 1}])
+    path = write_edl(folder, "épisode 1: [final], 'v2'.yaml", edl)
+    out = tmp_path / "out: [dir], 'q' 50%" / "ép 1: \"final\" 中文.mp4"
+    done = cli("render", str(path), "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert count_frames(out) == 70
+    box = (0.4, 0.4, 0.6, 0.6)
+    assert mean_color(out, 0.2, box)[0] > 200 and mean_color(out, 1.5, box)[2] > 200
+    assert abs(dominant_tone(out, 0.2, 0.2) - 660) < 15
+
+
+def test_dry_run_prints_command_and_graph_and_encodes_nothing(media, tmp_path):
+    path = write_edl(tmp_path, "ep.yaml", small([{"clip": str(media / "red.mp4")}, {"transition": "fade"},
+                                                 {"color": "black"}]))
+    done = cli("render", str(path), "-o", str(tmp_path / "x.mp4"), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert "-/filter_complex" in done.stdout and "xfade=transition=fade" in done.stdout
+    assert "acrossfade" in done.stdout and str(media / "red.mp4") in done.stdout
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def test_check_prints_the_timeline(media, tmp_path):
+    path = write_edl(tmp_path, "ep.yaml", small([{"clip": str(media / "red.mp4"), "in": 0.5},
+                                                 {"transition": "fade", "duration": 0.5}, {"color": "black"}]))
+    done = cli("check", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "video[0]" in done.stdout and "red.mp4" in done.stdout and "0:00.500 - 0:02.000" in done.stdout
+    assert "total: 0:02.000 (50 frames)" in done.stdout
+
+
+def test_schema_is_json_schema_with_the_contract_fields():
+    done = cli("schema")
+    schema = json.loads(done.stdout)
+    assert {"in", "out", "duration", "fit", "speed", "volume", "mute"} <= set(schema["$defs"]["Clip"]["properties"])
+    assert "version" in schema["required"]
+
+
+def test_probe_shows_rotation(media):
+    done = cli("probe", str(media / "phone.mp4"), str(media / "blue.mp4"))
+    assert done.returncode == 0
+    assert "180x320 (stored 320x180, rotated 270)" in done.stdout and "no audio" in done.stdout
+
+
+def test_failed_render_keeps_previous_output_and_reports_the_command(media, tmp_path):
+    out = tmp_path / "ep.mp4"
+    good = write_edl(tmp_path, "good.yaml", small([{"color": "red", "duration": 0.5}]))
+    assembler.render(good, out)
+    before = out.read_bytes()
+    bad = write_edl(tmp_path, "bad.yaml", small([{"color": "red", "duration": 0.5}],
+                                                video={"codec": "no_such_encoder"}))
+    with pytest.raises(RenderError) as info:
+        assembler.render(bad, out)
+    assert "no_such_encoder" in info.value.argv and "no_such_encoder" in info.value.stderr_tail
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "ep.mp4", "good.yaml"]
+    done = cli("render", str(bad), "-o", str(out))
+    assert done.returncode == 1 and "command:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_interrupt_in_the_api_leaves_no_partial_file(tmp_path):
+    out = tmp_path / "ep.mp4"
+    path = write_edl(tmp_path, "ep.yaml", small([{"color": "red", "duration": 30}], size="1280x720"))
+
+    def interrupt(progress):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        assembler.render(path, out, progress=interrupt)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ep.yaml"]
+
+
+def test_ctrl_c_on_the_cli_keeps_the_previous_output(tmp_path):
+    out = tmp_path / "ep.mp4"
+    out.write_bytes(b"last good render")
+    path = write_edl(tmp_path, "ep.yaml", {
+        "version": 1, "output": {"size": "1280x720", "video": {"preset": "veryslow"}},
+        "video": [{"color": "red", "duration": 60}]})
+    proc = subprocess.Popen([sys.executable, "-m", "assembler", "render", str(path), "-o", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not list(tmp_path.glob(".ep.*.partial.mp4")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".ep.*.partial.mp4")), "ffmpeg never started writing"
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert out.read_bytes() == b"last good render"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ep.mp4", "ep.yaml"]
+
+
+def test_ffmpeg_override_by_environment(monkeypatch, tmp_path):
+    bundled = find_ffmpeg().path
+    link = tmp_path / "my ffmpeg"
+    os.symlink(bundled, link)
+    monkeypatch.setenv("ASSEMBLER_FFMPEG", str(link))
+    assert find_ffmpeg().path == str(link) and find_ffmpeg().major >= 7
+    monkeypatch.setenv("ASSEMBLER_FFMPEG", str(tmp_path / "nope"))
+    with pytest.raises(FFmpegNotFound):
+        find_ffmpeg()
+
+
+def test_old_ffmpeg_gets_the_old_script_flag():
+    from assembler.ffmpeg import FFmpeg
+    assert FFmpeg("ffmpeg", "5.1.6", 5).script_flag == "-filter_complex_script"
+    assert FFmpeg("ffmpeg", "n9.0.2", 9).script_flag == "-/filter_complex"
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="no system ffmpeg to compare with")
+def test_system_ffmpeg_can_render(tmp_path):  # pragma: no cover - only where one is installed
+    path = write_edl(tmp_path, "ep.yaml", small([{"color": "red", "duration": 0.5}]))
+    result = assembler.render(path, tmp_path / "ep.mp4", ffmpeg=shutil.which("ffmpeg"))
+    assert count_frames(result.path) == 12

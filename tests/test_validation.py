@@ -1,0 +1,133 @@
+"""Bad input: every problem at once, each with file, line, field path and a hint;
+nothing is encoded and nothing is written."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import assembler
+from assembler.errors import EdlError
+
+BAD = """\
+version: 1
+output:
+  size: 320x180
+  fps: 25
+video:
+  - clip: red.mp4
+    in: 0.5
+    duraton: 1                  # @unknown-field
+  - clip: missing.mp4           # @missing-media
+  - clip: red.mp4
+    out: 12                     # @past-end
+  - color: black
+    duration: 1
+  - transition: dissolve
+    duration: 5                 # @too-long
+  - clip: green.mp4
+    in: 0.2
+  - clip: green.mp4
+    in: 1.5
+    out: 1                      # @in-after-out
+  - clip: red.mp4
+    out: "1:2:3:4:5"            # @bad-time
+  - transition: wipelft         # @unknown-transition
+  - color: navy
+"""
+
+
+def line_of(text: str, marker: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if f"@{marker}" in line)
+
+
+@pytest.fixture
+def bad_edl(media, tmp_path):
+    path = tmp_path / "episode.yaml"
+    path.write_text(BAD.replace("red.mp4", str(media / "red.mp4")).replace("green.mp4", str(media / "green.mp4")))
+    return path
+
+
+EXPECTED = [
+    ("unknown-field", "video[0].duraton", "unknown field", "did you mean `duration`?"),
+    ("missing-media", "video[1].clip", "does not exist", None),
+    ("past-end", "video[2].out", "past the end", None),
+    ("too-long", "video[4].duration", "longer than its neighbour", None),
+    ("in-after-out", "video[6].out", "must be before", None),
+    ("bad-time", "video[7].out", "is not a time", None),
+    ("unknown-transition", "video[8].transition", "unknown transition", "did you mean `wipeleft`?"),
+]
+
+
+def test_every_problem_is_reported_at_once(bad_edl):
+    with pytest.raises(EdlError) as info:
+        assembler.check(bad_edl)
+    problems = info.value.problems
+    text = BAD
+    for marker, field, words, hint in EXPECTED:
+        line = line_of(text, marker)
+        found = [p for p in problems if p.line == line and p.path == field]
+        assert found, f"no problem at line {line} {field}; got:\n{info.value}"
+        assert words in found[0].message
+        if hint:
+            assert hint in (found[0].hint or "")
+        assert str(found[0]).startswith(f"{bad_edl}:{line}: {field}: ")
+    assert len([p for p in problems if p.severity == "error"]) == len(EXPECTED)
+
+
+def test_cli_reports_and_writes_nothing(bad_edl, tmp_path):
+    out = tmp_path / "episode.mp4"
+    done = subprocess.run([sys.executable, "-m", "assembler", "render", str(bad_edl), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert f"{bad_edl}:{line_of(BAD, 'unknown-field')}: video[0].duraton: unknown field" in done.stderr
+    assert f"{bad_edl}:{line_of(BAD, 'missing-media')}: video[1].clip:" in done.stderr
+    assert not out.exists() and list(tmp_path.glob("*.mp4")) == []
+
+
+def test_json_edl_errors_have_lines_too(tmp_path):
+    path = tmp_path / "ep.json"
+    path.write_text('{\n  "version": 1,\n  "video": [\n    {"color": "notacolour", "duration": 1}\n  ]\n}\n')
+    with pytest.raises(EdlError) as info:
+        assembler.load(path)
+    [problem] = info.value.problems
+    assert (problem.line, problem.path) == (4, "video[0].color")
+    assert "unknown colour" in problem.message
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    path = tmp_path / "ep.yaml"
+    path.write_text("version: 1\nvideo:\n  - color: red\n    duration: [1\n")
+    with pytest.raises(EdlError) as info:
+        assembler.load(path)
+    assert info.value.problems[0].line is not None and "not valid YAML" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize("text, field, words", [
+    ("video:\n  - color: red\n", "version", "required"),
+    ("version: 2\nvideo:\n  - color: red\n", "version", "version must be 1"),
+    ("version: 1\nvideo: []\n", "video", "at least 1"),
+    ("version: 1\nvideo:\n  - {colour: red}\n", "video[0]", "needs one of the keys"),
+    ("version: 1\noutput: {size: 641x360}\nvideo:\n  - color: red\n", "output.size", "even"),
+    ("version: 1\noutput: {fps: abc}\nvideo:\n  - color: red\n", "output.fps", "not a frame rate"),
+    ("version: 1\nvideo:\n  - transition: fade\n  - color: red\n", "video[0]", "both sides"),
+    ("version: 1\nvideo:\n  - color: red\n  - transition: fade\n  - transition: cut\n  - color: red\n",
+     "video[2]", "two transitions in a row"),
+    ("version: 1\nvideo:\n  - clip: a.mp4\n    out: 2\n    duration: 1\n", "video[0]", "not both"),
+])
+def test_schema_problems(tmp_path, text, field, words):
+    path = tmp_path / "ep.yaml"
+    path.write_text(text)
+    with pytest.raises(EdlError) as info:
+        assembler.check(path)
+    assert any(p.path == field and words in p.message for p in info.value.problems), str(info.value)
+
+
+def test_later_features_are_warned_about_not_dropped_silently(media, tmp_path):
+    path = tmp_path / "ep.yaml"
+    path.write_text(f"version: 1\naudio:\n  - {{file: {media / 'red.mp4'}}}\nvideo:\n  - color: red\n")
+    timeline = assembler.check(path)
+    assert any(w.path == "audio" and "not rendered" in w.message for w in timeline.warnings)
