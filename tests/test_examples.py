@@ -1,0 +1,31 @@
+"""Every example in edl_examples/ is documentation, so every one is rendered here."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import assembler
+from media_tools import count_frames, stream_info
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "edl_examples"
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if (p / "episode.yaml").exists()))
+def test_example_renders(example, tmp_path):
+    folder = tmp_path / example
+    shutil.copytree(EXAMPLES / example, folder, ignore=shutil.ignore_patterns("media", "*.mp4"))
+    subprocess.run([sys.executable, str(folder / "make_media.py")], check=True, capture_output=True)
+    timeline = assembler.check(folder / "episode.yaml")
+    out = tmp_path / f"{example}.mp4"
+    done = subprocess.run([sys.executable, "-m", "assembler", "render", str(folder / "episode.yaml"), "-o", str(out)],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert count_frames(out) == timeline.frames
+    info = stream_info(out)
+    assert (info["width"], info["height"]) == (timeline.output.width, timeline.output.height)
+    assert abs(info["audio_duration"] - float(timeline.duration)) < 0.03
