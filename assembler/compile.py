@@ -129,14 +129,14 @@ def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
 
 def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) -> Link:
     size = f"{out.width}x{out.height}"
-    if p.kind == "color":
-        return g.chain([], [Filter("color", c=p.color, s=size, r=str(out.fps)), *_tail(out, p.frames, False)], "v")
-    if p.kind == "title":
-        assert p.font is not None and p.text is not None
-        draw = Filter("drawtext", fontfile=os.fspath(p.font), expansion="none", text=p.text, fontsize=p.font_size,
-                      fontcolor=p.text_color, x="(w-text_w)/2", y="(h-text_h)/2", text_align="center")
-        return g.chain([], [Filter("color", c=p.color, s=size, r=str(out.fps)), draw, *_tail(out, p.frames, False)],
-                       "v")
+    card = [Filter("color", c=p.color, s=size, r=str(out.fps))]
+    if p.kind == "title" and p.text:
+        assert p.font is not None
+        card.append(Filter("drawtext", fontfile=os.fspath(p.font), expansion="none", text=p.text,
+                           fontsize=p.font_size, fontcolor=p.text_color, x="(w-text_w)/2", y="(h-text_h)/2",
+                           text_align="center"))
+    if p.kind in ("color", "title"):  # a title without text is a plain card
+        return g.chain([], [*card, *_tail(out, p.frames, False)], "v")
     assert index is not None and p.media is not None
     source = g.input(index, "v")
     if p.kind == "image":

@@ -245,7 +245,7 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
                                         "name yet; the bundled Noto Sans CJK is used", "name a font file to use it",
                                         warning=True))
         return dict(index=index, kind="title", frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
-                    color=item.background, text=item.title, font=font or BUNDLED_FONT,
+                    color=item.background, text=item.title.strip("\n"), font=font or BUNDLED_FONT,
                     font_size=max(1, round(item.style.size * out.height / 1080)), text_color=item.style.color)
     key = "clip" if isinstance(item, model.Clip) else "image"
     path = _resolve(validated, getattr(item, key))
