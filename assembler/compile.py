@@ -24,11 +24,11 @@ Imports ``timeline`` (types), ``graph``, ``timebase``; never subprocess, never t
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from .graph import Filter, GraphBuilder, Link, number
-from .timeline import OutputSpec, Placement, Timeline
+from .timeline import Join, OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "compile_timeline"]
 
@@ -53,25 +53,24 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None)
     if not 0 <= start < end <= timeline.frames:
         raise ValueError(f"interval [{start}, {end}) is not inside the timeline [0, {timeline.frames})")
     chosen = [k for k, p in enumerate(timeline.placements) if p.start < end and p.end > start]
+    joins = [timeline.joins[k] for k in chosen[:-1]]
+    placements = _narrow([timeline.placements[k] for k in chosen], joins, start, end, timeline.output.fps)
     g = GraphBuilder()
     inputs: list[str] = []
     out = timeline.output
     pictures, sounds = [], []
-    files = 0  # input files so far: the next one's index
-    for k in chosen:
-        p = timeline.placements[k]
+    for p in placements:
         samples = timeline.sample(p.end) - timeline.sample(p.start)
         args = _input_args(p, out)
-        index = files if args else None
-        files += bool(args)
+        index = len([a for a in inputs if a == "-i"]) if args else None
         inputs += args
         pictures.append(_picture(g, p, out, index))
         sounds.append(_sound(g, p, out, samples, index))
 
-    first = timeline.placements[chosen[0]]
-    video, audio = _join(g, timeline, chosen, pictures, sounds)
+    first, last = placements[0], placements[-1]
+    video, audio = _join(g, timeline, placements, joins, pictures, sounds)
     video_trim, audio_trim = [], []
-    if start > first.start or end < timeline.placements[chosen[-1]].end:
+    if start > first.start or end < last.end:
         video_trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
                       Filter("setpts", "PTS-STARTPTS")]
         base = timeline.sample(first.start)
@@ -82,6 +81,26 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None)
     g.chain([audio], [*audio_trim, _aformat(out)], "a", name="aout")
     frames = end - start
     return Job(tuple(inputs), g.build().script(), _output_args(out), frames, Fraction(frames) / out.fps)
+
+
+def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
+    """Drop what an interval does not show from its first and last placements, so that
+    ffmpeg neither decodes nor trims it. A clip's in-point moves by exactly the skipped
+    frames, so each remaining frame samples the source where the whole render would.
+    Frames inside a transition stay (the cross-fade needs both sides whole)."""
+    placements = list(placements)
+    first = placements[0]
+    outgoing = joins[0].frames if joins else 0
+    skip = min(max(0, start - first.start), first.frames - max(outgoing, 1))
+    if skip > 0:
+        placements[0] = replace(first, start=first.start + skip, frames=first.frames - skip,
+                                source_in=first.source_in + skip * first.speed / rate)
+    last = placements[-1]
+    incoming = joins[-1].frames if joins else 0
+    cut = min(max(0, last.end - end), last.frames - max(incoming, 1))
+    if cut > 0:
+        placements[-1] = replace(last, frames=last.frames - cut)
+    return placements
 
 
 def _input_args(p: Placement, out: OutputSpec) -> list[str]:
@@ -143,10 +162,11 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
         if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
             return _still_over_background(g, p, out, source)
         return g.chain([source], [*_fit(p, out), *_tail(out, p.frames, False)], "v")
-    timing = [Filter("setpts", "PTS-STARTPTS")]
-    if p.speed != 1:
-        timing.append(Filter("setpts", f"PTS*{p.speed.denominator}/{p.speed.numerator}"))
-    rate = Filter("fps", str(out.fps))
+    # After an input -ss, time 0 is the in-point itself (not the first frame kept), and
+    # fps samples the source from 0 on the output grid: output frame i always shows the
+    # source frame nearest to in + i*speed/fps, however the clip is cut into intervals.
+    timing = [Filter("setpts", f"PTS*{p.speed.denominator}/{p.speed.numerator}")] if p.speed != 1 else []
+    rate = Filter("fps", str(out.fps), start_time=0)
     # Thin out frames before scaling when the source is faster than the output, and
     # scale before duplicating frames when it is slower: less work either way.
     faster = (p.media.fps or out.fps) / p.speed > out.fps
@@ -198,22 +218,19 @@ def _tempo(speed: Fraction) -> list[Filter]:
     return filters
 
 
-def _join(g: GraphBuilder, timeline: Timeline, chosen: list[int], pictures: list[Link],
-          sounds: list[Link]) -> tuple[Link, Link]:
+def _join(g: GraphBuilder, timeline: Timeline, placements: list[Placement], joins: list[Join],
+          pictures: list[Link], sounds: list[Link]) -> tuple[Link, Link]:
     """Concatenate runs of cut-joined items; cross-fade picture and sound at transitions."""
     rate = timeline.output.fps
-    first = timeline.placements[chosen[0]]
     run_v, run_a = [pictures[0]], [sounds[0]]
-    length = first.frames  # frames of the chain built so far
-    for n, k in enumerate(chosen[1:], start=1):
-        join = timeline.joins[k - 1]
-        p = timeline.placements[k]
+    length = placements[0].frames  # frames of the chain built so far
+    for n, (join, p) in enumerate(zip(joins, placements[1:]), start=1):
         if join.frames == 0:
             run_v.append(pictures[n])
             run_a.append(sounds[n])
         else:
             video, audio = _concat(g, run_v, run_a, rate)
-            before = timeline.placements[k - 1]
+            before = placements[n - 1]
             overlap_samples = timeline.sample(before.end) - timeline.sample(p.start)
             video = g.chain([video, pictures[n]], [
                 Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,

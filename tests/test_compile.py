@@ -108,3 +108,22 @@ def test_a_font_file_named_in_the_style_is_used(tmp_path):
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(f"assembler.{module}"))
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_an_interval_samples_a_moving_source_where_the_whole_does(tmp_path):
+    """Cut into pieces, a clip shows the same source frames as in one piece (the in-point
+    of a piece moves by exactly the frames it skips)."""
+    import numpy as np
+    from media_tools import frame_rgb
+    moving = tmp_path / "moving.mp4"
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x180:rate=30:duration=3", "-c:v", "libx264", "-preset",
+               "ultrafast", "-qp", "0", "-g", "300", *BITEXACT, str(moving))
+    path = write_edl(tmp_path, "m.yaml", edl_of([{"clip": str(moving), "in": "7f", "out": 2.9}], fps=24))
+    timeline = assembler.check(path)
+    whole, part = tmp_path / "whole.mp4", tmp_path / "part.mp4"
+    run(compile_timeline(timeline), whole)
+    run(compile_timeline(timeline, 17, 40), part)
+    for k in range(0, 23, 3):
+        a = frame_rgb(part, (k + 0.5) / 24).astype(float)
+        b = frame_rgb(whole, (k + 17.5) / 24).astype(float)
+        assert np.abs(a - b).mean() < 2.0, k
