@@ -23,32 +23,94 @@ Imports ``timeline`` (types), ``graph``, ``timebase``; never subprocess, never t
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from .escape import value as escape_value
 from .graph import Filter, GraphBuilder, Link, number
 from .timeline import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "compile_timeline"]
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_timeline", "job_key"]
+
+SEGMENT_THREADS = 2  # part of every segment's key: see compile_segment
 
 _ALPHA_FORMATS = ("rgba", "bgra", "argb", "abgr", "ya8", "ya16", "yuva", "rgba64", "gbrap", "pal8")
 
 
 @dataclass(frozen=True)
 class Job:
-    """One ffmpeg run. The runner adds the binary, the graph-script flag and the output path:
-    ``ffmpeg [global] *inputs <script flag> <script file> *outputs <output file>``."""
+    """One ffmpeg run. The runner adds the binary, the graph script's flag and file, and one
+    path after each output group:
+    ``ffmpeg [global] *inputs [<script flag> <script file>] (*group <path>)...``.
+    ``paths`` lists the files the job reads (inputs and fonts), as they appear in it."""
 
     inputs: tuple[str, ...]
-    graph: str
-    outputs: tuple[str, ...]
+    graph: str | None
+    outputs: tuple[tuple[str, ...], ...]
     frames: int
     duration: Fraction
+    paths: tuple[str, ...] = ()
 
 
 def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None) -> Job:
-    """Compile frames ``[start, end)`` of the timeline (default: all of it) into a Job."""
+    """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file."""
+    inputs, graph, paths, frames = _graph(timeline, start, end)
+    return Job(inputs, graph, (_output_args(timeline.output),), frames, Fraction(frames) / timeline.output.fps,
+               paths)
+
+
+def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = SEGMENT_THREADS) -> Job:
+    """Frames ``[start, end)`` as a segment: picture (MP4, no sound) and sound (WAV, float).
+
+    Segments of one timeline join seamlessly: the same encoder settings, each starting on
+    a keyframe with exact frame and sample counts, and a fixed encoder thread count, so
+    that a segment's bytes do not depend on the machine that made it (x264's output
+    depends on its thread count)."""
+    inputs, graph, paths, frames = _graph(timeline, start, end)
+    out = timeline.output
+    video = ("-map", "[vout]", *_video_codec(out), "-threads", str(threads),
+             "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
+    audio = ("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav")
+    return Job(inputs, graph, (video, audio), frames, Fraction(frames) / out.fps, paths)
+
+
+def compile_assembly(video_list: str, audio_list: str, out: OutputSpec, frames: int) -> Job:
+    """Join segments: their pictures by stream copy, their sound (exact PCM) encoded once.
+    The lists are concat-demuxer files (see ``escape.concat_list``)."""
+    concat = ("-f", "concat", "-safe", "0")
+    inputs = (*concat, "-i", video_list, *concat, "-i", audio_list)
+    group = ("-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *_audio_codec(out), *_BITEXACT,
+             "-movflags", "+faststart")
+    return Job(inputs, None, (group,), frames, Fraction(frames) / out.fps, (video_list, audio_list))
+
+
+def job_key(job: Job, fingerprints: dict[str, str], salt: str) -> str:
+    """A stable content key (sha256) of what a job makes: its arguments and graph with every
+    file path replaced by that file's fingerprint (so a moved file keeps its key), plus
+    ``salt`` (format version, ffmpeg build). Never Python's ``hash()``."""
+    def swap(text: str) -> str:
+        for path in sorted(job.paths, key=len, reverse=True):
+            text = text.replace(path, fingerprints[path]).replace(escape_value(path), fingerprints[path])
+        return text
+
+    canonical = json.dumps({"salt": salt, "inputs": [swap(a) for a in job.inputs], "graph": swap(job.graph or ""),
+                            "outputs": [list(g) for g in job.outputs], "frames": job.frames},
+                           sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _timescale(rate: Fraction) -> int:
+    """An MP4 time scale in which every frame time of ``rate`` is an integer."""
+    scale = rate.numerator
+    while scale < 10000:
+        scale *= 2
+    return scale
+
+
+def _graph(timeline: Timeline, start: int, end: int | None) -> tuple[tuple[str, ...], str, tuple[str, ...], int]:
     end = timeline.frames if end is None else end
     if not 0 <= start < end <= timeline.frames:
         raise ValueError(f"interval [{start}, {end}) is not inside the timeline [0, {timeline.frames})")
@@ -57,6 +119,7 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None)
     placements = _narrow([timeline.placements[k] for k in chosen], joins, start, end, timeline.output.fps)
     g = GraphBuilder()
     inputs: list[str] = []
+    paths: list[str] = []
     out = timeline.output
     pictures, sounds = [], []
     for p in placements:
@@ -64,6 +127,8 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None)
         args = _input_args(p, out)
         index = len([a for a in inputs if a == "-i"]) if args else None
         inputs += args
+        paths += [args[-1]] if args else []
+        paths += [os.fspath(p.font)] if p.kind == "title" and p.text and p.font else []
         pictures.append(_picture(g, p, out, index))
         sounds.append(_sound(g, p, out, samples, index))
 
@@ -79,8 +144,7 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None)
                       Filter("asetpts", "PTS-STARTPTS")]
     g.chain([video], [*video_trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
     g.chain([audio], [*audio_trim, _aformat(out)], "a", name="aout")
-    frames = end - start
-    return Job(tuple(inputs), g.build().script(), _output_args(out), frames, Fraction(frames) / out.fps)
+    return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start
 
 
 def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
@@ -251,20 +315,28 @@ def _concat(g: GraphBuilder, videos: list[Link], audios: list[Link], rate: Fract
     return video, audio
 
 
-def _output_args(out: OutputSpec) -> tuple[str, ...]:
-    v, a = out.video, out.audio
-    args = ["-map", "[vout]", "-map", "[aout]", "-c:v", v.codec]
+# Same inputs, same binary -> same bytes: no encoder strings, dates or source metadata.
+_BITEXACT = ("-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact")
+
+
+def _video_codec(out: OutputSpec) -> tuple[str, ...]:
+    v = out.video
+    args = ["-c:v", v.codec]
     if v.preset:
         args += ["-preset", v.preset]
     if v.crf is not None and not v.bitrate:
         args += ["-crf", str(v.crf)]
     if v.bitrate:
         args += ["-b:v", v.bitrate]
-    args += ["-pix_fmt", v.pix_fmt, "-c:a", a.codec]
-    if a.bitrate:
-        args += ["-b:a", a.bitrate]
-    args += ["-ar", str(out.sample_rate), "-ac", str(out.channels)]
-    # Same inputs, same binary -> same bytes: no encoder strings, dates or source metadata.
-    args += ["-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
-             "-movflags", "+faststart"]
-    return tuple(args)
+    return (*args, "-pix_fmt", v.pix_fmt)
+
+
+def _audio_codec(out: OutputSpec) -> tuple[str, ...]:
+    a = out.audio
+    args = ["-c:a", a.codec] + (["-b:a", a.bitrate] if a.bitrate else [])
+    return (*args, "-ar", str(out.sample_rate), "-ac", str(out.channels))
+
+
+def _output_args(out: OutputSpec) -> tuple[str, ...]:
+    return ("-map", "[vout]", "-map", "[aout]", *_video_codec(out), *_audio_codec(out), *_BITEXACT,
+            "-movflags", "+faststart")

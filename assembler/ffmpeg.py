@@ -22,14 +22,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 
-__all__ = ["FFmpeg", "Progress", "command", "find_ffmpeg", "run"]
+__all__ = ["Cancelled", "FFmpeg", "Progress", "command", "find_ffmpeg", "run"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -98,42 +98,64 @@ def _identify(path: str) -> FFmpeg:
     return FFmpeg(path, version, int(match[1]) if match else 99)
 
 
-def command(ff: FFmpeg, job: Job, script: str | os.PathLike, output: str | os.PathLike) -> list[str]:
-    """The full argument list for a job whose graph is in ``script``."""
-    muxer = _MUXERS.get(Path(output).suffix.lower(), "mp4")
-    return [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1", "-nostats",
-            *job.inputs, ff.script_flag, os.fspath(script), *job.outputs, "-f", muxer, os.fspath(output)]
+def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
+            outputs: str | os.PathLike | Sequence[str | os.PathLike]) -> list[str]:
+    """The full argument list for a job whose graph is in ``script``, writing ``outputs``
+    (one path per output group of the job)."""
+    paths = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
+    if len(paths) != len(job.outputs):
+        raise ValueError(f"the job writes {len(job.outputs)} files, {len(paths)} paths given")
+    argv = [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1", "-nostats",
+            *job.inputs]
+    if job.graph is not None:
+        argv += [ff.script_flag, os.fspath(script)]
+    for group, path in zip(job.outputs, paths):
+        muxer = [] if "-f" in group else ["-f", _MUXERS.get(Path(path).suffix.lower(), "mp4")]
+        argv += [*group, *muxer, os.fspath(path)]
+    return argv
 
 
-def run(job: Job, output: str | os.PathLike, *, ffmpeg: FFmpeg | None = None,
-        progress: Callable[[Progress], None] | None = None) -> float:
-    """Run a job into ``output`` atomically; return the wall time in seconds.
+class Cancelled(Exception):
+    """A job was stopped because its ``cancel`` event was set."""
 
-    Raises RenderError (with the command and the tail of ffmpeg's stderr) on failure.
+
+def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, ffmpeg: FFmpeg | None = None,
+        progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None) -> float:
+    """Run a job into ``outputs`` atomically; return the wall time in seconds.
+
+    Every output appears complete or not at all: each is written to a hidden temporary
+    name beside it and renamed only when ffmpeg succeeded. Raises RenderError (with the
+    command and the tail of ffmpeg's stderr) on failure, Cancelled when ``cancel`` is set.
     """
     ff = ffmpeg or find_ffmpeg()
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(f".{output.stem}.{uuid.uuid4().hex[:8]}.partial{output.suffix or '.mp4'}")
+    finals = [Path(outputs)] if isinstance(outputs, (str, os.PathLike)) else [Path(p) for p in outputs]
+    partials = []
+    for final in finals:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        partials.append(final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.partial{final.suffix or '.mp4'}"))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
         script = Path(scratch) / "graph.txt"
-        script.write_text(job.graph, encoding="utf-8")
-        argv = command(ff, job, script, partial)
+        if job.graph is not None:
+            script.write_text(job.graph, encoding="utf-8")
+        argv = command(ff, job, script, partials)
         try:
-            code, tail = _supervise(argv, job, started, progress)
+            code, tail = _supervise(argv, job, started, progress, cancel)
         except BaseException:
-            _remove(partial)
+            for partial in partials:
+                _remove(partial)
             raise
-    if code != 0 or not partial.exists():
-        _remove(partial)
-        raise RenderError(f"ffmpeg failed (exit status {code}) while rendering {output.name}", argv, tail, code)
-    os.replace(partial, output)
+    if code != 0 or not all(p.exists() for p in partials):
+        for partial in partials:
+            _remove(partial)
+        raise RenderError(f"ffmpeg failed (exit status {code}) while rendering {finals[0].name}", argv, tail, code)
+    for partial, final in zip(partials, finals):
+        os.replace(partial, final)
     return time.monotonic() - started
 
 
-def _supervise(argv: list[str], job: Job, started: float,
-               progress: Callable[[Progress], None] | None) -> tuple[int, str]:
+def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Progress], None] | None,
+               cancel: threading.Event | None) -> tuple[int, str]:
     """Run ffmpeg, feeding progress events; on any exception (Ctrl-C too) kill it first."""
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     lines: collections.deque[str] = collections.deque(maxlen=40)
@@ -146,6 +168,8 @@ def _supervise(argv: list[str], job: Job, started: float,
         for raw in proc.stdout:
             key, _, value = raw.decode("utf-8", "replace").strip().partition("=")
             state[key] = value
+            if cancel is not None and cancel.is_set():
+                raise Cancelled(argv[0])
             if key == "progress" and progress is not None:
                 progress(_progress(state, total, started))
         code = proc.wait()
