@@ -6,6 +6,7 @@ line is wrong (every problem listed, no traceback, no output written), 130 inter
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
@@ -63,6 +64,15 @@ def render(
     dry: Annotated[bool, typer.Option("--dry-run", help="Print the ffmpeg command and graph; encode nothing.")] = False,
     ffmpeg: Annotated[Optional[str], typer.Option(help="ffmpeg binary (default: $ASSEMBLER_FFMPEG or the bundled one).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
+    cache: Annotated[Optional[Path], typer.Option(help="Cache folder (default: $ASSEMBLER_CACHE or "
+                                                       ".assembler-cache/ beside the EDL).")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Render every segment afresh; keep nothing.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("-j", "--jobs", min=1, help="Segments rendered at once "
+                                                                          "(default: the number of cores).")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(help="dask.distributed scheduler address: render segments "
+                                                          "on that cluster (needs the 'distributed' extra).")] = None,
+    single: Annotated[bool, typer.Option("--single", help="One ffmpeg graph for the whole episode, "
+                                                          "no segments, no cache.")] = False,
 ) -> None:
     """Render an EDL to a video file."""
     target = output or edl.with_suffix(".mp4")
@@ -83,15 +93,34 @@ def render(
                 where = f"{format_seconds(p.seconds)} / {format_seconds(p.total)}"
                 bar.update(task, completed=p.fraction, where=where)
 
-            result = render_edl(edl, target, progress=update)
+            with _executor(scheduler) as executor:
+                result = render_edl(edl, target, progress=update, ffmpeg=ffmpeg, cache=False if no_cache else cache,
+                                    jobs=jobs, executor=executor, single=single)
         _problems(result.warnings)
+        reused = f", {result.segments - result.rendered} of {result.segments} segments from the cache" \
+            if result.segments else ""
         err.print(f"wrote {result.path} ({format_seconds(result.duration)}, {result.frames} frames) "
-                  f"in {result.elapsed:.1f} s", markup=False)
+                  f"in {result.elapsed:.1f} s{reused}", markup=False)
     except AssemblerError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
         err.print("interrupted; no output was written", style="bold red")
         raise typer.Exit(130) from None
+
+
+@contextlib.contextmanager
+def _executor(address: str | None):
+    """A dask.distributed executor for ``--scheduler``, or None for local threads."""
+    if address is None:
+        yield None
+        return
+    try:
+        from distributed import Client
+    except ImportError:
+        err.print("--scheduler needs dask.distributed: pip install 'edl-assembler[distributed]'", style="red")
+        raise typer.Exit(2) from None
+    with Client(address) as client:
+        yield client.get_executor()
 
 
 @app.command()

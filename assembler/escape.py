@@ -22,7 +22,7 @@ Imports nothing from the rest of the package.
 
 from __future__ import annotations
 
-__all__ = ["graph_level", "option_level", "value"]
+__all__ = ["concat_list", "graph_level", "option_level", "value"]
 
 _OPTION_SPECIAL = "\\':"
 _GRAPH_SPECIAL = "\\'[],;"
@@ -54,3 +54,14 @@ def value(text: str) -> str:
     if "\x00" in text:
         raise ValueError("a NUL character cannot pass through ffmpeg")
     return graph_level(option_level(text))
+
+
+def concat_list(paths: list[str]) -> str:
+    """A concat-demuxer list file naming ``paths``: ``file '...'`` with ``'`` written as
+    ``'\\''`` (close the quote, an escaped quote, reopen), the demuxer's own quoting."""
+    lines = []
+    for path in paths:
+        if "\n" in path or "\r" in path:
+            raise ValueError(f"a path with a line break cannot go into a concat list: {path!r}")
+        lines.append("file '" + path.replace("'", "'\\''") + "'\n")
+    return "".join(lines)

@@ -1,30 +1,44 @@
-"""Orchestration only: load -> probe -> timeline -> compile -> run.
+"""Orchestration only: load -> probe -> timeline -> plan -> (cache or compile + run) -> assemble.
 
 Contract: an EDL (a path or an :class:`~assembler.edl.Edl` built in code) -> a checked
-:class:`~assembler.timeline.Timeline`, a compiled job, or a rendered file with a
-:class:`RenderResult`. Validation (schema and media, every problem at once) always runs
-before any encoding starts. Never prints, never exits; errors are exceptions.
+:class:`~assembler.timeline.Timeline`, or a rendered file with a :class:`RenderResult`
+and a receipt beside it. Validation (schema and media, every problem at once) always runs
+before any encoding starts. Segments missing from the cache are rendered on an executor
+(local threads by default, or any ``concurrent.futures.Executor``, such as a
+dask.distributed client's), then joined by stream copy with the sound encoded once.
+Never prints, never exits; errors are exceptions.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import shutil
+import tempfile
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .compile import Job, compile_timeline
+from .cache import CACHE_FORMAT, Cache, sha256_file
+from .compile import Job, compile_assembly, compile_segment, compile_timeline, job_key
 from .edl import Edl
 from .errors import EdlError, Problem
+from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
 from .media import probe_all
+from .plan import Segment, segments
 from .timeline import Timeline, build, media_paths
 
-__all__ = ["DryRun", "RenderResult", "check", "dry_run", "render"]
+__all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "dry_run", "plan", "render"]
 
 EdlSource = str | os.PathLike | Edl
+SEGMENT_FILES = ("video.mp4", "audio.wav")
 
 
 @dataclass(frozen=True)
@@ -36,6 +50,9 @@ class RenderResult:
     frames: int
     elapsed: float  # wall seconds
     warnings: tuple[Problem, ...] = ()
+    segments: int = 0  # segments in the plan (0 for a single-graph render)
+    rendered: int = 0  # of which rendered now (the rest came from the cache)
+    receipt: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +62,13 @@ class DryRun:
     argv: list[str]
     graph: str
     timeline: Timeline
+
+
+@dataclass(frozen=True)
+class PlannedSegment:
+    segment: Segment
+    job: Job
+    key: str
 
 
 def _validated(edl: EdlSource, base_dir: str | os.PathLike | None) -> Validated:
@@ -68,26 +92,208 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None) -> Timel
     return timeline
 
 
+def _ffmpeg(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg:
+    return ffmpeg if isinstance(ffmpeg, FFmpeg) else find_ffmpeg(ffmpeg)
+
+
 def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLike | None = None,
             ffmpeg: str | os.PathLike | FFmpeg | None = None) -> DryRun:
-    """Check and compile, and show the ffmpeg command and graph without running them."""
+    """Check and compile the whole timeline as one graph; show the command, run nothing."""
     timeline = check(edl, base_dir=base_dir)
     job = compile_timeline(timeline)
-    ff = ffmpeg if isinstance(ffmpeg, FFmpeg) else find_ffmpeg(ffmpeg)
-    return DryRun(command(ff, job, "GRAPH.txt", out), job.graph, timeline)
+    return DryRun(command(_ffmpeg(ffmpeg), job, "GRAPH.txt", out), job.graph or "", timeline)
+
+
+def default_cache_dir(edl: EdlSource, base_dir: str | os.PathLike | None = None) -> Path:
+    """``$ASSEMBLER_CACHE``, else ``.assembler-cache/`` beside the EDL."""
+    if os.environ.get("ASSEMBLER_CACHE"):
+        return Path(os.environ["ASSEMBLER_CACHE"])
+    folder = Path(base_dir or Path.cwd()) if isinstance(edl, Edl) else Path(edl).resolve().parent
+    return folder / ".assembler-cache"
+
+
+def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
+    """Every segment with its job and content key (sources fingerprinted through ``store``)."""
+    salt = f"assembler-segment/{CACHE_FORMAT}|ffmpeg {ff.version} {store.fingerprint(ff.path)}"
+    planned = []
+    fingerprints: dict[str, str] = {}
+    for segment in segments(timeline):
+        job = compile_segment(timeline, segment.start, segment.end)
+        for path in job.paths:
+            if path not in fingerprints:
+                fingerprints[path] = store.fingerprint(path)
+        planned.append(PlannedSegment(segment, job, job_key(job, fingerprints, salt)))
+    return planned
+
+
+def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
+                  progress: Callable[[Progress], None] | None = None,
+                  cancel: threading.Event | None = None) -> dict:
+    """Render one segment into the cache unless it is there already. A plain function of
+    plain values, so that it can run on another machine that shares the cache and media."""
+    store = Cache(cache_root)
+    if store.get(key, SEGMENT_FILES) is not None:
+        return {"key": key, "built": False, "seconds": 0.0}
+    ff = find_ffmpeg(ffmpeg_path)
+    started = time.monotonic()
+
+    def make(paths: list[Path]) -> dict:
+        run(job, paths, ffmpeg=ff, progress=progress, cancel=cancel)
+        return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph}
+
+    store.put(key, SEGMENT_FILES, make)
+    return {"key": key, "built": True, "seconds": time.monotonic() - started}
+
+
+class _Tally:
+    """Progress of many jobs at once, as one fraction (thread-safe)."""
+
+    def __init__(self, weights: dict[str, float], total_seconds: float,
+                 report: Callable[[Progress], None] | None):
+        self.weights, self.done = weights, {k: 0.0 for k in weights}
+        self.total_weight = sum(weights.values()) or 1.0
+        self.total_seconds, self.report = total_seconds, report
+        self.started, self.lock = time.monotonic(), threading.Lock()
+
+    def update(self, name: str, fraction: float) -> None:
+        if self.report is None:
+            return
+        with self.lock:
+            self.done[name] = max(self.done[name], min(1.0, fraction))
+            overall = sum(self.weights[k] * v for k, v in self.done.items()) / self.total_weight
+            self.report(Progress(overall, overall * self.total_seconds, self.total_seconds, 0,
+                                 time.monotonic() - self.started, None))
+
+    def callback(self, name: str) -> Callable[[Progress], None]:
+        return lambda p: self.update(name, p.fraction)
 
 
 def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progress], None] | None = None,
-           base_dir: str | os.PathLike | None = None,
-           ffmpeg: str | os.PathLike | FFmpeg | None = None) -> RenderResult:
+           base_dir: str | os.PathLike | None = None, ffmpeg: str | os.PathLike | FFmpeg | None = None,
+           cache: str | os.PathLike | bool | None = None, jobs: int | None = None,
+           executor: Executor | None = None, single: bool = False) -> RenderResult:
     """Render an EDL to ``out`` and return what was made.
 
-    ``progress`` is called with a :class:`~assembler.ffmpeg.Progress` as ffmpeg works.
-    The output appears only when complete: a failed or interrupted render leaves the
-    previous file (if any) untouched.
+    ``progress`` is called with a :class:`~assembler.ffmpeg.Progress` as the work goes.
+    ``cache``: a folder, None for ``$ASSEMBLER_CACHE`` or ``.assembler-cache/`` beside the
+    EDL, False for none (a temporary one). ``jobs``: segments rendered at once (default:
+    the number of cores); ``executor`` runs them elsewhere instead (e.g. a dask client's
+    ``get_executor()``; it must share the media and cache paths). ``single`` renders the
+    whole timeline as one ffmpeg graph, without segments or cache. The output and its
+    receipt appear only when complete: a failed or interrupted render leaves the previous
+    ones untouched.
     """
+    started = time.monotonic()
     timeline = check(edl, base_dir=base_dir)
-    job: Job = compile_timeline(timeline)
-    ff = ffmpeg if isinstance(ffmpeg, FFmpeg) else find_ffmpeg(ffmpeg)
-    elapsed = run(job, out, ffmpeg=ff, progress=progress)
-    return RenderResult(Path(out), timeline.duration, timeline.frames, elapsed, timeline.warnings)
+    ff = _ffmpeg(ffmpeg)
+    out = Path(out)
+    if single:
+        elapsed = run(compile_timeline(timeline), out, ffmpeg=ff, progress=progress)
+        return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings)
+    temporary = cache is False
+    root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else \
+        Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
+    try:
+        store = Cache(root)
+        checked = time.monotonic()
+        planned = plan(timeline, store, ff)
+        missing = [p for p in planned if store.get(p.key, SEGMENT_FILES) is None]
+        weights = {p.key: float(p.segment.frames) for p in missing}
+        weights["assembly"] = max(1.0, 0.05 * timeline.frames)
+        tally = _Tally(weights, float(timeline.duration), progress)
+        built = _build_all(missing, store, ff, tally, jobs, executor)
+        rendered = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
+            lists = [Path(scratch) / "video.txt", Path(scratch) / "audio.txt"]
+            for listing, name in zip(lists, SEGMENT_FILES):
+                listing.write_text(concat_list([os.fspath(store.get(p.key, SEGMENT_FILES) / name)
+                                                for p in planned]), encoding="utf-8")
+            job = compile_assembly(os.fspath(lists[0]), os.fspath(lists[1]), timeline.output, timeline.frames)
+            run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
+        finished = time.monotonic()
+        receipt = _write_receipt(edl, out, timeline, planned, built, store, ff, {
+            "check": checked - started, "segments": rendered - checked, "assemble": finished - rendered,
+            "total": finished - started})
+    finally:
+        if temporary:
+            shutil.rmtree(root, ignore_errors=True)
+    return RenderResult(out, timeline.duration, timeline.frames, finished - started, timeline.warnings,
+                        len(planned), len(missing), receipt)
+
+
+def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _Tally, jobs: int | None,
+               executor: Executor | None) -> dict[str, dict]:
+    """Render the missing segments, in parallel; on any failure or interrupt, stop the rest."""
+    if not missing:
+        return {}
+    cancel = threading.Event()
+    own = executor is None
+    pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
+                                          thread_name_prefix="assembler-segment")
+    futures: dict[Future, PlannedSegment] = {}
+    results: dict[str, dict] = {}
+    try:
+        for p in missing:
+            if own:  # local threads share memory: live progress and cancellation
+                future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
+                                     tally.callback(p.key), cancel)
+            else:
+                future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path)
+            futures[future] = p
+        for future in as_completed(futures):
+            result = future.result()
+            results[result["key"]] = result
+            tally.update(result["key"], 1.0)
+    except BaseException:
+        cancel.set()
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _edl_identity(edl: EdlSource) -> dict:
+    if isinstance(edl, Edl):
+        text = edl.model_dump_json(by_alias=True)
+        return {"path": None, "sha256": hashlib.sha256(text.encode()).hexdigest()}
+    return {"path": os.fspath(Path(edl).resolve()), "sha256": sha256_file(edl)}
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("edl-assembler")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without install
+        return "0.0.0"
+
+
+def _write_receipt(edl: EdlSource, out: Path, timeline: Timeline, planned: list[PlannedSegment],
+                   built: dict[str, dict], store: Cache, ff: FFmpeg, timings: dict[str, float]) -> Path:
+    """``<output>.receipt.json``: everything needed to say what made these bytes."""
+    inputs = sorted({path for p in planned for path in p.job.paths})
+    segments_out = []
+    for p in planned:
+        meta = json.loads((store.get(p.key, SEGMENT_FILES) / "meta.json").read_text())
+        segments_out.append({"kind": p.segment.kind, "frames": [p.segment.start, p.segment.end],
+                             "items": list(p.segment.items), "key": p.key, "rendered_now": p.key in built
+                             and built[p.key]["built"], "seconds": built.get(p.key, {}).get("seconds", 0.0),
+                             "argv": meta.get("argv")})
+    receipt = {
+        "assembler": _version(),
+        "ffmpeg": {"path": ff.path, "version": ff.version, "fingerprint": store.fingerprint(ff.path)},
+        "edl": _edl_identity(edl),
+        "inputs": [{"path": path, "size": os.stat(path).st_size, "sha256": store.fingerprint(path).split(":")[1]}
+                   for path in inputs],
+        "segments": segments_out,
+        "output": {"path": os.fspath(out.resolve()), "sha256": sha256_file(out), "frames": timeline.frames,
+                   "duration": str(timeline.duration)},
+        "timings": {k: round(v, 3) for k, v in timings.items()},
+    }
+    path = out.with_name(out.stem + ".receipt.json")
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(receipt, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)
+    return path

@@ -92,7 +92,8 @@ def test_failed_render_keeps_previous_output_and_reports_the_command(media, tmp_
         assembler.render(bad, out)
     assert "no_such_encoder" in info.value.argv and "no_such_encoder" in info.value.stderr_tail
     assert out.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml", "ep.mp4", "good.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".assembler-cache", "bad.yaml", "ep.mp4",
+                                                          "ep.receipt.json", "good.yaml"]
     done = cli("render", str(bad), "-o", str(out))
     assert done.returncode == 1 and "command:" in done.stderr and "Traceback" not in done.stderr
 
@@ -105,7 +106,7 @@ def test_interrupt_in_the_api_leaves_no_partial_file(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        assembler.render(path, out, progress=interrupt)
+        assembler.render(path, out, progress=interrupt, cache=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ep.yaml"]
 
 
@@ -115,7 +116,7 @@ def test_ctrl_c_on_the_cli_keeps_the_previous_output(tmp_path):
     path = write_edl(tmp_path, "ep.yaml", {
         "version": 1, "output": {"size": "1280x720", "video": {"preset": "veryslow"}},
         "video": [{"color": "red", "duration": 60}]})
-    proc = subprocess.Popen([sys.executable, "-m", "assembler", "render", str(path), "-o", str(out)],
+    proc = subprocess.Popen([sys.executable, "-m", "assembler", "render", str(path), "-o", str(out), "--single"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 30
     while not list(tmp_path.glob(".ep.*.partial.mp4")) and time.monotonic() < deadline:

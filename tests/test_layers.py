@@ -13,9 +13,10 @@ LAYERS = [
     {"edl", "media"},
     {"load"},
     {"timeline"},
+    {"plan"},
     {"graph"},
     {"compile"},
-    {"ffmpeg"},
+    {"ffmpeg", "cache"},
     {"render"},
     {"cli", "__init__", "__main__"},
 ]

@@ -1,0 +1,187 @@
+"""A content-addressed store of rendered segments, and the fingerprints of source files.
+
+Contract: ``key -> entry folder`` holding the files a job made and a ``meta.json`` that
+describes them (key, format, each file's size and sha256). An entry is created in a
+temporary folder and renamed into place in one step, so readers see a whole entry or
+none, and two renders sharing the cache never corrupt it (the second rename of the same
+key loses and is discarded). An entry that is unreadable or does not match its meta is
+moved aside and rebuilt, never trusted.
+
+Fingerprints: a file's sha256, computed once and remembered with the file's size and
+mtime; a file whose size or mtime changed is hashed again.
+
+Layout::
+
+    ROOT/CACHEDIR.TAG
+    ROOT/segments/ab/abcdef.../{video.mp4, audio.wav, meta.json}
+    ROOT/fingerprints/<sha256 of the absolute path>.json
+    ROOT/tmp/...
+
+Touches the disk; never spawns a process. Imports only ``errors``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "sha256_file"]
+
+CACHE_FORMAT = 1
+_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# assembler's render cache: safe to delete.\n"
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheInfo:
+    root: Path
+    entries: int
+    bytes: int
+    oldest: float | None  # last use, seconds since the epoch
+    newest: float | None
+
+
+class Cache:
+    """A render cache rooted at ``root`` (created on first use)."""
+
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root).expanduser().resolve()
+
+    def _ready(self) -> None:
+        for sub in ("segments", "fingerprints", "tmp"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        tag = self.root / "CACHEDIR.TAG"
+        if not tag.exists():
+            _write_atomic(tag, _TAG.encode())
+
+    # -- fingerprints ---------------------------------------------------------------
+    def fingerprint(self, path: str | os.PathLike) -> str:
+        """``sha256:<hex>`` of a file's content, remembered by path, size and mtime."""
+        self._ready()
+        path = Path(path).resolve()
+        stat = path.stat()
+        record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path)).hexdigest() + ".json")
+        try:
+            known = json.loads(record.read_text())
+            if known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns:
+                return known["fingerprint"]
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        fingerprint = "sha256:" + sha256_file(path)
+        _write_atomic(record, json.dumps({"path": os.fspath(path), "size": stat.st_size,
+                                          "mtime_ns": stat.st_mtime_ns, "fingerprint": fingerprint}).encode())
+        return fingerprint
+
+    # -- segments -------------------------------------------------------------------
+    def _folder(self, key: str) -> Path:
+        return self.root / "segments" / key[:2] / key
+
+    def get(self, key: str, names: tuple[str, ...]) -> Path | None:
+        """The folder of a complete, intact entry for ``key``, or None (a broken entry is
+        moved aside so that it gets rebuilt)."""
+        folder = self._folder(key)
+        if not folder.exists():
+            return None
+        try:
+            meta = json.loads((folder / "meta.json").read_text())
+            files = meta["files"]
+            ok = (meta["key"] == key and meta["format"] == CACHE_FORMAT and sorted(files) == sorted(names)
+                  and all((folder / n).stat().st_size == files[n]["size"]
+                          and sha256_file(folder / n) == files[n]["sha256"] for n in names))
+        except (OSError, ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            self._discard(folder)
+            return None
+        os.utime(folder / "meta.json")  # last use, for pruning by age
+        return folder
+
+    def put(self, key: str, names: tuple[str, ...], make: Callable[[list[Path]], dict]) -> Path:
+        """Create the entry for ``key``: ``make(paths)`` writes the files ``names`` (in a
+        temporary folder) and returns extra metadata to record."""
+        self._ready()
+        scratch = self.root / "tmp" / f"{key[:16]}.{uuid.uuid4().hex[:8]}"
+        scratch.mkdir(parents=True)
+        try:
+            extra = make([scratch / n for n in names])
+            meta = {"key": key, "format": CACHE_FORMAT, "created": time.time(), **extra,
+                    "files": {n: {"size": (scratch / n).stat().st_size, "sha256": sha256_file(scratch / n)}
+                              for n in names}}
+            _write_atomic(scratch / "meta.json", json.dumps(meta, indent=1, sort_keys=True).encode())
+            final = self._folder(key)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.rename(scratch, final)
+            except OSError:
+                # Another render made the same entry meanwhile: same key, same bytes. Keep theirs.
+                if self.get(key, names) is None:
+                    raise
+            return final
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _discard(self, folder: Path) -> None:
+        trash = self.root / "tmp" / f"broken.{folder.name[:16]}.{uuid.uuid4().hex[:8]}"
+        try:
+            os.rename(folder, trash)
+        except OSError:
+            return
+        shutil.rmtree(trash, ignore_errors=True)
+
+    # -- housekeeping ---------------------------------------------------------------
+    def _entries(self) -> list[tuple[Path, float, int]]:
+        found = []
+        for meta in (self.root / "segments").glob("*/*/meta.json"):
+            try:
+                size = sum(p.stat().st_size for p in meta.parent.iterdir())
+                found.append((meta.parent, meta.stat().st_mtime, size))
+            except OSError:
+                continue
+        return found
+
+    def info(self) -> CacheInfo:
+        entries = self._entries()
+        used = [e[1] for e in entries]
+        return CacheInfo(self.root, len(entries), sum(e[2] for e in entries), min(used, default=None),
+                         max(used, default=None))
+
+    def prune(self, *, older_than: float | None = None, max_bytes: int | None = None) -> tuple[int, int]:
+        """Remove entries unused for ``older_than`` seconds, then the least recently used
+        until the cache holds at most ``max_bytes``. Returns (entries, bytes) removed."""
+        entries = sorted(self._entries(), key=lambda e: e[1])  # least recently used first
+        total = sum(e[2] for e in entries)
+        now = time.time()
+        removed = [0, 0]
+        for folder, used, size in entries:
+            too_old = older_than is not None and now - used > older_than
+            too_big = max_bytes is not None and total > max_bytes
+            if too_old or too_big:
+                self._discard(folder)
+                total -= size
+                removed[0] += 1
+                removed[1] += size
+        # Leftovers of renders killed mid-write; a day old, so never a render still running.
+        for leftover in (self.root / "tmp").glob("*"):
+            try:
+                if now - leftover.stat().st_mtime > 86400:
+                    shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
+            except OSError:
+                pass
+        return removed[0], removed[1]
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    partial.write_bytes(data)
+    os.replace(partial, path)
