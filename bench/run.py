@@ -210,7 +210,7 @@ def main() -> int:
     write_edl(edl, shots, extras)
     contenders = {"hand-written": (write_hand(ep, ff, work / "media", work, shots, extras), dict(os.environ))}
     if not a.hand_only:
-        contenders = {"assembler": ([sys.executable, "-m", "assembler", "render", str(edl), "-o",
+        contenders = {"assembler": ([sys.executable, "-m", "assembler", "render", str(edl), "--no-cache", "-o",
                                      str(work / f"ours{n}.mp4")], {**os.environ, "ASSEMBLER_FFMPEG": ff}),
                       **contenders}
     outs = {"assembler": work / f"ours{n}.mp4", "hand-written": work / f"hand{n}.mp4"}
