@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -24,7 +26,10 @@ from .errors import AssemblerError, EdlError, MediaError, Problem, RenderError
 from .ffmpeg import Progress as RenderProgress
 from .media import probe
 from .render import check as check_edl
+from .render import diff as diff_edls
 from .render import dry_run
+from .render import verify as verify_receipt
+from .cache import Cache
 from .render import render as render_edl
 from .timebase import format_seconds
 
@@ -182,6 +187,77 @@ def probe_files(files: Annotated[list[Path], typer.Argument(help="Media files.")
         out.print(f"{path}: " + ", ".join(parts), markup=False)
     if failed:
         raise typer.Exit(2)
+
+
+@app.command()
+def verify(receipt: Annotated[Path, typer.Argument(help="A receipt written beside a render.")],
+           jobs: Annotated[Optional[int], typer.Option("-j", "--jobs", min=1)] = None) -> None:
+    """Re-render what a receipt describes, from scratch, and say whether the bytes match."""
+    try:
+        result = verify_receipt(receipt, jobs=jobs)
+    except (OSError, ValueError, KeyError) as exc:
+        err.print(f"error: cannot use {receipt}: {exc}", style="bold red", markup=False)
+        raise typer.Exit(2) from None
+    except AssemblerError as exc:
+        raise _fail(exc) from None
+    for path in result.changed_inputs:
+        err.print(f"changed since the receipt: {path}", style="yellow", markup=False)
+    if result.matches:
+        out.print(f"OK: {result.edl} re-renders to the same bytes (sha256 {result.actual})", markup=False)
+        return
+    out.print(f"MISMATCH: the receipt says sha256 {result.expected}, the re-render gives {result.actual}",
+              style="bold red", markup=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def diff(a: Annotated[Path, typer.Argument(help="An EDL.")], b: Annotated[Path, typer.Argument(help="Another EDL.")]) -> None:
+    """List the items and segments that differ between two EDLs (nothing is rendered)."""
+    try:
+        result = diff_edls(a, b)
+    except AssemblerError as exc:
+        raise _fail(exc) from None
+    for item in result.items:
+        out.print(f"item {item} differs", markup=False)
+    for side, planned in (("only in " + str(a), result.only_a), ("only in " + str(b), result.only_b)):
+        for p in planned:
+            items = ", ".join(f"video[{i}]" for i in p.segment.items)
+            out.print(f"segment {p.segment.kind} frames {p.segment.start}-{p.segment.end} ({items}) {p.key[:12]}: "
+                      f"{side}", markup=False)
+    out.print(f"{len(result.items)} items differ; {len(result.only_b)} segments of {b} to render, "
+              f"{result.shared} shared", markup=False)
+
+
+cache_app = typer.Typer(no_args_is_help=True, help="Look after the render cache.")
+app.add_typer(cache_app, name="cache")
+_CACHE_OPTION = typer.Option(help="The cache folder (default: $ASSEMBLER_CACHE or ./.assembler-cache).")
+
+
+def _cache_root(cache: Path | None) -> Cache:
+    return Cache(cache or os.environ.get("ASSEMBLER_CACHE") or Path.cwd() / ".assembler-cache")
+
+
+@cache_app.command("info")
+def cache_info(cache: Annotated[Optional[Path], _CACHE_OPTION] = None) -> None:
+    """How many segments the cache holds, and how big it is."""
+    info = _cache_root(cache).info()
+    last = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.newest)) if info.newest else "never"
+    out.print(f"{info.root}: {info.entries} segments, {info.bytes / 2**20:.1f} MiB, last used {last}", markup=False)
+
+
+@cache_app.command("prune")
+def cache_prune(cache: Annotated[Optional[Path], _CACHE_OPTION] = None,
+                older_than: Annotated[Optional[float], typer.Option(help="Remove segments unused for this many days.")] = None,
+                max_size: Annotated[Optional[float], typer.Option(help="Then keep at most this many MiB "
+                                                                       "(least recently used go first).")] = None) -> None:
+    """Remove old segments, or the least recently used ones beyond a size."""
+    if older_than is None and max_size is None:
+        err.print("say --older-than DAYS and/or --max-size MIB", style="red")
+        raise typer.Exit(2)
+    entries, size = _cache_root(cache).prune(
+        older_than=None if older_than is None else older_than * 86400,
+        max_bytes=None if max_size is None else int(max_size * 2**20))
+    out.print(f"removed {entries} segments ({size / 2**20:.1f} MiB)", markup=False)
 
 
 @app.callback(invoke_without_command=True)
