@@ -239,25 +239,26 @@ def _cache_root(cache: Path | None) -> Cache:
 
 @cache_app.command("info")
 def cache_info(cache: Annotated[Optional[Path], _CACHE_OPTION] = None) -> None:
-    """How many segments the cache holds, and how big it is."""
+    """How many entries the cache holds, and how big it is."""
     info = _cache_root(cache).info()
     last = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.newest)) if info.newest else "never"
-    out.print(f"{info.root}: {info.entries} segments, {info.bytes / 2**20:.1f} MiB, last used {last}", markup=False)
+    out.print(f"{info.root}: {info.entries} entries (segments and sounds), {info.bytes / 2**20:.1f} MiB, "
+              f"last used {last}", markup=False)
 
 
 @cache_app.command("prune")
 def cache_prune(cache: Annotated[Optional[Path], _CACHE_OPTION] = None,
-                older_than: Annotated[Optional[float], typer.Option(help="Remove segments unused for this many days.")] = None,
+                older_than: Annotated[Optional[float], typer.Option(help="Remove entries unused for this many days.")] = None,
                 max_size: Annotated[Optional[float], typer.Option(help="Then keep at most this many MiB "
                                                                        "(least recently used go first).")] = None) -> None:
-    """Remove old segments, or the least recently used ones beyond a size."""
+    """Remove old entries, or the least recently used ones beyond a size."""
     if older_than is None and max_size is None:
         err.print("say --older-than DAYS and/or --max-size MIB", style="red")
         raise typer.Exit(2)
     entries, size = _cache_root(cache).prune(
         older_than=None if older_than is None else older_than * 86400,
         max_bytes=None if max_size is None else int(max_size * 2**20))
-    out.print(f"removed {entries} segments ({size / 2**20:.1f} MiB)", markup=False)
+    out.print(f"removed {entries} entries ({size / 2**20:.1f} MiB)", markup=False)
 
 
 @app.callback(invoke_without_command=True)

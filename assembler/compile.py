@@ -33,7 +33,8 @@ from .escape import value as escape_value
 from .graph import Filter, GraphBuilder, Link, number
 from .timeline import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_timeline", "job_key"]
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_sound", "compile_timeline",
+           "job_key", "sound_key"]
 
 SEGMENT_THREADS = 2  # part of every segment's key: see compile_segment
 
@@ -77,14 +78,26 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
     return Job(inputs, graph, (video, audio), frames, Fraction(frames) / out.fps, paths)
 
 
-def compile_assembly(video_list: str, audio_list: str, out: OutputSpec, frames: int) -> Job:
-    """Join segments: their pictures by stream copy, their sound (exact PCM) encoded once.
-    The lists are concat-demuxer files (see ``escape.concat_list``)."""
-    concat = ("-f", "concat", "-safe", "0")
-    inputs = (*concat, "-i", video_list, *concat, "-i", audio_list)
-    group = ("-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", *_audio_codec(out), *_BITEXACT,
-             "-movflags", "+faststart")
-    return Job(inputs, None, (group,), frames, Fraction(frames) / out.fps, (video_list, audio_list))
+def compile_sound(audio_list: str, out: OutputSpec, frames: int) -> Job:
+    """The episode's sound as one unit: the segments' exact PCM, joined and encoded once
+    (AAC cannot be cut into pieces and joined by copy: priming and padding leave gaps).
+    The list is a concat-demuxer file (see ``escape.concat_list``)."""
+    group = ("-map", "0:a:0", *_audio_codec(out), *_BITEXACT, "-f", "mp4")
+    return Job(("-f", "concat", "-safe", "0", "-i", audio_list), None, (group,), frames,
+               Fraction(frames) / out.fps, (audio_list,))
+
+
+def compile_assembly(video_list: str, sound: str, out: OutputSpec, frames: int) -> Job:
+    """The finished file: the segments' pictures joined by stream copy, muxed with the sound."""
+    inputs = ("-f", "concat", "-safe", "0", "-i", video_list, "-i", sound)
+    group = ("-map", "0:v:0", "-map", "1:a:0", "-c", "copy", *_BITEXACT, "-movflags", "+faststart")
+    return Job(inputs, None, (group,), frames, Fraction(frames) / out.fps, (video_list, sound))
+
+
+def sound_key(segment_keys: list[str], out: OutputSpec, salt: str) -> str:
+    """The content key of the episode's sound: its pieces, in order, and how it is encoded."""
+    canonical = json.dumps({"salt": salt, "sound": segment_keys, "codec": list(_audio_codec(out))})
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def job_key(job: Job, fingerprints: dict[str, str], salt: str) -> str:

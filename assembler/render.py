@@ -25,7 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cache import CACHE_FORMAT, Cache, sha256_file
-from .compile import Job, compile_assembly, compile_segment, compile_timeline, job_key
+from .compile import Job, compile_assembly, compile_segment, compile_sound, compile_timeline, job_key, sound_key
 from .edl import Edl
 from .errors import EdlError, Problem
 from .escape import concat_list
@@ -40,6 +40,7 @@ __all__ = ["Difference", "DryRun", "PlannedSegment", "RenderResult", "Verificati
 
 EdlSource = str | os.PathLike | Edl
 SEGMENT_FILES = ("video.mp4", "audio.wav")
+SOUND_FILES = ("sound.m4a",)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def default_cache_dir(edl: EdlSource, base_dir: str | os.PathLike | None = None)
 
 def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
     """Every segment with its job and content key (sources fingerprinted through ``store``)."""
-    salt = f"assembler-segment/{CACHE_FORMAT}|ffmpeg {ff.version} {store.fingerprint(ff.path)}"
+    salt = _salt(store, ff)
     planned = []
     fingerprints: dict[str, str] = {}
     for segment in segments(timeline):
@@ -125,6 +126,11 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
                 fingerprints[path] = store.fingerprint(path)
         planned.append(PlannedSegment(segment, job, job_key(job, fingerprints, salt)))
     return planned
+
+
+def _salt(store: Cache, ff: FFmpeg) -> str:
+    """What every key also depends on: the cache format and the exact ffmpeg build."""
+    return f"assembler-segment/{CACHE_FORMAT}|ffmpeg {ff.version} {store.fingerprint(ff.path)}"
 
 
 def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
@@ -200,19 +206,21 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         planned = plan(timeline, store, ff)
         missing = [p for p in planned if store.get(p.key, SEGMENT_FILES) is None]
         weights = {p.key: float(p.segment.frames) for p in missing}
-        weights["assembly"] = max(1.0, 0.05 * timeline.frames)
+        weights["sound"] = max(1.0, 0.03 * timeline.frames)
+        weights["assembly"] = max(1.0, 0.02 * timeline.frames)
         tally = _Tally(weights, float(timeline.duration), progress)
         built = _build_all(missing, store, ff, tally, jobs, executor)
         rendered = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
-            lists = [Path(scratch) / "video.txt", Path(scratch) / "audio.txt"]
-            for listing, name in zip(lists, SEGMENT_FILES):
-                listing.write_text(concat_list([os.fspath(store.get(p.key, SEGMENT_FILES) / name)
-                                                for p in planned]), encoding="utf-8")
-            job = compile_assembly(os.fspath(lists[0]), os.fspath(lists[1]), timeline.output, timeline.frames)
+            video_list, audio_list = Path(scratch) / "video.txt", Path(scratch) / "audio.txt"
+            entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
+            video_list.write_text(concat_list([os.fspath(e / "video.mp4") for e in entries]), encoding="utf-8")
+            audio_list.write_text(concat_list([os.fspath(e / "audio.wav") for e in entries]), encoding="utf-8")
+            sound, sound_receipt = _sound(store, planned, timeline, ff, audio_list, tally)
+            job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline.output, timeline.frames)
             run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
         finished = time.monotonic()
-        receipt = _write_receipt(edl, out, timeline, planned, built, store, ff, {
+        receipt = _write_receipt(edl, out, timeline, planned, built, sound_receipt, store, ff, {
             "check": checked - started, "segments": rendered - checked, "assemble": finished - rendered,
             "total": finished - started})
     finally:
@@ -256,6 +264,22 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
     return results
 
 
+def _sound(store: Cache, planned: list[PlannedSegment], timeline: Timeline, ff: FFmpeg, audio_list: Path,
+           tally: _Tally) -> tuple[Path, dict]:
+    """The episode's sound, encoded once from the segments' PCM, cached as a unit: a
+    re-render with nothing changed encodes nothing. Returns the file and its receipt line."""
+    key = sound_key([p.key for p in planned], timeline.output, _salt(store, ff))
+    entry = store.get(key, SOUND_FILES)
+    fresh = entry is None
+    if fresh:
+        job = compile_sound(os.fspath(audio_list), timeline.output, timeline.frames)
+        entry = store.put(key, SOUND_FILES, lambda paths: {
+            "seconds": run(job, paths, ffmpeg=ff, progress=tally.callback("sound")),
+            "argv": command(ff, job, None, list(SOUND_FILES))})
+    meta = json.loads((entry / "meta.json").read_text())
+    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "argv": meta.get("argv")}
+
+
 def _edl_identity(edl: EdlSource) -> dict:
     if isinstance(edl, Edl):
         text = edl.model_dump_json(by_alias=True)
@@ -272,7 +296,7 @@ def _version() -> str:
 
 
 def _write_receipt(edl: EdlSource, out: Path, timeline: Timeline, planned: list[PlannedSegment],
-                   built: dict[str, dict], store: Cache, ff: FFmpeg, timings: dict[str, float]) -> Path:
+                   built: dict[str, dict], sound: dict, store: Cache, ff: FFmpeg, timings: dict[str, float]) -> Path:
     """``<output>.receipt.json``: everything needed to say what made these bytes."""
     inputs = sorted({path for p in planned for path in p.job.paths})
     segments_out = []
@@ -289,6 +313,7 @@ def _write_receipt(edl: EdlSource, out: Path, timeline: Timeline, planned: list[
         "inputs": [{"path": path, "size": os.stat(path).st_size, "sha256": store.fingerprint(path).split(":")[1]}
                    for path in inputs],
         "segments": segments_out,
+        "sound": sound,
         "output": {"path": os.fspath(out.resolve()), "sha256": sha256_file(out), "frames": timeline.frames,
                    "duration": str(timeline.duration)},
         "timings": {k: round(v, 3) for k, v in timings.items()},

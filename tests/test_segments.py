@@ -88,6 +88,7 @@ def test_rerender_with_nothing_changed_renders_nothing(ep, tmp_path):
     first = assembler.render(ep, tmp_path / "a.mp4", cache=cache)
     again = assembler.render(ep, tmp_path / "b.mp4", cache=cache)
     assert first.rendered == first.segments and again.rendered == 0
+    assert json.loads(again.receipt.read_text())["sound"]["rendered_now"] is False  # nothing re-encoded
     assert sha(tmp_path / "a.mp4") == sha(tmp_path / "b.mp4")
 
 
@@ -178,9 +179,9 @@ def test_cache_info_and_prune(ep, tmp_path):
     result = assembler.render(ep, tmp_path / "a.mp4", cache=cache)
     cli = [sys.executable, "-m", "assembler", "cache"]
     done = subprocess.run([*cli, "info", "--cache", str(cache)], capture_output=True, text=True)
-    assert f"{result.segments} segments" in done.stdout
+    assert f"{result.segments + 1} entries" in done.stdout  # the segments and the sound
     done = subprocess.run([*cli, "prune", "--cache", str(cache), "--max-size", "0"], capture_output=True, text=True)
-    assert f"removed {result.segments} segments" in done.stdout
+    assert f"removed {result.segments + 1} entries" in done.stdout
     assert Cache(cache).info().entries == 0
 
 
