@@ -232,3 +232,92 @@ def test_segments_on_a_dask_cluster(ep, tmp_path):
     local = assembler.render(ep, tmp_path / "local.mp4", cache=tmp_path / "c2")
     assert remote.rendered == remote.segments
     assert sha(remote.path) == sha(local.path)
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                pass
+    family, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in family} - family
+        family |= more
+        grew = bool(more)
+    total = 0
+    for pid in family:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                total += next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+
+
+def test_three_hundred_shots_in_bounded_memory(media, tmp_path):
+    """A 300-shot episode: every ffmpeg opens at most two inputs, and the whole process
+    tree stays far below 1 GB."""
+    items = []
+    sources = ["red.mp4", "green.mp4", "yellow.mov", "blue.mp4"]
+    for k in range(300):
+        if k % 2:
+            items.append({"transition": "dissolve", "duration": "2f"})
+        items.append({"clip": str(media / sources[k % 4]), "in": f"{k % 3}f", "duration": 0.32})  # 8 frames
+    path = write_edl(tmp_path, "big.yaml", {"version": 1, "output": {"size": "160x90", "fps": 25,
+                                                                     "video": {"preset": "ultrafast"}},
+                                            "video": items})
+    timeline = assembler.check(path)
+    store = Cache(tmp_path / "c")
+    assert max(p.job.inputs.count("-i") for p in plan(timeline, store, find_ffmpeg())) <= 2
+    peak, done = [0.0], threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_mb(os.getpid()))
+            done.wait(0.05)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = assembler.render(path, tmp_path / "big.mp4", cache=store.root, jobs=2)
+    finally:
+        done.set()
+        sampler.join()
+    assert result.frames == 300 * 8 - 150 * 2 == count_frames(result.path)
+    assert abs(stream_info(result.path)["audio_duration"] - float(result.duration)) < 1024 / 48000
+    assert peak[0] < 1024, f"peak {peak[0]:.0f} MB"
+
+
+def test_scheduler_option_on_the_command_line(ep, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None) as c:
+        done = subprocess.run([sys.executable, "-m", "assembler", "render", str(ep), "-o", str(tmp_path / "d.mp4"),
+                               "--cache", str(tmp_path / "c"), "--scheduler", c.scheduler_address, "-q"],
+                              capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert count_frames(tmp_path / "d.mp4") == assembler.check(ep).frames
+
+
+def test_ctrl_c_during_segments_keeps_output_and_cache_sound(media, tmp_path):
+    out, cache = tmp_path / "ep.mp4", tmp_path / "c"
+    out.write_bytes(b"last good render")
+    path = write_edl(tmp_path, "ep.yaml", {
+        "version": 1, "output": {"size": "1280x720", "video": {"preset": "veryslow"}},
+        "video": [{"color": "red", "duration": 20}, {"transition": "fade"}, {"color": "blue", "duration": 20}]})
+    proc = subprocess.Popen([sys.executable, "-m", "assembler", "render", str(path), "-o", str(out), "--cache",
+                             str(cache)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not list(cache.glob("segments/*/*/meta.json")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert out.read_bytes() == b"last good render"
+    assert not list(tmp_path.glob(".ep*")) and not list((cache / "tmp").iterdir())
+    for meta in cache.glob("segments/*/*/meta.json"):  # whatever was finished is whole
+        assert Cache(cache).get(meta.parent.name, SEGMENT_FILES) is not None
