@@ -1,7 +1,8 @@
 """assembler: finished video episodes from an edit-decision list (EDL).
 
-    episode.yaml --load--> Edl --probe--> media --timeline--> Timeline
-        --compile--> Job (argv + filter graph) --run--> episode.mp4
+    episode.yaml --load--> Edl --probe--> media --timeline--> Timeline --plan--> segments
+        --compile--> Job per segment --run (unless cached)--> cache
+        --assemble (stream copy + the sound encoded once)--> episode.mp4 + episode.receipt.json
 
 In a notebook::
 
@@ -12,8 +13,8 @@ In a notebook::
     result.duration, result.frames, result.elapsed
 
 Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
-``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``; ``timeline``; ``graph``;
-``compile``; ``ffmpeg``; ``render``; ``cli``.
+``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``; ``timeline``; ``plan``;
+``graph``; ``compile``; ``ffmpeg``/``cache``; ``render``; ``cli``.
 """
 
 from __future__ import annotations
@@ -30,13 +31,14 @@ from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Proble
 from .ffmpeg import Progress
 from .load import load
 from .media import MediaInfo, probe
-from .render import DryRun, RenderResult, check, dry_run, render
+from .render import Difference, DryRun, RenderResult, Verification, check, diff, dry_run, render, verify
 from .timeline import Timeline
 
 __all__ = [
     "AssemblerError",
     "Clip",
     "Color",
+    "Difference",
     "DryRun",
     "Edl",
     "EdlError",
@@ -55,9 +57,12 @@ __all__ = [
     "Title",
     "TitleStyle",
     "Transition",
+    "Verification",
     "check",
+    "diff",
     "dry_run",
     "load",
     "probe",
     "render",
+    "verify",
 ]
