@@ -57,6 +57,7 @@ class Cache:
 
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).expanduser().resolve()
+        self._checked: set[str] = set()  # entries this instance has verified byte for byte
 
     def _ready(self) -> None:
         for sub in ("segments", "fingerprints", "tmp"):
@@ -93,6 +94,8 @@ class Cache:
         folder = self._folder(key)
         if not folder.exists():
             return None
+        if key in self._checked:
+            return folder
         try:
             meta = json.loads((folder / "meta.json").read_text())
             files = meta["files"]
@@ -105,6 +108,7 @@ class Cache:
             self._discard(folder)
             return None
         os.utime(folder / "meta.json")  # last use, for pruning by age
+        self._checked.add(key)
         return folder
 
     def put(self, key: str, names: tuple[str, ...], make: Callable[[list[Path]], dict]) -> Path:
@@ -132,6 +136,7 @@ class Cache:
             shutil.rmtree(scratch, ignore_errors=True)
 
     def _discard(self, folder: Path) -> None:
+        self._checked.discard(folder.name)
         trash = self.root / "tmp" / f"broken.{folder.name[:16]}.{uuid.uuid4().hex[:8]}"
         try:
             os.rename(folder, trash)

@@ -204,7 +204,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         store = Cache(root)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
-        missing = [p for p in planned if store.get(p.key, SEGMENT_FILES) is None]
+        # A shot used twice with the same trims is one segment, rendered once.
+        missing = list({p.key: p for p in planned if store.get(p.key, SEGMENT_FILES) is None}.values())
         weights = {p.key: float(p.segment.frames) for p in missing}
         weights["sound"] = max(1.0, 0.03 * timeline.frames)
         weights["assembly"] = max(1.0, 0.02 * timeline.frames)

@@ -1,20 +1,30 @@
 #!/usr/bin/env python3
-"""Time `assembler render` against one hand-written ffmpeg command on the shared episode.
+"""Benchmark `assembler render` on the shared episode (see bench/README.md).
+
+Against one hand-written ffmpeg command and moviepy, and against itself: a warm cache,
+-j 1 / -j 2, 14 vs 56 shots.
 
     .venv/bin/python bench/run.py [-n 3] [--repeat R] [--work DIR] [--results bench/RESULTS.md]
+                                  [--moviepy] [--moviepy-venv DIR] [--scale R2] [--skip SECTION]
                                   [--with music] [--with subs] [--hand-only]
 
-One run: makes the media (shared/bench/make_media.sh, skipped when WORK/media is complete),
-writes WORK/episode<N>.yaml (the EDL) and WORK/hand<N>.sh + .graph (the same episode as one
-ffmpeg graph), renders both once as a warm-up and verifies them with PyAV, then times them
-A B A B (-n pairs) and prints median wall, CPU, peak RSS and the ratio ours / hand-written.
+One run, one machine, ratios (see bench/README.md): makes the media (shared/bench/
+make_media.sh, skipped when WORK/media is complete), writes WORK/episode<N>.yaml (the EDL)
+and WORK/hand<N>.sh + .graph (the same episode as one ffmpeg graph), then
+  1. full render without the cache vs the hand-written command, A B A B (-n pairs);
+  5. -j 1 vs -j 2, full renders without the cache, A B A B;        (--skip jobs)
+  3. a no-op re-render against a warm cache (WORK/cache), as % of 1;  (--skip cache)
+  4. one middle shot's in-point moved (same length), as % of 1;
+  6. summed PSS of the whole process tree, 14 vs 14*R2 shots, ours and hand (--skip memory);
+  2. with --moviepy, moviepy 2.2.1 (its own venv, WORK/moviepy-venv) once: how much faster we are.
 N = 14 * R shots; each shot 1 s .. 5 s, contain into 1280x720 30 fps on black, 0.5 s
 dissolve (picture + sound) between every pair, x264 veryfast crf 23 + AAC 192k stereo 48k.
+Prints a summary table (markdown) at the end; --results appends it as a dated section.
 
-The scenario's music bed and burned subtitles are left out of BOTH contenders by default
-(assembler does not support them yet); `--with music` / `--with subs` put them in both.
-Both use the imageio-ffmpeg binary (ours through ASSEMBLER_FFMPEG). shared/ is found at
-../shared next to the repo, or at $ASSEMBLER_SHARED.
+The scenario's music bed and burned subtitles are left out of every contender by default
+(assembler does not support them yet); `--with music` / `--with subs` put them in ours and
+the hand command (not in moviepy's). All use the imageio-ffmpeg binary (ours through
+ASSEMBLER_FFMPEG). shared/ is found at ../shared next to the repo, or at $ASSEMBLER_SHARED.
 """
 from __future__ import annotations
 
@@ -27,21 +37,23 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import av
 import imageio_ffmpeg
 from ruamel.yaml import YAML
 
+import sections
+from measure import REPO, Load, med, median, run_once, verify
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 SHARED = Path(os.environ.get("ASSEMBLER_SHARED") or HERE.parents[1] / "shared")
-TARGET = 1.15                                # ours / hand-written, wall time
+TARGET = 1.10                                # ours / hand-written, wall time, full render
 N_SHOTS, IN, OUT, XF, FPS = 14, 1, 5, 0.5, 30
 MEDIA = [f"shot{i:02d}.mp4" for i in range(1, N_SHOTS + 1)] + ["music.mp3", "subtitles.srt"]
 EXTRAS = ("music", "subs")                   # parts of the scenario assembler lacks so far
+SECTIONS = ("jobs", "cache", "memory")       # what --skip can leave out
 
 
 def load_shared():
@@ -134,60 +146,115 @@ def assembler_missing() -> str | None:
     return err[-1] if err else "no module assembler.__main__"
 
 
-def run_once(label: str, argv: list[str], env: dict, log: Path) -> dict:
-    """Like shared harness.py: wall, CPU and peak RSS (largest process) of the whole tree."""
-    t0 = time.monotonic()
-    with log.open("w") as err:
-        p = subprocess.Popen(argv, cwd=REPO, env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
-        _, status, ru = os.wait4(p.pid, 0)
-    wall = time.monotonic() - t0
-    rc = os.waitstatus_to_exitcode(status)
-    if rc != 0:
-        sys.exit(f"error: {label} exited with status {rc} (log: {log}): {' '.join(argv)[:200]}\n"
-                 + "".join(log.read_text().splitlines(True)[-15:]))
-    return {"wall": wall, "cpu": ru.ru_utime + ru.ru_stime, "peak": ru.ru_maxrss / 1024}
+@dataclass(frozen=True)
+class Scenario:
+    n: int                  # shots
+    want: float             # seconds
+    edl: Path
+    hand: list[str]         # the hand-written command
+    hand_out: Path
 
 
-def busy_cpu() -> float:
-    """Non-idle CPU seconds of the whole machine so far (/proc/stat), to spot other load."""
-    with open("/proc/stat") as f:
-        t = [int(x) for x in f.readline().split()[1:9]]
-    return (sum(t) - t[3] - t[4]) / os.sysconf("SC_CLK_TCK")       # minus idle, iowait
+@dataclass
+class Bench:
+    """What every section needs: where, which ffmpeg, how to run ours, the scenarios."""
+    work: Path
+    ff: str
+    ep: object              # shared episode_ffmpeg.py
+    extras: set[str]
+    repeat: int
+    env: dict               # ours: ASSEMBLER_FFMPEG set
+    hand_env: dict
+    made: dict
+
+    def scenario(self, repeat: int) -> Scenario:
+        """WORK/episode<N>.yaml and WORK/hand<N>.sh for 14 x repeat shots (written once)."""
+        if repeat not in self.made:
+            shots = MEDIA[:N_SHOTS] * repeat
+            n = len(shots)
+            edl = self.work / f"episode{n}.yaml"
+            write_edl(edl, shots, self.extras)
+            hand = write_hand(self.ep, self.ff, self.work / "media", self.work, shots, self.extras)
+            self.made[repeat] = Scenario(n, n * (OUT - IN) - (n - 1) * XF, edl, hand, self.work / f"hand{n}.mp4")
+        return self.made[repeat]
+
+    def ours(self, edl: Path, out: Path, *flags: str) -> list[str]:
+        return [sys.executable, "-m", "assembler", "render", str(edl), *flags, "-o", str(out)]
 
 
-def verify(label: str, path: Path, want: float) -> bool:
-    with av.open(str(path)) as c:
-        dur = c.duration / 1e6 if c.duration else float("nan")
-        vs = c.streams.video[0] if c.streams.video else None
-        aus = c.streams.audio[0] if c.streams.audio else None
-        w, h = (vs.codec_context.width, vs.codec_context.height) if vs else (0, 0)
-        frames = sum(1 for pk in c.demux(vs) if pk.size) if vs else 0
-    ok = abs(dur - want) <= 0.1 and (w, h) == (1280, 720) and aus is not None
-    ainfo = (f"{aus.codec_context.name} {aus.codec_context.sample_rate} Hz "
-             f"{aus.codec_context.channels} ch" if aus else "NO AUDIO")
-    print(f"  {'OK ' if ok else 'BAD'} {label:<12} {path.name}: {dur:.3f} s (want {want} ± 0.1), "
-          f"{w}x{h}, {frames} frames (want {round(want * FPS)}), {ainfo}")
-    return ok
+def full_vs_hand(b: Bench, n_runs: int, hand_only: bool) -> tuple[list[dict], dict[str, dict], float]:
+    """Summary rows, the medians {label: {wall, cpu}} and the other processes' share."""
+    sc = b.scenario(b.repeat)
+    contenders = {"hand-written": (sc.hand, b.hand_env, sc.hand_out)}
+    if not hand_only:
+        out = b.work / f"ours{sc.n}.mp4"
+        contenders = {"assembler": (b.ours(sc.edl, out, "--no-cache"), b.env, out), **contenders}
+    print(f"EDL: {sc.edl}\nhand-written: {b.work / f'hand{sc.n}.sh'}")
+    print(f"\n== full render, no cache, vs the hand-written command: {sc.n} shots, {n_runs} pairs\n"
+          "warm-up render + verify:", flush=True)
+    for label, (argv, env, out) in contenders.items():
+        out.unlink(missing_ok=True)          # never verify a stale output
+        r = run_once(label, argv, env, b.work / f"{label}.log")
+        print(f"  {label}: {r['wall']:.2f} s (not counted)", flush=True)
+    if not all([verify(label, out, sc.want) for label, (_, _, out) in contenders.items()]):
+        sys.exit("error: an output failed verification; not timing")
+
+    res: dict[str, list[dict]] = {label: [] for label in contenders}
+    load = Load()
+    for i in range(n_runs):
+        for label, (argv, env, _) in contenders.items():
+            res[label].append(run_once(label, argv, env, b.work / f"{label}.log"))
+            load.add(res[label][-1])
+        print(f"  pair {i + 1}/{n_runs}: " + ", ".join(f"{k} {v[-1]['wall']:.2f} s" for k, v in res.items()),
+              flush=True)
+    print(f"  results, {n_runs} runs each, median (min-max):")
+    for label, rs in res.items():
+        print(f"  {label:<12}: wall {med([r['wall'] for r in rs])} s | cpu {med([r['cpu'] for r in rs])} s"
+              f" | largest process RSS {med([r['peak'] for r in rs], 0)} MiB")
+    share = load.done("the full renders")
+    meds = {label: {k: median(rs, k) for k in ("wall", "cpu")} for label, rs in res.items()}
+    hand = f"hand: {meds['hand-written']['wall']:.2f} s"
+    if hand_only:
+        return [row(f"full render, hand-written only (n={n_runs})", hand)], meds, share
+    ratios = [o["wall"] / h["wall"] for o, h in zip(res["assembler"], res["hand-written"])]
+    ratio = statistics.median(ratios)
+    print(f"  ours / hand-written wall (per pair): {med(ratios, 3)}x | target <= {TARGET}x: "
+          f"{'OK' if ratio <= TARGET else 'MISSED'}")
+    cpu = meds["assembler"]["cpu"] / meds["hand-written"]["cpu"]
+    print(f"  ours / hand-written cpu (medians): {cpu:.3f}x (steadier than wall on a busy machine)")
+    return [row(f"full render, no cache, vs hand-written (n={n_runs})", f"{meds['assembler']['wall']:.2f} s",
+                hand, f"{ratio:.3f}x (cpu {cpu:.3f}x)", f"<= {TARGET}x", ratio <= TARGET)], meds, share
 
 
-def med(xs: list[float], nd: int = 2) -> str:
-    return f"{statistics.median(xs):.{nd}f} ({min(xs):.{nd}f}-{max(xs):.{nd}f})"
+row = sections.row
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| measure | ours | reference | ratio | target | |", "|---|---|---|---|---|---|"]
+    lines += ["| " + " | ".join(r[k] for k in ("measure", "ours", "ref", "ratio", "target", "verdict")) + " |"
+              for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("-n", type=int, default=3, help="timed A B pairs (after 1 warm-up)")
+    ap.add_argument("-n", type=int, default=3, help="timed runs / A B pairs per figure (after 1 warm-up)")
     ap.add_argument("--repeat", type=int, default=1, help="repeat the 14 shots R times")
     ap.add_argument("--work", type=Path, help="work dir (default: a new temp dir)")
-    ap.add_argument("--results", type=Path, help="append a dated markdown row to this file")
+    ap.add_argument("--results", type=Path, help="append a dated section with the summary to this file")
+    ap.add_argument("--moviepy", action="store_true", help="also time moviepy 2.2.1 once (about 1-2 min)")
+    ap.add_argument("--moviepy-venv", type=Path, help="its virtual environment (default: WORK/moviepy-venv; "
+                                                      "made when missing)")
+    ap.add_argument("--scale", type=int, default=4, metavar="R2",
+                    help="memory: also 14*R2 shots (default 4; 0: only 14*R)")
+    ap.add_argument("--skip", action="append", default=[], choices=SECTIONS, help="leave a section out")
     ap.add_argument("--with", dest="extras", action="append", default=[], choices=EXTRAS,
-                    help="add the scenario's music bed / burned subtitles to BOTH contenders")
-    ap.add_argument("--hand-only", action="store_true", help="render/time the hand command only")
+                    help="add the scenario's music bed / burned subtitles to ours and the hand command")
+    ap.add_argument("--hand-only", action="store_true",
+                    help="time the hand command only (and moviepy against it, with --moviepy)")
     a = ap.parse_args()
     extras = set(a.extras)
     ff = imageio_ffmpeg.get_ffmpeg_exe()
-    ep = load_shared()
     if not a.hand_only and (why := assembler_missing()):
         sys.exit(f"error: cannot run our half: `{sys.executable} -m assembler` is not importable "
                  f"from {REPO} ({why}).\nInstall the package (pip install -e .) or pass --hand-only.")
@@ -195,80 +262,51 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     print(f"work: {work}\nffmpeg: {ff}\n{os.cpu_count()} cores, python {platform.python_version()}")
     make_media(work / "media", ff)
-
-    shots = MEDIA[:N_SHOTS] * a.repeat
-    n = len(shots)
-    want = n * (OUT - IN) - (n - 1) * XF
+    b = Bench(work, ff, load_shared(), extras, a.repeat, {**os.environ, "ASSEMBLER_FFMPEG": ff},
+              dict(os.environ), {})
+    sc = b.scenario(a.repeat)
     left_out = [x for x in EXTRAS if x not in extras]
-    print(f"scenario: {n} shots, {want} s, 0.5 s dissolves, contain 1280x720@30, x264 veryfast crf 23 + AAC")
+    print(f"scenario: {sc.n} shots, {sc.want} s, 0.5 s dissolves, contain 1280x720@30, x264 veryfast crf 23 + AAC")
     if left_out:
-        print(f"NOTE: {' and '.join(left_out)} left out of BOTH contenders (assembler lacks them "
-              f"so far): like for like, but lighter than the full scenario (--with music|subs)")
+        print(f"NOTE: {' and '.join(left_out)} left out of every contender (assembler lacks them so far): "
+              f"like for like, but lighter than the full scenario (--with music|subs)")
     if extras:
-        print(f"NOTE: with {', '.join(sorted(extras))} in both contenders (assembler may reject them)")
-    edl = work / f"episode{n}.yaml"
-    write_edl(edl, shots, extras)
-    contenders = {"hand-written": (write_hand(ep, ff, work / "media", work, shots, extras), dict(os.environ))}
+        print(f"NOTE: with {', '.join(sorted(extras))} in ours and the hand command (not in moviepy's)")
+
+    rows, meds, share = full_vs_hand(b, a.n, a.hand_only)
+    loads = [share]
     if not a.hand_only:
-        contenders = {"assembler": ([sys.executable, "-m", "assembler", "render", str(edl), "--no-cache", "-o",
-                                     str(work / f"ours{n}.mp4")], {**os.environ, "ASSEMBLER_FFMPEG": ff}),
-                      **contenders}
-    outs = {"assembler": work / f"ours{n}.mp4", "hand-written": work / f"hand{n}.mp4"}
-    print(f"EDL: {edl}\nhand-written: {work / f'hand{n}.sh'}")
-
-    for out in outs.values():
-        out.unlink(missing_ok=True)          # never verify a stale output
-    print("warm-up render + verify:", flush=True)
-    for label, (argv, env) in contenders.items():
-        r = run_once(label, argv, env, work / f"{label}.log")
-        print(f"  {label}: {r['wall']:.2f} s (not counted)", flush=True)
-    if not all([verify(label, outs[label], want) for label in contenders]):
-        sys.exit("error: an output failed verification; not timing")
-
-    res: dict[str, list[dict]] = {label: [] for label in contenders}
-    busy0 = busy_cpu()
-    for i in range(a.n):
-        for label, (argv, env) in contenders.items():
-            res[label].append(run_once(label, argv, env, work / f"{label}.log"))
-        print(f"  pair {i + 1}/{a.n}: " + ", ".join(f"{k} {v[-1]['wall']:.2f} s" for k, v in res.items()),
-              flush=True)
-    print(f"results, {a.n} runs each, median (min-max):")
-    for label, rs in res.items():
-        print(f"  {label:<12}: wall {med([r['wall'] for r in rs])} s | cpu {med([r['cpu'] for r in rs])} s"
-              f" | peak RSS {med([r['peak'] for r in rs], 0)} MiB")
-    ratio = None
-    if "assembler" in res:
-        ratios = [o["wall"] / h["wall"] for o, h in zip(res["assembler"], res["hand-written"])]
-        ratio = statistics.median(ratios)
-        verdict = "OK" if ratio <= TARGET else "MISSED"
-        print(f"  ours / hand-written wall (per pair): {med(ratios, 3)}x | target <= {TARGET}x: {verdict}")
-        cpu = statistics.median(r["cpu"] for r in res["assembler"]) / statistics.median(
-            r["cpu"] for r in res["hand-written"])
-        print(f"  ours / hand-written cpu (medians): {cpu:.3f}x (steadier than wall on a busy machine)")
-    foreign = max(0.0, busy_cpu() - busy0 - sum(r["cpu"] for rs in res.values() for r in rs))
-    share = foreign / (sum(r["wall"] for rs in res.values() for r in rs) * (os.cpu_count() or 1))
-    print(f"{'WARNING: ' if share > 0.1 else ''}other processes used {foreign:.0f} CPU-s "
-          f"({share:.0%} of the machine) while timing{'; wall times are noisy' if share > 0.1 else ''}")
+        full = meds["assembler"]
+        for name, section in (("jobs", lambda: sections.jobs(b, a.n)),
+                              ("cache", lambda: sections.cache(b, a.n, full)),
+                              ("memory", lambda: sections.memory(
+                                  b, sorted({a.repeat, a.scale} - {0}), hand=True))):
+            if name not in a.skip:
+                more, share = section()
+                rows += more
+                loads.append(share)
+    if a.moviepy:
+        base = ("ours", meds["assembler"]) if "assembler" in meds else ("hand", meds["hand-written"])
+        more, share = sections.moviepy(b, (a.moviepy_venv or work / "moviepy-venv").resolve(), base)
+        rows += more
+        loads.append(share)
+    busiest = max(loads)
+    rows.append(row("other processes' CPU (busiest section)", f"{busiest:.0%} of the machine", "", "",
+                    "<= 10%", busiest <= 0.10))
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    heading = (f"{stamp}: {os.cpu_count()} cores, {sc.n} shots, extras {'+'.join(sorted(extras)) or 'none'}, "
+               f"python {platform.python_version()}")
+    print(f"\n== summary ({heading})\n")
+    print(table(rows))
+    if busiest > 0.10:
+        print(f"WARNING: the machine was shared while timing (up to {busiest:.0%} taken by other "
+              f"processes): wall figures are noisy, compare CPU and ratios from calmer runs")
     if a.results:
-        write_row(a.results, n, extras, a.n, res, ratio, share)
+        new = not a.results.exists() or a.results.stat().st_size == 0
+        with a.results.open("a") as f:
+            f.write(("# bench results\n" if new else "") + f"\n## {heading}\n\n" + table(rows))
+        print(f"section appended to {a.results}")
     return 0
-
-
-def write_row(path: Path, n: int, extras: set[str], runs: int, res: dict, ratio: float | None,
-              share: float) -> None:
-    def cell(label: str, key: str, nd: int) -> str:
-        rs = res.get(label)
-        return f"{statistics.median(r[key] for r in rs):.{nd}f}" if rs else "-"
-    if not path.exists() or path.stat().st_size == 0:
-        path.write_text("| date | cores | shots | extras | runs | hand s | hand MiB | ours s | ours MiB"
-                        " | ours/hand | target | other load |\n" + "|---" * 12 + "|\n")
-    row = [datetime.date.today().isoformat(), str(os.cpu_count()), str(n),
-           "+".join(sorted(extras)) or "none", str(runs), cell("hand-written", "wall", 2),
-           cell("hand-written", "peak", 0), cell("assembler", "wall", 2), cell("assembler", "peak", 0),
-           f"{ratio:.3f}x" if ratio is not None else "-", f"{TARGET}x", f"{share:.0%}"]
-    with path.open("a") as f:
-        f.write("| " + " | ".join(row) + " |\n")
-    print(f"row appended to {path}")
 
 
 if __name__ == "__main__":
