@@ -29,6 +29,7 @@ from .render import check as check_edl
 from .render import diff as diff_edls
 from .render import dry_run
 from .render import verify as verify_receipt
+from .sheet import contact_sheet
 from .cache import Cache
 from .render import render as render_edl
 from .timebase import format_seconds
@@ -129,12 +130,17 @@ def _executor(address: str | None):
 
 
 @app.command()
-def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")]) -> None:
+def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
+          sheet: Annotated[Optional[Path], typer.Option(help="Also write a contact sheet (PNG): "
+                                                             "a picture of every item, as it will look.")] = None) -> None:
     """Validate an EDL and its media, and show the timeline."""
     try:
         timeline = check_edl(edl)
     except AssemblerError as exc:
         raise _fail(exc) from None
+    if sheet is not None:
+        contact_sheet(timeline, sheet)
+        err.print(f"contact sheet: {sheet}", markup=False)
     rate = timeline.output.fps
     table = Table(title=f"{edl} - {timeline.output.width}x{timeline.output.height} @ {rate} fps")
     for column in ("#", "item", "source range", "timeline range", "length", "join after"):

@@ -152,3 +152,26 @@ def test_system_ffmpeg_can_render(tmp_path):  # pragma: no cover - only where on
     path = write_edl(tmp_path, "ep.yaml", small([{"color": "red", "duration": 0.5}]))
     result = assembler.render(path, tmp_path / "ep.mp4", ffmpeg=shutil.which("ffmpeg"))
     assert count_frames(result.path) == 12
+
+
+def test_contact_sheet_shows_each_item_as_it_will_look(media, tmp_path):
+    from PIL import Image
+    path = write_edl(tmp_path, "ep.yaml", small([{"clip": str(media / "red.mp4")}, {"color": "navy"},
+                                                 {"clip": str(media / "phone.mp4")},
+                                                 {"image": str(media / "still.png")}]))
+    done = cli("check", str(path), "--sheet", str(tmp_path / "sheet.png"))
+    assert done.returncode == 0, done.stderr
+    sheet = Image.open(tmp_path / "sheet.png").convert("RGB")
+    tile_w, tile_h, pad = 240, 135, 8
+
+    def at(n, fx, fy):
+        return sheet.getpixel((pad + n * (tile_w + pad) + int(fx * tile_w), pad + int(fy * tile_h)))
+
+    assert near_rgb(at(0, 0.5, 0.5), (255, 0, 0)) and near_rgb(at(1, 0.5, 0.5), (0, 0, 128))
+    # the phone clip upright: pillarboxed, its stored top (red) on the right
+    assert near_rgb(at(2, 0.05, 0.5), (0, 0, 0)) and near_rgb(at(2, 0.55, 0.5), (255, 0, 0))
+    assert near_rgb(at(2, 0.45, 0.5), (0, 0, 255)) and near_rgb(at(3, 0.5, 0.5), (128, 0, 128))
+
+
+def near_rgb(a, b, tol=40):
+    return all(abs(x - y) <= tol for x, y in zip(a, b))

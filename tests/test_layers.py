@@ -16,7 +16,7 @@ LAYERS = [
     {"plan"},
     {"graph"},
     {"compile"},
-    {"ffmpeg", "cache"},
+    {"ffmpeg", "cache", "sheet"},
     {"render"},
     {"cli", "__init__", "__main__"},
 ]
