@@ -17,7 +17,7 @@ and WORK/hand<N>.sh + .graph (the same episode as one ffmpeg graph), then
   4. one middle shot's in-point moved (same length), as % of 1;
   6. summed PSS of the whole process tree, 14 vs 14*R2 shots, ours and hand (--skip memory);
   2. with --moviepy, moviepy 2.2.1 (its own venv, WORK/moviepy-venv) once: how much faster we are.
-N = 14 * R shots; each shot 1 s .. 5 s, contain into 1280x720 30 fps on black, 0.5 s
+N = 14 * R shots; each shot 1 s .. 5 s (its k-th repeat k/8 s later), contain into 1280x720 30 fps on black, 0.5 s
 dissolve (picture + sound) between every pair, x264 veryfast crf 23 + AAC 192k stereo 48k.
 Prints a summary table (markdown) at the end; --results appends it as a dated section.
 
@@ -46,11 +46,14 @@ from ruamel.yaml import YAML
 
 import sections
 from measure import REPO, Load, med, median, run_once, verify
+from sections import row
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("ASSEMBLER_SHARED") or HERE.parents[1] / "shared")
 TARGET = 1.10                                # ours / hand-written, wall time, full render
 N_SHOTS, IN, OUT, XF, FPS = 14, 1, 5, 0.5, 30
+SHIFT = Fraction(1, 8)   # repeat k of the 14 shots is cut (k % 8) * SHIFT s later, same length:
+# assembler renders a segment shown twice once, so 4 identical repeats would time 14 shots
 MEDIA = [f"shot{i:02d}.mp4" for i in range(1, N_SHOTS + 1)] + ["music.mp3", "subtitles.srt"]
 EXTRAS = ("music", "subs")                   # parts of the scenario assembler lacks so far
 SECTIONS = ("jobs", "cache", "memory")       # what --skip can leave out
@@ -76,12 +79,17 @@ def make_media(media: Path, ff: str) -> None:
     subprocess.run(["bash", str(SHARED / "bench" / "make_media.sh"), str(media)], env=env, check=True)
 
 
-def write_edl(path: Path, shots: list[str], extras: set[str]) -> None:
+def cuts(repeat: int) -> list[tuple[str, Fraction]]:
+    """(shot, in-point) of every shot: 14 x repeat, each a distinct cut (see SHIFT)."""
+    return [(s, IN + (k % 8) * SHIFT) for k in range(repeat) for s in MEDIA[:N_SHOTS]]
+
+
+def write_edl(path: Path, shots: list[tuple[str, Fraction]], extras: set[str]) -> None:
     video: list[dict] = []
-    for s in shots:
+    for s, start in shots:
         if video:
             video.append({"transition": {"type": "dissolve", "duration": XF}})
-        video.append({"clip": f"media/{s}", "in": IN, "out": OUT})
+        video.append({"clip": f"media/{s}", "in": float(start), "out": float(start + OUT - IN)})
     edl: dict = {"version": 1, "name": f"bench: {len(shots)} shots", "output": {
         "size": "1280x720", "fps": FPS, "fit": "contain", "background": "black",
         "loudness": None,                    # no loudness pass: the hand command has none
@@ -101,15 +109,16 @@ def write_edl(path: Path, shots: list[str], extras: set[str]) -> None:
         y.dump(edl, f)
 
 
-def write_hand(ep, ff: str, media: Path, work: Path, shots: list[str], extras: set[str]) -> list[str]:
+def write_hand(ep, ff: str, media: Path, work: Path, shots: list[tuple[str, Fraction]],
+               extras: set[str]) -> list[str]:
     """The episode as ONE ffmpeg command, its graph in a file; writes hand<N>.sh too."""
     n, seg, xf = len(shots), Fraction(OUT - IN), Fraction(XF)
     dur = n * seg - (n - 1) * xf
-    audio = {s: ep.has_audio(ff, media / s) for s in set(shots)}
+    audio = {s: ep.has_audio(ff, media / s) for s, _ in set(shots)}
     inputs: list[str] = []
     g: list[str] = []
-    for i, s in enumerate(shots):
-        inputs += ["-ss", ep.dec(Fraction(IN)), "-t", ep.dec(seg), "-i", str(media / s)]
+    for i, (s, start) in enumerate(shots):
+        inputs += ["-ss", ep.dec(start), "-t", ep.dec(seg), "-i", str(media / s)]
         g.append(ep.vnorm(f"{i}:v:0", f"v{i}", seg))
         g.append(ep.anorm(f"{i}:a:0" if audio[s] else None, f"a{i}", seg))   # else anullsrc
     v, a = "v0", "a0"
@@ -170,7 +179,7 @@ class Bench:
     def scenario(self, repeat: int) -> Scenario:
         """WORK/episode<N>.yaml and WORK/hand<N>.sh for 14 x repeat shots (written once)."""
         if repeat not in self.made:
-            shots = MEDIA[:N_SHOTS] * repeat
+            shots = cuts(repeat)
             n = len(shots)
             edl = self.work / f"episode{n}.yaml"
             write_edl(edl, shots, self.extras)
@@ -225,8 +234,6 @@ def full_vs_hand(b: Bench, n_runs: int, hand_only: bool) -> tuple[list[dict], di
     return [row(f"full render, no cache, vs hand-written (n={n_runs})", f"{meds['assembler']['wall']:.2f} s",
                 hand, f"{ratio:.3f}x (cpu {cpu:.3f}x)", f"<= {TARGET}x", ratio <= TARGET)], meds, share
 
-
-row = sections.row
 
 
 def table(rows: list[dict]) -> str:
@@ -286,8 +293,7 @@ def main() -> int:
                 rows += more
                 loads.append(share)
     if a.moviepy:
-        base = ("ours", meds["assembler"]) if "assembler" in meds else ("hand", meds["hand-written"])
-        more, share = sections.moviepy(b, (a.moviepy_venv or work / "moviepy-venv").resolve(), base)
+        more, share = sections.moviepy(b, (a.moviepy_venv or work / "moviepy-venv").resolve(), meds)
         rows += more
         loads.append(share)
     busiest = max(loads)
