@@ -17,7 +17,7 @@ Layout::
     ROOT/fingerprints/<sha256 of the absolute path>.json
     ROOT/tmp/...
 
-Touches the disk; never spawns a process. Imports only ``errors``.
+Touches the disk; never spawns a process. Imports ``media``.
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from .media import MediaInfo, probe
 
 __all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "sha256_file"]
 
@@ -83,6 +85,29 @@ class Cache:
         _write_atomic(record, json.dumps({"path": os.fspath(path), "size": stat.st_size,
                                           "mtime_ns": stat.st_mtime_ns, "fingerprint": fingerprint}).encode())
         return fingerprint
+
+    def probe(self, path: str | os.PathLike) -> MediaInfo:
+        """``media.probe``, remembered by path, size and mtime (a re-render of an unchanged
+        episode opens no media file at all). A cache that does not exist yet is not created
+        here: checking a broken EDL leaves nothing behind."""
+        path = Path(path)
+        try:
+            stat = path.stat()
+        except OSError:
+            return probe(path)  # raises the MediaError that says what is wrong
+        if not (self.root / "fingerprints").is_dir():
+            return probe(path)
+        record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path.resolve())).hexdigest() + ".probe.json")
+        try:
+            known = json.loads(record.read_text())
+            if known["size_bytes"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns and known["format"] == CACHE_FORMAT:
+                del known["format"]
+                return MediaInfo.from_json(known)
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+        info = probe(path)
+        _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT}).encode())
+        return info
 
     # -- segments -------------------------------------------------------------------
     def _folder(self, key: str) -> Path:

@@ -9,6 +9,7 @@ process. Imports only ``errors``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -44,6 +45,21 @@ class MediaInfo:
     has_audio: bool = False
     audio_rate: int = 0
     audio_channels: int = 0
+
+    def to_json(self) -> dict:
+        """Plain values (exact fractions as "n/d" strings), for remembering a probe."""
+        plain = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        plain["path"] = os.fspath(self.path)
+        for key in ("duration", "sar", "fps"):
+            plain[key] = None if plain[key] is None else str(plain[key])
+        return plain
+
+    @classmethod
+    def from_json(cls, plain: dict) -> MediaInfo:
+        values = dict(plain, path=Path(plain["path"]))
+        for key in ("duration", "sar", "fps"):
+            values[key] = None if values[key] is None else Fraction(values[key])
+        return cls(**values)
 
     @property
     def has_video(self) -> bool:
@@ -115,14 +131,14 @@ def _rotation(container, stream) -> int:
     return int(round(degrees / 90.0)) * 90 % 360
 
 
-def probe_all(paths: list[Path]) -> dict[Path, MediaInfo | MediaError]:
+def probe_all(paths: list[Path], prober: Callable[[Path], MediaInfo] = probe) -> dict[Path, MediaInfo | MediaError]:
     """Probe each distinct path once; failures are returned, not raised, so that a check
-    can report every missing file at once."""
+    can report every missing file at once. ``prober`` may remember earlier probes."""
     found: dict[Path, MediaInfo | MediaError] = {}
     for path in paths:
         if path not in found:
             try:
-                found[path] = probe(path)
+                found[path] = prober(path)
             except MediaError as exc:
                 found[path] = exc
     return found

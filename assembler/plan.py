@@ -1,12 +1,13 @@
 """Cut a timeline into segments that can be rendered on their own and joined by copy.
 
 Contract: :class:`~assembler.timeline.Timeline` -> tuple of :class:`Segment` that tile
-the timeline exactly (each frame in exactly one segment, in order):
-
-* a *join* is a transition's overlap ``[next.start, previous.end)``: both sides of the
-  cross-fade and nothing else;
-* a *body* is what a placement shows outside its transitions, cut into pieces of at most
-  ``max_frames`` so that a long shot is rendered in parallel and in bounded memory.
+the timeline exactly (each frame in exactly one segment, in order). Each placement gives
+what it shows after its incoming transition, up to its end: its body, cut into pieces of
+at most ``max_frames`` (so that a long shot is rendered in parallel and in bounded
+memory), the last piece carrying the outgoing transition's overlap (a *join*) when there
+is one. A join travels with the body before it because generated shots often have a
+single keyframe: a separate join segment would decode the outgoing shot from its start
+again just to reach its tail.
 
 A segment depends only on what it shows (never on where it sits), so that moving or
 changing one shot leaves the other segments' content keys unchanged. The whole
@@ -30,7 +31,8 @@ MAX_SEGMENT_SECONDS = 10
 
 @dataclass(frozen=True)
 class Segment:
-    """Frames ``[start, end)`` of the timeline; ``items`` are the EDL indexes it shows."""
+    """Frames ``[start, end)`` of the timeline; ``items`` are the EDL indexes it shows.
+    ``kind`` is "join" when the segment ends with a transition's overlap."""
 
     kind: Literal["body", "join"]
     start: int
@@ -50,15 +52,16 @@ def segments(timeline: Timeline, max_frames: int | None = None) -> tuple[Segment
     for k, p in enumerate(placements):
         incoming = joins[k - 1].frames if k > 0 else 0
         outgoing = joins[k].frames if k < len(joins) else 0
-        start, end = p.start + incoming, p.end - outgoing
+        start, body_end = p.start + incoming, p.end - outgoing
         # Equal pieces, so that a shot one frame longer than the limit is not followed by a
         # one-frame segment.
-        pieces = max(1, math.ceil((end - start) / limit)) if end > start else 0
+        pieces = max(1, math.ceil((body_end - start) / limit))
         for n in range(pieces):
-            a = start + (end - start) * n // pieces
-            b = start + (end - start) * (n + 1) // pieces
-            out.append(Segment("body", a, b, (p.index,)))
-        if outgoing:
-            after = placements[k + 1]
-            out.append(Segment("join", after.start, p.end, (p.index, after.index)))
+            a = start + (body_end - start) * n // pieces
+            b = start + (body_end - start) * (n + 1) // pieces
+            if n < pieces - 1 or not outgoing:
+                if b > a:  # a shot all overlap, between a transition and a cut, has no body
+                    out.append(Segment("body", a, b, (p.index,)))
+            else:
+                out.append(Segment("join", a, p.end, (p.index, placements[k + 1].index)))
     return tuple(out)

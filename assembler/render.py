@@ -31,7 +31,7 @@ from .errors import EdlError, Problem
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
-from .media import probe_all
+from .media import MediaInfo, probe, probe_all
 from .plan import Segment, segments
 from .timeline import Timeline, build, media_paths
 
@@ -79,15 +79,17 @@ def _validated(edl: EdlSource, base_dir: str | os.PathLike | None) -> Validated:
     return validate(parse(edl))
 
 
-def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None) -> Timeline:
+def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
+          prober: Callable[[Path], MediaInfo] = probe) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
     together), each with file, line and field path. ``base_dir`` is where the relative
-    paths of an EDL built in code resolve (default: the current directory).
+    paths of an EDL built in code resolve (default: the current directory). ``prober``
+    may remember earlier probes (see ``Cache.probe``).
     """
     validated = _validated(edl, base_dir)
-    timeline, problems = build(validated, probe_all(media_paths(validated)))
+    timeline, problems = build(validated, probe_all(media_paths(validated), prober))
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
@@ -191,19 +193,27 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     ones untouched.
     """
     started = time.monotonic()
-    timeline = check(edl, base_dir=base_dir)
-    ff = _ffmpeg(ffmpeg)
     out = Path(out)
     if single:
-        elapsed = run(compile_timeline(timeline), out, ffmpeg=ff, progress=progress)
+        timeline = check(edl, base_dir=base_dir)
+        elapsed = run(compile_timeline(timeline), out, ffmpeg=_ffmpeg(ffmpeg), progress=progress)
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else \
         Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
     try:
         store = Cache(root)
+        timeline = check(edl, base_dir=base_dir, prober=store.probe)
+        ff = _ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
+        sound_id = sound_key([p.key for p in planned], timeline.output, _salt(store, ff))
+        identity = _identity(planned, sound_id, timeline, out)
+        receipt_path = out.with_name(out.stem + ".receipt.json")
+        if not temporary and _unchanged(out, receipt_path, identity):
+            # The output is itself a pure function of these keys, and it is intact.
+            return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
+                                timeline.warnings, len(planned), 0, receipt_path)
         # A shot used twice with the same trims is one segment, rendered once.
         missing = list({p.key: p for p in planned if store.get(p.key, SEGMENT_FILES) is None}.values())
         weights = {p.key: float(p.segment.frames) for p in missing}
@@ -217,11 +227,11 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
             video_list.write_text(concat_list([os.fspath(e / "video.mp4") for e in entries]), encoding="utf-8")
             audio_list.write_text(concat_list([os.fspath(e / "audio.wav") for e in entries]), encoding="utf-8")
-            sound, sound_receipt = _sound(store, planned, timeline, ff, audio_list, tally)
+            sound, sound_receipt = _sound(store, sound_id, timeline, ff, audio_list, tally)
             job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline.output, timeline.frames)
             run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
         finished = time.monotonic()
-        receipt = _write_receipt(edl, out, timeline, planned, built, sound_receipt, store, ff, {
+        receipt = _write_receipt(edl, out, receipt_path, identity, timeline, planned, built, sound_receipt, store, ff, {
             "check": checked - started, "segments": rendered - checked, "assemble": finished - rendered,
             "total": finished - started})
     finally:
@@ -265,11 +275,27 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
     return results
 
 
-def _sound(store: Cache, planned: list[PlannedSegment], timeline: Timeline, ff: FFmpeg, audio_list: Path,
+def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, out: Path) -> str:
+    """What the finished file is a function of: its segments, its sound, how they are joined."""
+    joining = compile_assembly("video.txt", "sound.m4a", timeline.output, timeline.frames)
+    canonical = json.dumps({"segments": [p.key for p in planned], "sound": sound_id, "join": joining.outputs,
+                            "suffix": out.suffix.lower()})
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _unchanged(out: Path, receipt: Path, identity: str) -> bool:
+    """Whether ``out`` is already exactly what this render would write."""
+    try:
+        recorded = json.loads(receipt.read_text(encoding="utf-8"))
+        return recorded.get("identity") == identity and sha256_file(out) == recorded["output"]["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, audio_list: Path,
            tally: _Tally) -> tuple[Path, dict]:
     """The episode's sound, encoded once from the segments' PCM, cached as a unit: a
     re-render with nothing changed encodes nothing. Returns the file and its receipt line."""
-    key = sound_key([p.key for p in planned], timeline.output, _salt(store, ff))
     entry = store.get(key, SOUND_FILES)
     fresh = entry is None
     if fresh:
@@ -296,17 +322,19 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _write_receipt(edl: EdlSource, out: Path, timeline: Timeline, planned: list[PlannedSegment],
-                   built: dict[str, dict], sound: dict, store: Cache, ff: FFmpeg, timings: dict[str, float]) -> Path:
+def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timeline: Timeline,
+                   planned: list[PlannedSegment], built: dict[str, dict], sound: dict, store: Cache, ff: FFmpeg,
+                   timings: dict[str, float]) -> Path:
     """``<output>.receipt.json``: everything needed to say what made these bytes."""
     inputs = sorted({path for p in planned for path in p.job.paths})
-    segments_out = []
+    segments_out, seen = [], set()
     for p in planned:
         meta = json.loads((store.get(p.key, SEGMENT_FILES) / "meta.json").read_text())
+        fresh = p.key in built and built[p.key]["built"] and p.key not in seen  # a repeat reuses the first
+        seen.add(p.key)
         segments_out.append({"kind": p.segment.kind, "frames": [p.segment.start, p.segment.end],
-                             "items": list(p.segment.items), "key": p.key, "rendered_now": p.key in built
-                             and built[p.key]["built"], "seconds": built.get(p.key, {}).get("seconds", 0.0),
-                             "argv": meta.get("argv")})
+                             "items": list(p.segment.items), "key": p.key, "rendered_now": fresh,
+                             "seconds": built[p.key]["seconds"] if fresh else 0.0, "argv": meta.get("argv")})
     receipt = {
         "assembler": _version(),
         "ffmpeg": {"path": ff.path, "version": ff.version, "fingerprint": store.fingerprint(ff.path)},
@@ -318,8 +346,8 @@ def _write_receipt(edl: EdlSource, out: Path, timeline: Timeline, planned: list[
         "output": {"path": os.fspath(out.resolve()), "sha256": sha256_file(out), "frames": timeline.frames,
                    "duration": str(timeline.duration)},
         "timings": {k: round(v, 3) for k, v in timings.items()},
+        "identity": identity,
     }
-    path = out.with_name(out.stem + ".receipt.json")
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(receipt, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(partial, path)

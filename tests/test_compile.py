@@ -127,3 +127,13 @@ def test_an_interval_samples_a_moving_source_where_the_whole_does(tmp_path):
         a = frame_rgb(part, (k + 0.5) / 24).astype(float)
         b = frame_rgb(whole, (k + 17.5) / 24).astype(float)
         assert np.abs(a - b).mean() < 2.0, k
+
+
+def test_a_shot_that_is_all_transition_renders(media, tmp_path):
+    """A 10-frame colour entirely covered by its incoming transition, then a cut."""
+    path = write_edl(tmp_path, "ep.yaml", edl_of([{"color": "red", "duration": "10f"},
+                                                  {"transition": "fade", "duration": "10f"},
+                                                  {"color": "blue", "duration": "10f"},
+                                                  {"color": "white", "duration": "5f"}]))
+    result = assembler.render(path, tmp_path / "out.mp4", cache=False)
+    assert result.frames == 15 == count_frames(result.path)

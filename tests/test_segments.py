@@ -321,3 +321,14 @@ def test_ctrl_c_during_segments_keeps_output_and_cache_sound(media, tmp_path):
     assert not list(tmp_path.glob(".ep*")) and not list((cache / "tmp").iterdir())
     for meta in cache.glob("segments/*/*/meta.json"):  # whatever was finished is whole
         assert Cache(cache).get(meta.parent.name, SEGMENT_FILES) is not None
+
+
+def test_same_output_again_is_left_alone_unless_it_was_touched(ep, tmp_path):
+    out, cache = tmp_path / "ep.mp4", tmp_path / "c"
+    assembler.render(ep, out, cache=cache)
+    before, stamp = sha(out), out.stat().st_mtime_ns
+    again = assembler.render(ep, out, cache=cache)
+    assert again.rendered == 0 and out.stat().st_mtime_ns == stamp  # not even rewritten
+    out.write_bytes(b"damaged")
+    repaired = assembler.render(ep, out, cache=cache)
+    assert repaired.rendered == 0 and sha(out) == before  # rebuilt from the cache alone
