@@ -210,7 +210,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         sound_id = sound_key([p.key for p in planned], timeline.output, _salt(store, ff))
         identity = _identity(planned, sound_id, timeline, out)
         receipt_path = out.with_name(out.stem + ".receipt.json")
-        if not temporary and _unchanged(out, receipt_path, identity):
+        if not temporary and _unchanged(out, receipt_path, identity, time.monotonic() - started):
             # The output is itself a pure function of these keys, and it is intact.
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
                                 timeline.warnings, len(planned), 0, receipt_path)
@@ -283,13 +283,21 @@ def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _unchanged(out: Path, receipt: Path, identity: str) -> bool:
-    """Whether ``out`` is already exactly what this render would write."""
+def _unchanged(out: Path, receipt: Path, identity: str, elapsed: float) -> bool:
+    """Whether ``out`` is already exactly what this render would write; if so, its receipt
+    is brought up to date (nothing was rendered now)."""
     try:
         recorded = json.loads(receipt.read_text(encoding="utf-8"))
-        return recorded.get("identity") == identity and sha256_file(out) == recorded["output"]["sha256"]
+        if recorded.get("identity") != identity or sha256_file(out) != recorded["output"]["sha256"]:
+            return False
     except (OSError, ValueError, KeyError, TypeError):
         return False
+    for part in [*recorded.get("segments", []), recorded.get("sound") or {}]:
+        part["rendered_now"] = False
+        part.pop("seconds", None)
+    recorded["timings"] = {"total": round(elapsed, 3), "reused": True}
+    _write_json(receipt, recorded)
+    return True
 
 
 def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, audio_list: Path,
@@ -348,10 +356,14 @@ def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timelin
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "identity": identity,
     }
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(receipt, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    _write_json(path, receipt)
     return path
+
+
+def _write_json(path: Path, data: dict) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(partial, path)
 
 
 @dataclass(frozen=True)

@@ -329,6 +329,8 @@ def test_same_output_again_is_left_alone_unless_it_was_touched(ep, tmp_path):
     before, stamp = sha(out), out.stat().st_mtime_ns
     again = assembler.render(ep, out, cache=cache)
     assert again.rendered == 0 and out.stat().st_mtime_ns == stamp  # not even rewritten
+    receipt = json.loads(again.receipt.read_text())
+    assert not any(s["rendered_now"] for s in receipt["segments"]) and receipt["timings"]["reused"]
     out.write_bytes(b"damaged")
     repaired = assembler.render(ep, out, cache=cache)
     assert repaired.rendered == 0 and sha(out) == before  # rebuilt from the cache alone
