@@ -31,9 +31,12 @@ from fractions import Fraction
 
 from .escape import value as escape_value
 from .graph import Filter, GraphBuilder, Link, number
+from .mix import gain_filters, loudness_scan, mix_cues
+from .sound import CLICK_FADE
 from .timeline import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_sound", "compile_timeline",
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_level", "compile_sound",
+           "compile_timeline",
            "job_key", "sound_key"]
 
 SEGMENT_THREADS = 2  # part of every segment's key: see compile_segment
@@ -56,11 +59,15 @@ class Job:
     paths: tuple[str, ...] = ()
 
 
-def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None) -> Job:
-    """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file."""
-    inputs, graph, paths, frames = _graph(timeline, start, end)
-    return Job(inputs, graph, (_output_args(timeline.output),), frames, Fraction(frames) / timeline.output.fps,
-               paths)
+def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *,
+                     loudness: dict | None = None, picture: bool = True) -> Job:
+    """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file,
+    every sound mixed in. ``loudness`` (a first pass's measurement) sets the level to the
+    timeline's target; ``picture=False`` makes the sound alone (for measuring it)."""
+    inputs, graph, paths, frames = _graph(timeline, start, end, picture=picture, cues=True,
+                                          finish=_finish(timeline, loudness, scan=not picture))
+    group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
+    return Job(inputs, graph, (group,), frames, Fraction(frames) / timeline.output.fps, paths)
 
 
 def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = SEGMENT_THREADS) -> Job:
@@ -70,7 +77,7 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
     a keyframe with exact frame and sample counts, and a fixed encoder thread count, so
     that a segment's bytes do not depend on the machine that made it (x264's output
     depends on its thread count)."""
-    inputs, graph, paths, frames = _graph(timeline, start, end)
+    inputs, graph, paths, frames = _graph(timeline, start, end, picture=True, cues=False, finish=[])
     out = timeline.output
     video = ("-map", "[vout]", *_video_codec(out), "-threads", str(threads),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
@@ -78,13 +85,40 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
     return Job(inputs, graph, (video, audio), frames, Fraction(frames) / out.fps, paths)
 
 
-def compile_sound(audio_list: str, out: OutputSpec, frames: int) -> Job:
-    """The episode's sound as one unit: the segments' exact PCM, joined and encoded once
-    (AAC cannot be cut into pieces and joined by copy: priming and padding leave gaps).
-    The list is a concat-demuxer file (see ``escape.concat_list``)."""
-    group = ("-map", "0:a:0", *_audio_codec(out), *_BITEXACT, "-f", "mp4")
-    return Job(("-f", "concat", "-safe", "0", "-i", audio_list), None, (group,), frames,
-               Fraction(frames) / out.fps, (audio_list,))
+def compile_sound(audio_list: str, timeline: Timeline, *, pcm: bool = False) -> Job:
+    """The episode's sound as one unit: the segments' exact PCM joined (AAC cannot be cut
+    into pieces and joined by copy: priming and padding leave gaps), every other sound
+    mixed in, encoded once, or kept as float PCM (``pcm``) for a loudness pass. The list
+    is a concat-demuxer file (see ``escape.concat_list``)."""
+    out = timeline.output
+    g = GraphBuilder()
+    main = g.chain([g.input(0, "a")], [_aformat(out)], "a")
+    mixed, inputs, paths = mix_cues(g, main, timeline, 1, 0, timeline.samples)
+    g.chain([mixed], [_aformat(out)], "a", name="aout")
+    codec = ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav") if pcm else (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
+    return Job(("-f", "concat", "-safe", "0", "-i", audio_list, *inputs), g.build().script(),
+               (("-map", "[aout]", *codec),), timeline.frames, timeline.duration, (audio_list, *paths))
+
+
+def compile_level(mix: str, timeline: Timeline, loudness: dict | None) -> Job:
+    """A mixed sound (PCM) brought to the timeline's loudness and encoded; with
+    ``loudness=None``, measured instead (the first pass: ffmpeg prints the figures)."""
+    out = timeline.output
+    g = GraphBuilder()
+    g.chain([g.input(0, "a")], [*_finish(timeline, loudness, scan=loudness is None), _aformat(out)], "a",
+            name="aout")
+    group = ("-map", "[aout]", "-f", "null") if loudness is None else \
+        ("-map", "[aout]", *_audio_codec(out), *_BITEXACT, "-f", "mp4")
+    return Job(("-i", mix), g.build().script(), (group,), timeline.frames, timeline.duration, (mix,))
+
+
+def _finish(timeline: Timeline, loudness: dict | None, *, scan: bool) -> list[Filter]:
+    """What ends the sound: a loudness measurement, the level for the target, or nothing."""
+    if scan:
+        return [loudness_scan()]
+    if loudness is not None and timeline.loudness is not None:
+        return gain_filters(loudness, timeline.loudness, timeline.output.sample_rate)
+    return []
 
 
 def compile_assembly(video_list: str, sound: str, out: OutputSpec, frames: int) -> Job:
@@ -123,7 +157,8 @@ def _timescale(rate: Fraction) -> int:
     return scale
 
 
-def _graph(timeline: Timeline, start: int, end: int | None) -> tuple[tuple[str, ...], str, tuple[str, ...], int]:
+def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
+           finish: list[Filter]) -> tuple[tuple[str, ...], str, tuple[str, ...], int]:
     end = timeline.frames if end is None else end
     if not 0 <= start < end <= timeline.frames:
         raise ValueError(f"interval [{start}, {end}) is not inside the timeline [0, {timeline.frames})")
@@ -135,15 +170,16 @@ def _graph(timeline: Timeline, start: int, end: int | None) -> tuple[tuple[str, 
     paths: list[str] = []
     out = timeline.output
     pictures, sounds = [], []
-    for p in placements:
+    for k, p in zip(chosen, placements):
         samples = timeline.sample(p.end) - timeline.sample(p.start)
         args = _input_args(p, out)
         index = len([a for a in inputs if a == "-i"]) if args else None
         inputs += args
         paths += [args[-1]] if args else []
-        paths += [os.fspath(p.font)] if p.kind == "title" and p.text and p.font else []
-        pictures.append(_picture(g, p, out, index))
-        sounds.append(_sound(g, p, out, samples, index))
+        if picture:
+            paths += [os.fspath(p.font)] if p.kind == "title" and p.text and p.font else []
+            pictures.append(_picture(g, p, out, index))
+        sounds.append(_sound(g, p, out, samples, index, _hard_edges(timeline, k, p)))
 
     first, last = placements[0], placements[-1]
     video, audio = _join(g, timeline, placements, joins, pictures, sounds)
@@ -155,9 +191,27 @@ def _graph(timeline: Timeline, start: int, end: int | None) -> tuple[tuple[str, 
         audio_trim = [Filter("atrim", start_sample=timeline.sample(start) - base,
                              end_sample=timeline.sample(end) - base),
                       Filter("asetpts", "PTS-STARTPTS")]
-    g.chain([video], [*video_trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
-    g.chain([audio], [*audio_trim, _aformat(out)], "a", name="aout")
+    if video is not None:
+        g.chain([video], [*video_trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
+    if cues:
+        audio = g.chain([audio], [*audio_trim, _aformat(out)], "a")
+        origin = timeline.sample(start)
+        audio, more, files = mix_cues(g, audio, timeline, len([a for a in inputs if a == "-i"]), origin,
+                                      timeline.sample(end) - origin)
+        inputs += more
+        paths += files
+        audio_trim = []
+    g.chain([audio], [*audio_trim, *finish, _aformat(out)], "a", name="aout")
     return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start
+
+
+def _hard_edges(timeline: Timeline, k: int, narrowed: Placement) -> tuple[bool, bool]:
+    """Whether the placement's sound starts and ends with a hard edit (a cut, or the
+    timeline's ends) inside what is compiled: those edges get a click fade."""
+    p = timeline.placements[k]
+    head = (k == 0 or timeline.joins[k - 1].frames == 0) and narrowed.start == p.start
+    tail = (k == len(timeline.placements) - 1 or timeline.joins[k].frames == 0) and narrowed.end == p.end
+    return head, tail
 
 
 def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
@@ -266,8 +320,14 @@ def _aformat(out: OutputSpec) -> Filter:
     return Filter("aformat", sample_fmts="fltp", sample_rates=out.sample_rate, channel_layouts=out.layout)
 
 
-def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None) -> Link:
+def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None,
+           edges: tuple[bool, bool]) -> Link:
     exact = [Filter("apad", whole_len=samples), Filter("atrim", end_sample=samples), _aformat(out)]
+    click = min(int(CLICK_FADE * out.sample_rate), samples // 2)
+    if edges[0] and click:
+        exact.append(Filter("afade", t="in", ss=0, ns=click))
+    if edges[1] and click:
+        exact.append(Filter("afade", t="out", ss=samples - click, ns=click))
     if not p.sound:
         return g.chain([], [Filter("anullsrc", r=out.sample_rate, cl=out.layout), Filter("atrim", end_sample=samples),
                             _aformat(out)], "a")
@@ -296,35 +356,36 @@ def _tempo(speed: Fraction) -> list[Filter]:
 
 
 def _join(g: GraphBuilder, timeline: Timeline, placements: list[Placement], joins: list[Join],
-          pictures: list[Link], sounds: list[Link]) -> tuple[Link, Link]:
-    """Concatenate runs of cut-joined items; cross-fade picture and sound at transitions."""
+          pictures: list[Link], sounds: list[Link]) -> tuple[Link | None, Link]:
+    """Concatenate runs of cut-joined items; cross-fade picture and sound at transitions.
+    Without ``pictures`` (a sound-only graph) only the sound is joined."""
     rate = timeline.output.fps
-    run_v, run_a = [pictures[0]], [sounds[0]]
+    run_v, run_a = pictures[:1], [sounds[0]]
     length = placements[0].frames  # frames of the chain built so far
     for n, (join, p) in enumerate(zip(joins, placements[1:]), start=1):
         if join.frames == 0:
-            run_v.append(pictures[n])
+            run_v += pictures[n:n + 1]
             run_a.append(sounds[n])
-        else:
-            video, audio = _concat(g, run_v, run_a, rate)
-            before = placements[n - 1]
-            overlap_samples = timeline.sample(before.end) - timeline.sample(p.start)
-            video = g.chain([video, pictures[n]], [
-                Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,
-                       offset=Fraction(length - join.frames) / rate)], "v")
-            audio = g.chain([audio, sounds[n]], [Filter("acrossfade", ns=overlap_samples, c1="tri", c2="tri")], "a")
-            run_v, run_a = [video], [audio]
+            length += p.frames
+            continue
+        video, audio = _concat(g, run_v, run_a, rate)
+        before = placements[n - 1]
+        overlap_samples = timeline.sample(before.end) - timeline.sample(p.start)
+        run_v = [g.chain([video, pictures[n]], [
+            Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,
+                   offset=Fraction(length - join.frames) / rate)], "v")] if pictures else []
+        run_a = [g.chain([audio, sounds[n]], [Filter("acrossfade", ns=overlap_samples, c1="tri", c2="tri")], "a")]
         length += p.frames - join.frames
     return _concat(g, run_v, run_a, rate)
 
 
-def _concat(g: GraphBuilder, videos: list[Link], audios: list[Link], rate: Fraction) -> tuple[Link, Link]:
-    if len(videos) == 1:
-        return videos[0], audios[0]
-    # concat's output has another time base; xfade needs 1/fps on both inputs again.
-    video = g.chain(videos, [Filter("concat", n=len(videos), v=1, a=0), Filter("settb", str(1 / rate)),
-                             Filter("setpts", "N")], "v")
-    audio = g.chain(audios, [Filter("concat", n=len(audios), v=0, a=1)], "a")
+def _concat(g: GraphBuilder, videos: list[Link], audios: list[Link], rate: Fraction) -> tuple[Link | None, Link]:
+    video = videos[0] if videos else None
+    if len(videos) > 1:
+        # concat's output has another time base; xfade needs 1/fps on both inputs again.
+        video = g.chain(videos, [Filter("concat", n=len(videos), v=1, a=0), Filter("settb", str(1 / rate)),
+                                 Filter("setpts", "N")], "v")
+    audio = audios[0] if len(audios) == 1 else g.chain(audios, [Filter("concat", n=len(audios), v=0, a=1)], "a")
     return video, audio
 
 

@@ -37,15 +37,18 @@ from .timebase import TimeSpec, parse_rate, parse_time
 __all__ = [
     "Clip",
     "Color",
+    "Duck",
     "Edl",
     "Image",
     "Output",
     "OutputAudio",
     "OutputVideo",
+    "Sound",
     "TRANSITIONS",
     "Title",
     "TitleStyle",
     "Transition",
+    "TransitionAudio",
     "TransitionSpec",
     "VideoItem",
 ]
@@ -187,8 +190,59 @@ class Output(_Model):
     background: ColorValue = "0x000000"
     video: OutputVideo = OutputVideo()
     audio: OutputAudio = OutputAudio()
-    loudness: float | None = None  # later (sound issue)
+    loudness: float | None = Field(None, ge=-70, le=-5, description="integrated LUFS of the final mix; "
+                                                                    "true peak at most -1 dBTP; null: levels as mixed")
+    stems: bool = Field(False, description="also write one WAV per sound role beside the output")
     lut: str | None = None  # later (colour)
+
+
+Role = Literal["music", "dialogue", "sfx", "other"]
+
+
+class Duck(_Model):
+    """Lower an item while any sound of role ``under`` plays."""
+
+    under: Role
+    amount: float = Field(-12.0, ge=-60, le=0, description="dB")
+    attack: Time = parse_time(0.2)
+    release: Time = parse_time(0.8)
+
+
+class Sound(_Model):
+    """A sound on a track of its own (``audio:``), or attached to a clip (``video[i].audio``,
+    where ``start`` counts from the clip's first frame)."""
+
+    file: str = Field(min_length=1)
+    role: Role | None = Field(None, description="default: other on a track, dialogue on a clip")
+    start: Time = TimeSpec()
+    in_: Time = Field(TimeSpec(), alias="in")
+    out: Time | None = None
+    duration: Time | None = None
+    volume: float = Field(0.0, ge=-60, le=30, description="dB")
+    fade_in: Time = TimeSpec()
+    fade_out: Time = TimeSpec()
+    loop: bool = False
+    duck: Duck | None = None
+
+    @model_validator(mode="after")
+    def _out_or_duration(self) -> Sound:
+        if self.out is not None and self.duration is not None:
+            raise ValueError("give `out` or `duration`, not both")
+        return self
+
+
+class TransitionAudio(_Model):
+    """A J-cut (``lead``: the incoming sound starts that much before its picture) or an
+    L-cut (``lag``: the outgoing sound runs on that much under the next picture)."""
+
+    lead: Time | None = None
+    lag: Time | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> TransitionAudio:
+        if self.lead is not None and self.lag is not None:
+            raise ValueError("give `lead` (J-cut) or `lag` (L-cut), not both")
+        return self
 
 
 class TitleStyle(_Model):
@@ -211,9 +265,10 @@ class Clip(_Model):
     speed: float = Field(1.0, ge=0.25, le=4.0)
     volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the clip's own sound")
     mute: bool = False
+    role: Role = Field("other", description="the role of the clip's own sound, for ducking")
     lut: str | None = None  # later (colour)
     subtitles: list[dict[str, Any]] = []  # later (words)
-    audio: list[dict[str, Any]] = []  # later (sound)
+    audio: list[Sound] = []
 
     @model_validator(mode="after")
     def _out_or_duration(self) -> Clip:
@@ -252,7 +307,7 @@ class TransitionSpec(_Model):
 
     type: str
     duration: Time | None = None
-    audio: dict[str, Any] | None = None  # later (J/L cuts)
+    audio: TransitionAudio | None = None
 
 
 class Transition(_Model):
@@ -261,7 +316,7 @@ class Transition(_Model):
 
     transition: str | TransitionSpec
     duration: Time | None = None
-    audio: dict[str, Any] | None = None  # later (J/L cuts)
+    audio: TransitionAudio | None = None
 
     @field_validator("transition")
     @classmethod
@@ -274,6 +329,12 @@ class Transition(_Model):
     @property
     def type(self) -> str:
         return self.transition if isinstance(self.transition, str) else self.transition.type
+
+    @property
+    def sound(self) -> TransitionAudio | None:
+        """The J/L cut, written beside ``transition`` or inside its long form."""
+        nested = None if isinstance(self.transition, str) else self.transition.audio
+        return self.audio or nested
 
     @property
     def length(self) -> TimeSpec:
@@ -321,7 +382,7 @@ class Edl(_Model):
     # Parts of the contract that later issues build; accepted so that files written to the
     # contract load, and reported as "not rendered yet" by the timeline stage.
     overlays: list[dict[str, Any]] = []
-    audio: list[dict[str, Any]] = []
+    audio: list[Sound] = []
     subtitles: dict[str, Any] | None = None
     markers: list[dict[str, Any]] = []
     extends: str | None = None

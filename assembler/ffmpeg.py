@@ -29,7 +29,7 @@ from pathlib import Path
 from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 
-__all__ = ["Cancelled", "FFmpeg", "Progress", "command", "find_ffmpeg", "run"]
+__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "run"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -99,13 +99,13 @@ def _identify(path: str) -> FFmpeg:
 
 
 def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
-            outputs: str | os.PathLike | Sequence[str | os.PathLike]) -> list[str]:
+            outputs: str | os.PathLike | Sequence[str | os.PathLike], loglevel: str = "error") -> list[str]:
     """The full argument list for a job whose graph is in ``script``, writing ``outputs``
     (one path per output group of the job)."""
     paths = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
     if len(paths) != len(job.outputs):
         raise ValueError(f"the job writes {len(job.outputs)} files, {len(paths)} paths given")
-    argv = [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", "error", "-progress", "pipe:1", "-nostats",
+    argv = [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel, "-progress", "pipe:1", "-nostats",
             *job.inputs]
     if job.graph is not None:
         argv += [ff.script_flag, os.fspath(script)]
@@ -152,6 +152,23 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
     for partial, final in zip(partials, finals):
         os.replace(partial, final)
     return time.monotonic() - started
+
+
+def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:
+    """Run a job that writes nothing (its outputs go to ffmpeg's null muxer) and return
+    everything ffmpeg said: measuring filters such as loudnorm report on stderr."""
+    ff = ffmpeg or find_ffmpeg()
+    with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
+        script = Path(scratch) / "graph.txt"
+        if job.graph is not None:
+            script.write_text(job.graph, encoding="utf-8")
+        argv = command(ff, job, script, ["-"] * len(job.outputs), loglevel="info")
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True)
+    text = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        raise RenderError(f"ffmpeg failed (exit status {done.returncode}) while measuring", argv,
+                          "\n".join(text.splitlines()[-40:]), done.returncode)
+    return text
 
 
 def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Progress], None] | None,

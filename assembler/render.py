@@ -25,12 +25,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cache import CACHE_FORMAT, Cache, sha256_file
-from .compile import Job, compile_assembly, compile_segment, compile_sound, compile_timeline, job_key, sound_key
+from .compile import (Job, compile_assembly, compile_level, compile_segment, compile_sound, compile_timeline, job_key,
+                      sound_key)
 from .edl import Edl
 from .errors import EdlError, Problem
 from .escape import concat_list
-from .ffmpeg import FFmpeg, Progress, command, find_ffmpeg, run
+from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
+from .mix import parse_loudnorm
 from .media import MediaInfo, probe, probe_all
 from .plan import Segment, segments
 from .timeline import Timeline, build, media_paths
@@ -55,6 +57,7 @@ class RenderResult:
     segments: int = 0  # segments in the plan (0 for a single-graph render)
     rendered: int = 0  # of which rendered now (the rest came from the cache)
     receipt: Path | None = None
+    loudness: dict | None = None  # measured on the output when a target is set: integrated, true_peak
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,12 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     out = Path(out)
     if single:
         timeline = check(edl, base_dir=base_dir)
-        elapsed = run(compile_timeline(timeline), out, ffmpeg=_ffmpeg(ffmpeg), progress=progress)
-        return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings)
+        ff = _ffmpeg(ffmpeg)
+        measured = parse_loudnorm(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
+            if timeline.loudness is not None else None
+        elapsed = run(compile_timeline(timeline, loudness=measured), out, ffmpeg=ff, progress=progress)
+        return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
+                            loudness=_measure(out, timeline, ff) if measured else None)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else \
         Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
@@ -207,13 +214,13 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         ff = _ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
-        sound_id = sound_key([p.key for p in planned], timeline.output, _salt(store, ff))
+        sound_id = _sound_key(store, ff, planned, timeline)
         identity = _identity(planned, sound_id, timeline, out)
         receipt_path = out.with_name(out.stem + ".receipt.json")
-        if not temporary and _unchanged(out, receipt_path, identity, time.monotonic() - started):
+        if not temporary and (known := _unchanged(out, receipt_path, identity, time.monotonic() - started)):
             # The output is itself a pure function of these keys, and it is intact.
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
-                                timeline.warnings, len(planned), 0, receipt_path)
+                                timeline.warnings, len(planned), 0, receipt_path, known.get("loudness"))
         # A shot used twice with the same trims is one segment, rendered once.
         missing = list({p.key: p for p in planned if store.get(p.key, SEGMENT_FILES) is None}.values())
         weights = {p.key: float(p.segment.frames) for p in missing}
@@ -238,7 +245,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
     return RenderResult(out, timeline.duration, timeline.frames, finished - started, timeline.warnings,
-                        len(planned), len(missing), receipt)
+                        len(planned), len(missing), receipt, sound_receipt.get("loudness"))
 
 
 def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _Tally, jobs: int | None,
@@ -283,36 +290,71 @@ def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _unchanged(out: Path, receipt: Path, identity: str, elapsed: float) -> bool:
+def _unchanged(out: Path, receipt: Path, identity: str, elapsed: float) -> dict | None:
     """Whether ``out`` is already exactly what this render would write; if so, its receipt
-    is brought up to date (nothing was rendered now)."""
+    is brought up to date (nothing was rendered now) and its sound line returned."""
     try:
         recorded = json.loads(receipt.read_text(encoding="utf-8"))
         if recorded.get("identity") != identity or sha256_file(out) != recorded["output"]["sha256"]:
-            return False
+            return None
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        return None
     for part in [*recorded.get("segments", []), recorded.get("sound") or {}]:
         part["rendered_now"] = False
         part.pop("seconds", None)
     recorded["timings"] = {"total": round(elapsed, 3), "reused": True}
     _write_json(receipt, recorded)
-    return True
+    return recorded.get("sound") or {}
+
+
+def _sound_key(store: Cache, ff: FFmpeg, planned: list[PlannedSegment], timeline: Timeline) -> str:
+    """The content key of the episode's sound: the main track's pieces, every other sound
+    (by content), the mix, the loudness target and the encoder."""
+    salt = _salt(store, ff)
+    job = compile_sound("MAIN.txt", timeline)
+    fingerprints = {path: store.fingerprint(path) for path in job.paths if path != "MAIN.txt"}
+    canonical = json.dumps({"mix": job_key(job, {**fingerprints, "MAIN.txt": "MAIN.txt"}, salt),
+                            "segments": sound_key([p.key for p in planned], timeline.output, salt),
+                            "loudness": timeline.loudness})
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
+    """Integrated loudness and true peak of a file's sound, as ffmpeg's loudnorm measures."""
+    found = parse_loudnorm(analyze(compile_level(os.fspath(path), timeline, None), ffmpeg=ff))
+    return {"integrated": found["input_i"], "true_peak": found["input_tp"], "range": found["input_lra"]}
 
 
 def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, audio_list: Path,
            tally: _Tally) -> tuple[Path, dict]:
-    """The episode's sound, encoded once from the segments' PCM, cached as a unit: a
-    re-render with nothing changed encodes nothing. Returns the file and its receipt line."""
+    """The episode's sound, mixed and encoded once from the segments' PCM and the other
+    sounds, cached as a unit: a re-render with nothing changed encodes nothing. With a
+    loudness target: mix to PCM, measure, set the level, encode, measure what came out.
+    Returns the file and its receipt line."""
     entry = store.get(key, SOUND_FILES)
     fresh = entry is None
     if fresh:
-        job = compile_sound(os.fspath(audio_list), timeline.output, timeline.frames)
-        entry = store.put(key, SOUND_FILES, lambda paths: {
-            "seconds": run(job, paths, ffmpeg=ff, progress=tally.callback("sound")),
-            "argv": command(ff, job, None, list(SOUND_FILES))})
+        def make(paths: list[Path]) -> dict:
+            started = time.monotonic()
+            if timeline.loudness is None:
+                job = compile_sound(os.fspath(audio_list), timeline)
+                run(job, paths, ffmpeg=ff, progress=tally.callback("sound"))
+                return {"seconds": time.monotonic() - started, "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
+            mix = paths[0].with_name("mix.wav")
+            job = compile_sound(os.fspath(audio_list), timeline, pcm=True)
+            run(job, mix, ffmpeg=ff, progress=tally.callback("sound"))
+            measured = parse_loudnorm(analyze(compile_level(os.fspath(mix), timeline, None), ffmpeg=ff))
+            level = compile_level(os.fspath(mix), timeline, measured)
+            run(level, paths, ffmpeg=ff)
+            mix.unlink()
+            return {"seconds": time.monotonic() - started, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
+                    "level_argv": command(ff, level, "graph.txt", list(SOUND_FILES)), "mix_loudness": measured,
+                    "loudness": {"target": timeline.loudness, **_measure(paths[0], timeline, ff)}}
+
+        entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
-    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "argv": meta.get("argv")}
+    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "argv": meta.get("argv"),
+                                    "loudness": meta.get("loudness")}
 
 
 def _edl_identity(edl: EdlSource) -> dict:

@@ -29,6 +29,7 @@ from . import edl as model
 from .errors import MediaError, Problem
 from .load import Validated
 from .media import FONT_SUFFIXES, MediaInfo
+from .sound import Cue, place_cues, sound_paths
 from .timebase import frame_of, sample_of, seconds_text
 
 __all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "build", "media_paths"]
@@ -73,6 +74,7 @@ class Placement:
     fit: str = "contain"
     volume_db: float = 0.0
     sound: bool = False  # False: the item is silent for its whole length
+    role: str = "other"  # of its own sound, for ducking
     color: str | None = None  # colour card, or a title's background
     text: str | None = None
     font: Path | None = None
@@ -104,6 +106,9 @@ class Timeline:
     joins: tuple[Join, ...]  # joins[k] sits between placements[k] and placements[k+1]
     frames: int
     warnings: tuple[Problem, ...] = ()
+    cues: tuple[Cue, ...] = ()  # sounds beside the main track, placed to the sample
+    loudness: float | None = None  # LUFS target of the final mix
+    stems: bool = False
 
     @property
     def duration(self) -> Fraction:
@@ -147,7 +152,7 @@ def media_paths(validated: Validated) -> list[Path]:
             paths.append(_resolve(validated, item.image))
         elif isinstance(item, model.Title) and (font := _font_path(validated, item.style.font)):
             paths.append(font)
-    return paths
+    return paths + sound_paths(validated, lambda text: _resolve(validated, text))
 
 
 def _raw_media(validated: Validated, index: int) -> tuple[str, str] | None:
@@ -176,20 +181,19 @@ def _later_features(validated: Validated) -> list[Problem]:
         notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
                                  warning=True))
 
-    for key, what in (("overlays", "`overlays`"), ("audio", "`audio` (tracks)"), ("subtitles", "`subtitles`"),
-                      ("markers", "`markers`"), ("extends", "`extends`"), ("deliverables", "`deliverables`")):
+    for key, what in (("overlays", "`overlays`"), ("subtitles", "`subtitles`"), ("markers", "`markers`"),
+                      ("extends", "`extends`"), ("deliverables", "`deliverables`")):
         if data.get(key):
             note((key,), what)
-    for key in ("loudness", "lut"):
-        if (data.get("output") or {}).get(key) is not None:
+    for key in ("lut", "stems"):
+        if (data.get("output") or {}).get(key):
             note(("output", key), f"`output.{key}`")
     for index, item in enumerate(validated.items):
         raw = data["video"][index]
-        for key in ("lut", "subtitles", "audio", "motion"):
-            if key in raw and raw[key] and not (key == "audio" and isinstance(item, model.Transition)):
+        for key in ("lut", "subtitles", "motion"):
+            if key in raw and raw[key]:
                 note(("video", index, key), f"`{key}` on a main-track item")
-        if isinstance(item, model.Transition) and (item.audio or (isinstance(item.transition, model.TransitionSpec)
-                                                                   and item.transition.audio)):
+        if isinstance(item, model.Transition) and item.sound:
             note(("video", index, "audio"), "a J/L cut (`audio: {lead/lag}`)")
     return notes
 
@@ -220,11 +224,17 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
         pieces.append((index, placed))
 
     placements, joins = _arrange(validated, pieces, out, problems)
+    known = not validated.problems and not any(p.severity == "error" for p in problems) and bool(placements)
+    frames = placements[-1].end if known else 10**9  # unknown: check the sounds' files, not their places
+    clips = {p.index: (p.start, p.end) for p in placements if p.kind == "clip"} if known else {}
+    cues, more = place_cues(validated, lambda text: _resolve(validated, text), media, rate, out.sample_rate, clips,
+                            frames, {p.index: p.role for p in placements if p.sound})
+    problems += more
     errors = [p for p in problems if p.severity == "error"]
-    if errors or validated.problems or not placements:
+    if errors or not known:
         return None, problems
-    last = placements[-1]
-    return Timeline(out, tuple(placements), tuple(joins), last.end, tuple(p for p in problems if p not in errors)), problems
+    return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
+                    tuple(cues), validated.output.loudness, validated.output.stems), problems
 
 
 def _place(validated: Validated, index: int, item: Any, media: dict, out: OutputSpec,
@@ -291,7 +301,7 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
     speed = Fraction(str(item.speed))
     frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)
     return dict(index=index, kind="clip", media=info, frames=frames, source_in=src_in, source_out=src_out,
-                speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute)
+                speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute, role=item.role)
 
 
 def _length(doc, at: tuple, seconds: Fraction, rate: Fraction, problems: list[Problem]) -> int:

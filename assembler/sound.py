@@ -1,0 +1,181 @@
+"""Place the sounds beside the main track: audio tracks and sounds attached to clips.
+
+Contract: validated ``audio:`` items and ``video[i].audio`` lists, the probed media and the
+clips' places on the frame grid -> :class:`Cue` s placed to the sample, and every problem
+(missing file, ``start`` past the timeline's end, a fade longer than its item, a ``duck``
+under a role nothing has...), located in the EDL.
+
+Rules:
+
+* a track's ``start`` is timeline time; an attached sound's ``start`` counts from its
+  clip's first frame, and the sound is cut at the clip's last frame;
+* without ``duration``/``out`` a sound stops at its source's end or the timeline's end,
+  whichever comes first; ``loop`` repeats it to fill ``duration`` or the timeline;
+* every sound starts and ends with at least a :data:`CLICK_FADE` fade, so no hard edit
+  is heard as a click.
+
+Pure. Imports ``edl``, ``errors``, ``load`` (types), ``media`` (types), ``timebase``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from . import edl as model
+from .errors import MediaError, Problem
+from .load import Validated
+from .media import MediaInfo
+
+__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "place_cues", "sound_paths"]
+
+CLICK_FADE = Fraction(5, 1000)  # seconds: short enough to be inaudible as a fade, long enough to stop a click
+_SLACK = Fraction(1, 1000)
+
+
+@dataclass(frozen=True)
+class Duck:
+    under: str
+    amount_db: float
+    attack: Fraction  # seconds to go down once the other role starts
+    release: Fraction  # seconds to come back after it stops
+
+
+@dataclass(frozen=True)
+class Cue:
+    """One sound on the timeline: samples ``[start, start + samples)``."""
+
+    where: str  # "audio[2]" or "video[4].audio[0]"
+    media: MediaInfo
+    role: str
+    start: int
+    samples: int
+    source_in: Fraction  # seconds into the source
+    loop: bool
+    volume_db: float
+    fade_in: int  # samples
+    fade_out: int
+    duck: Duck | None = None
+
+    @property
+    def end(self) -> int:
+        return self.start + self.samples
+
+
+def _sample(seconds: Fraction, sample_rate: int) -> int:
+    return int(seconds * sample_rate + Fraction(1, 2))
+
+
+def sound_paths(validated: Validated, resolve: Callable[[str], Path]) -> list[Path]:
+    """Every sound file the EDL names (tracks and attached), to be probed."""
+    paths = [resolve(s.file) for s in (validated.edl.audio if validated.edl else [])]
+    for item in validated.items:
+        if isinstance(item, model.Clip):
+            paths += [resolve(s.file) for s in item.audio]
+    return paths
+
+
+def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict[Path, MediaInfo | MediaError],
+               rate: Fraction, sample_rate: int, clips: dict[int, tuple[int, int]], total_frames: int,
+               clip_roles: dict[int, str]) -> tuple[list[Cue], list[Problem]]:
+    """Place every sound. ``clips`` maps an EDL index to its clip's frames ``(start, end)``
+    on the timeline; ``clip_roles`` gives the role of each sounding clip's own sound."""
+    doc = validated.document
+    problems: list[Problem] = []
+    cues: list[Cue] = []
+    total = _sample(Fraction(total_frames) / rate, sample_rate)
+    tracks = validated.edl.audio if validated.edl else []
+    for n, sound in enumerate(tracks):
+        cue = _place(doc, ("audio", n), f"audio[{n}]", sound, "other", resolve, media, rate, sample_rate,
+                     Fraction(0), total, problems)
+        if cue:
+            cues.append(cue)
+    for index, item in enumerate(validated.items):
+        if not isinstance(item, model.Clip) or index not in clips:
+            continue
+        first, last = clips[index]
+        for n, sound in enumerate(item.audio):
+            at = ("video", index, "audio", n)
+            cue = _place(doc, at, f"video[{index}].audio[{n}]", sound, "dialogue", resolve, media, rate, sample_rate,
+                         Fraction(first) / rate, _sample(Fraction(last) / rate, sample_rate), problems)
+            if cue:
+                cues.append(cue)
+    roles = {c.role for c in cues} | set(clip_roles.values())
+    for cue in cues:
+        if cue.duck and cue.duck.under not in roles:
+            problems.append(doc.problem(_path_of(cue.where, "duck"), f"nothing of role {cue.duck.under!r} sounds, so "
+                                        "this never ducks", "give the dialogue `role: dialogue`", warning=True))
+    return cues, problems
+
+
+def _path_of(where: str, *more: str) -> tuple:
+    parts: list = []
+    for token in where.replace("]", "").replace("[", ".").split("."):
+        parts.append(int(token) if token.isdigit() else token)
+    return (*parts, *more)
+
+
+def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, resolve, media: dict, rate: Fraction,
+           sample_rate: int, origin: Fraction, limit: int, problems: list[Problem]) -> Cue | None:
+    """One sound; ``origin`` is where its ``start`` counts from, ``limit`` the last sample
+    it may reach (the timeline's or its clip's end)."""
+    path = resolve(sound.file)
+    info = media.get(path)
+    if isinstance(info, MediaError) or info is None:
+        problems.append(doc.problem((*at, "file"), str(info or f"{path} was not probed"),
+                                    "check the path; relative paths start at the EDL's folder"))
+        return None
+    if not info.has_audio:
+        problems.append(doc.problem((*at, "file"), f"{path.name} has no sound"))
+        return None
+    start = origin + sound.start.resolve(rate)
+    first = _sample(start, sample_rate)
+    if first >= limit:
+        if origin:  # attached to a clip: the clip is shorter than the sound's offset
+            problems.append(doc.problem((*at, "start"), "starts after its clip ends; it is not heard", warning=True))
+        else:
+            problems.append(doc.problem((*at, "start"), f"starts at {float(start):.3f} s, past the end of the "
+                                        f"timeline ({limit / sample_rate:.3f} s)"))
+        return None
+    source_in = sound.in_.resolve(rate)
+    available = (info.duration - source_in) if info.duration is not None else None
+    if available is not None and available <= 0:
+        problems.append(doc.problem((*at, "in"), f"{float(source_in):.3f} s is at or past the end of {path.name} "
+                                    f"({float(info.duration):.3f} s)"))
+        return None
+    asked = (sound.duration.resolve(rate) if sound.duration is not None
+             else sound.out.resolve(rate) - source_in if sound.out is not None else None)
+    if asked is not None and asked <= 0:
+        problems.append(doc.problem((*at, "out"), "`in` must be before `out`"))
+        return None
+    if asked is not None and not sound.loop and available is not None and asked > available + _SLACK:
+        field = "duration" if sound.duration is not None else "out"
+        problems.append(doc.problem((*at, field), f"asks for {float(asked):.3f} s but {path.name} has "
+                                    f"{float(available):.3f} s after `in`", "`loop: true` repeats it"))
+        return None
+    length = asked if asked is not None else None if sound.loop else available
+    samples = limit - first if length is None else min(limit - first, _sample(length, sample_rate))
+    fade_in, fade_out = _sample(sound.fade_in.resolve(rate), sample_rate), _sample(sound.fade_out.resolve(rate), sample_rate)
+    if fade_in + fade_out > samples:
+        problems.append(doc.problem((*at, "fade_out" if sound.fade_out.seconds or sound.fade_out.frames else "fade_in"),
+                                    f"fades of {(fade_in + fade_out) / sample_rate:.3f} s are longer than the sound "
+                                    f"({samples / sample_rate:.3f} s)"))
+        return None
+    click = _sample(CLICK_FADE, sample_rate)
+    duck = sound.duck and Duck(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
+                               sound.duck.release.resolve(rate))
+    return Cue(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
+               max(fade_in, min(click, samples // 2)), max(fade_out, min(click, samples // 2)), duck)
+
+
+def active_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Merge sample spans ``[start, end)`` that touch or overlap, in order."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(a, b) for a, b in merged]
