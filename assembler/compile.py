@@ -35,7 +35,7 @@ from .mix import gain_filters, loudness_scan, mix_cues
 from .sound import CLICK_FADE
 from .timeline import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_level", "compile_sound",
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_encode", "compile_level", "compile_scan", "compile_sound",
            "compile_timeline",
            "job_key", "sound_key"]
 
@@ -100,16 +100,27 @@ def compile_sound(audio_list: str, timeline: Timeline, *, pcm: bool = False) -> 
                (("-map", "[aout]", *codec),), timeline.frames, timeline.duration, (audio_list, *paths))
 
 
-def compile_level(mix: str, timeline: Timeline, loudness: dict | None) -> Job:
-    """A mixed sound (PCM) brought to the timeline's loudness and encoded; with
-    ``loudness=None``, measured instead (the first pass: ffmpeg prints the figures)."""
-    out = timeline.output
+def compile_scan(source: str, timeline: Timeline) -> Job:
+    """Measure a sound's loudness (ffmpeg prints the figures; nothing is written)."""
     g = GraphBuilder()
-    g.chain([g.input(0, "a")], [*_finish(timeline, loudness, scan=loudness is None), _aformat(out)], "a",
+    g.chain([g.input(0, "a")], [loudness_scan(), _aformat(timeline.output)], "a", name="aout")
+    return Job(("-i", source), g.build().script(), (("-map", "[aout]", "-f", "null"),), timeline.frames,
+               timeline.duration, (source,))
+
+
+def compile_level(source: str, timeline: Timeline, measured: dict) -> Job:
+    """A sound (PCM) brought to the timeline's loudness target, as float PCM."""
+    g = GraphBuilder()
+    g.chain([g.input(0, "a")], [*_finish(timeline, measured, scan=False), _aformat(timeline.output)], "a",
             name="aout")
-    group = ("-map", "[aout]", "-f", "null") if loudness is None else \
-        ("-map", "[aout]", *_audio_codec(out), *_BITEXACT, "-f", "mp4")
-    return Job(("-i", mix), g.build().script(), (group,), timeline.frames, timeline.duration, (mix,))
+    return Job(("-i", source), g.build().script(), (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav"),),
+               timeline.frames, timeline.duration, (source,))
+
+
+def compile_encode(source: str, timeline: Timeline) -> Job:
+    """A finished sound (PCM) encoded for the output."""
+    group = ("-map", "0:a:0", *_audio_codec(timeline.output), *_BITEXACT, "-f", "mp4")
+    return Job(("-i", source), None, (group,), timeline.frames, timeline.duration, (source,))
 
 
 def _finish(timeline: Timeline, loudness: dict | None, *, scan: bool) -> list[Filter]:
