@@ -170,59 +170,88 @@ def _timescale(rate: Fraction) -> int:
 
 def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
            finish: list[Filter]) -> tuple[tuple[str, ...], str, tuple[str, ...], int]:
+    """Frames ``[start, end)`` of the picture (if ``picture``) and the samples they span of
+    the main track's sound (its voices, which J/L cuts may move), and with ``cues`` every
+    other sound mixed in. Returns input arguments, graph script, files read, frames."""
     end = timeline.frames if end is None else end
     if not 0 <= start < end <= timeline.frames:
         raise ValueError(f"interval [{start}, {end}) is not inside the timeline [0, {timeline.frames})")
-    chosen = [k for k, p in enumerate(timeline.placements) if p.start < end and p.end > start]
-    joins = [timeline.joins[k] for k in chosen[:-1]]
-    placements = _narrow([timeline.placements[k] for k in chosen], joins, start, end, timeline.output.fps)
+    out = timeline.output
     g = GraphBuilder()
     inputs: list[str] = []
     paths: list[str] = []
-    out = timeline.output
-    pictures, sounds = [], []
-    for k, p in zip(chosen, placements):
-        samples = timeline.sample(p.end) - timeline.sample(p.start)
-        args = _input_args(p, out)
-        index = len([a for a in inputs if a == "-i"]) if args else None
-        inputs += args
-        paths += [args[-1]] if args else []
-        if picture:
+    shown: dict[int, tuple[Placement, int | None]] = {}  # picture placements and their input
+    video = None
+    if picture:
+        chosen = [k for k, p in enumerate(timeline.placements) if p.start < end and p.end > start]
+        joins = [timeline.joins[k] for k in chosen[:-1]]
+        placements = _narrow([timeline.placements[k] for k in chosen], joins, start, end, out.fps)
+        pictures = []
+        for k, p in zip(chosen, placements):
+            args = _input_args(p, out)
+            index = inputs.count("-i") if args else None
+            inputs += args
+            paths += [args[-1]] if args else []
             paths += [os.fspath(p.font)] if p.kind == "title" and p.text and p.font else []
             pictures.append(_picture(g, p, out, index))
-        sounds.append(_sound(g, p, out, samples, index, _hard_edges(timeline, k, p)))
-
-    first, last = placements[0], placements[-1]
-    video, audio = _join(g, timeline, placements, joins, pictures, sounds)
-    video_trim, audio_trim = [], []
-    if start > first.start or end < last.end:
-        video_trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
-                      Filter("setpts", "PTS-STARTPTS")]
-        base = timeline.sample(first.start)
-        audio_trim = [Filter("atrim", start_sample=timeline.sample(start) - base,
-                             end_sample=timeline.sample(end) - base),
-                      Filter("asetpts", "PTS-STARTPTS")]
-    if video is not None:
-        g.chain([video], [*video_trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
+            shown[k] = (p, index)
+        video = _join_pictures(g, placements, joins, pictures, out.fps)
+        first = placements[0]
+        trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
+                Filter("setpts", "PTS-STARTPTS")] if start > first.start or end < placements[-1].end else []
+        g.chain([video], [*trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
+    origin, stop = timeline.sample(start), timeline.sample(end)
+    audio = _voices(g, timeline, origin, stop, inputs, paths, shown)
     if cues:
-        audio = g.chain([audio], [*audio_trim, _aformat(out)], "a")
-        origin = timeline.sample(start)
-        audio, more, files = mix_cues(g, audio, timeline, len([a for a in inputs if a == "-i"]), origin,
-                                      timeline.sample(end) - origin)
+        audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), origin, stop - origin)
         inputs += more
         paths += files
-        audio_trim = []
-    g.chain([audio], [*audio_trim, *finish, _aformat(out)], "a", name="aout")
+    g.chain([audio], [*finish, _aformat(out)], "a", name="aout")
     return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start
 
 
-def _hard_edges(timeline: Timeline, k: int, narrowed: Placement) -> tuple[bool, bool]:
-    """Whether the placement's sound starts and ends with a hard edit (a cut, or the
-    timeline's ends) inside what is compiled: those edges get a click fade."""
-    p = timeline.placements[k]
-    head = (k == 0 or timeline.joins[k - 1].frames == 0) and narrowed.start == p.start
-    tail = (k == len(timeline.placements) - 1 or timeline.joins[k].frames == 0) and narrowed.end == p.end
-    return head, tail
+def _voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: list[str], paths: list[str],
+            shown: dict[int, tuple[Placement, int | None]]) -> Link:
+    """The main track's sound for samples ``[origin, stop)``: each voice read from its
+    source, cross-faded where voices overlap (transitions), joined where they meet."""
+    out = timeline.output
+    rate = out.sample_rate
+    voices = timeline.voices
+    chosen = [k for k, v in enumerate(voices) if v.start < stop and v.end > origin]
+    links, spans = [], []
+    for n, k in enumerate(chosen):
+        v, p = voices[k], timeline.placements[k]
+        overlap_in = max(0, voices[chosen[n - 1]].end - v.start) if n else 0
+        overlap_out = max(0, v.end - voices[chosen[n + 1]].start) if n + 1 < len(chosen) else 0
+        length = v.end - v.start
+        skip = min(max(0, origin - v.start), length - max(overlap_out, 1)) if not overlap_in else 0
+        cut = min(max(0, v.end - stop), length - skip - max(overlap_in, 1)) if not overlap_out else 0
+        first, last = v.start + skip, v.end - cut
+        source_in = v.source_in + Fraction(skip, rate) * p.speed
+        index = None
+        if p.sound:
+            unshifted = all(j.shift == 0 for j in timeline.joins[max(0, k - 1):k + 1])
+            picture = shown.get(k)
+            if picture and picture[1] is not None and unshifted and first == timeline.sample(picture[0].start) \
+                    and last == timeline.sample(picture[0].end):
+                index = picture[1]  # the same stretch of the same file: read it once
+            else:
+                assert p.media is not None
+                path = os.fspath(p.media.path.resolve())
+                needed = Fraction(last - first, rate) * p.speed + Fraction(1, 10)
+                index = inputs.count("-i")
+                inputs += [*(["-ss", number(source_in)] if source_in else []), "-t", number(needed), "-i", path]
+                paths.append(path)
+        head = (k == 0 or timeline.joins[k - 1].frames == 0) and skip == 0
+        tail = (k == len(voices) - 1 or timeline.joins[k].frames == 0) and cut == 0
+        links.append(_sound(g, p, out, last - first, index, (head, tail)))
+        spans.append((first, last))
+    audio = _join_sounds(g, links, spans)
+    base = spans[0][0]
+    if origin > base or stop < spans[-1][1]:
+        audio = g.chain([audio], [Filter("atrim", start_sample=origin - base, end_sample=stop - base),
+                                  Filter("asetpts", "PTS-STARTPTS")], "a")
+    return audio
 
 
 def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
@@ -366,38 +395,45 @@ def _tempo(speed: Fraction) -> list[Filter]:
     return filters
 
 
-def _join(g: GraphBuilder, timeline: Timeline, placements: list[Placement], joins: list[Join],
-          pictures: list[Link], sounds: list[Link]) -> tuple[Link | None, Link]:
-    """Concatenate runs of cut-joined items; cross-fade picture and sound at transitions.
-    Without ``pictures`` (a sound-only graph) only the sound is joined."""
-    rate = timeline.output.fps
-    run_v, run_a = pictures[:1], [sounds[0]]
+def _join_pictures(g: GraphBuilder, placements: list[Placement], joins: list[Join], pictures: list[Link],
+                   rate: Fraction) -> Link:
+    """Concatenate runs of cut-joined pictures; xfade at transitions (its offset is on the
+    chain's output timeline, computed from exact frame counts)."""
+    run = [pictures[0]]
     length = placements[0].frames  # frames of the chain built so far
     for n, (join, p) in enumerate(zip(joins, placements[1:]), start=1):
-        if join.frames == 0:
-            run_v += pictures[n:n + 1]
-            run_a.append(sounds[n])
-            length += p.frames
-            continue
-        video, audio = _concat(g, run_v, run_a, rate)
-        before = placements[n - 1]
-        overlap_samples = timeline.sample(before.end) - timeline.sample(p.start)
-        run_v = [g.chain([video, pictures[n]], [
-            Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,
-                   offset=Fraction(length - join.frames) / rate)], "v")] if pictures else []
-        run_a = [g.chain([audio, sounds[n]], [Filter("acrossfade", ns=overlap_samples, c1="tri", c2="tri")], "a")]
+        if join.frames:
+            run = [g.chain([_concat(g, run, "v", rate), pictures[n]], [
+                Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,
+                       offset=Fraction(length - join.frames) / rate)], "v")]
+        else:
+            run.append(pictures[n])
         length += p.frames - join.frames
-    return _concat(g, run_v, run_a, rate)
+    return _concat(g, run, "v", rate)
 
 
-def _concat(g: GraphBuilder, videos: list[Link], audios: list[Link], rate: Fraction) -> tuple[Link | None, Link]:
-    video = videos[0] if videos else None
-    if len(videos) > 1:
-        # concat's output has another time base; xfade needs 1/fps on both inputs again.
-        video = g.chain(videos, [Filter("concat", n=len(videos), v=1, a=0), Filter("settb", str(1 / rate)),
-                                 Filter("setpts", "N")], "v")
-    audio = audios[0] if len(audios) == 1 else g.chain(audios, [Filter("concat", n=len(audios), v=0, a=1)], "a")
-    return video, audio
+def _join_sounds(g: GraphBuilder, links: list[Link], spans: list[tuple[int, int]]) -> Link:
+    """Concatenate sounds that meet; cross-fade (linear, like the picture's dissolve) those
+    that overlap, over exactly the overlapping samples."""
+    run = [links[0]]
+    for n in range(1, len(links)):
+        overlap = spans[n - 1][1] - spans[n][0]
+        if overlap > 0:
+            run = [g.chain([_concat(g, run, "a"), links[n]], [Filter("acrossfade", ns=overlap, c1="tri", c2="tri")],
+                           "a")]
+        else:
+            run.append(links[n])
+    return _concat(g, run, "a")
+
+
+def _concat(g: GraphBuilder, links: list[Link], kind: str, rate: Fraction | None = None) -> Link:
+    if len(links) == 1:
+        return links[0]
+    if kind == "a":
+        return g.chain(links, [Filter("concat", n=len(links), v=0, a=1)], "a")
+    # concat's output has another time base; xfade needs 1/fps on both inputs again.
+    return g.chain(links, [Filter("concat", n=len(links), v=1, a=0), Filter("settb", str(1 / rate)),
+                           Filter("setpts", "N")], "v")
 
 
 # Same inputs, same binary -> same bytes: no encoder strings, dates or source metadata.

@@ -32,7 +32,7 @@ from .media import FONT_SUFFIXES, MediaInfo
 from .sound import Cue, place_cues, sound_paths
 from .timebase import frame_of, sample_of, seconds_text
 
-__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "build", "media_paths"]
+__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "media_paths"]
 
 BUNDLED_FONT = Path(str(noto_cjk_sans_otc.FONT_PATH))
 _BUNDLED_FAMILIES = ("noto sans cjk", "noto sans")
@@ -95,6 +95,18 @@ class Join:
     before: int
     transition: str
     frames: int
+    shift: Fraction = Fraction(0)  # seconds the sound's edit moves: -lead (J-cut), +lag (L-cut)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """The main track's sound of one placement: samples ``[start, end)`` of the timeline,
+    which J and L cuts move away from its picture; ``source_in`` is where in the source
+    (seconds) its first sample comes from."""
+
+    start: int
+    end: int
+    source_in: Fraction
 
 
 @dataclass(frozen=True)
@@ -106,6 +118,7 @@ class Timeline:
     joins: tuple[Join, ...]  # joins[k] sits between placements[k] and placements[k+1]
     frames: int
     warnings: tuple[Problem, ...] = ()
+    voices: tuple[Voice, ...] = ()  # the main track's sound, one per placement
     cues: tuple[Cue, ...] = ()  # sounds beside the main track, placed to the sample
     loudness: float | None = None  # LUFS target of the final mix
     stems: bool = False
@@ -193,8 +206,6 @@ def _later_features(validated: Validated) -> list[Problem]:
         for key in ("lut", "subtitles", "motion"):
             if key in raw and raw[key]:
                 note(("video", index, key), f"`{key}` on a main-track item")
-        if isinstance(item, model.Transition) and item.sound:
-            note(("video", index, "audio"), "a J/L cut (`audio: {lead/lag}`)")
     return notes
 
 
@@ -230,11 +241,49 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     cues, more = place_cues(validated, lambda text: _resolve(validated, text), media, rate, out.sample_rate, clips,
                             frames, {p.index: p.role for p in placements if p.sound})
     problems += more
+    voices = _voices(doc, placements, joins, out, problems) if known else []
     errors = [p for p in problems if p.severity == "error"]
     if errors or not known:
         return None, problems
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
-                    tuple(cues), validated.output.loudness, validated.output.stems), problems
+                    tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems), problems
+
+
+def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec,
+            problems: list[Problem]) -> list[Voice]:
+    """Each placement's sound: its picture's samples, with each edge moved by the J or L
+    cut there; a clip must have source material for the sound it gains."""
+    rate, sr = out.fps, out.sample_rate
+    edge = [sample_of(p.start, rate, sr) for p in placements] + [sample_of(placements[-1].end, rate, sr)]
+    voices = []
+    for k, p in enumerate(placements):
+        before = joins[k - 1] if k > 0 else None
+        after = joins[k] if k < len(joins) else None
+        head = before.shift if before else Fraction(0)
+        tail = after.shift if after else Fraction(0)
+        start = sample_of(p.start, rate, sr) + round(head * sr)
+        end = sample_of(p.end, rate, sr) + round(tail * sr)
+        source_in = p.source_in + Fraction(start - edge[k], sr) * p.speed if p.kind == "clip" else Fraction(0)
+        if p.kind == "clip" and p.sound and p.media:
+            if head < 0 and source_in < 0:
+                problems.append(doc.problem(("video", before.index if before else p.index, "audio", "lead"),
+                                            f"the J-cut needs {float(-head):.3f} s of {p.media.path.name} before its "
+                                            f"in-point, and there are {float(p.source_in):.3f} s",
+                                            "shorten the lead or move the clip's `in` later"))
+            source_end = source_in + Fraction(end - start, sr) * p.speed
+            if tail > 0 and p.media.duration is not None and source_end > p.media.duration + Fraction(1, 1000):
+                problems.append(doc.problem(("video", after.index if after else p.index, "audio", "lag"),
+                                            f"the L-cut needs {float(tail):.3f} s of {p.media.path.name} after its "
+                                            f"out-point, and there are {float(p.media.duration - p.source_out):.3f} s",
+                                            "shorten the lag or move the clip's `out` earlier"))
+        overlap_in = (sample_of(placements[k - 1].end, rate, sr) - edge[k]) if before and before.frames else 0
+        overlap_out = (edge[k + 1] - sample_of(placements[k + 1].start, rate, sr)) if after and after.frames else 0
+        if end - start < overlap_in + overlap_out or end <= start:
+            where = (after or before).index if (after or before) else p.index
+            problems.append(doc.problem(("video", where, "audio"), f"the J/L cuts leave video[{p.index}] less sound "
+                                        "than its transitions need", "shorten the lead or lag"))
+        voices.append(Voice(start, end, source_in))
+    return voices
 
 
 def _place(validated: Validated, index: int, item: Any, media: dict, out: OutputSpec,
@@ -341,7 +390,10 @@ def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list
                 overlap = 0 if name == "cut" else frame_of(transition.length.resolve(rate), rate)
                 _check_overlap(doc, ("video", t_index, "duration"), overlap, placements, joins, piece["frames"],
                                rate, problems)
-            joins.append(Join(t_index, len(placements) - 1, name, overlap))
+            sound = pending[1].sound if pending is not None and previous_ok else None
+            shift = -sound.lead.resolve(rate) if sound and sound.lead else sound.lag.resolve(rate) if sound and sound.lag \
+                else Fraction(0)
+            joins.append(Join(t_index, len(placements) - 1, name, overlap, shift))
             start = placements[-1].end - overlap
         placements.append(Placement(start=start, **piece))
         pending, previous_ok = None, True

@@ -216,3 +216,75 @@ def test_sound_problems_are_reported_with_their_lines(sounds, tmp_path, audio, f
         problems = exc.problems
     found = [p for p in problems if p.path == field and words in (p.message + (p.hint or ""))]
     assert found and found[0].severity == severity and found[0].line, problems
+
+
+def _onset(path, t0: float, window: float, freq: float, threshold_db: float = -40) -> float:
+    """When the tone ``freq`` first sounds in [t0, t0+window), to about 10 ms."""
+    step = 0.01
+    t = t0
+    while t < t0 + window:
+        if band_db(path, t, 0.02, freq) > threshold_db:
+            return t
+        t += step
+    return math.inf
+
+
+def jl_episode(media, audio, transition="cut"):
+    return episode([{"clip": str(media / "red.mp4"), "out": 1.5},
+                    {"transition": {"type": transition, "duration": 0.4 if transition != "cut" else 0}, "audio": audio},
+                    {"clip": str(media / "green.mp4"), "in": 0.6, "out": 1.9}])
+
+
+def test_j_cut_starts_the_next_sound_before_its_picture(media, tmp_path):
+    out = render(tmp_path, jl_episode(media, {"lead": 0.5})).path
+    assert abs(_onset(out, 0.8, 0.6, 660) - 1.0) <= 1024 / 48000  # 0.5 s before the cut at 1.5 s
+    assert abs(dominant_tone(out, 1.2, 0.2) - 660) < 10
+    from media_tools import mean_color
+    assert mean_color(out, 1.3)[0] > 200  # the picture is still the red clip
+    assert band_db(out, 1.2, 0.2, 440) < -50  # the outgoing sound stopped at the audio edit
+
+
+def test_l_cut_runs_the_outgoing_sound_under_the_next_picture(media, tmp_path):
+    out = render(tmp_path, jl_episode(media, {"lag": 0.3})).path
+    assert abs(dominant_tone(out, 1.55, 0.2) - 440) < 10
+    assert abs(_onset(out, 1.6, 0.5, 660) - 1.8) <= 1024 / 48000
+    from media_tools import mean_color
+    assert mean_color(out, 1.6)[1] > 100  # green picture already
+
+
+def test_j_cut_with_a_dissolve_moves_the_cross_fade(media, tmp_path):
+    out = render(tmp_path, jl_episode(media, {"lead": 0.4}, "dissolve")).path
+    # picture dissolve 1.1..1.5 s; sound cross-fade 0.7..1.1 s
+    assert abs(dominant_tone(out, 1.2, 0.2) - 660) < 10
+    assert band_db(out, 1.2, 0.2, 440) < -50
+    assert abs(dominant_tone(out, 0.3, 0.2) - 440) < 10
+
+
+def test_j_cut_segmented_and_single_agree(media, tmp_path):
+    edl = jl_episode(media, {"lead": 0.5})
+    one = render(tmp_path, edl, "one", single=True).path
+    many = render(tmp_path, edl, "many", cache=False).path
+    for t in (0.5, 1.1, 1.7, 2.4):
+        assert abs(band_db(one, t, 0.2, 660) - band_db(many, t, 0.2, 660)) < 1
+        assert abs(band_db(one, t, 0.2, 440) - band_db(many, t, 0.2, 440)) < 1
+
+
+def test_a_lead_without_source_before_the_in_point_is_an_error(media, tmp_path):
+    edl = jl_episode(media, {"lead": 0.8})  # green's in-point is 0.6 s
+    path = write_edl(tmp_path, "ep.yaml", edl)
+    with pytest.raises(EdlError) as info:
+        assembler.check(path)
+    [problem] = [p for p in info.value.problems if p.severity == "error"]
+    assert problem.path == "video[1].audio.lead" and "before its in-point" in problem.message and problem.line
+
+
+def test_j_cut_into_a_clip_with_attached_sound_then_a_muted_clip(media, sounds, tmp_path):
+    edl = episode([{"clip": str(media / "red.mp4"), "out": 1.5},
+                   {"transition": "cut", "audio": {"lead": 0.5}},
+                   {"clip": str(media / "green.mp4"), "in": 0.6, "out": 1.9,
+                    "audio": [{"file": str(sounds / "short 880.wav"), "start": 0.2, "duration": 0.5}]},
+                   {"clip": str(media / "yellow.mov"), "out": 1, "mute": True}])
+    out = render(tmp_path, edl).path
+    assert abs(dominant_tone(out, 1.1, 0.2) - 660) < 10          # J-cut lead
+    assert band_db(out, 1.8, 0.2, 880) > -40                     # attached line at 1.5 + 0.2
+    assert rms_db(out, 3.1, 0.3) < -60                           # the muted clip is silent
