@@ -36,6 +36,7 @@ from .sound import CLICK_FADE
 from .timeline import Join, OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_encode", "compile_level", "compile_scan", "compile_sound",
+           "compile_stem",
            "compile_timeline",
            "job_key", "sound_key"]
 
@@ -98,6 +99,21 @@ def compile_sound(audio_list: str, timeline: Timeline, *, pcm: bool = False) -> 
     codec = ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav") if pcm else (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
     return Job(("-f", "concat", "-safe", "0", "-i", audio_list, *inputs), g.build().script(),
                (("-map", "[aout]", *codec),), timeline.frames, timeline.duration, (audio_list, *paths))
+
+
+def compile_stem(timeline: Timeline, role: str, gain_db: float | None) -> Job:
+    """One role's share of the sound (the clips' own sound of that role and its cues),
+    time-aligned with the output and at the mix's gain, as 24-bit WAV for a sound editor."""
+    g = GraphBuilder()
+    inputs: list[str] = []
+    paths: list[str] = []
+    audio = _voices(g, timeline, 0, timeline.samples, inputs, paths, {}, role=role)
+    audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), 0, timeline.samples, role=role)
+    gain = [Filter("volume", f"{gain_db:.2f}dB")] if gain_db else []
+    g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
+    group = ("-map", "[aout]", "-c:a", "pcm_s24le", *_BITEXACT, "-f", "wav")
+    return Job((*inputs, *more), g.build().script(), (group,), timeline.frames, timeline.duration,
+               tuple(dict.fromkeys([*paths, *files])))
 
 
 def compile_scan(source: str, timeline: Timeline) -> Job:
@@ -211,9 +227,10 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
 
 
 def _voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: list[str], paths: list[str],
-            shown: dict[int, tuple[Placement, int | None]]) -> Link:
+            shown: dict[int, tuple[Placement, int | None]], role: str | None = None) -> Link:
     """The main track's sound for samples ``[origin, stop)``: each voice read from its
-    source, cross-faded where voices overlap (transitions), joined where they meet."""
+    source, cross-faded where voices overlap (transitions), joined where they meet. With
+    ``role``, voices of other roles are silent."""
     out = timeline.output
     rate = out.sample_rate
     voices = timeline.voices
@@ -221,6 +238,8 @@ def _voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs:
     links, spans = [], []
     for n, k in enumerate(chosen):
         v, p = voices[k], timeline.placements[k]
+        if role is not None and p.role != role:
+            p = replace(p, sound=False)
         overlap_in = max(0, voices[chosen[n - 1]].end - v.start) if n else 0
         overlap_out = max(0, v.end - voices[chosen[n + 1]].start) if n + 1 < len(chosen) else 0
         length = v.end - v.start

@@ -34,8 +34,9 @@ _LIMIT_AT = -1.5  # where the limiter holds peaks: AAC encoding can overshoot a 
 
 
 def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, origin: int,
-             length: int) -> tuple[Link, list[str], list[str]]:
-    """Mix every cue that sounds in samples ``[origin, origin + length)`` into ``main``.
+             length: int, role: str | None = None) -> tuple[Link, list[str], list[str]]:
+    """Mix every cue (of ``role``, if given) that sounds in samples ``[origin, origin + length)``
+    into ``main``.
     Returns the mixed link, the input arguments to append (their indexes start at
     ``first_input``) and the files they read."""
     out = timeline.output
@@ -43,7 +44,7 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, 
     paths: list[str] = []
     links = [main]
     for cue in timeline.cues:
-        if cue.end <= origin or cue.start >= origin + length:
+        if cue.end <= origin or cue.start >= origin + length or (role is not None and cue.role != role):
             continue
         index = first_input + len(links) - 1
         path = os.fspath(cue.media.path.resolve())

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .cache import CACHE_FORMAT, Cache, sha256_file
 from .compile import (Job, compile_assembly, compile_encode, compile_level, compile_scan, compile_segment, compile_sound,
-                      compile_timeline, job_key, sound_key)
+                      compile_stem, compile_timeline, job_key, sound_key)
 from .edl import Edl
 from .errors import EdlError, Problem
 from .escape import concat_list
@@ -217,7 +217,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         sound_id = _sound_key(store, ff, planned, timeline)
         identity = _identity(planned, sound_id, timeline, out)
         receipt_path = out.with_name(out.stem + ".receipt.json")
-        if not temporary and (known := _unchanged(out, receipt_path, identity, time.monotonic() - started)):
+        stems_present = all(p.exists() for p in stem_paths(out, timeline).values())
+        if not temporary and stems_present and (known := _unchanged(out, receipt_path, identity,
+                                                                    time.monotonic() - started)):
             # The output is itself a pure function of these keys, and it is intact.
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
                                 timeline.warnings, len(planned), 0, receipt_path, known.get("loudness"))
@@ -237,7 +239,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             sound, sound_receipt = _sound(store, sound_id, timeline, ff, audio_list, tally)
             job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline.output, timeline.frames)
             run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
+        stems = _write_stems(out, timeline, ff, sound_receipt)
         finished = time.monotonic()
+        sound_receipt["stems"] = [os.fspath(p) for p in stems]
         receipt = _write_receipt(edl, out, receipt_path, identity, timeline, planned, built, sound_receipt, store, ff, {
             "check": checked - started, "segments": rendered - checked, "assemble": finished - rendered,
             "total": finished - started})
@@ -307,6 +311,25 @@ def _unchanged(out: Path, receipt: Path, identity: str, elapsed: float) -> dict 
     return recorded.get("sound") or {}
 
 
+def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
+    """``<output>.<role>.wav`` for every role that sounds, when the EDL asks for stems."""
+    if not timeline.stems:
+        return {}
+    roles = {p.role for p in timeline.placements if p.sound} | {c.role for c in timeline.cues}
+    return {role: out.with_name(f"{out.stem}.{role}.wav") for role in sorted(roles)}
+
+
+def _write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list[Path]:
+    """One WAV per role beside the output, at the mix's gain (they add up to the mix, but
+    for the limiter's work on rare peaks)."""
+    gain = (sound.get("loudness") or {}).get("gain_db")
+    written = []
+    for role, path in stem_paths(out, timeline).items():
+        run(compile_stem(timeline, role, gain), path, ffmpeg=ff)
+        written.append(path)
+    return written
+
+
 def _sound_key(store: Cache, ff: FFmpeg, planned: list[PlannedSegment], timeline: Timeline) -> str:
     """The content key of the episode's sound: the main track's pieces, every other sound
     (by content), the mix, the loudness target and the encoder."""
@@ -362,8 +385,9 @@ def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, audio_list: P
             mix.unlink()
             level.unlink()
             return {"seconds": time.monotonic() - started, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
-                    "mix_loudness": first, "gain_db": round(timeline.loudness - measured["input_i"], 2),
-                    "loudness": {"target": timeline.loudness, **_measure(paths[0], timeline, ff)}}
+                    "mix_loudness": first,
+                    "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
+                                 **_measure(paths[0], timeline, ff)}}
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())

@@ -198,7 +198,7 @@ def _later_features(validated: Validated) -> list[Problem]:
                       ("extends", "`extends`"), ("deliverables", "`deliverables`")):
         if data.get(key):
             note((key,), what)
-    for key in ("lut", "stems"):
+    for key in ("lut",):
         if (data.get("output") or {}).get(key):
             note(("output", key), f"`output.{key}`")
     for index, item in enumerate(validated.items):

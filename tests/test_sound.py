@@ -288,3 +288,21 @@ def test_j_cut_into_a_clip_with_attached_sound_then_a_muted_clip(media, sounds, 
     assert abs(dominant_tone(out, 1.1, 0.2) - 660) < 10          # J-cut lead
     assert band_db(out, 1.8, 0.2, 880) > -40                     # attached line at 1.5 + 0.2
     assert rms_db(out, 3.1, 0.3) < -60                           # the muted clip is silent
+
+
+def test_stems_one_wav_per_role_aligned_with_the_output(media, sounds, tmp_path):
+    edl = episode([{"clip": str(media / "red.mp4"), "out": 1.5, "role": "dialogue"},
+                   {"clip": str(media / "steps.mp4"), "out": 1.5}],
+                  [{"file": str(sounds / "bed 220.wav"), "role": "music", "volume": -6},
+                   {"file": str(sounds / "short 880.wav"), "role": "sfx", "start": 2}], stems=True, loudness=-18)
+    result = render(tmp_path, edl)
+    names = sorted(p.name for p in tmp_path.glob("ep.*.wav"))
+    assert names == ["ep.dialogue.wav", "ep.music.wav", "ep.other.wav", "ep.sfx.wav"]
+    for name in names:
+        x, rate = _pcm(tmp_path / name)
+        assert abs(len(x) - float(result.duration) * 48000) <= 1, name  # as long as the picture, to the sample
+    assert band_db(tmp_path / "ep.dialogue.wav", 0.5, 0.3, 440) > -40 > band_db(tmp_path / "ep.dialogue.wav", 0.5, 0.3, 220)
+    assert band_db(tmp_path / "ep.music.wav", 0.5, 0.3, 220) > -40 > band_db(tmp_path / "ep.music.wav", 0.5, 0.3, 440)
+    assert rms_db(tmp_path / "ep.sfx.wav", 1.0, 0.5) < -60 and band_db(tmp_path / "ep.sfx.wav", 2.2, 0.3, 880) > -40
+    # the stems add up to the mix (same gain): compare a band in the mix with its stem
+    assert abs(band_db(result.path, 0.5, 0.3, 220) - band_db(tmp_path / "ep.music.wav", 0.5, 0.3, 220)) < 1
