@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -29,3 +30,9 @@ def test_example_renders(example, tmp_path):
     info = stream_info(out)
     assert (info["width"], info["height"]) == (timeline.output.width, timeline.output.height)
     assert abs(info["audio_duration"] - float(timeline.duration)) < 0.03
+    receipt = json.loads(out.with_name(f"{example}.receipt.json").read_text())
+    if timeline.loudness is not None:
+        assert abs(receipt["sound"]["loudness"]["integrated"] - timeline.loudness) <= 0.5
+        assert receipt["sound"]["loudness"]["true_peak"] <= -1.0
+    if timeline.stems:
+        assert receipt["sound"]["stems"] and all(Path(p).exists() for p in receipt["sound"]["stems"])

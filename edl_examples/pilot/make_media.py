@@ -6,7 +6,8 @@
 We ship no footage: every shot is drawn by ffmpeg's lavfi sources, each with its own
 picture and tone, and in the shapes AI generators and phones really deliver (720p30,
 1080p24 with mono 44.1 kHz sound, a portrait phone clip with rotation metadata, a clip
-with no sound, a still). Same ffmpeg + same script -> byte-identical files.
+with no sound, a still), a music bed and a voice-over line. Same ffmpeg + same script ->
+byte-identical files.
 """
 
 from __future__ import annotations
@@ -71,6 +72,12 @@ def main() -> None:
         draw.line([(0, k), (1600, k)], fill=(40, 90, 120), width=3)
     draw.ellipse([700, 350, 900, 550], fill=(230, 180, 60))
     still.save(media / "map.png", optimize=False)
+    # 6. a music bed: a 12 s chord with a slow swell, made to loop
+    run("-f", "lavfi", "-i", "aevalsrc='(0.25*sin(2*PI*110*t)+0.2*sin(2*PI*138.59*t)+0.2*sin(2*PI*164.81*t))"
+        "*(0.8+0.2*sin(2*PI*t/6))':s=48000:c=stereo:d=12", "-c:a", "pcm_s16le", *BITEXACT, str(media / "theme.wav"))
+    # 7. a voice-over line stand-in: 2.4 s of 300 Hz bursts, mono 44.1 kHz
+    run("-f", "lavfi", "-i", "aevalsrc='(0.5*sin(2*PI*300*t)+0.2*sin(2*PI*600*t))*lt(mod(t,0.6),0.4)':s=44100:d=2.4",
+        "-c:a", "pcm_s16le", *BITEXACT, str(media / "vo_line01.wav"))
     print(f"demo media written to {media}")
 
 
