@@ -13,8 +13,8 @@ In a notebook::
     result.duration, result.frames, result.elapsed
 
 Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
-``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``; ``timeline``; ``plan``;
-``graph``; ``compile``; ``ffmpeg``/``cache``; ``render``; ``cli``.
+``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``; ``sound``; ``timeline``;
+``plan``; ``graph``; ``mix``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``render``; ``cli``.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from .edl import Clip, Color, Edl, Image, Output, OutputAudio, OutputVideo, Title, TitleStyle, Transition
+from .edl import (Clip, Color, Duck, Edl, Image, Output, OutputAudio, OutputVideo, Sound, Title, TitleStyle, Transition,
+                  TransitionAudio)
 from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError
 from .ffmpeg import Progress
 from .load import load
@@ -40,6 +41,7 @@ __all__ = [
     "Color",
     "Difference",
     "DryRun",
+    "Duck",
     "Edl",
     "EdlError",
     "FFmpegNotFound",
@@ -53,10 +55,12 @@ __all__ = [
     "Progress",
     "RenderError",
     "RenderResult",
+    "Sound",
     "Timeline",
     "Title",
     "TitleStyle",
     "Transition",
+    "TransitionAudio",
     "Verification",
     "check",
     "diff",
