@@ -18,7 +18,7 @@ How each item becomes exact (ffmpeg quirks noted where they bite):
   ``acrossfade`` over the same overlap; xfade's offset is on the chain's output timeline,
   computed from exact frame counts.
 
-Imports ``timeline`` (types), ``graph``, ``timebase``; never subprocess, never the disk.
+Imports ``timeline`` (types), ``graph``, ``mix``, ``escape``; never subprocess, never the disk.
 """
 
 from __future__ import annotations
@@ -31,14 +31,12 @@ from fractions import Fraction
 
 from .escape import value as escape_value
 from .graph import Filter, GraphBuilder, Link, number
-from .mix import gain_filters, loudness_scan, mix_cues
-from .sound import CLICK_FADE
+from .mix import aformat as _aformat
+from .mix import gain_filters, loudness_scan, mix_cues, voices
 from .timeline import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_segment", "compile_encode", "compile_level", "compile_scan", "compile_sound",
-           "compile_stem",
-           "compile_timeline",
-           "job_key", "sound_key"]
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_encode", "compile_level", "compile_scan",
+           "compile_segment", "compile_sound", "compile_stem", "compile_timeline", "job_key", "sound_key"]
 
 SEGMENT_THREADS = 2  # part of every segment's key: see compile_segment
 
@@ -107,7 +105,7 @@ def compile_stem(timeline: Timeline, role: str, gain_db: float | None) -> Job:
     g = GraphBuilder()
     inputs: list[str] = []
     paths: list[str] = []
-    audio = _voices(g, timeline, 0, timeline.samples, inputs, paths, {}, role=role)
+    audio = voices(g, timeline, 0, timeline.samples, inputs, paths, {}, role=role)
     audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), 0, timeline.samples, role=role)
     gain = [Filter("volume", f"{gain_db:.2f}dB")] if gain_db else []
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
@@ -217,60 +215,13 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
                 Filter("setpts", "PTS-STARTPTS")] if start > first.start or end < placements[-1].end else []
         g.chain([video], [*trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
     origin, stop = timeline.sample(start), timeline.sample(end)
-    audio = _voices(g, timeline, origin, stop, inputs, paths, shown)
+    audio = voices(g, timeline, origin, stop, inputs, paths, shown)
     if cues:
         audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), origin, stop - origin)
         inputs += more
         paths += files
     g.chain([audio], [*finish, _aformat(out)], "a", name="aout")
     return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start
-
-
-def _voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: list[str], paths: list[str],
-            shown: dict[int, tuple[Placement, int | None]], role: str | None = None) -> Link:
-    """The main track's sound for samples ``[origin, stop)``: each voice read from its
-    source, cross-faded where voices overlap (transitions), joined where they meet. With
-    ``role``, voices of other roles are silent."""
-    out = timeline.output
-    rate = out.sample_rate
-    voices = timeline.voices
-    chosen = [k for k, v in enumerate(voices) if v.start < stop and v.end > origin]
-    links, spans = [], []
-    for n, k in enumerate(chosen):
-        v, p = voices[k], timeline.placements[k]
-        if role is not None and p.role != role:
-            p = replace(p, sound=False)
-        overlap_in = max(0, voices[chosen[n - 1]].end - v.start) if n else 0
-        overlap_out = max(0, v.end - voices[chosen[n + 1]].start) if n + 1 < len(chosen) else 0
-        length = v.end - v.start
-        skip = min(max(0, origin - v.start), length - max(overlap_out, 1)) if not overlap_in else 0
-        cut = min(max(0, v.end - stop), length - skip - max(overlap_in, 1)) if not overlap_out else 0
-        first, last = v.start + skip, v.end - cut
-        source_in = v.source_in + Fraction(skip, rate) * p.speed
-        index = None
-        if p.sound:
-            unshifted = all(j.shift == 0 for j in timeline.joins[max(0, k - 1):k + 1])
-            picture = shown.get(k)
-            if picture and picture[1] is not None and unshifted and first == timeline.sample(picture[0].start) \
-                    and last == timeline.sample(picture[0].end):
-                index = picture[1]  # the same stretch of the same file: read it once
-            else:
-                assert p.media is not None
-                path = os.fspath(p.media.path.resolve())
-                needed = Fraction(last - first, rate) * p.speed + Fraction(1, 10)
-                index = inputs.count("-i")
-                inputs += [*(["-ss", number(source_in)] if source_in else []), "-t", number(needed), "-i", path]
-                paths.append(path)
-        head = (k == 0 or timeline.joins[k - 1].frames == 0) and skip == 0
-        tail = (k == len(voices) - 1 or timeline.joins[k].frames == 0) and cut == 0
-        links.append(_sound(g, p, out, last - first, index, (head, tail)))
-        spans.append((first, last))
-    audio = _join_sounds(g, links, spans)
-    base = spans[0][0]
-    if origin > base or stop < spans[-1][1]:
-        audio = g.chain([audio], [Filter("atrim", start_sample=origin - base, end_sample=stop - base),
-                                  Filter("asetpts", "PTS-STARTPTS")], "a")
-    return audio
 
 
 def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
@@ -375,45 +326,6 @@ def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, sourc
                                    *_tail(out, p.frames, False)], "v")
 
 
-def _aformat(out: OutputSpec) -> Filter:
-    return Filter("aformat", sample_fmts="fltp", sample_rates=out.sample_rate, channel_layouts=out.layout)
-
-
-def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None,
-           edges: tuple[bool, bool]) -> Link:
-    exact = [Filter("apad", whole_len=samples), Filter("atrim", end_sample=samples), _aformat(out)]
-    click = min(int(CLICK_FADE * out.sample_rate), samples // 2)
-    if edges[0] and click:
-        exact.append(Filter("afade", t="in", ss=0, ns=click))
-    if edges[1] and click:
-        exact.append(Filter("afade", t="out", ss=samples - click, ns=click))
-    if not p.sound:
-        return g.chain([], [Filter("anullsrc", r=out.sample_rate, cl=out.layout), Filter("atrim", end_sample=samples),
-                            _aformat(out)], "a")
-    assert index is not None
-    chain = [Filter("aresample", out.sample_rate), _aformat(out),
-             # Count time in samples from the in-point: no gaps, no drift.
-             Filter("asetpts", f"N/{out.sample_rate}/TB")]
-    chain += _tempo(p.speed)
-    if p.volume_db:
-        chain.append(Filter("volume", f"{number(p.volume_db)}dB"))
-    return g.chain([g.input(index, "a")], [*chain, *exact], "a")
-
-
-def _tempo(speed: Fraction) -> list[Filter]:
-    """atempo keeps the pitch; one instance covers 0.5..2, so chain them beyond that."""
-    filters = []
-    while speed > 2:
-        filters.append(Filter("atempo", 2))
-        speed /= 2
-    while speed < Fraction(1, 2):
-        filters.append(Filter("atempo", Fraction(1, 2)))
-        speed *= 2
-    if speed != 1:
-        filters.append(Filter("atempo", speed))
-    return filters
-
-
 def _join_pictures(g: GraphBuilder, placements: list[Placement], joins: list[Join], pictures: list[Link],
                    rate: Fraction) -> Link:
     """Concatenate runs of cut-joined pictures; xfade at transitions (its offset is on the
@@ -422,34 +334,18 @@ def _join_pictures(g: GraphBuilder, placements: list[Placement], joins: list[Joi
     length = placements[0].frames  # frames of the chain built so far
     for n, (join, p) in enumerate(zip(joins, placements[1:]), start=1):
         if join.frames:
-            run = [g.chain([_concat(g, run, "v", rate), pictures[n]], [
+            run = [g.chain([_concat(g, run, rate), pictures[n]], [
                 Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,
                        offset=Fraction(length - join.frames) / rate)], "v")]
         else:
             run.append(pictures[n])
         length += p.frames - join.frames
-    return _concat(g, run, "v", rate)
+    return _concat(g, run, rate)
 
 
-def _join_sounds(g: GraphBuilder, links: list[Link], spans: list[tuple[int, int]]) -> Link:
-    """Concatenate sounds that meet; cross-fade (linear, like the picture's dissolve) those
-    that overlap, over exactly the overlapping samples."""
-    run = [links[0]]
-    for n in range(1, len(links)):
-        overlap = spans[n - 1][1] - spans[n][0]
-        if overlap > 0:
-            run = [g.chain([_concat(g, run, "a"), links[n]], [Filter("acrossfade", ns=overlap, c1="tri", c2="tri")],
-                           "a")]
-        else:
-            run.append(links[n])
-    return _concat(g, run, "a")
-
-
-def _concat(g: GraphBuilder, links: list[Link], kind: str, rate: Fraction | None = None) -> Link:
+def _concat(g: GraphBuilder, links: list[Link], rate: Fraction) -> Link:
     if len(links) == 1:
         return links[0]
-    if kind == "a":
-        return g.chain(links, [Filter("concat", n=len(links), v=0, a=1)], "a")
     # concat's output has another time base; xfade needs 1/fps on both inputs again.
     return g.chain(links, [Filter("concat", n=len(links), v=1, a=0), Filter("settb", str(1 / rate)),
                            Filter("setpts", "N")], "v")

@@ -1,8 +1,13 @@
 """Mix the sounds beside the main track into its sound, duck, and set the loudness.
 
-Contract: a graph link carrying the main track's sound for samples ``[origin, origin+n)``
-of the timeline, plus the timeline's cues -> one link carrying the mix for the same
-samples. Pure: builds graph chains and input arguments, parses what ffmpeg measured.
+Contract: the timeline's voices (the main track's sound) and cues -> graph links carrying
+their sound for samples ``[origin, origin+n)`` of the timeline. Pure: builds graph chains
+and input arguments, parses what ffmpeg measured.
+
+* each voice is read from its source (its own input, unless the picture already reads
+  the same stretch), given exact length, its speed (atempo keeps the pitch), volume and
+  a click fade at hard edits; voices that overlap (transitions) are cross-faded over
+  exactly the overlapping samples, those that meet are concatenated;
 
 * each cue is read from its in-point (``aloop`` repeats it in memory when it loops),
   given its volume and fades, and delayed to its sample on the timeline;
@@ -23,11 +28,14 @@ import json
 import os
 import re
 
-from .graph import Filter, GraphBuilder, Link, number
-from .sound import Cue, active_spans
-from .timeline import Timeline
+from dataclasses import replace
+from fractions import Fraction
 
-__all__ = ["PEAK_CEILING", "gain_filters", "loudness_scan", "mix_cues", "parse_loudnorm"]
+from .graph import Filter, GraphBuilder, Link, number
+from .sound import CLICK_FADE, Cue, active_spans
+from .timeline import OutputSpec, Placement, Timeline
+
+__all__ = ["PEAK_CEILING", "aformat", "gain_filters", "loudness_scan", "mix_cues", "parse_loudnorm", "voices"]
 
 PEAK_CEILING = -1.0  # dBTP the contract promises
 _LIMIT_AT = -1.5  # where the limiter holds peaks: AAC encoding can overshoot a little
@@ -141,3 +149,109 @@ def loudness_scan() -> Filter:
     """The measuring pass (print_format=json reports on stderr)."""
     return Filter("loudnorm", I=-16, TP=-1, LRA=11, print_format="json")
 
+
+
+# -- the main track's sound ------------------------------------------------------------
+
+def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: list[str], paths: list[str],
+            shown: dict[int, tuple[Placement, int | None]], role: str | None = None) -> Link:
+    """The main track's sound for samples ``[origin, stop)``: each voice read from its
+    source, cross-faded where voices overlap (transitions), joined where they meet. With
+    ``role``, voices of other roles are silent."""
+    out = timeline.output
+    rate = out.sample_rate
+    voices = timeline.voices
+    chosen = [k for k, v in enumerate(voices) if v.start < stop and v.end > origin]
+    links, spans = [], []
+    for n, k in enumerate(chosen):
+        v, p = voices[k], timeline.placements[k]
+        if role is not None and p.role != role:
+            p = replace(p, sound=False)
+        overlap_in = max(0, voices[chosen[n - 1]].end - v.start) if n else 0
+        overlap_out = max(0, v.end - voices[chosen[n + 1]].start) if n + 1 < len(chosen) else 0
+        length = v.end - v.start
+        skip = min(max(0, origin - v.start), length - max(overlap_out, 1)) if not overlap_in else 0
+        cut = min(max(0, v.end - stop), length - skip - max(overlap_in, 1)) if not overlap_out else 0
+        first, last = v.start + skip, v.end - cut
+        source_in = v.source_in + Fraction(skip, rate) * p.speed
+        index = None
+        if p.sound:
+            unshifted = all(j.shift == 0 for j in timeline.joins[max(0, k - 1):k + 1])
+            picture = shown.get(k)
+            if picture and picture[1] is not None and unshifted and first == timeline.sample(picture[0].start) \
+                    and last == timeline.sample(picture[0].end):
+                index = picture[1]  # the same stretch of the same file: read it once
+            else:
+                assert p.media is not None
+                path = os.fspath(p.media.path.resolve())
+                needed = Fraction(last - first, rate) * p.speed + Fraction(1, 10)
+                index = inputs.count("-i")
+                inputs += [*(["-ss", number(source_in)] if source_in else []), "-t", number(needed), "-i", path]
+                paths.append(path)
+        head = (k == 0 or timeline.joins[k - 1].frames == 0) and skip == 0
+        tail = (k == len(voices) - 1 or timeline.joins[k].frames == 0) and cut == 0
+        links.append(_sound(g, p, out, last - first, index, (head, tail)))
+        spans.append((first, last))
+    audio = _join_sounds(g, links, spans)
+    base = spans[0][0]
+    if origin > base or stop < spans[-1][1]:
+        audio = g.chain([audio], [Filter("atrim", start_sample=origin - base, end_sample=stop - base),
+                                  Filter("asetpts", "PTS-STARTPTS")], "a")
+    return audio
+
+
+def aformat(out: OutputSpec) -> Filter:
+    return Filter("aformat", sample_fmts="fltp", sample_rates=out.sample_rate, channel_layouts=out.layout)
+
+
+def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None,
+           edges: tuple[bool, bool]) -> Link:
+    exact = [Filter("apad", whole_len=samples), Filter("atrim", end_sample=samples), aformat(out)]
+    click = min(int(CLICK_FADE * out.sample_rate), samples // 2)
+    if edges[0] and click:
+        exact.append(Filter("afade", t="in", ss=0, ns=click))
+    if edges[1] and click:
+        exact.append(Filter("afade", t="out", ss=samples - click, ns=click))
+    if not p.sound:
+        return g.chain([], [Filter("anullsrc", r=out.sample_rate, cl=out.layout), Filter("atrim", end_sample=samples),
+                            aformat(out)], "a")
+    assert index is not None
+    chain = [Filter("aresample", out.sample_rate), aformat(out),
+             # Count time in samples from the in-point: no gaps, no drift.
+             Filter("asetpts", f"N/{out.sample_rate}/TB")]
+    chain += _tempo(p.speed)
+    if p.volume_db:
+        chain.append(Filter("volume", f"{number(p.volume_db)}dB"))
+    return g.chain([g.input(index, "a")], [*chain, *exact], "a")
+
+
+def _tempo(speed: Fraction) -> list[Filter]:
+    """atempo keeps the pitch; one instance covers 0.5..2, so chain them beyond that."""
+    filters = []
+    while speed > 2:
+        filters.append(Filter("atempo", 2))
+        speed /= 2
+    while speed < Fraction(1, 2):
+        filters.append(Filter("atempo", Fraction(1, 2)))
+        speed *= 2
+    if speed != 1:
+        filters.append(Filter("atempo", speed))
+    return filters
+
+
+def _join_sounds(g: GraphBuilder, links: list[Link], spans: list[tuple[int, int]]) -> Link:
+    """Concatenate sounds that meet; cross-fade (linear, like the picture's dissolve) those
+    that overlap, over exactly the overlapping samples."""
+    run = [links[0]]
+    for n in range(1, len(links)):
+        overlap = spans[n - 1][1] - spans[n][0]
+        if overlap > 0:
+            run = [g.chain([_concat_sounds(g, run), links[n]], [Filter("acrossfade", ns=overlap, c1="tri", c2="tri")],
+                           "a")]
+        else:
+            run.append(links[n])
+    return _concat_sounds(g, run)
+
+
+def _concat_sounds(g: GraphBuilder, links: list[Link]) -> Link:
+    return links[0] if len(links) == 1 else g.chain(links, [Filter("concat", n=len(links), v=0, a=1)], "a")
