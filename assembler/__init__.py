@@ -14,7 +14,7 @@ In a notebook::
 
 Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
 ``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``; ``sound``; ``timeline``;
-``plan``; ``graph``; ``mix``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``render``; ``cli``.
+``plan``; ``graph``; ``mix``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``render``; ``review``; ``cli``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Proble
 from .ffmpeg import Progress
 from .load import load
 from .media import MediaInfo, probe
-from .render import Difference, DryRun, RenderResult, Verification, check, diff, dry_run, render, verify
+from .render import DryRun, RenderResult, check, dry_run, render
+from .review import Difference, Verification, diff, verify
 from .timeline import Timeline
 
 __all__ = [

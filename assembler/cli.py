@@ -26,9 +26,9 @@ from .errors import AssemblerError, EdlError, MediaError, Problem, RenderError
 from .ffmpeg import Progress as RenderProgress
 from .media import probe
 from .render import check as check_edl
-from .render import diff as diff_edls
+from .review import diff as diff_edls
 from .render import dry_run
-from .render import verify as verify_receipt
+from .review import verify as verify_receipt
 from .sheet import contact_sheet
 from .cache import Cache
 from .render import render as render_edl

@@ -37,8 +37,7 @@ from .media import MediaInfo, probe, probe_all
 from .plan import Segment, segments
 from .timeline import Timeline, build, media_paths
 
-__all__ = ["Difference", "DryRun", "PlannedSegment", "RenderResult", "Verification", "check", "default_cache_dir",
-           "diff", "dry_run", "plan", "render", "verify"]
+__all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render"]
 
 EdlSource = str | os.PathLike | Edl
 SEGMENT_FILES = ("video.mp4", "audio.wav")
@@ -76,7 +75,7 @@ class PlannedSegment:
     key: str
 
 
-def _validated(edl: EdlSource, base_dir: str | os.PathLike | None) -> Validated:
+def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Validated:
     if isinstance(edl, Edl):
         return from_model(edl, base_dir)
     return validate(parse(edl))
@@ -91,7 +90,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     paths of an EDL built in code resolve (default: the current directory). ``prober``
     may remember earlier probes (see ``Cache.probe``).
     """
-    validated = _validated(edl, base_dir)
+    validated = validate_source(edl, base_dir)
     timeline, problems = build(validated, probe_all(media_paths(validated), prober))
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
@@ -99,7 +98,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     return timeline
 
 
-def _ffmpeg(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg:
+def resolve_ffmpeg(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg:
     return ffmpeg if isinstance(ffmpeg, FFmpeg) else find_ffmpeg(ffmpeg)
 
 
@@ -108,7 +107,7 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     """Check and compile the whole timeline as one graph; show the command, run nothing."""
     timeline = check(edl, base_dir=base_dir)
     job = compile_timeline(timeline)
-    return DryRun(command(_ffmpeg(ffmpeg), job, "GRAPH.txt", out), job.graph or "", timeline)
+    return DryRun(command(resolve_ffmpeg(ffmpeg), job, "GRAPH.txt", out), job.graph or "", timeline)
 
 
 def default_cache_dir(edl: EdlSource, base_dir: str | os.PathLike | None = None) -> Path:
@@ -199,7 +198,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     out = Path(out)
     if single:
         timeline = check(edl, base_dir=base_dir)
-        ff = _ffmpeg(ffmpeg)
+        ff = resolve_ffmpeg(ffmpeg)
         measured = parse_loudnorm(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
             if timeline.loudness is not None else None
         elapsed = run(compile_timeline(timeline, loudness=measured), out, ffmpeg=ff, progress=progress)
@@ -211,7 +210,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     try:
         store = Cache(root)
         timeline = check(edl, base_dir=base_dir, prober=store.probe)
-        ff = _ffmpeg(ffmpeg)
+        ff = resolve_ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
         sound_id = _sound_key(store, ff, planned, timeline)
@@ -444,61 +443,3 @@ def _write_json(path: Path, data: dict) -> None:
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(partial, path)
-
-
-@dataclass(frozen=True)
-class Verification:
-    """The outcome of re-rendering what a receipt describes."""
-
-    matches: bool
-    expected: str  # sha256 the receipt records
-    actual: str  # sha256 of the re-render
-    edl: Path
-    changed_inputs: tuple[str, ...]  # inputs whose content differs from the receipt
-
-
-def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | None = None,
-           jobs: int | None = None) -> Verification:
-    """Re-render the EDL a receipt names, from scratch (no cache), into a temporary file,
-    and compare its bytes with the ones the receipt records."""
-    data = json.loads(Path(receipt).read_text(encoding="utf-8"))
-    edl = data["edl"]["path"]
-    if not edl:
-        raise ValueError("this receipt is of an EDL built in code; verify needs an EDL file")
-    changed = tuple(i["path"] for i in data["inputs"]
-                    if not os.path.exists(i["path"]) or sha256_file(i["path"]) != i["sha256"])
-    with tempfile.TemporaryDirectory(prefix="assembler-verify-") as scratch:
-        out = Path(scratch) / ("verify" + Path(data["output"]["path"]).suffix)
-        render(edl, out, ffmpeg=ffmpeg, cache=False, jobs=jobs)
-        actual = sha256_file(out)
-    expected = data["output"]["sha256"]
-    return Verification(actual == expected, expected, actual, Path(edl), changed)
-
-
-@dataclass(frozen=True)
-class Difference:
-    """How two EDLs differ: items (EDL field paths) and segments (by content key)."""
-
-    items: tuple[str, ...]
-    only_a: tuple[PlannedSegment, ...]
-    only_b: tuple[PlannedSegment, ...]
-    shared: int
-
-
-def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
-         ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Difference:
-    """Compare two EDLs without rendering: which main-track items differ (in the EDL or in
-    their media's content) and which segments would have to be rendered anew."""
-    ff = _ffmpeg(ffmpeg)
-    store = Cache(cache or default_cache_dir(a))
-    sides = []
-    for edl in (a, b):
-        timeline = check(edl)
-        media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
-        described = {i: (repr(item), media.get(i)) for i, item in enumerate(_validated(edl, None).items)}
-        sides.append((described, plan(timeline, store, ff)))
-    (items_a, plan_a), (items_b, plan_b) = sides
-    items = tuple(f"video[{i}]" for i in sorted(set(items_a) | set(items_b)) if items_a.get(i) != items_b.get(i))
-    keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
-    return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
-                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b))

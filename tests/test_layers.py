@@ -20,6 +20,7 @@ LAYERS = [
     {"compile"},
     {"ffmpeg", "cache", "sheet"},
     {"render"},
+    {"review"},
     {"cli", "__init__", "__main__"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

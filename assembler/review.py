@@ -1,0 +1,78 @@
+"""Looking back at renders without making new ones: verify a receipt, diff two EDLs.
+
+Contract: a receipt -> whether a from-scratch re-render gives the recorded bytes; two EDLs
+-> which items and which segments differ (nothing is rendered). Imports ``render``,
+``cache``; never prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import Cache, sha256_file
+from .ffmpeg import FFmpeg
+from .render import EdlSource, PlannedSegment, check, default_cache_dir, plan, render, resolve_ffmpeg, validate_source
+
+__all__ = ["Difference", "Verification", "diff", "verify"]
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of re-rendering what a receipt describes."""
+
+    matches: bool
+    expected: str  # sha256 the receipt records
+    actual: str  # sha256 of the re-render
+    edl: Path
+    changed_inputs: tuple[str, ...]  # inputs whose content differs from the receipt
+
+
+def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | None = None,
+           jobs: int | None = None) -> Verification:
+    """Re-render the EDL a receipt names, from scratch (no cache), into a temporary file,
+    and compare its bytes with the ones the receipt records."""
+    data = json.loads(Path(receipt).read_text(encoding="utf-8"))
+    edl = data["edl"]["path"]
+    if not edl:
+        raise ValueError("this receipt is of an EDL built in code; verify needs an EDL file")
+    changed = tuple(i["path"] for i in data["inputs"]
+                    if not os.path.exists(i["path"]) or sha256_file(i["path"]) != i["sha256"])
+    with tempfile.TemporaryDirectory(prefix="assembler-verify-") as scratch:
+        out = Path(scratch) / ("verify" + Path(data["output"]["path"]).suffix)
+        render(edl, out, ffmpeg=ffmpeg, cache=False, jobs=jobs)
+        actual = sha256_file(out)
+    expected = data["output"]["sha256"]
+    return Verification(actual == expected, expected, actual, Path(edl), changed)
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How two EDLs differ: items (EDL field paths) and segments (by content key)."""
+
+    items: tuple[str, ...]
+    only_a: tuple[PlannedSegment, ...]
+    only_b: tuple[PlannedSegment, ...]
+    shared: int
+
+
+def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
+         ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Difference:
+    """Compare two EDLs without rendering: which main-track items differ (in the EDL or in
+    their media's content) and which segments would have to be rendered anew."""
+    ff = resolve_ffmpeg(ffmpeg)
+    store = Cache(cache or default_cache_dir(a))
+    sides = []
+    for edl in (a, b):
+        timeline = check(edl)
+        media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
+        described = {i: (repr(item), media.get(i)) for i, item in enumerate(validate_source(edl, None).items)}
+        sides.append((described, plan(timeline, store, ff)))
+    (items_a, plan_a), (items_b, plan_b) = sides
+    items = tuple(f"video[{i}]" for i in sorted(set(items_a) | set(items_b)) if items_a.get(i) != items_b.get(i))
+    keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
+    return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
+                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b))
