@@ -29,6 +29,7 @@ import os
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
+from .escape import ffmetadata
 from .escape import value as escape_value
 from .graph import Filter, GraphBuilder, Link, number
 from .mix import aformat as _aformat
@@ -36,7 +37,8 @@ from .mix import gain_filters, loudness_scan, mix_cues, voices
 from .timeline import Join, OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_encode", "compile_level", "compile_scan",
-           "compile_segment", "compile_sound", "compile_stem", "compile_timeline", "job_key", "sound_key"]
+           "compile_segment", "compile_sound", "compile_stem", "compile_timeline", "chapters_text", "job_key",
+           "sound_key"]
 
 SEGMENT_THREADS = 2  # part of every segment's key: see compile_segment
 
@@ -59,13 +61,17 @@ class Job:
 
 
 def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *,
-                     loudness: dict | None = None, picture: bool = True) -> Job:
+                     loudness: dict | None = None, picture: bool = True, chapters: str | None = None) -> Job:
     """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file,
     every sound mixed in. ``loudness`` (a first pass's measurement) sets the level to the
-    timeline's target; ``picture=False`` makes the sound alone (for measuring it)."""
+    timeline's target; ``picture=False`` makes the sound alone (for measuring it);
+    ``chapters`` names an FFMETADATA file (see :func:`chapters_text`)."""
     inputs, graph, paths, frames = _graph(timeline, start, end, picture=picture, cues=True,
                                           finish=_finish(timeline, loudness, scan=not picture))
     group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
+    if chapters:
+        group = _chaptered(group, inputs.count("-i"))
+        inputs, paths = (*inputs, "-f", "ffmetadata", "-i", chapters), (*paths, chapters)
     return Job(inputs, graph, (group,), frames, Fraction(frames) / timeline.output.fps, paths)
 
 
@@ -146,11 +152,29 @@ def _finish(timeline: Timeline, loudness: dict | None, *, scan: bool) -> list[Fi
     return []
 
 
-def compile_assembly(video_list: str, sound: str, out: OutputSpec, frames: int) -> Job:
-    """The finished file: the segments' pictures joined by stream copy, muxed with the sound."""
+def compile_assembly(video_list: str, sound: str, out: OutputSpec, frames: int, chapters: str | None = None) -> Job:
+    """The finished file: the segments' pictures joined by stream copy, muxed with the sound
+    and, when given, the chapters (an FFMETADATA file, see :func:`chapters_text`)."""
     inputs = ("-f", "concat", "-safe", "0", "-i", video_list, "-i", sound)
-    group = ("-map", "0:v:0", "-map", "1:a:0", "-c", "copy", *_BITEXACT, "-movflags", "+faststart")
-    return Job(inputs, None, (group,), frames, Fraction(frames) / out.fps, (video_list, sound))
+    marks = ("-f", "ffmetadata", "-i", chapters) if chapters else ()
+    group = ("-map", "0:v:0", "-map", "1:a:0", "-c", "copy", *_chaptered(_BITEXACT, 2 if chapters else None),
+             "-movflags", "+faststart")
+    return Job((*inputs, *marks), None, (group,), frames, Fraction(frames) / out.fps,
+               (video_list, sound, *((chapters,) if chapters else ())))
+
+
+def chapters_text(timeline: Timeline) -> str | None:
+    """The timeline's markers as FFMETADATA chapters (each runs to the next marker or the
+    end), or None when there are none."""
+    if not timeline.chapters:
+        return None
+    rate = timeline.output.fps
+    ends = [frame for frame, _ in timeline.chapters[1:]] + [timeline.frames]
+    lines = [";FFMETADATA1"]
+    for (frame, name), end in zip(timeline.chapters, ends):
+        lines += ["[CHAPTER]", f"TIMEBASE={rate.denominator}/{rate.numerator}", f"START={frame}", f"END={end}",
+                  f"title={ffmetadata(name)}"]
+    return "\n".join(lines) + "\n"
 
 
 def sound_key(segment_keys: list[str], out: OutputSpec, salt: str) -> str:
@@ -353,6 +377,15 @@ def _concat(g: GraphBuilder, links: list[Link], rate: Fraction) -> Link:
 
 # Same inputs, same binary -> same bytes: no encoder strings, dates or source metadata.
 _BITEXACT = ("-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact")
+
+
+def _chaptered(args: tuple[str, ...], source: int | None) -> tuple[str, ...]:
+    """Take chapters, and the (empty) global metadata, from the FFMETADATA input ``source``:
+    ``-map_metadata -1`` would also blank the chapters' titles."""
+    if source is None:
+        return args
+    at = args.index("-map_metadata")
+    return (*args[:at], "-map_metadata", str(source), "-map_chapters", str(source), *args[at + 2:])
 
 
 def _video_codec(out: OutputSpec) -> tuple[str, ...]:

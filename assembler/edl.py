@@ -40,6 +40,7 @@ __all__ = [
     "Duck",
     "Edl",
     "Image",
+    "Marker",
     "Output",
     "OutputAudio",
     "OutputVideo",
@@ -245,6 +246,13 @@ class TransitionAudio(_Model):
         return self
 
 
+class Marker(_Model):
+    """A named point on the timeline, written into the output as the start of a chapter."""
+
+    at: Time
+    name: str = Field(min_length=1)
+
+
 class TitleStyle(_Model):
     """Text style of a title card. ``font`` is a font file path (relative to the EDL) or
     the bundled family; None means the bundled Noto Sans CJK."""
@@ -384,6 +392,6 @@ class Edl(_Model):
     overlays: list[dict[str, Any]] = []
     audio: list[Sound] = []
     subtitles: dict[str, Any] | None = None
-    markers: list[dict[str, Any]] = []
+    markers: list[Marker] = []
     extends: str | None = None
     deliverables: list[dict[str, Any]] = []

@@ -22,7 +22,7 @@ Imports nothing from the rest of the package.
 
 from __future__ import annotations
 
-__all__ = ["concat_list", "graph_level", "option_level", "value"]
+__all__ = ["concat_list", "ffmetadata", "graph_level", "option_level", "value"]
 
 _OPTION_SPECIAL = "\\':"
 _GRAPH_SPECIAL = "\\'[],;"
@@ -65,3 +65,8 @@ def concat_list(paths: list[str]) -> str:
             raise ValueError(f"a path with a line break cannot go into a concat list: {path!r}")
         lines.append("file '" + path.replace("'", "'\\''") + "'\n")
     return "".join(lines)
+
+
+def ffmetadata(text: str) -> str:
+    """A value in an FFMETADATA file: ``= ; # \\`` and line breaks are backslash-escaped."""
+    return "".join("\\" + ch if ch in "=;#\\\n" else ch for ch in text.replace("\r", ""))

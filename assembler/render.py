@@ -26,7 +26,7 @@ from pathlib import Path
 
 from .cache import CACHE_FORMAT, Cache, sha256_file
 from .compile import (Job, compile_assembly, compile_encode, compile_level, compile_scan, compile_segment, compile_sound,
-                      compile_stem, compile_timeline, job_key, sound_key)
+                      compile_stem, compile_timeline, chapters_text, job_key, sound_key)
 from .edl import Edl
 from .errors import EdlError, Problem
 from .escape import concat_list
@@ -201,7 +201,12 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         ff = resolve_ffmpeg(ffmpeg)
         measured = parse_loudnorm(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
             if timeline.loudness is not None else None
-        elapsed = run(compile_timeline(timeline, loudness=measured), out, ffmpeg=ff, progress=progress)
+        with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
+            chapters = chapters_text(timeline)
+            marks = Path(scratch) / "chapters.txt"
+            marks.write_text(chapters or "", encoding="utf-8")
+            job = compile_timeline(timeline, loudness=measured, chapters=os.fspath(marks) if chapters else None)
+            elapsed = run(job, out, ffmpeg=ff, progress=progress)
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
                             loudness=_measure(out, timeline, ff) if measured else None)
     temporary = cache is False
@@ -236,7 +241,12 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             video_list.write_text(concat_list([os.fspath(e / "video.mp4") for e in entries]), encoding="utf-8")
             audio_list.write_text(concat_list([os.fspath(e / "audio.wav") for e in entries]), encoding="utf-8")
             sound, sound_receipt = _sound(store, sound_id, timeline, ff, audio_list, tally)
-            job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline.output, timeline.frames)
+            chapters = chapters_text(timeline)
+            marks = Path(scratch) / "chapters.txt"
+            if chapters:
+                marks.write_text(chapters, encoding="utf-8")
+            job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline.output, timeline.frames,
+                                   os.fspath(marks) if chapters else None)
             run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
         stems = _write_stems(out, timeline, ff, sound_receipt)
         finished = time.monotonic()
@@ -289,7 +299,7 @@ def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, 
     """What the finished file is a function of: its segments, its sound, how they are joined."""
     joining = compile_assembly("video.txt", "sound.m4a", timeline.output, timeline.frames)
     canonical = json.dumps({"segments": [p.key for p in planned], "sound": sound_id, "join": joining.outputs,
-                            "suffix": out.suffix.lower()})
+                            "chapters": chapters_text(timeline), "suffix": out.suffix.lower()})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

@@ -122,6 +122,7 @@ class Timeline:
     cues: tuple[Cue, ...] = ()  # sounds beside the main track, placed to the sample
     loudness: float | None = None  # LUFS target of the final mix
     stems: bool = False
+    chapters: tuple[tuple[int, str], ...] = ()  # (first frame, title), in order
 
     @property
     def duration(self) -> Fraction:
@@ -194,7 +195,7 @@ def _later_features(validated: Validated) -> list[Problem]:
         notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
                                  warning=True))
 
-    for key, what in (("overlays", "`overlays`"), ("subtitles", "`subtitles`"), ("markers", "`markers`"),
+    for key, what in (("overlays", "`overlays`"), ("subtitles", "`subtitles`"),
                       ("extends", "`extends`"), ("deliverables", "`deliverables`")):
         if data.get(key):
             note((key,), what)
@@ -242,11 +243,25 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
                             frames, {p.index: p.role for p in placements if p.sound})
     problems += more
     voices = _voices(doc, placements, joins, out, problems) if known else []
+    chapters = _chapters(validated, rate, frames, problems) if known else ()
     errors = [p for p in problems if p.severity == "error"]
     if errors or not known:
         return None, problems
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
-                    tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems), problems
+                    tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems, chapters), problems
+
+
+def _chapters(validated: Validated, rate: Fraction, frames: int, problems: list[Problem]) -> tuple:
+    """Markers on the frame grid, in time order; one past the end is an error."""
+    found = []
+    for n, marker in enumerate(validated.edl.markers if validated.edl else []):
+        frame = frame_of(marker.at.resolve(rate), rate)
+        if frame >= frames:
+            problems.append(validated.document.problem(("markers", n, "at"), f"{marker.at} is past the end of the "
+                                                       f"timeline ({seconds_text(Fraction(frames) / rate)} s)"))
+        else:
+            found.append((frame, marker.name))
+    return tuple(sorted(found))
 
 
 def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec,

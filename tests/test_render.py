@@ -233,3 +233,18 @@ def test_edl_built_in_code(media, tmp_path):
     result = assembler.render(edl, tmp_path / "code.mp4", base_dir=media)
     assert result.frames == 45 == count_frames(tmp_path / "code.mp4")
     assert result.path == tmp_path / "code.mp4" and result.elapsed > 0
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_markers_become_chapters(tmp_path, single):
+    import av
+    edl = {"version": 1, "output": {"size": "160x90", "fps": 25, "video": {"preset": "ultrafast"}},
+           "video": [{"color": "red", "duration": 2}, {"color": "blue", "duration": 2}],
+           "markers": [{"at": "00:00:02.000", "name": "Part two: [the; end]"}, {"at": 0, "name": "Cold open"}]}
+    result = assembler.render(write_edl(tmp_path, "ep.yaml", edl), tmp_path / "ep.mp4", single=single)
+    with av.open(str(result.path)) as container:
+        chapters = container.chapters()
+    assert [c["metadata"].get("title") for c in chapters] == ["Cold open", "Part two: [the; end]"]
+    starts = [float(c["start"] * c["time_base"]) for c in chapters]
+    ends = [float(c["end"] * c["time_base"]) for c in chapters]
+    assert starts == [0.0, 2.0] and ends == [2.0, 4.0]
