@@ -6,7 +6,7 @@ Against one hand-written ffmpeg command and moviepy, and against itself: a warm 
 
     .venv/bin/python bench/run.py [-n 3] [--repeat R] [--work DIR] [--results bench/RESULTS.md]
                                   [--moviepy] [--moviepy-venv DIR] [--scale R2] [--skip SECTION]
-                                  [--with music] [--with subs] [--hand-only]
+                                  [--with music|subs|vo|loudness] [--sound] [--hand-only]
 
 One run, one machine, ratios (see bench/README.md): makes the media (shared/bench/
 make_media.sh, skipped when WORK/media is complete), writes WORK/episode<N>.yaml (the EDL)
@@ -21,10 +21,14 @@ N = 14 * R shots; each shot 1 s .. 5 s (its k-th repeat k/8 s later), contain in
 dissolve (picture + sound) between every pair, x264 veryfast crf 23 + AAC 192k stereo 48k.
 Prints a summary table (markdown) at the end; --results appends it as a dated section.
 
-The scenario's music bed and burned subtitles are left out of every contender by default
-(assembler does not support them yet); `--with music` / `--with subs` put them in ours and
-the hand command (not in moviepy's). All use the imageio-ffmpeg binary (ours through
-ASSEMBLER_FFMPEG). shared/ is found at ../shared next to the repo, or at $ASSEMBLER_SHARED.
+The scenario's music bed and burned subtitles are left out of every contender by default;
+`--with music` / `--with subs` put them in ours and the hand command (not in moviepy's).
+Beyond the shared scenario: `--with vo` adds the voice-over (vo.wav, role dialogue, from 3 s;
+with music, the bed ducks under it) and `--with loudness` a -16 LUFS target (ours: the EDL's
+output.loudness; the hand command: a loudnorm measuring pass, then the render with that gain).
+`--sound` = music + vo + loudness; with vo or loudness the full-render target is 1.15x.
+All use the imageio-ffmpeg binary (ours through ASSEMBLER_FFMPEG). shared/ is found at
+../shared next to the repo, or at $ASSEMBLER_SHARED.
 """
 from __future__ import annotations
 
@@ -51,11 +55,18 @@ from sections import row
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("ASSEMBLER_SHARED") or HERE.parents[1] / "shared")
 TARGET = 1.10                                # ours / hand-written, wall time, full render
+SOUND_TARGET = 1.15                          # the same, with a voice-over or a loudness target
 N_SHOTS, IN, OUT, XF, FPS = 14, 1, 5, 0.5, 30
 SHIFT = Fraction(1, 8)   # repeat k of the 14 shots is cut (k % 8) * SHIFT s later, same length:
 # assembler renders a segment shown twice once, so 4 identical repeats would time 14 shots
-MEDIA = [f"shot{i:02d}.mp4" for i in range(1, N_SHOTS + 1)] + ["music.mp3", "subtitles.srt"]
-EXTRAS = ("music", "subs")                   # parts of the scenario assembler lacks so far
+MEDIA = [f"shot{i:02d}.mp4" for i in range(1, N_SHOTS + 1)] + ["music.mp3", "subtitles.srt", "vo.wav"]
+EXTRAS = ("music", "subs", "vo", "loudness")  # off by default: like for like, but lighter
+SOUND = ("music", "vo", "loudness")          # --sound
+VO_START = 3                                 # s on the timeline; vo.wav is 20 s long
+VO_LENGTH = 20
+DUCK = {"under": "dialogue", "amount": -10, "attack": 0.2, "release": 0.8}   # the bed, under the VO
+LUFS = -16                                   # --with loudness: integrated target
+LIMIT_AT = -1.5                              # dBTP: a limiter only if the gain pushes peaks past this
 SECTIONS = ("jobs", "cache", "memory")       # what --skip can leave out
 
 
@@ -92,13 +103,20 @@ def write_edl(path: Path, shots: list[tuple[str, Fraction]], extras: set[str]) -
         video.append({"clip": f"media/{s}", "in": float(start), "out": float(start + OUT - IN)})
     edl: dict = {"version": 1, "name": f"bench: {len(shots)} shots", "output": {
         "size": "1280x720", "fps": FPS, "fit": "contain", "background": "black",
-        "loudness": None,                    # no loudness pass: the hand command has none
+        "loudness": LUFS if "loudness" in extras else None,     # the hand command does the same 2 passes
         "video": {"codec": "libx264", "preset": "veryfast", "crf": 23, "pix_fmt": "yuv420p"},
         "audio": {"codec": "aac", "bitrate": "192k", "rate": 48000, "channels": 2}},
         "video": video}
+    audio: list[dict] = []
     if "music" in extras:
-        edl["audio"] = [{"file": "media/music.mp3", "role": "music", "volume": -18,
-                         "fade_in": 2, "fade_out": 2, "loop": True}]
+        audio.append({"file": "media/music.mp3", "role": "music", "volume": -18,
+                      "fade_in": 2, "fade_out": 2, "loop": True})
+        if "vo" in extras:
+            audio[-1]["duck"] = DUCK
+    if "vo" in extras:
+        audio.append({"file": "media/vo.wav", "role": "dialogue", "start": VO_START})
+    if audio:
+        edl["audio"] = audio
     if "subs" in extras:
         edl["subtitles"] = {"file": "media/subtitles.srt", "burn": True,
                             "style": {"font": "DejaVu Sans"}}
@@ -109,39 +127,98 @@ def write_edl(path: Path, shots: list[tuple[str, Fraction]], extras: set[str]) -
         y.dump(edl, f)
 
 
+def duck_volume() -> str:
+    """The bed ducked under the voice-over as a volume envelope over the dialogue's known span
+    (the VO item: VO_START .. VO_START + VO_LENGTH on the timeline), like the EDL's `duck`:
+    down by `amount` dB over `attack` from the span's start, back over `release` after its end."""
+    a, b = VO_START, VO_START + VO_LENGTH
+    up = (f"if(lt(t,{a}),0,if(lt(t,{b}),min(1,(t-{a})/{DUCK['attack']}),"
+          f"max(0,1-(t-{b})/{DUCK['release']})))")
+    return f"volume='pow(10,{DUCK['amount']}*{up}/20)':eval=frame"
+
+
 def write_hand(ep, ff: str, media: Path, work: Path, shots: list[tuple[str, Fraction]],
-               extras: set[str]) -> list[str]:
-    """The episode as ONE ffmpeg command, its graph in a file; writes hand<N>.sh too."""
+               extras: set[str]) -> tuple[list[str], list[str] | None]:
+    """The episode as ONE ffmpeg command, its graph in a file; writes hand<N>.sh too.
+
+    With loudness, hand<N>.sh is two passes, as an expert would run them: the same sound
+    graph alone (-vn: no picture decoded) through `loudnorm=print_format=json`, then the
+    render with the measured gain (and alimiter only if needed) appended to the graph.
+    Returns what to time (the command, or bash hand<N>.sh) and the measuring pass alone."""
     n, seg, xf = len(shots), Fraction(OUT - IN), Fraction(XF)
     dur = n * seg - (n - 1) * xf
     audio = {s: ep.has_audio(ff, media / s) for s, _ in set(shots)}
     inputs: list[str] = []
-    g: list[str] = []
+    sound_inputs: list[str] = []            # the same, picture left out (the measuring pass)
+    g: list[str] = []                       # the whole graph
+    ga: list[str] = []                      # its sound part alone
     for i, (s, start) in enumerate(shots):
-        inputs += ["-ss", ep.dec(start), "-t", ep.dec(seg), "-i", str(media / s)]
+        trim = ["-ss", ep.dec(start), "-t", ep.dec(seg)]
+        inputs += trim + ["-i", str(media / s)]
+        sound_inputs += trim + ["-vn", "-i", str(media / s)]
         g.append(ep.vnorm(f"{i}:v:0", f"v{i}", seg))
-        g.append(ep.anorm(f"{i}:a:0" if audio[s] else None, f"a{i}", seg))   # else anullsrc
+        ga.append(ep.anorm(f"{i}:a:0" if audio[s] else None, f"a{i}", seg))   # else anullsrc
+        g.append(ga[-1])
     v, a = "v0", "a0"
     for k in range(1, n):
         g.append(f"[{v}][v{k}]xfade=transition=fade:duration={ep.dec(xf)}"
                  f":offset={ep.dec(k * (seg - xf))}[x{k}]")
-        g.append(f"[{a}][a{k}]acrossfade=d={ep.dec(xf)}:c1=tri:c2=tri[ax{k}]")
+        ga.append(f"[{a}][a{k}]acrossfade=d={ep.dec(xf)}:c1=tri:c2=tri[ax{k}]")
+        g.append(ga[-1])
         v, a = f"x{k}", f"ax{k}"
+    more: list[str] = []                    # inputs after the shots: music, voice-over
+    mix, mixing = [a], len(ga)              # ga[mixing:]: the sound's lines after the shots'
     if "music" in extras:
-        inputs += ep.music_input(media / "music.mp3", Fraction(90), dur)
-        g.append(ep.music_chain(n, dur))
-        g.append(f"[{a}][mus]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[amix]")
+        more += ep.music_input(media / "music.mp3", Fraction(90), dur)
+        ga.append(ep.music_chain(n, dur))
+        mix.append("mus")
+        if "vo" in extras:
+            ga.append(f"[mus]{duck_volume()}[bed]")
+            mix[-1] = "bed"
+    if "vo" in extras:
+        vo = n + more.count("-i")
+        more += ["-i", str(media / "vo.wav")]
+        ga.append(f"[{vo}:a:0]aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
+                  f"adelay=delays={VO_START * 1000}:all=1[vo]")
+        mix.append("vo")
+    if len(mix) > 1:
+        ga.append("".join(f"[{x}]" for x in mix)
+                  + f"amix=inputs={len(mix)}:duration=first:dropout_transition=0:normalize=0[amix]")
         a = "amix"
+    g += ga[mixing:]
     if "subs" in extras:
         g.append(f"[{v}]{ep.subtitles(media / 'subtitles.srt')}[vsub]")
         v = "vsub"
-    graph = work / f"hand{n}.graph"
-    graph.write_text(";\n".join(g) + "\n")
-    argv = ([ff, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"] + inputs
-            + ["-/filter_complex", str(graph), "-map", f"[{v}]", "-map", f"[{a}]"]
-            + ep.ENCODE_V + ep.ENCODE_A + [str(work / f"hand{n}.mp4")])
-    ep.write_script(work / f"hand{n}.sh", [ep.sh(argv)])
-    return argv
+    head = [ff, "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
+    graph, out, script = work / f"hand{n}.graph", work / f"hand{n}.mp4", work / f"hand{n}.sh"
+    graph.write_text(";\n".join(g) + (";\n" if "loudness" in extras else "\n"))   # + the level, in pass 2
+    if "loudness" not in extras:
+        argv = (head + inputs + more + ["-/filter_complex", str(graph), "-map", f"[{v}]", "-map", f"[{a}]"]
+                + ep.ENCODE_V + ep.ENCODE_A + [str(out)])
+        ep.write_script(script, [ep.sh(argv)])
+        return argv, None
+    measure_graph, level_graph = work / f"hand{n}.measure.graph", work / f"hand{n}.level.graph"
+    measure_graph.write_text(";\n".join(ga + [f"[{a}]loudnorm=I={LUFS}:TP=-1:LRA=11:print_format=json[aout]"]) + "\n")
+    measure = ([ff, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"] + sound_inputs + more
+               + ["-/filter_complex", str(measure_graph), "-map", "[aout]", "-f", "null", "-"])
+    render = (head + inputs + more + ["-/filter_complex", str(level_graph), "-map", f"[{v}]", "-map", "[aout]"]
+              + ep.ENCODE_V + ep.ENCODE_A + [str(out)])
+    limiter = (f"aresample=192000,alimiter=limit={10 ** (LIMIT_AT / 20):.5f}:attack=1:release=50:level=0:latency=1,"
+               "aresample=48000")
+    value = r's/^[[:space:]]*"{}" : "\([^"]*\)".*/\1/p'      # sed: one value of loudnorm's JSON
+    ep.write_script(script, [
+        "# pass 1: the mixed sound alone (-vn: no picture decoded), measured by loudnorm",
+        f"report=$({ep.sh(measure)} 2>&1 >/dev/null)",
+        f"input_i=$(sed -n {ep.sh([value.format('input_i')])} <<<\"$report\")",
+        f"input_tp=$(sed -n {ep.sh([value.format('input_tp')])} <<<\"$report\")",
+        '[[ -n $input_i && -n $input_tp ]] || { echo "pass 1 printed no loudness measurement" >&2; exit 1; }',
+        f"# pass 2: a plain gain to {LUFS} LUFS; a 4x-oversampled limiter only if that gain would lift",
+        f"# the true peak past {LIMIT_AT} dBTP (like assembler, and the EDL contract's -1 dBTP)",
+        f"level=$(awk -v i=\"$input_i\" -v tp=\"$input_tp\" 'BEGIN {{ g = {LUFS} - i; printf \"volume=%.2fdB\", g;"
+        f" if (tp + g > {LIMIT_AT}) printf \",{limiter}\" }}')",
+        f"{{ cat {ep.sh([str(graph)])}; printf '[{a}]%s[aout]\\n' \"$level\"; }} > {ep.sh([str(level_graph)])}",
+        ep.sh(render)])
+    return ["bash", str(script)], measure
 
 
 def assembler_missing() -> str | None:
@@ -160,8 +237,9 @@ class Scenario:
     n: int                  # shots
     want: float             # seconds
     edl: Path
-    hand: list[str]         # the hand-written command
+    hand: list[str]         # the hand-written command (with loudness: bash hand<N>.sh, two passes)
     hand_out: Path
+    hand_measure: list[str] | None = None     # with loudness: its measuring pass alone
 
 
 @dataclass
@@ -183,8 +261,9 @@ class Bench:
             n = len(shots)
             edl = self.work / f"episode{n}.yaml"
             write_edl(edl, shots, self.extras)
-            hand = write_hand(self.ep, self.ff, self.work / "media", self.work, shots, self.extras)
-            self.made[repeat] = Scenario(n, n * (OUT - IN) - (n - 1) * XF, edl, hand, self.work / f"hand{n}.mp4")
+            hand, measure = write_hand(self.ep, self.ff, self.work / "media", self.work, shots, self.extras)
+            self.made[repeat] = Scenario(n, n * (OUT - IN) - (n - 1) * XF, edl, hand, self.work / f"hand{n}.mp4",
+                                         measure)
         return self.made[repeat]
 
     def ours(self, edl: Path, out: Path, *flags: str) -> list[str]:
