@@ -283,8 +283,14 @@ def _input_args(p: Placement, out: OutputSpec) -> list[str]:
     return []
 
 
+# The output is BT.709, limited range, and says so: players assume BT.709 for HD, and an
+# RGB still or card converted with swscale's default (BT.601) matrix would shift in hue.
+_BT709 = (Filter("scale", out_color_matrix="bt709", out_range="tv"),)
+_TAG_BT709 = Filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709", range="tv")
+
+
 def _tail(out: OutputSpec, frames: int, pad: bool) -> list[Filter]:
-    tail = [Filter("format", pix_fmts=out.video.pix_fmt)]
+    tail = [*_BT709, Filter("format", pix_fmts=out.video.pix_fmt), _TAG_BT709]
     if pad:
         tail.append(Filter("tpad", stop=-1, stop_mode="clone"))
     return tail + [Filter("trim", end_frame=frames), Filter("settb", str(1 / out.fps)), Filter("setpts", "N")]
@@ -313,7 +319,7 @@ def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
 
 def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) -> Link:
     size = f"{out.width}x{out.height}"
-    card = [Filter("color", c=p.color, s=size, r=str(out.fps))]
+    card = [Filter("color", c=p.color, s=size, r=str(out.fps)), Filter("format", "rgb24")]
     if p.kind == "title" and p.text:
         assert p.font is not None
         card.append(Filter("drawtext", fontfile=os.fspath(p.font), expansion="none", text=p.text,
@@ -345,7 +351,7 @@ def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, sourc
     still = g.chain([source], [Filter("scale", out.width, out.height, force_original_aspect_ratio="decrease")
                                if p.fit != "stretch" else Filter("scale", out.width, out.height),
                                Filter("format", "rgba")], "v")
-    back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps))], "v")
+    back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
     return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1),
                                    *_tail(out, p.frames, False)], "v")
 
@@ -390,7 +396,8 @@ def _chaptered(args: tuple[str, ...], source: int | None) -> tuple[str, ...]:
 
 def _video_codec(out: OutputSpec) -> tuple[str, ...]:
     v = out.video
-    args = ["-c:v", v.codec]
+    args = ["-c:v", v.codec, "-colorspace", "bt709", "-color_primaries", "bt709", "-color_trc", "bt709",
+            "-color_range", "tv"]
     if v.preset:
         args += ["-preset", v.preset]
     if v.crf is not None and not v.bitrate:

@@ -248,3 +248,25 @@ def test_markers_become_chapters(tmp_path, single):
     starts = [float(c["start"] * c["time_base"]) for c in chapters]
     ends = [float(c["end"] * c["time_base"]) for c in chapters]
     assert starts == [0.0, 2.0] and ends == [2.0, 4.0]
+
+
+def test_colour_bars_survive_the_pipeline_tagged_bt709(tmp_path):
+    """75% bars as an RGB still, and a colour card: converted with the BT.709 matrix, tagged
+    so, and back within a few code values."""
+    from PIL import Image
+    import av
+    bars = [(191, 191, 191), (191, 191, 0), (0, 191, 191), (0, 191, 0), (191, 0, 191), (191, 0, 0), (0, 0, 191)]
+    still = Image.new("RGB", (700, 400))
+    for i, colour in enumerate(bars):
+        still.paste(colour, (i * 100, 0, (i + 1) * 100, 400))
+    still.save(tmp_path / "bars.png")
+    edl = {"version": 1, "output": {"size": "640x360", "fps": 25, "video": {"preset": "ultrafast", "crf": 10}},
+           "video": [{"image": "bars.png", "duration": 1}, {"color": "#C83C78", "duration": 1}]}
+    out = assembler.render(write_edl(tmp_path, "bars.yaml", edl), tmp_path / "bars.mp4").path
+    for i, colour in enumerate(bars):
+        x = 0.0057 + (i * 100 + 50) / 700 * 0.9886  # the still is contained: 640x366 -> 634x362 ... centred
+        assert near(mean_color(out, 0.5, box=(x - 0.01, 0.4, x + 0.01, 0.6)), colour, 4), colour
+    assert near(mean_color(out, 1.5, box=(0.4, 0.4, 0.6, 0.6)), (200, 60, 120), 3)
+    with av.open(str(out)) as container:
+        stream = container.streams.video[0].codec_context
+        assert (stream.colorspace, stream.color_primaries, stream.color_trc) == (1, 1, 1)  # BT.709
