@@ -5,10 +5,13 @@ peak RSS of its largest process (wait4) and, with tree=True, the peak of the sum
 of ALL processes in its session sampled every 0.2 s (like shared/bench/harness.py
 --tree: a render that runs several ffmpeg at once hides most of its memory from wait4).
 Load: how much CPU other processes took while a stretch of the benchmark ran.
+verify: duration, size, frames and sound of an output; streams + loudness (ebur128) and
+sound_difference: what a loudness target and a mix are checked with.
 """
 from __future__ import annotations
 
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -17,6 +20,7 @@ import time
 from pathlib import Path
 
 import av
+import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 FPS = 30
@@ -151,3 +155,55 @@ def median(rs: list[dict], key: str) -> float:
 def med(xs: list[float], nd: int = 2) -> str:
     """median (min-max)"""
     return f"{statistics.median(xs):.{nd}f} ({min(xs):.{nd}f}-{max(xs):.{nd}f})"
+
+
+def streams(path: Path) -> str:
+    """One line: the video and audio streams (codec, size, rate, channels)."""
+    with av.open(str(path)) as c:
+        parts = [f"{s.codec_context.name} {s.codec_context.width}x{s.codec_context.height} "
+                 f"{float(s.average_rate or 0):g} fps" for s in c.streams.video]
+        parts += [f"{s.codec_context.name} {s.codec_context.sample_rate} Hz {s.codec_context.channels} ch"
+                  for s in c.streams.audio]
+    return " + ".join(parts)
+
+
+def loudness(ff: str, path: Path) -> dict[str, float]:
+    """Integrated loudness (LUFS), loudness range (LU) and true peak (dBTP) of a file's sound,
+    by ffmpeg's ebur128 filter: a meter of its own, not the loudnorm both contenders level with."""
+    p = subprocess.run([ff, "-hide_banner", "-nostdin", "-nostats", "-i", str(path), "-map", "0:a:0",
+                        "-af", "ebur128=peak=true", "-f", "null", "-"], capture_output=True, text=True)
+    summary = p.stderr[p.stderr.rfind("Summary:"):]
+    found = {key: re.search(rf"{pattern}\s+(-?[\d.]+|-inf)", summary)
+             for key, pattern in (("i", r"I:"), ("lra", r"LRA:"), ("tp", r"True peak:\s+Peak:"))}
+    if p.returncode != 0 or not all(found.values()):
+        sys.exit(f"error: ebur128 measured nothing in {path}:\n{p.stderr[-1500:]}")
+    return {key: float(m.group(1)) for key, m in found.items()}
+
+
+def _pcm(path: Path) -> np.ndarray:
+    """The first audio stream, decoded to float (channels x samples)."""
+    with av.open(str(path)) as c:
+        frames = [f.to_ndarray() for f in c.decode(c.streams.audio[0])]
+    return np.concatenate(frames, axis=1).astype(np.float64)
+
+
+def sound_difference(a: Path, b: Path, rate: int = 48000) -> dict[str, float]:
+    """How far apart the sound of two outputs is: the residual a - b as dB below a's level,
+    over the whole file and in the worst 1 s window (against a's overall level, so quiet
+    windows do not inflate it), after aligning them (lag in samples, by cross-correlation
+    of the first 10 s). Two AAC encodings of the same mix sit far below 0 dB; a missing duck
+    or a different gain shows up as a few dB."""
+    x, y = _pcm(a), _pcm(b)
+    head = min(x.shape[1], y.shape[1], 10 * rate)
+    xs, ys = x[0, :head], y[0, :head]
+    corr = np.fft.irfft(np.fft.rfft(xs, 2 * head) * np.conj(np.fft.rfft(ys, 2 * head)))
+    lag = int(np.argmax(np.concatenate([corr[-2048:], corr[:2049]]))) - 2048   # within ±2048 samples
+    x, y = (x[:, lag:], y) if lag >= 0 else (x, y[:, -lag:])
+    n = min(x.shape[1], y.shape[1])
+    x, y = x[:, :n], y[:, :n]
+    level = np.sqrt(np.mean(x ** 2))
+    resid = (x - y) ** 2
+    windows = [np.sqrt(np.mean(resid[:, k:k + rate])) for k in range(0, n - rate + 1, rate)]
+    db = lambda r: 20 * np.log10(max(r, 1e-12) / level)            # noqa: E731
+    return {"lag": lag, "overall": db(np.sqrt(np.mean(resid))), "worst": db(max(windows)),
+            "worst_at": float(np.argmax(windows)), "seconds": n / rate}

@@ -49,8 +49,8 @@ import imageio_ffmpeg
 from ruamel.yaml import YAML
 
 import sections
-from measure import REPO, Load, med, median, run_once, verify
-from sections import row
+from measure import REPO, Load, loudness, med, median, run_once, sound_difference, streams, verify
+from sections import receipt, row, timings
 
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("ASSEMBLER_SHARED") or HERE.parents[1] / "shared")
@@ -67,6 +67,8 @@ VO_LENGTH = 20
 DUCK = {"under": "dialogue", "amount": -10, "attack": 0.2, "release": 0.8}   # the bed, under the VO
 LUFS = -16                                   # --with loudness: integrated target
 LIMIT_AT = -1.5                              # dBTP: a limiter only if the gain pushes peaks past this
+LUFS_TOLERANCE = 0.5                         # LU: both outputs, measured by ebur128
+SAME_MIX_DB = -30                            # ours - hand, worst 1 s, below ours' level: "the same mix"
 SECTIONS = ("jobs", "cache", "memory")       # what --skip can leave out
 
 
@@ -178,7 +180,10 @@ def write_hand(ep, ff: str, media: Path, work: Path, shots: list[tuple[str, Frac
     if "vo" in extras:
         vo = n + more.count("-i")
         more += ["-i", str(media / "vo.wav")]
+        # 5 ms fades at its edges, like assembler's at every sound's start and end: vo.wav's last
+        # burst is cut mid-way, and AAC rings at a hard onset (-3.9 instead of -7.0 dBTP here)
         ga.append(f"[{vo}:a:0]aresample=48000,aformat=sample_fmts=fltp:sample_rates=48000:channel_layouts=stereo,"
+                  f"afade=t=in:d=0.005,afade=t=out:st={VO_LENGTH - 0.005:g}:d=0.005,"
                   f"adelay=delays={VO_START * 1000}:all=1[vo]")
         mix.append("vo")
     if len(mix) > 1:
@@ -286,13 +291,21 @@ def full_vs_hand(b: Bench, n_runs: int, hand_only: bool) -> tuple[list[dict], di
         print(f"  {label}: {r['wall']:.2f} s (not counted)", flush=True)
     if not all([verify(label, out, sc.want) for label, (_, _, out) in contenders.items()]):
         sys.exit("error: an output failed verification; not timing")
+    rows = check_sound(b, {label: out for label, (_, _, out) in contenders.items()})
+    if sc.hand_measure:
+        r = run_once("hand pass 1", sc.hand_measure, b.hand_env, b.work / "hand-measure.log")
+        print(f"  hand-written pass 1 alone (measuring the mix, -vn): {r['wall']:.2f} s, cpu {r['cpu']:.2f} s "
+              "(part of every hand-written run below)", flush=True)
 
     res: dict[str, list[dict]] = {label: [] for label in contenders}
+    receipts = []
     load = Load()
     for i in range(n_runs):
-        for label, (argv, env, _) in contenders.items():
+        for label, (argv, env, out) in contenders.items():
             res[label].append(run_once(label, argv, env, b.work / f"{label}.log"))
             load.add(res[label][-1])
+            if label == "assembler":
+                receipts.append(receipt(out))
         print(f"  pair {i + 1}/{n_runs}: " + ", ".join(f"{k} {v[-1]['wall']:.2f} s" for k, v in res.items()),
               flush=True)
     print(f"  results, {n_runs} runs each, median (min-max):")
@@ -302,16 +315,56 @@ def full_vs_hand(b: Bench, n_runs: int, hand_only: bool) -> tuple[list[dict], di
     share = load.done("the full renders")
     meds = {label: {k: median(rs, k) for k in ("wall", "cpu")} for label, rs in res.items()}
     hand = f"hand: {meds['hand-written']['wall']:.2f} s"
+    passes = " (2 passes)" if sc.hand_measure else ""
     if hand_only:
-        return [row(f"full render, hand-written only (n={n_runs})", hand)], meds, share
+        return [row(f"full render, hand-written only{passes} (n={n_runs})", hand), *rows], meds, share
+    print(f"  ours, the receipts' timings: {timings(receipts, res['assembler'])}"
+          + ("\n    (assemble = the sound: mix, loudness passes, AAC, + joining the pictures)"
+             if "loudness" in b.extras else ""))
+    target = SOUND_TARGET if b.extras & {"vo", "loudness"} else TARGET
     ratios = [o["wall"] / h["wall"] for o, h in zip(res["assembler"], res["hand-written"])]
     ratio = statistics.median(ratios)
-    print(f"  ours / hand-written wall (per pair): {med(ratios, 3)}x | target <= {TARGET}x: "
-          f"{'OK' if ratio <= TARGET else 'MISSED'}")
+    print(f"  ours / hand-written wall (per pair): {med(ratios, 3)}x | target <= {target}x: "
+          f"{'OK' if ratio <= target else 'MISSED'}")
     cpu = meds["assembler"]["cpu"] / meds["hand-written"]["cpu"]
     print(f"  ours / hand-written cpu (medians): {cpu:.3f}x (steadier than wall on a busy machine)")
-    return [row(f"full render, no cache, vs hand-written (n={n_runs})", f"{meds['assembler']['wall']:.2f} s",
-                hand, f"{ratio:.3f}x (cpu {cpu:.3f}x)", f"<= {TARGET}x", ratio <= TARGET)], meds, share
+    return [row(f"full render, no cache, vs hand-written{passes} (n={n_runs})", f"{meds['assembler']['wall']:.2f} s",
+                hand, f"{ratio:.3f}x (cpu {cpu:.3f}x)", f"<= {target}x", ratio <= target), *rows], meds, share
+
+
+def check_sound(b: Bench, outs: dict[str, Path]) -> list[dict]:
+    """With any of music / vo / loudness: the streams of each output, its loudness (ebur128;
+    with a target, within LUFS_TOLERANCE of it) and whether ours and the hand command made
+    the same mix (the residual of their decoded sound). Summary rows; never stops the run."""
+    if not b.extras & set(SOUND):
+        return []
+    print("  sound:")
+    got = {}
+    for label, out in outs.items():
+        got[label] = loudness(b.ff, out)
+        print(f"    {label:<12} {streams(out)} | ebur128: {got[label]['i']:.1f} LUFS integrated, "
+              f"true peak {got[label]['tp']:.1f} dBTP, LRA {got[label]['lra']:.1f} LU", flush=True)
+    if "assembler" in outs and (said := receipt(outs["assembler"]).get("sound", {}).get("loudness")):
+        print(f"    assembler's receipt: {said['integrated']:.2f} LUFS, true peak {said['true_peak']:.2f} dBTP, "
+              f"gain {said['gain_db']:+.2f} dB (target {said['target']:g})")
+    rows = []
+    if "loudness" in b.extras:
+        off = {label: abs(g["i"] - LUFS) for label, g in got.items()}
+        ok = max(off.values()) <= LUFS_TOLERANCE
+        print(f"    loudness: target {LUFS} LUFS ± {LUFS_TOLERANCE} LU: {'OK' if ok else 'MISSED'}")
+        ours = f"{got['assembler']['i']:.1f} LUFS, {got['assembler']['tp']:.1f} dBTP" if "assembler" in got else ""
+        rows.append(row("integrated loudness (ebur128), true peak", ours,
+                        f"hand: {got['hand-written']['i']:.1f} LUFS, {got['hand-written']['tp']:.1f} dBTP", "",
+                        f"{LUFS} ± {LUFS_TOLERANCE} LU", ok))
+    if "assembler" in outs:
+        d = sound_difference(outs["assembler"], outs["hand-written"])
+        same = d["worst"] <= SAME_MIX_DB and d["lag"] == 0
+        print(f"    ours - hand: {d['overall']:.1f} dB below ours' level overall, worst 1 s window "
+              f"{d['worst']:.1f} dB (at {d['worst_at']:.0f} s), lag {d['lag']} samples: "
+              f"{'the same mix' if same else 'DIFFERENT mixes'} (<= {SAME_MIX_DB} dB, no lag)")
+        rows.append(row("same mix: ours - hand, worst 1 s", f"{d['worst']:.1f} dB", "",
+                        f"overall {d['overall']:.1f} dB, lag {d['lag']}", f"<= {SAME_MIX_DB} dB", same))
+    return rows
 
 
 
@@ -335,11 +388,14 @@ def main() -> int:
                     help="memory: also 14*R2 shots (default 4; 0: only 14*R)")
     ap.add_argument("--skip", action="append", default=[], choices=SECTIONS, help="leave a section out")
     ap.add_argument("--with", dest="extras", action="append", default=[], choices=EXTRAS,
-                    help="add the scenario's music bed / burned subtitles to ours and the hand command")
+                    help="add to ours and the hand command: the scenario's music bed / burned subtitles, "
+                         f"the voice-over (role dialogue at {VO_START} s; the bed ducks under it) / a {LUFS} "
+                         "LUFS target (two passes in both)")
+    ap.add_argument("--sound", action="store_true", help="= --with music --with vo --with loudness")
     ap.add_argument("--hand-only", action="store_true",
                     help="time the hand command only (and moviepy against it, with --moviepy)")
     a = ap.parse_args()
-    extras = set(a.extras)
+    extras = set(a.extras) | (set(SOUND) if a.sound else set())
     ff = imageio_ffmpeg.get_ffmpeg_exe()
     if not a.hand_only and (why := assembler_missing()):
         sys.exit(f"error: cannot run our half: `{sys.executable} -m assembler` is not importable "
@@ -351,13 +407,22 @@ def main() -> int:
     b = Bench(work, ff, load_shared(), extras, a.repeat, {**os.environ, "ASSEMBLER_FFMPEG": ff},
               dict(os.environ), {})
     sc = b.scenario(a.repeat)
-    left_out = [x for x in EXTRAS if x not in extras]
+    left_out = [x for x in ("music", "subs") if x not in extras]
     print(f"scenario: {sc.n} shots, {sc.want} s, 0.5 s dissolves, contain 1280x720@30, x264 veryfast crf 23 + AAC")
     if left_out:
-        print(f"NOTE: {' and '.join(left_out)} left out of every contender (assembler lacks them so far): "
-              f"like for like, but lighter than the full scenario (--with music|subs)")
+        print(f"NOTE: the scenario's {' and '.join(left_out)} left out of every contender: like for like, "
+              f"but lighter than the full scenario (--with music|subs)")
     if extras:
         print(f"NOTE: with {', '.join(sorted(extras))} in ours and the hand command (not in moviepy's)")
+    if "subs" in extras:
+        print("NOTE: assembler does not burn subtitles yet (it warns): with subs, the hand command does more")
+    if "vo" in extras:
+        print(f"NOTE: voice-over vo.wav from {VO_START} s, role dialogue"
+              + (f"; the bed ducks {DUCK['amount']} dB under it (hand: a volume envelope over its span)"
+                 if "music" in extras else ""))
+    if "loudness" in extras:
+        print(f"NOTE: loudness {LUFS} LUFS: the hand command measures the mix (loudnorm), then renders with "
+              f"that gain; both passes are timed")
 
     rows, meds, share = full_vs_hand(b, a.n, a.hand_only)
     loads = [share]
