@@ -34,6 +34,7 @@ from .escape import value as escape_value
 from .graph import Filter, GraphBuilder, Link, number
 from .mix import aformat as _aformat
 from .mix import gain_filters, loudness_scan, mix_cues, voices
+from .media import MediaInfo
 from .timeline import Join, OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_encode", "compile_level", "compile_scan",
@@ -123,7 +124,7 @@ def compile_stem(timeline: Timeline, role: str, gain_db: float | None) -> Job:
 def compile_scan(source: str, timeline: Timeline) -> Job:
     """Measure a sound's loudness (ffmpeg prints the figures; nothing is written)."""
     g = GraphBuilder()
-    g.chain([g.input(0, "a")], [loudness_scan(), _aformat(timeline.output)], "a", name="aout")
+    g.chain([g.input(0, "a")], [loudness_scan()], "a", name="aout")
     return Job(("-i", source), g.build().script(), (("-map", "[aout]", "-f", "null"),), timeline.frames,
                timeline.duration, (source,))
 
@@ -285,12 +286,28 @@ def _input_args(p: Placement, out: OutputSpec) -> list[str]:
 
 # The output is BT.709, limited range, and says so: players assume BT.709 for HD, and an
 # RGB still or card converted with swscale's default (BT.601) matrix would shift in hue.
-_BT709 = (Filter("scale", out_color_matrix="bt709", out_range="tv"),)
 _TAG_BT709 = Filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709", range="tv")
+_FROM_RGB = {"out_color_matrix": "bt709", "out_range": "tv"}
+_RGB_FORMATS = ("rgb", "bgr", "gbr", "argb", "abgr", "pal8", "gray", "ya", "monob", "monow")
+
+
+def _colour(media: MediaInfo) -> dict[str, str]:
+    """swscale options that bring a source to BT.709 limited range; {} when it is already
+    (HD video that is BT.709 or, like most generator output, untagged passes untouched)."""
+    if media.pix_fmt is None or media.pix_fmt.startswith(_RGB_FORMATS):
+        return dict(_FROM_RGB)
+    options = {}
+    sd = media.colorspace in (5, 6) or (media.colorspace in (0, 2) and min(media.display_size) < 720) \
+        or media.kind == "image"  # a YUV still is a JPEG: BT.601 by its own standard
+    if sd:  # BT.601 (tagged, or assumed for untagged SD)
+        options.update(in_color_matrix="bt601", out_color_matrix="bt709")
+    if media.full_range:
+        options.update(in_range="pc", out_range="tv")
+    return options
 
 
 def _tail(out: OutputSpec, frames: int, pad: bool) -> list[Filter]:
-    tail = [*_BT709, Filter("format", pix_fmts=out.video.pix_fmt), _TAG_BT709]
+    tail = [Filter("format", pix_fmts=out.video.pix_fmt), _TAG_BT709]
     if pad:
         tail.append(Filter("tpad", stop=-1, stop_mode="clone"))
     return tail + [Filter("trim", end_frame=frames), Filter("settb", str(1 / out.fps)), Filter("setpts", "N")]
@@ -301,18 +318,20 @@ def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
     media = p.media
     assert media is not None
     w, h = out.width, out.height
+    colour = _colour(media)  # done by the same swscale pass as any resizing
     filters = []
     if media.sar != 1:
         # Make pixels square first, so fitting sees the picture as it is meant to look.
-        filters += [Filter("scale", "trunc(iw*sar/2)*2", "ih"), Filter("setsar", 1)]
+        filters += [Filter("scale", "trunc(iw*sar/2)*2", "ih", **colour), Filter("setsar", 1)]
+        colour = {}
     if media.display_size == (w, h):
-        return [*filters, Filter("setsar", 1)]
+        return [*filters, *([Filter("scale", **colour)] if colour else []), Filter("setsar", 1)]
     if p.fit == "cover":
-        filters += [Filter("scale", w, h, force_original_aspect_ratio="increase"), Filter("crop", w, h)]
+        filters += [Filter("scale", w, h, force_original_aspect_ratio="increase", **colour), Filter("crop", w, h)]
     elif p.fit == "stretch":
-        filters += [Filter("scale", w, h)]
+        filters += [Filter("scale", w, h, **colour)]
     else:
-        filters += [Filter("scale", w, h, force_original_aspect_ratio="decrease"),
+        filters += [Filter("scale", w, h, force_original_aspect_ratio="decrease", **colour),
                     Filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=out.background)]
     return [*filters, Filter("setsar", 1)]
 
@@ -326,7 +345,7 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
                            fontsize=p.font_size, fontcolor=p.text_color, x="(w-text_w)/2", y="(h-text_h)/2",
                            text_align="center"))
     if p.kind in ("color", "title"):  # a title without text is a plain card
-        return g.chain([], [*card, *_tail(out, p.frames, False)], "v")
+        return g.chain([], [*card, Filter("scale", **_FROM_RGB), *_tail(out, p.frames, False)], "v")
     assert index is not None and p.media is not None
     source = g.input(index, "v")
     if p.kind == "image":
@@ -352,7 +371,7 @@ def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, sourc
                                if p.fit != "stretch" else Filter("scale", out.width, out.height),
                                Filter("format", "rgba")], "v")
     back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
-    return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1),
+    return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1), Filter("scale", **_FROM_RGB),
                                    *_tail(out, p.frames, False)], "v")
 
 

@@ -42,6 +42,8 @@ class MediaInfo:
     rotation: int = 0  # degrees counter-clockwise the picture is turned for display
     fps: Fraction | None = None
     pix_fmt: str | None = None
+    colorspace: int = 2  # the stream's matrix, ffmpeg's AVColorSpace: 1 BT.709, 5/6 BT.601, 2 unspecified
+    full_range: bool = False
     has_audio: bool = False
     audio_rate: int = 0
     audio_channels: int = 0
@@ -104,8 +106,10 @@ def probe(path: str | Path) -> MediaInfo:
         ctx = video.codec_context
         still = bool(set(fmt.split(",")) & _IMAGE_FORMATS)
         sar = video.sample_aspect_ratio or ctx.sample_aspect_ratio
-        info.update(width=ctx.width, height=ctx.height, pix_fmt=ctx.format.name if ctx.format else None,
-                    sar=Fraction(sar) if sar else Fraction(1))
+        pix_fmt = ctx.format.name if ctx.format else None
+        info.update(width=ctx.width, height=ctx.height, pix_fmt=pix_fmt, sar=Fraction(sar) if sar else Fraction(1),
+                    colorspace=int(ctx.colorspace or 2),
+                    full_range=int(ctx.color_range or 0) == 2 or bool(pix_fmt and pix_fmt.startswith("yuvj")))
         if still:
             return MediaInfo(kind="image", **info)
         rate = video.average_rate or video.guessed_rate or video.base_rate

@@ -15,7 +15,7 @@ and input arguments, parses what ffmpeg measured.
   and clips' own sound): the spans are known from the EDL, so the envelope is exact and
   the same on every render, ramping over ``attack`` and ``release``;
 * ``amix`` with ``normalize=0`` sums (by default it divides every input by their count);
-* loudness is two passes: ``loudnorm`` measures, then a plain gain sets the integrated
+* loudness is two passes: ``ebur128`` measures, then a plain gain sets the integrated
   level; only when that gain would push the true peak above the ceiling does a limiter
   (4x oversampled, so it sees the peaks between samples) catch the peaks.
 
@@ -24,7 +24,6 @@ Imports ``graph``, ``sound`` (types), ``timeline`` (types).
 
 from __future__ import annotations
 
-import json
 import os
 import re
 
@@ -35,7 +34,7 @@ from .graph import Filter, GraphBuilder, Link, number
 from .sound import CLICK_FADE, Cue, active_spans
 from .timeline import OutputSpec, Placement, Timeline
 
-__all__ = ["PEAK_CEILING", "aformat", "gain_filters", "loudness_scan", "mix_cues", "parse_loudnorm", "voices"]
+__all__ = ["PEAK_CEILING", "aformat", "gain_filters", "limits", "loudness_scan", "mix_cues", "parse_loudness", "voices"]
 
 PEAK_CEILING = -1.0  # dBTP the contract promises
 _LIMIT_AT = -1.5  # where the limiter holds peaks: AAC encoding can overshoot a little
@@ -119,12 +118,17 @@ def _duck(cue: Cue, timeline: Timeline, origin: int) -> Filter:
     return Filter("volume", volume=f"pow(10,{cue.duck.amount_db:.3f}*({envelope})/20)", eval="frame")
 
 
+def limits(measured: dict, target: float) -> bool:
+    """Whether reaching ``target`` with a plain gain would push peaks past the ceiling."""
+    return measured["input_tp"] + target - measured["input_i"] > _LIMIT_AT
+
+
 def gain_filters(measured: dict, target: float, sample_rate: int) -> list[Filter]:
     """The second loudness pass: a plain gain to the target, and a true-peak limiter only
     if that gain would lift the peaks past the ceiling."""
     gain = target - measured["input_i"]
     filters = [Filter("volume", f"{gain:.2f}dB")]
-    if measured["input_tp"] + gain > _LIMIT_AT:
+    if limits(measured, target):
         ceiling = 10 ** (_LIMIT_AT / 20)
         filters += [Filter("aresample", sample_rate * 4),
                     Filter("alimiter", limit=f"{ceiling:.5f}", attack=1, release=50, level=0, latency=1),
@@ -132,23 +136,24 @@ def gain_filters(measured: dict, target: float, sample_rate: int) -> list[Filter
     return filters
 
 
-_JSON = re.compile(r"\{[^{}]*\"input_i\"[^{}]*\}", re.S)
+_SUMMARY = re.compile(r"Summary:.*?I:\s*(-?[\d.]+|-inf)\s*LUFS.*?LRA:\s*(-?[\d.]+)\s*LU.*?Peak:\s*(-?[\d.]+|-inf)\s*dBFS",
+                      re.S)
 
 
-def parse_loudnorm(stderr: str) -> dict[str, float]:
-    """The measurement ``loudnorm=print_format=json`` printed: input_i (LUFS), input_tp
-    (dBTP), input_lra (LU), input_thresh."""
-    found = _JSON.findall(stderr)
+def parse_loudness(stderr: str) -> dict[str, float]:
+    """What ``ebur128=peak=true`` printed in its summary: input_i (LUFS), input_tp (dBTP),
+    input_lra (LU). Silence reads as -70 LUFS (the gate), not minus infinity."""
+    found = _SUMMARY.findall(stderr)
     if not found:
         raise ValueError("ffmpeg printed no loudness measurement")
-    values = json.loads(found[-1])
-    return {k: float(values[k]) for k in ("input_i", "input_tp", "input_lra", "input_thresh")}
+    i, lra, peak = (float(x) if x != "-inf" else -70.0 for x in found[-1])
+    return {"input_i": max(i, -70.0), "input_tp": max(peak, -70.0), "input_lra": lra}
 
 
 def loudness_scan() -> Filter:
-    """The measuring pass (print_format=json reports on stderr)."""
-    return Filter("loudnorm", I=-16, TP=-1, LRA=11, print_format="json")
-
+    """The measuring pass: EBU R128 integrated loudness and true peak (4x oversampled), the
+    meter the contract is checked with; its summary goes to stderr."""
+    return Filter("ebur128", peak="true", framelog="quiet")
 
 
 # -- the main track's sound ------------------------------------------------------------

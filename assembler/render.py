@@ -32,7 +32,7 @@ from .errors import EdlError, Problem
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
-from .mix import parse_loudnorm
+from .mix import limits, parse_loudness
 from .media import MediaInfo, probe, probe_all
 from .plan import Segment, segments
 from .timeline import Timeline, build, media_paths
@@ -199,7 +199,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     if single:
         timeline = check(edl, base_dir=base_dir)
         ff = resolve_ffmpeg(ffmpeg)
-        measured = parse_loudnorm(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
+        measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
             if timeline.loudness is not None else None
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
             chapters = chapters_text(timeline)
@@ -351,11 +351,11 @@ def _sound_key(store: Cache, ff: FFmpeg, planned: list[PlannedSegment], timeline
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-_LOUDNESS_TOLERANCE = 0.2  # LU; the contract allows 0.5, AAC moves it a little
+_LOUDNESS_TOLERANCE = 0.2  # LU; the contract allows 0.5, AAC moves it a little (ebur128 prints 0.1 LU steps)
 
 
 def _scan(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
-    return parse_loudnorm(analyze(compile_scan(os.fspath(path), timeline), ffmpeg=ff))
+    return parse_loudness(analyze(compile_scan(os.fspath(path), timeline), ffmpeg=ff))
 
 
 def _measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
@@ -385,6 +385,8 @@ def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, audio_list: P
             first = measured = _scan(mix, timeline, ff)
             for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
                 run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff)
+                if not limits(measured, timeline.loudness):
+                    break  # a plain gain moves the level by exactly the gain
                 error = _scan(level, timeline, ff)["input_i"] - timeline.loudness
                 if abs(error) <= _LOUDNESS_TOLERANCE:
                     break
