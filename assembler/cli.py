@@ -108,7 +108,7 @@ def render(
         err.print(f"wrote {result.path} ({format_seconds(result.duration)}, {result.frames} frames) "
                   f"in {result.elapsed:.1f} s{reused}", markup=False)
         if result.loudness:
-            err.print(f"loudness {result.loudness["integrated"]:.1f} LUFS integrated, true peak "
+            err.print(f"loudness {result.loudness['integrated']:.1f} LUFS integrated, true peak "
                       f"{result.loudness['true_peak']:.1f} dBTP", markup=False)
     except AssemblerError as exc:
         raise _fail(exc) from None
