@@ -1,13 +1,18 @@
 """Cut a timeline into segments that can be rendered on their own and joined by copy.
 
 Contract: :class:`~assembler.timeline.Timeline` -> tuple of :class:`Segment` that tile
-the timeline exactly (each frame in exactly one segment, in order). Each placement gives
-what it shows after its incoming transition, up to its end: its body, cut into pieces of
-at most ``max_frames`` (so that a long shot is rendered in parallel and in bounded
-memory), the last piece carrying the outgoing transition's overlap (a *join*) when there
-is one. A join travels with the body before it because generated shots often have a
-single keyframe: a separate join segment would decode the outgoing shot from its start
-again just to reach its tail.
+the timeline exactly (each frame in exactly one segment, in order):
+
+* a *body* is what a placement shows outside its transitions, cut into pieces of at most
+  ``max_frames`` so that a long shot is rendered in parallel and in bounded memory;
+* a *join* is a transition's overlap ``[next.start, previous.end)``: both sides of the
+  cross-fade and nothing else.
+
+Joins stand apart so that changing one shot re-renders its body and its two joins, not
+its neighbours' bodies. The price: generated shots often have one keyframe, so a join
+decodes the outgoing shot from its start to reach its tail. Measured on the benchmark
+(2 cores): joins apart 0.99x the hand-written command and a one-shot change at 23 % of a
+full render; joins carried by the body before them 0.90x but 28 %.
 
 A segment depends only on what it shows (never on where it sits), so that moving or
 changing one shot leaves the other segments' content keys unchanged. The whole
@@ -31,8 +36,7 @@ MAX_SEGMENT_SECONDS = 10
 
 @dataclass(frozen=True)
 class Segment:
-    """Frames ``[start, end)`` of the timeline; ``items`` are the EDL indexes it shows.
-    ``kind`` is "join" when the segment ends with a transition's overlap."""
+    """Frames ``[start, end)`` of the timeline; ``items`` are the EDL indexes it shows."""
 
     kind: Literal["body", "join"]
     start: int
@@ -59,9 +63,8 @@ def segments(timeline: Timeline, max_frames: int | None = None) -> tuple[Segment
         for n in range(pieces):
             a = start + (body_end - start) * n // pieces
             b = start + (body_end - start) * (n + 1) // pieces
-            if n < pieces - 1 or not outgoing:
-                if b > a:  # a shot all overlap, between a transition and a cut, has no body
-                    out.append(Segment("body", a, b, (p.index,)))
-            else:
-                out.append(Segment("join", a, p.end, (p.index, placements[k + 1].index)))
+            if b > a:  # a shot all overlap has no body
+                out.append(Segment("body", a, b, (p.index,)))
+        if outgoing:
+            out.append(Segment("join", body_end, p.end, (p.index, placements[k + 1].index)))
     return tuple(out)
