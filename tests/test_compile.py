@@ -137,3 +137,15 @@ def test_a_shot_that_is_all_transition_renders(media, tmp_path):
                                                   {"color": "white", "duration": "5f"}]))
     result = assembler.render(path, tmp_path / "out.mp4", cache=False)
     assert result.frames == 15 == count_frames(result.path)
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_transitions_on_both_sides_that_use_the_whole_item(tmp_path, single):
+    """An item exactly as long as the two transitions that overlap it: it has no body."""
+    path = write_edl(tmp_path, "ep.yaml", edl_of([{"color": "red", "duration": "10f"},
+                                                  {"transition": "fade", "duration": "4f"},
+                                                  {"color": "blue", "duration": "8f"},
+                                                  {"transition": "wipeleft", "duration": "4f"},
+                                                  {"color": "white", "duration": "10f"}]))
+    result = assembler.render(path, tmp_path / "out.mp4", cache=False, single=single)
+    assert result.frames == 28 - 8 == count_frames(result.path)
