@@ -260,13 +260,13 @@ def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int
     outgoing = joins[0].frames if joins else 0
     skip = min(max(0, start - first.start), first.frames - max(outgoing, 1))
     if skip > 0:
-        placements[0] = replace(first, start=first.start + skip, frames=first.frames - skip,
+        placements[0] = replace(first, start=first.start + skip, frames=first.frames - skip, head=first.head + skip,
                                 source_in=first.source_in + skip * first.speed / rate)
     last = placements[-1]
     incoming = joins[-1].frames if joins else 0
     cut = min(max(0, last.end - end), last.frames - max(incoming, 1))
     if cut > 0:
-        placements[-1] = replace(last, frames=last.frames - cut)
+        placements[-1] = replace(last, frames=last.frames - cut, tail=last.tail + cut)
     return placements
 
 
@@ -344,9 +344,10 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
     card = [Filter("color", c=p.color, s=size, r=str(out.fps)), Filter("format", "rgb24")]
     if p.kind == "title" and p.text:
         assert p.font is not None
+        fx, fy = p.text_at
         card.append(Filter("drawtext", fontfile=os.fspath(p.font), expansion="none", text=p.text,
-                           fontsize=p.font_size, fontcolor=p.text_color, x="(w-text_w)/2", y="(h-text_h)/2",
-                           text_align="center"))
+                           fontsize=p.font_size, fontcolor=p.text_color, x=f"w*{fx:.4f}-text_w/2",
+                           y=f"h*{fy:.4f}-text_h/2", text_align="center", alpha=_text_alpha(p, out.fps)))
     if p.kind in ("color", "title"):  # a title without text is a plain card
         return g.chain([], [*card, Filter("scale", **_FROM_RGB), *_tail(out, p.frames, False)], "v")
     assert index is not None and p.media is not None
@@ -365,6 +366,19 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     body = [rate, *_fit(p, out)] if faster else [*_fit(p, out), rate]
     return g.chain([source], [*timing, *body, *_tail(out, p.frames, True)], "v")
+
+
+def _text_alpha(p: Placement, rate: Fraction) -> str | int:
+    """drawtext's opacity over the card's own time (which an interval may start inside:
+    ``head`` frames are counted in), ramping over the fades."""
+    fade_in, fade_out = p.text_fades
+    if not fade_in and not fade_out:
+        return 1
+    total = p.head + p.frames + p.tail  # the whole card, wherever this piece of it lies
+    clock = f"(t+{number(Fraction(p.head) / rate)})" if p.head else "t"
+    rise = f"min(1,{clock}/{number(Fraction(fade_in) / rate)})" if fade_in else "1"
+    fall = f"min(1,({number(Fraction(total) / rate)}-{clock})/{number(Fraction(fade_out) / rate)})" if fade_out else "1"
+    return f"max(0,min({rise},{fall}))"
 
 
 def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, source: Link) -> Link:

@@ -253,6 +253,13 @@ class Marker(_Model):
     name: str = Field(min_length=1)
 
 
+class Position(_Model):
+    """Where the middle of a text block goes, as fractions of the frame's width and height."""
+
+    x: float = Field(ge=0, le=1)
+    y: float = Field(ge=0, le=1)
+
+
 class TitleStyle(_Model):
     """Text style of a title card. ``font`` is a font file path (relative to the EDL) or
     the bundled family; None means the bundled Noto Sans CJK."""
@@ -260,6 +267,13 @@ class TitleStyle(_Model):
     font: str | None = None
     size: int = Field(72, ge=4, le=1000, description="text height in pixels of a 1080-line frame; scaled with the output")
     color: ColorValue = "0xFFFFFF"
+    position: Literal["center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left",
+                      "bottom-right"] | Position = "center"
+
+
+ANCHORS = {"center": (0.5, 0.5), "top": (0.5, 0.12), "bottom": (0.5, 0.88), "left": (0.12, 0.5), "right": (0.88, 0.5),
+           "top-left": (0.12, 0.12), "top-right": (0.88, 0.12), "bottom-left": (0.12, 0.88),
+           "bottom-right": (0.88, 0.88)}
 
 
 class Clip(_Model):
@@ -301,6 +315,8 @@ class Title(_Model):
     duration: Time = parse_time(3)
     background: ColorValue = "0x000000"
     style: TitleStyle = TitleStyle()
+    fade_in: Time = TimeSpec()  # the text fades in over the background
+    fade_out: Time = TimeSpec()
 
 
 class Color(_Model):

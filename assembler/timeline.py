@@ -80,6 +80,10 @@ class Placement:
     font: Path | None = None
     font_size: int = 0
     text_color: str | None = None
+    text_at: tuple[float, float] = (0.5, 0.5)  # middle of the text, as fractions of the frame
+    text_fades: tuple[int, int] = (0, 0)  # frames of fade in and out of the text
+    head: int = 0  # frames of it left out before `start` (an interval that begins inside it)
+    tail: int = 0  # frames of it left out after its end (an interval that ends inside it)
 
     @property
     def end(self) -> int:
@@ -318,9 +322,15 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
             problems.append(doc.problem((*at, "style", "font"), f"font family {item.style.font!r} is not looked up by "
                                         "name yet; the bundled Noto Sans CJK is used", "name a font file to use it",
                                         warning=True))
-        return dict(index=index, kind="title", frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
-                    color=item.background, text=item.title.strip("\n"), font=font or BUNDLED_FONT,
-                    font_size=max(1, round(item.style.size * out.height / 1080)), text_color=item.style.color)
+        frames = _length(doc, at, item.duration.resolve(rate), rate, problems)
+        fades = (frame_of(item.fade_in.resolve(rate), rate), frame_of(item.fade_out.resolve(rate), rate))
+        if sum(fades) > frames:
+            problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the title"))
+        anchor = item.style.position
+        return dict(index=index, kind="title", frames=frames, color=item.background, text=item.title.strip("\n"),
+                    font=font or BUNDLED_FONT, font_size=max(1, round(item.style.size * out.height / 1080)),
+                    text_color=item.style.color, text_fades=fades,
+                    text_at=model.ANCHORS[anchor] if isinstance(anchor, str) else (anchor.x, anchor.y))
     key = "clip" if isinstance(item, model.Clip) else "image"
     path = _resolve(validated, getattr(item, key))
     info = media.get(path)

@@ -270,3 +270,24 @@ def test_colour_bars_survive_the_pipeline_tagged_bt709(tmp_path):
     with av.open(str(out)) as container:
         stream = container.streams.video[0].codec_context
         assert (stream.colorspace, stream.color_primaries, stream.color_trc) == (1, 1, 1)  # BT.709
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_title_fades_and_position(tmp_path, single):
+    """Text fades in and out over its card (also when the card is cut into segments), at
+    the named place."""
+    edl = {"version": 1, "output": {"size": "320x180", "fps": 25, "video": {"preset": "ultrafast"}},
+           "video": [{"title": "FADE", "duration": 12, "fade_in": 1, "fade_out": 1, "background": "black",
+                      "style": {"size": 200, "position": "top-left"}}]}
+    out = assembler.render(write_edl(tmp_path, "t.yaml", edl), tmp_path / "t.mp4", single=single,
+                           cache=False).path
+
+    def text_level(t):
+        frame = frame_rgb(out, t)
+        return float(frame[:90, :160].max(axis=2).max())
+
+    assert text_level(0.02) < 40                                     # fading in from nothing
+    assert 60 < text_level(0.5) < 200                                # half way
+    assert text_level(6.0) > 220                                     # full, in the second segment too
+    assert text_level(11.9) < 40 and 60 < text_level(11.5) < 200    # fading out at the very end
+    assert frame_rgb(out, 6.0)[100:, :].max() < 30 and frame_rgb(out, 6.0)[:, 200:].max() < 30  # top-left only
