@@ -59,37 +59,53 @@ class Job:
     frames: int
     duration: Fraction
     paths: tuple[str, ...] = ()
+    fonts: tuple[str, ...] | None = None  # font folders for a private fontconfig; None: no text by family
 
 
 def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *,
-                     loudness: dict | None = None, picture: bool = True, chapters: str | None = None) -> Job:
+                     loudness: dict | None = None, picture: bool = True, chapters: str | None = None,
+                     burn: str | None = None, soft: str | None = None) -> Job:
     """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file,
     every sound mixed in. ``loudness`` (a first pass's measurement) sets the level to the
     timeline's target; ``picture=False`` makes the sound alone (for measuring it);
-    ``chapters`` names an FFMETADATA file (see :func:`chapters_text`)."""
-    inputs, graph, paths, frames = _graph(timeline, start, end, picture=picture, cues=True,
-                                          finish=_finish(timeline, loudness, scan=not picture))
+    ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
+    of the interval's subtitles (``captions.ass_text``), ``soft`` an SRT to carry as a
+    subtitle stream."""
+    inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=picture, cues=True,
+                                                 finish=_finish(timeline, loudness, scan=not picture), burn=burn)
     group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
+    if soft and picture:
+        group = (*group[:4], *_subtitle_stream(timeline, inputs.count("-i")), *group[4:])
+        inputs, paths = (*inputs, "-i", soft), (*paths, soft)
     if chapters:
         group = _chaptered(group, inputs.count("-i"))
         inputs, paths = (*inputs, "-f", "ffmetadata", "-i", chapters), (*paths, chapters)
-    return Job(inputs, graph, (group,), frames, Fraction(frames) / timeline.output.fps, paths)
+    return Job(inputs, graph, (group,), frames, Fraction(frames) / timeline.output.fps, paths, fonts)
 
 
-def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = SEGMENT_THREADS) -> Job:
+def _subtitle_stream(timeline: Timeline, source: int) -> tuple[str, ...]:
+    """Map input ``source`` (an SRT) as the output's text stream (mov_text: what MP4 players read)."""
+    language = timeline.captions.language if timeline.captions else None
+    return ("-map", f"{source}:s:0", "-c:s", "mov_text", *(("-metadata:s:s:0", f"language={language}")
+                                                          if language else ()))
+
+
+def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = SEGMENT_THREADS,
+                    burn: str | None = None) -> Job:
     """Frames ``[start, end)`` as a segment: picture (MP4, no sound) and sound (WAV, float).
 
     Segments of one timeline join seamlessly: the same encoder settings, each starting on
     a keyframe with exact frame and sample counts, and a fixed encoder thread count, so
     that a segment's bytes do not depend on the machine that made it (x264's output
     depends on its thread count). One thread: the parallelism comes from rendering
-    segments side by side (-j), which measured as fast on 2 cores with 10 % less memory."""
-    inputs, graph, paths, frames = _graph(timeline, start, end, picture=True, cues=False, finish=[])
+    segments side by side (-j), which measured as fast on 2 cores with 10 % less memory.
+    ``burn`` is an ASS file of the segment's subtitles on the segment's own clock."""
+    inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=True, cues=False, finish=[], burn=burn)
     out = timeline.output
     video = ("-map", "[vout]", *_video_codec(out), "-threads", str(threads),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
     audio = ("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav")
-    return Job(inputs, graph, (video, audio), frames, Fraction(frames) / out.fps, paths)
+    return Job(inputs, graph, (video, audio), frames, Fraction(frames) / out.fps, paths, fonts)
 
 
 def compile_sound(audio_list: str, timeline: Timeline, *, pcm: bool = False) -> Job:
@@ -154,15 +170,21 @@ def _finish(timeline: Timeline, loudness: dict | None, *, scan: bool) -> list[Fi
     return []
 
 
-def compile_assembly(video_list: str, sound: str, out: OutputSpec, frames: int, chapters: str | None = None) -> Job:
+def compile_assembly(video_list: str, sound: str, timeline: Timeline, chapters: str | None = None,
+                     soft: str | None = None) -> Job:
     """The finished file: the segments' pictures joined by stream copy, muxed with the sound
-    and, when given, the chapters (an FFMETADATA file, see :func:`chapters_text`)."""
-    inputs = ("-f", "concat", "-safe", "0", "-i", video_list, "-i", sound)
-    marks = ("-f", "ffmetadata", "-i", chapters) if chapters else ()
-    group = ("-map", "0:v:0", "-map", "1:a:0", "-c", "copy", *_chaptered(_BITEXACT, 2 if chapters else None),
-             "-movflags", "+faststart")
-    return Job((*inputs, *marks), None, (group,), frames, Fraction(frames) / out.fps,
-               (video_list, sound, *((chapters,) if chapters else ())))
+    and, when given, a subtitle stream (``soft``, an SRT file) and the chapters (an
+    FFMETADATA file, see :func:`chapters_text`)."""
+    inputs = ["-f", "concat", "-safe", "0", "-i", video_list, "-i", sound]
+    group = ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]
+    if soft:
+        group += _subtitle_stream(timeline, 2)
+        inputs += ["-i", soft]
+    marks = inputs.count("-i") if chapters else None
+    inputs += ["-f", "ffmetadata", "-i", chapters] if chapters else []
+    group += [*_chaptered(_BITEXACT, marks), "-movflags", "+faststart"]
+    return Job(tuple(inputs), None, (tuple(group),), timeline.frames, timeline.duration,
+               tuple(p for p in (video_list, sound, soft, chapters) if p))
 
 
 def chapters_text(timeline: Timeline) -> str | None:
@@ -194,8 +216,10 @@ def job_key(job: Job, fingerprints: dict[str, str], salt: str) -> str:
             text = text.replace(path, fingerprints[path]).replace(escape_value(path), fingerprints[path])
         return text
 
+    # Files read without appearing in the text (a font found by family name) count too.
     canonical = json.dumps({"salt": salt, "inputs": [swap(a) for a in job.inputs], "graph": swap(job.graph or ""),
-                            "outputs": [list(g) for g in job.outputs], "frames": job.frames},
+                            "outputs": [list(g) for g in job.outputs], "frames": job.frames,
+                            "reads": [fingerprints[p] for p in job.paths], "fonts": job.fonts is not None},
                            sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -209,10 +233,12 @@ def _timescale(rate: Fraction) -> int:
 
 
 def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
-           finish: list[Filter]) -> tuple[tuple[str, ...], str, tuple[str, ...], int]:
+           finish: list[Filter], burn: str | None = None) -> tuple[tuple[str, ...], str, tuple[str, ...], int,
+                                                                   tuple[str, ...] | None]:
     """Frames ``[start, end)`` of the picture (if ``picture``) and the samples they span of
     the main track's sound (its voices, which J/L cuts may move), and with ``cues`` every
-    other sound mixed in. Returns input arguments, graph script, files read, frames."""
+    other sound mixed in; ``burn`` draws an ASS file over the picture. Returns input
+    arguments, graph script, files read, frames, and the font folders text needs."""
     end = timeline.frames if end is None else end
     if not 0 <= start < end <= timeline.frames:
         raise ValueError(f"interval [{start}, {end}) is not inside the timeline [0, {timeline.frames})")
@@ -221,6 +247,7 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
     inputs: list[str] = []
     paths: list[str] = []
     shown: dict[int, tuple[Placement, int | None]] = {}  # picture placements and their input
+    fonts: tuple[str, ...] | None = None
     video = None
     if picture:
         chosen = [k for k, p in enumerate(timeline.placements) if p.start < end and p.end > start]
@@ -232,14 +259,22 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
             index = inputs.count("-i") if args else None
             inputs += args
             paths += [args[-1]] if args else []
-            paths += [os.fspath(p.font)] if p.kind == "title" and p.text and p.font else []
+            if p.kind == "title" and p.text and p.font:
+                paths.append(os.fspath(p.font))
+                fonts = () if p.font_family and fonts is None else fonts
             pictures.append(_picture(g, p, out, index))
             shown[k] = (p, index)
         video = _join_pictures(g, placements, joins, pictures, out.fps)
         first = placements[0]
         trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
                 Filter("setpts", "PTS-STARTPTS")] if start > first.start or end < placements[-1].end else []
-        g.chain([video], [*trim, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
+        words = []
+        if burn and timeline.captions:
+            # Fonts by family through the private fontconfig; the ASS's clock is the interval's.
+            words = [Filter("subtitles", filename=burn)]
+            paths += [burn, timeline.captions.font_file]
+            fonts = tuple(dict.fromkeys([*(fonts or ()), *timeline.captions.font_dirs]))
+        g.chain([video], [*trim, *words, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
     origin, stop = timeline.sample(start), timeline.sample(end)
     audio = voices(g, timeline, origin, stop, inputs, paths, shown)
     if cues:
@@ -247,7 +282,7 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
         inputs += more
         paths += files
     g.chain([audio], [*finish, _aformat(out)], "a", name="aout")
-    return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start
+    return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start, fonts
 
 
 def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
@@ -345,7 +380,8 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
     if p.kind == "title" and p.text:
         assert p.font is not None
         fx, fy = p.text_at
-        card.append(Filter("drawtext", fontfile=os.fspath(p.font), expansion="none", text=p.text,
+        face = {"font": _fontconfig_name(p.font_family)} if p.font_family else {"fontfile": os.fspath(p.font)}
+        card.append(Filter("drawtext", **face, expansion="none", text=p.text,
                            fontsize=p.font_size, fontcolor=p.text_color, x=f"w*{fx:.4f}-text_w/2",
                            y=f"h*{fy:.4f}-text_h/2", text_align="center", alpha=_text_alpha(p, out.fps)))
     if p.kind in ("color", "title"):  # a title without text is a plain card
@@ -366,6 +402,13 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     body = [rate, *_fit(p, out)] if faster else [*_fit(p, out), rate]
     return g.chain([source], [*timing, *body, *_tail(out, p.frames, True)], "v")
+
+
+def _fontconfig_name(family: str) -> str:
+    """A family as a fontconfig pattern, whose own syntax gives - : , and \\ meanings."""
+    for char in "\\-:,":
+        family = family.replace(char, "\\" + char)
+    return family
 
 
 def _text_alpha(p: Placement, rate: Fraction) -> str | int:

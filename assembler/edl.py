@@ -271,6 +271,83 @@ class TitleStyle(_Model):
                       "bottom-right"] | Position = "center"
 
 
+class ClipCue(_Model):
+    """A subtitle attached to a clip; ``start`` and ``end`` count from the clip's first
+    frame on the timeline, so the cue moves with the clip and is cut at its end."""
+
+    start: Time
+    end: Time
+    text: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ClipCue:
+        # With frame counts the rate is needed: the timeline checks those.
+        if not self.start.frames and not self.end.frames and self.end.seconds <= self.start.seconds:
+            raise ValueError("`end` must be after `start`")
+        return self
+
+
+SubtitleAlignment = Literal["bottom", "top", "center", "bottom-left", "bottom-right", "top-left", "top-right",
+                            "left", "right"]
+
+
+class SubtitleStyle(_Model):
+    """How burned subtitles look. Sizes are pixels of a 1080-line frame, scaled with the
+    output. ``font`` is a family (the bundled Noto Sans CJK families, or one in
+    ``fonts_dir``) or a font file."""
+
+    font: str = "Noto Sans CJK SC"
+    size: float = Field(48, ge=4, le=500)
+    color: ColorValue = "0xFFFFFF"
+    outline: float = Field(2, ge=0, le=50)
+    outline_color: ColorValue = "0x000000"
+    margin_v: float = Field(60, ge=0, le=1000, description="distance from the frame's edge")
+    alignment: SubtitleAlignment | Annotated[int, Field(ge=1, le=9)] = Field(
+        "bottom", description="a named place, or the ASS number pad position 1..9")
+    bold: bool = False
+
+
+def _parse_offset(value: Any) -> TimeSpec:
+    """A time that may be negative: ``-1.5``, ``"-00:00:01.500"``."""
+    negative = (isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0) or \
+        (isinstance(value, str) and value.strip().startswith("-"))
+    if not negative:
+        return parse_time(value)
+    spec = parse_time(-value if not isinstance(value, str) else value.strip()[1:])
+    return TimeSpec(-spec.seconds, -spec.frames, "-" + spec.text)
+
+
+SignedTime = Annotated[
+    TimeSpec,
+    PlainValidator(_parse_offset),
+    PlainSerializer(lambda t: str(t), return_type=str),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"type": "string"}],
+                    "description": "a time as for any other field, with an optional minus sign"}),
+]
+
+
+class Subtitles(_Model):
+    """Dialogue subtitles: cues from ``file`` (times on the timeline, moved by ``offset``)
+    and cues attached to clips. Three ways out, in any combination; when none is named,
+    they are burned."""
+
+    file: str | None = None
+    offset: SignedTime = TimeSpec()
+    burn: bool | None = None
+    soft: bool | None = None
+    sidecar: bool | None = None
+    language: str | None = Field(None, description="ISO 639 code of the soft stream, e.g. eng, chi")
+    style: SubtitleStyle = SubtitleStyle()
+    fonts_dir: str | None = None
+
+    @property
+    def ways(self) -> tuple[bool, bool, bool]:
+        """(burn, soft, sidecar) as asked; burning when nothing is said."""
+        if self.burn is None and self.soft is None and self.sidecar is None:
+            return True, False, False
+        return bool(self.burn), bool(self.soft), bool(self.sidecar)
+
+
 ANCHORS = {"center": (0.5, 0.5), "top": (0.5, 0.12), "bottom": (0.5, 0.88), "left": (0.12, 0.5), "right": (0.88, 0.5),
            "top-left": (0.12, 0.12), "top-right": (0.88, 0.12), "bottom-left": (0.12, 0.88),
            "bottom-right": (0.88, 0.88)}
@@ -289,7 +366,7 @@ class Clip(_Model):
     mute: bool = False
     role: Role = Field("other", description="the role of the clip's own sound, for ducking")
     lut: str | None = None  # later (colour)
-    subtitles: list[dict[str, Any]] = []  # later (words)
+    subtitles: list[ClipCue] = []
     audio: list[Sound] = []
 
     @model_validator(mode="after")
@@ -407,7 +484,7 @@ class Edl(_Model):
     # contract load, and reported as "not rendered yet" by the timeline stage.
     overlays: list[dict[str, Any]] = []
     audio: list[Sound] = []
-    subtitles: dict[str, Any] | None = None
+    subtitles: Subtitles | None = None
     markers: list[Marker] = []
     extends: str | None = None
     deliverables: list[dict[str, Any]] = []

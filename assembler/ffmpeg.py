@@ -25,9 +25,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
 from .compile import Job
 from .errors import FFmpegNotFound, RenderError
+from .words import BUNDLED_FONT
 
 __all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "run"]
 
@@ -140,7 +142,7 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
             script.write_text(job.graph, encoding="utf-8")
         argv = command(ff, job, script, partials)
         try:
-            code, tail = _supervise(argv, job, started, progress, cancel)
+            code, tail = _supervise(argv, job, started, progress, cancel, _environment(job, Path(scratch)))
         except BaseException:
             for partial in partials:
                 _remove(partial)
@@ -163,7 +165,7 @@ def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:
         if job.graph is not None:
             script.write_text(job.graph, encoding="utf-8")
         argv = command(ff, job, script, ["-"] * len(job.outputs), loglevel="info")
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True)
+        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=_environment(job, Path(scratch)))
     text = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
         raise RenderError(f"ffmpeg failed (exit status {done.returncode}) while measuring", argv,
@@ -171,10 +173,31 @@ def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:
     return text
 
 
+def _environment(job: Job, scratch: Path) -> dict[str, str] | None:
+    """For a job that draws text by family name: a private fontconfig that sees the bundled
+    fonts and the job's font folders and nothing else, so that text looks the same on
+    every machine, with or without system fonts (and a missing family was already an
+    error, never a silent fallback)."""
+    if job.fonts is None:
+        return None
+    dirs = [os.fspath(BUNDLED_FONT.parent), *job.fonts]
+    cache = Path(tempfile.gettempdir()) / f"assembler-fontconfig-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    config = scratch / "fonts.conf"
+    config.write_text(fontconfig_text(dirs, os.fspath(cache)), encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": os.fspath(config)}
+
+
+def fontconfig_text(dirs: Sequence[str], cache: str) -> str:
+    """A fontconfig file that sees exactly ``dirs``."""
+    body = "".join(f"  <dir>{xml_escape(d)}</dir>\n" for d in dirs)
+    return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+            f"{body}  <cachedir>{xml_escape(cache)}</cachedir>\n</fontconfig>\n")
+
+
 def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Progress], None] | None,
-               cancel: threading.Event | None) -> tuple[int, str]:
+               cancel: threading.Event | None, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run ffmpeg, feeding progress events; on any exception (Ctrl-C too) kill it first."""
-    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     lines: collections.deque[str] = collections.deque(maxlen=40)
     reader = threading.Thread(target=_drain, args=(proc.stderr, lines), daemon=True)
     reader.start()

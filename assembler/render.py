@@ -25,6 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cache import CACHE_FORMAT, Cache, sha256_file
+from .captions import ass_text, srt_text
 from .compile import (Job, compile_assembly, compile_encode, compile_level, compile_scan, compile_segment, compile_sound,
                       compile_stem, compile_timeline, chapters_text, job_key, sound_key)
 from .edl import Edl
@@ -35,7 +36,8 @@ from .load import Validated, from_model, parse, validate
 from .mix import limits, parse_loudness
 from .media import MediaInfo, probe, probe_all
 from .plan import Segment, segments
-from .timeline import Timeline, build, media_paths
+from .timeline import Timeline, build, media_paths, word_paths
+from .words import read_words
 
 __all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render"]
 
@@ -91,7 +93,9 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     may remember earlier probes (see ``Cache.probe``).
     """
     validated = validate_source(edl, base_dir)
-    timeline, problems = build(validated, probe_all(media_paths(validated), prober))
+    media: dict = probe_all(media_paths(validated), prober)
+    media.update(read_words(word_paths(validated)))
+    timeline, problems = build(validated, media)
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
@@ -124,12 +128,40 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
     planned = []
     fingerprints: dict[str, str] = {}
     for segment in segments(timeline):
-        job = compile_segment(timeline, segment.start, segment.end)
+        job = compile_segment(timeline, segment.start, segment.end, burn=_burn_file(store, timeline, segment))
         for path in job.paths:
             if path not in fingerprints:
                 fingerprints[path] = store.fingerprint(path)
         planned.append(PlannedSegment(segment, job, job_key(job, fingerprints, salt)))
     return planned
+
+
+def _burn_file(store: Cache, timeline: Timeline, segment: Segment) -> str | None:
+    """The segment's subtitles as an ASS file on its own clock, named by its content, so
+    that editing one cue changes only the keys of the segments it shows in."""
+    track = timeline.captions
+    if track is None or not track.burn:
+        return None
+    out = timeline.output
+    text = ass_text(track, out.width, out.height, out.fps, segment.start, segment.end)
+    if text is None:
+        return None
+    path = store.root / "subtitles" / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.ass"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_text(path, text)
+    return os.fspath(path)
+
+
+def sidecar_path(out: Path) -> Path:
+    """``<output stem>.srt`` beside the output: the name players pick up by themselves."""
+    return out.with_suffix(".srt")
+
+
+def _write_text(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    partial.write_text(text, encoding="utf-8")
+    os.replace(partial, path)
 
 
 def _salt(store: Cache, ff: FFmpeg) -> str:
@@ -205,8 +237,15 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             chapters = chapters_text(timeline)
             marks = Path(scratch) / "chapters.txt"
             marks.write_text(chapters or "", encoding="utf-8")
-            job = compile_timeline(timeline, loudness=measured, chapters=os.fspath(marks) if chapters else None)
+            track, o = timeline.captions, timeline.output
+            burn = ass_text(track, o.width, o.height, o.fps, 0, timeline.frames) if track and track.burn else None
+            if burn:
+                (Path(scratch) / "burn.ass").write_text(burn, encoding="utf-8")
+            soft = _soft_file(timeline, Path(scratch))
+            job = compile_timeline(timeline, loudness=measured, chapters=os.fspath(marks) if chapters else None,
+                                   burn=os.fspath(Path(scratch) / "burn.ass") if burn else None, soft=soft)
             elapsed = run(job, out, ffmpeg=ff, progress=progress)
+        _write_sidecar(out, timeline)
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
                             loudness=_measure(out, timeline, ff) if measured else None)
     temporary = cache is False
@@ -221,7 +260,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         sound_id = _sound_key(store, ff, planned, timeline)
         identity = _identity(planned, sound_id, timeline, out)
         receipt_path = out.with_name(out.stem + ".receipt.json")
-        stems_present = all(p.exists() for p in stem_paths(out, timeline).values())
+        stems_present = all(p.exists() for p in stem_paths(out, timeline).values()) and \
+            _sidecar_current(out, timeline)
         if not temporary and stems_present and (known := _unchanged(out, receipt_path, identity,
                                                                     time.monotonic() - started)):
             # The output is itself a pure function of these keys, and it is intact.
@@ -245,9 +285,10 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             marks = Path(scratch) / "chapters.txt"
             if chapters:
                 marks.write_text(chapters, encoding="utf-8")
-            job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline.output, timeline.frames,
-                                   os.fspath(marks) if chapters else None)
+            job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline,
+                                   os.fspath(marks) if chapters else None, _soft_file(timeline, Path(scratch)))
             run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
+        _write_sidecar(out, timeline)
         stems = _write_stems(out, timeline, ff, sound_receipt)
         finished = time.monotonic()
         sound_receipt["stems"] = [os.fspath(p) for p in stems]
@@ -297,9 +338,11 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
 
 def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, out: Path) -> str:
     """What the finished file is a function of: its segments, its sound, how they are joined."""
-    joining = compile_assembly("video.txt", "sound.m4a", timeline.output, timeline.frames)
+    joining = compile_assembly("video.txt", "sound.m4a", timeline)
+    track = timeline.captions
+    soft = srt_text(track, timeline.output.fps) if track and track.soft else None
     canonical = json.dumps({"segments": [p.key for p in planned], "sound": sound_id, "join": joining.outputs,
-                            "chapters": chapters_text(timeline), "suffix": out.suffix.lower()})
+                            "chapters": chapters_text(timeline), "soft": soft, "suffix": out.suffix.lower()})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -318,6 +361,36 @@ def _unchanged(out: Path, receipt: Path, identity: str, elapsed: float) -> dict 
     recorded["timings"] = {"total": round(elapsed, 3), "reused": True}
     _write_json(receipt, recorded)
     return recorded.get("sound") or {}
+
+
+def _soft_file(timeline: Timeline, scratch: Path) -> str | None:
+    """The subtitles as an SRT in ``scratch``, when the output carries them as a stream."""
+    track = timeline.captions
+    if track is None or not track.soft:
+        return None
+    path = scratch / "soft.srt"
+    path.write_text(srt_text(track, timeline.output.fps), encoding="utf-8")
+    return os.fspath(path)
+
+
+def _write_sidecar(out: Path, timeline: Timeline) -> Path | None:
+    """Every cue on the final timeline as ``<output>.srt``, when asked for."""
+    track = timeline.captions
+    if track is None or not track.sidecar:
+        return None
+    path = sidecar_path(out)
+    _write_text(path, srt_text(track, timeline.output.fps))
+    return path
+
+
+def _sidecar_current(out: Path, timeline: Timeline) -> bool:
+    track = timeline.captions
+    if track is None or not track.sidecar:
+        return True
+    try:
+        return sidecar_path(out).read_text(encoding="utf-8") == srt_text(track, timeline.output.fps)
+    except OSError:
+        return False
 
 
 def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:

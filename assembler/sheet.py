@@ -58,7 +58,8 @@ def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image
     if p.kind in ("color", "title"):
         card = Image.new("RGB", size, _color(p.color or "0x000000"))
         if p.text:
-            font = ImageFont.truetype(os.fspath(p.font or BUNDLED_FONT), max(6, round(p.font_size * size[1] / out.height)))
+            font = ImageFont.truetype(os.fspath(p.font or BUNDLED_FONT), max(6, round(p.font_size * size[1] / out.height)),
+                                      index=p.font_index)
             draw = ImageDraw.Draw(card)
             draw.multiline_text((size[0] / 2, size[1] / 2), p.text, font=font, anchor="mm", align="center",
                                 fill=_color(p.text_color or "0xFFFFFF"))

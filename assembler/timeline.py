@@ -23,19 +23,18 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-import noto_cjk_sans_otc
-
 from . import edl as model
+from .captions import CaptionTrack, place_captions
 from .errors import MediaError, Problem
 from .load import Validated
 from .media import FONT_SUFFIXES, MediaInfo
 from .sound import Cue, place_cues, sound_paths
 from .timebase import frame_of, sample_of, seconds_text
+from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
-__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "media_paths"]
+__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "media_paths",
+           "word_paths"]
 
-BUNDLED_FONT = Path(str(noto_cjk_sans_otc.FONT_PATH))
-_BUNDLED_FAMILIES = ("noto sans cjk", "noto sans")
 LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
 _END_SLACK = Fraction(1, 1000)
@@ -78,6 +77,8 @@ class Placement:
     color: str | None = None  # colour card, or a title's background
     text: str | None = None
     font: Path | None = None
+    font_index: int = 0  # the face inside a font collection
+    font_family: str | None = None
     font_size: int = 0
     text_color: str | None = None
     text_at: tuple[float, float] = (0.5, 0.5)  # middle of the text, as fractions of the frame
@@ -127,6 +128,7 @@ class Timeline:
     loudness: float | None = None  # LUFS target of the final mix
     stems: bool = False
     chapters: tuple[tuple[int, str], ...] = ()  # (first frame, title), in order
+    captions: CaptionTrack | None = None  # subtitles
 
     @property
     def duration(self) -> Fraction:
@@ -151,11 +153,27 @@ def _resolve(validated: Validated, text: str) -> Path:
 
 
 def _font_path(validated: Validated, font: str | None) -> Path | None:
-    """A font file the user named, or None for the bundled font (also used for families
-    the bundled file provides; looking up other families by name comes with subtitles)."""
+    """A font file the user named, or None for a family name (looked up among the
+    bundled fonts and ``subtitles.fonts_dir``)."""
     if font is None or Path(font).suffix.lower() not in FONT_SUFFIXES:
         return None
     return _resolve(validated, font)
+
+
+def _fonts_dir(validated: Validated) -> Path | None:
+    spec = validated.edl.subtitles if validated.edl else None
+    return _resolve(validated, spec.fonts_dir) if spec and spec.fonts_dir else None
+
+
+def word_paths(validated: Validated) -> list[Path]:
+    """The fonts (files and folders) and subtitle file to be read before :func:`build`
+    (see ``words.read_words``)."""
+    paths = [BUNDLED_FONT]
+    spec = validated.edl.subtitles if validated.edl else None
+    if spec is not None:
+        paths += [p for p in (_fonts_dir(validated), _font_path(validated, spec.style.font)) if p]
+        paths += [_resolve(validated, spec.file)] if spec.file else []
+    return paths
 
 
 def media_paths(validated: Validated) -> list[Path]:
@@ -199,8 +217,7 @@ def _later_features(validated: Validated) -> list[Problem]:
         notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
                                  warning=True))
 
-    for key, what in (("overlays", "`overlays`"), ("subtitles", "`subtitles`"),
-                      ("extends", "`extends`"), ("deliverables", "`deliverables`")):
+    for key, what in (("overlays", "`overlays`"), ("extends", "`extends`"), ("deliverables", "`deliverables`")):
         if data.get(key):
             note((key,), what)
     for key in ("lut",):
@@ -208,7 +225,7 @@ def _later_features(validated: Validated) -> list[Problem]:
             note(("output", key), f"`output.{key}`")
     for index, item in enumerate(validated.items):
         raw = data["video"][index]
-        for key in ("lut", "subtitles", "motion"):
+        for key in ("lut", "motion"):
             if key in raw and raw[key]:
                 note(("video", index, key), f"`{key}` on a main-track item")
     return notes
@@ -220,6 +237,8 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     out = _output_spec(validated.output)
     rate = out.fps
     problems: list[Problem] = list(_later_features(validated))
+    fonts_dir = _fonts_dir(validated)
+    faces = families(media.get(fonts_dir) if fonts_dir else None, media.get(BUNDLED_FONT))
     pieces: list[tuple[int, Any]] = []  # (edl index, unplaced Placement fields or Transition)
 
     for index, item in enumerate(validated.items):
@@ -236,7 +255,7 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
                 problems.append(doc.problem((*at, "duration"), "a transition must last at least one frame"))
             pieces.append((index, item))
             continue
-        placed = _place(validated, index, item, media, out, problems)
+        placed = _place(validated, index, item, media, out, problems, faces)
         pieces.append((index, placed))
 
     placements, joins = _arrange(validated, pieces, out, problems)
@@ -248,11 +267,15 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     problems += more
     voices = _voices(doc, placements, joins, out, problems) if known else []
     chapters = _chapters(validated, rate, frames, problems) if known else ()
+    captions, more = place_captions(validated, lambda text: _resolve(validated, text), media, rate, clips, frames,
+                                    out.height, faces)
+    problems += more
     errors = [p for p in problems if p.severity == "error"]
     if errors or not known:
         return None, problems
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
-                    tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems, chapters), problems
+                    tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems, chapters,
+                    captions), problems
 
 
 def _chapters(validated: Validated, rate: Fraction, frames: int, problems: list[Problem]) -> tuple:
@@ -306,7 +329,7 @@ def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec
 
 
 def _place(validated: Validated, index: int, item: Any, media: dict, out: OutputSpec,
-           problems: list[Problem]) -> dict | None:
+           problems: list[Problem], faces: dict[str, Face]) -> dict | None:
     """The fields of one placement (without its start), or None after recording problems."""
     doc, rate, at = validated.document, out.fps, ("video", index)
     fit = getattr(item, "fit", None) or validated.output.fit
@@ -318,17 +341,21 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         if font is not None and isinstance(media.get(font), MediaError):
             problems.append(doc.problem((*at, "style", "font"), f"font file not found: {font}"))
             return None
-        if item.style.font and font is None and not item.style.font.lower().startswith(_BUNDLED_FAMILIES):
-            problems.append(doc.problem((*at, "style", "font"), f"font family {item.style.font!r} is not looked up by "
-                                        "name yet; the bundled Noto Sans CJK is used", "name a font file to use it",
-                                        warning=True))
+        face = None if font else faces.get((item.style.font or DEFAULT_FAMILY).lower())
+        if font is None and face is None:
+            known = sorted({f.family for f in faces.values()})
+            problems.append(doc.problem((*at, "style", "font"), f"no font of family {item.style.font!r} is available "
+                                        f"(there are: {', '.join(known)})",
+                                        "put its font file in `subtitles.fonts_dir`, or name the file itself"))
+            return None
         frames = _length(doc, at, item.duration.resolve(rate), rate, problems)
         fades = (frame_of(item.fade_in.resolve(rate), rate), frame_of(item.fade_out.resolve(rate), rate))
         if sum(fades) > frames:
             problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the title"))
         anchor = item.style.position
         return dict(index=index, kind="title", frames=frames, color=item.background, text=item.title.strip("\n"),
-                    font=font or BUNDLED_FONT, font_size=max(1, round(item.style.size * out.height / 1080)),
+                    font=font or face.path, font_index=face.index if face else 0,
+                    font_family=face.family if face and face.index else None, font_size=max(1, round(item.style.size * out.height / 1080)),
                     text_color=item.style.color, text_fades=fades,
                     text_at=model.ANCHORS[anchor] if isinstance(anchor, str) else (anchor.x, anchor.y))
     key = "clip" if isinstance(item, model.Clip) else "image"

@@ -11,8 +11,8 @@ PACKAGE = Path(assembler.__file__).parent
 LAYERS = [
     {"timebase", "errors", "escape"},
     {"edl", "media"},
-    {"load"},
-    {"sound"},
+    {"load", "words"},
+    {"sound", "captions"},
     {"timeline"},
     {"plan"},
     {"graph"},

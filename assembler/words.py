@@ -1,0 +1,154 @@
+"""Read what subtitles are made of: subtitle files and the fonts that draw them.
+
+Contract: a ``.srt``/``.ass``/``.ssa``/``.vtt`` path -> :class:`SubtitleFile` (cues in
+exact seconds, with the line each starts on, for messages), or
+:class:`~assembler.errors.MediaError`; font files and folders -> the families they hold
+(:class:`Face`), so that a family that is not there is an error before anything is
+drawn. ffmpeg's subtitles filter draws nothing, and exits 0, when it finds no font.
+Reads files; never spawns a process. Imports ``errors`` and ``media`` (a constant).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import noto_cjk_sans_otc
+import pysubs2
+from PIL import ImageFont
+
+from .errors import MediaError
+from .media import FONT_SUFFIXES
+
+__all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "FONT_SUFFIXES", "SUBTITLE_SUFFIXES", "Face", "FileCue",
+           "SubtitleFile", "families", "read_fonts", "read_subtitles", "read_words"]
+
+BUNDLED_FONT = Path(str(noto_cjk_sans_otc.FONT_PATH))
+DEFAULT_FAMILY = "Noto Sans CJK SC"
+SUBTITLE_SUFFIXES = {".srt": "srt", ".ass": "ass", ".ssa": "ssa", ".vtt": "vtt"}
+_TIMING = re.compile(r"(?:(\d+):)?(\d+):(\d+)[,.](\d+)\s*-->")
+
+
+@dataclass(frozen=True)
+class FileCue:
+    """One cue of a subtitle file: seconds as the file says, ``text`` plain (lines split by
+    newlines) for SRT and the soft stream, ``ass`` with its style tags kept for burning."""
+
+    start: Fraction
+    end: Fraction
+    text: str
+    ass: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class SubtitleFile:
+    path: Path
+    cues: tuple[FileCue, ...]
+
+
+@dataclass(frozen=True)
+class Face:
+    """A font family and where it is (``index``: the face inside a collection)."""
+
+    family: str
+    path: Path
+    index: int
+
+
+def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
+    """The cues of a subtitle file, in file order (comments left out)."""
+    path = Path(path)
+    kind = SUBTITLE_SUFFIXES.get(path.suffix.lower())
+    if kind is None:
+        raise MediaError(f"{path.name} is not a subtitle file (.srt, .ass, .ssa or .vtt)")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise MediaError(f"{path} does not exist") from None
+    except UnicodeDecodeError:
+        raise MediaError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
+    except OSError as exc:
+        raise MediaError(f"{path} cannot be read: {exc.strerror}") from None
+    try:
+        loaded = pysubs2.SSAFile.from_string(text, format_=kind)
+    except Exception as exc:  # pysubs2 raises many kinds for a malformed file
+        raise MediaError(f"{path.name} cannot be read as {kind.upper()}: {exc}") from None
+    lines = _cue_lines(text, kind)
+    cues = []
+    for event in loaded.events:
+        if event.is_comment:
+            continue
+        line = lines.pop(event.start, [None]).pop(0) if lines.get(event.start) else None
+        cues.append(FileCue(Fraction(event.start, 1000), Fraction(event.end, 1000),
+                            event.plaintext.strip("\n"), event.text, line))
+    return SubtitleFile(path, tuple(cues))
+
+
+def _cue_lines(text: str, kind: str) -> dict[int, list[int]]:
+    """Where each cue starts in the file, by its start in ms (pysubs2 keeps no lines)."""
+    found: dict[int, list[int]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if kind in ("ass", "ssa"):
+            if line.startswith("Dialogue:"):
+                parts = line.split(",", 3)
+                if len(parts) > 2 and (m := re.match(r"\s*(\d+):(\d+):(\d+)\.(\d+)", parts[1])):
+                    h, mi, s, cs = (int(x) for x in m.groups())
+                    found.setdefault(((h * 60 + mi) * 60 + s) * 1000 + cs * 10, []).append(number)
+        elif m := _TIMING.search(line):
+            h, mi, s, frac = m.groups()
+            ms = ((int(h or 0) * 60 + int(mi)) * 60 + int(s)) * 1000 + int(frac.ljust(3, "0")[:3])
+            found.setdefault(ms, []).append(number)
+    return found
+
+
+def read_fonts(source: str | os.PathLike) -> tuple[Face, ...]:
+    """The faces of a font file, or of every font file in a folder (and its subfolders)."""
+    source = Path(source)
+    if not source.exists():
+        raise MediaError(f"{source} does not exist")
+    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in FONT_SUFFIXES) if source.is_dir() \
+        else [source]
+    found = tuple(face for file in files for face in _faces_of(file, file.stat().st_mtime_ns))
+    if not found:
+        raise MediaError(f"{source.name} holds no font ffmpeg can use (.ttf, .otf, .ttc, .otc)")
+    return found
+
+
+def read_words(paths: list[Path]) -> dict[Path, SubtitleFile | tuple[Face, ...] | MediaError]:
+    """Subtitle files and fonts (files or folders) read for the timeline; failures are
+    returned, not raised, so that a check reports them all at once."""
+    found: dict[Path, SubtitleFile | tuple[Face, ...] | MediaError] = {}
+    for path in dict.fromkeys(paths):
+        try:
+            found[path] = read_subtitles(path) if path.suffix.lower() in SUBTITLE_SUFFIXES else read_fonts(path)
+        except MediaError as exc:
+            found[path] = exc
+    return found
+
+
+def families(*sources: tuple[Face, ...] | object) -> dict[str, Face]:
+    """Faces by lower-case family name; the first source that has a family wins."""
+    found: dict[str, Face] = {}
+    for faces in sources:
+        if isinstance(faces, tuple):
+            for face in faces:
+                found.setdefault(face.family.lower(), face)
+    return found
+
+
+@functools.lru_cache(maxsize=256)
+def _faces_of(path: Path, mtime_ns: int) -> tuple[Face, ...]:
+    out = []
+    for index in range(64):  # a collection holds a few dozen faces at most
+        try:
+            family, _style = ImageFont.truetype(os.fspath(path), 10, index=index).getname()
+        except OSError:
+            break
+        if family:
+            out.append(Face(family, path, index))
+    return tuple(out)
