@@ -268,7 +268,11 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
         first = placements[0]
         trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
                 Filter("setpts", "PTS-STARTPTS")] if start > first.start or end < placements[-1].end else []
-        words = []
+        video = g.chain([video], trim, "v") if trim else video
+        video = _draw_layers(g, timeline, start, end, video, inputs, paths)
+        fonts = () if fonts is None and any(x.font_family for x in timeline.layers if x.start < end and x.end > start) \
+            else fonts
+        trim, words = [], []
         if burn and timeline.captions:
             # Fonts by family through the private fontconfig; the ASS's clock is the interval's.
             words = [Filter("subtitles", filename=burn)]
@@ -283,6 +287,84 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
         paths += files
     g.chain([audio], [*finish, _aformat(out)], "a", name="aout")
     return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start, fonts
+
+
+def _draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video: Link, inputs: list[str],
+                 paths: list[str]) -> Link:
+    """The overlays shown in frames ``[start, end)``, over the picture (pts: frame numbers
+    from ``start``), in order. Each layer's stream holds only the frames it shows; fades
+    are computed on the layer's own clock, so a layer cut by an interval is seamless."""
+    out = timeline.output
+    rate = out.fps
+    for layer in timeline.layers:
+        if layer.start >= end or layer.end <= start:
+            continue
+        first, last = max(layer.start, start), min(layer.end, end)
+        head, count, offset = first - layer.start, last - first, first - start  # frames
+        if layer.kind == "title":
+            video = g.chain([video], [_layer_text(layer, rate, head, offset, count)], "v")
+            paths.append(os.fspath(layer.font))
+            continue
+        if layer.kind == "color":
+            source = [Filter("color", c=layer.color, s=f"{layer.width}x{layer.height}", r=str(rate)),
+                      Filter("format", "rgba")]
+            links: list[Link] = []
+        else:
+            assert layer.media is not None
+            index = inputs.count("-i")
+            path = os.fspath(layer.media.path.resolve())
+            paths.append(path)
+            if layer.kind == "image":
+                inputs += ["-i", path]
+                # Scaled once, then repeated: a logo costs one scale, not one a frame.
+                source = [Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
+                          Filter("loop", loop=count - 1, size=1, start=0)]
+            else:
+                skip = layer.source_in + Fraction(head) / rate
+                margin = max(Fraction(2) / (layer.media.fps or rate), Fraction(1, 10))
+                inputs += [*(["-ss", number(skip)] if skip else []), "-threads", "1",
+                           "-t", number(Fraction(count) / rate + margin), "-i", path]
+                source = [Filter("fps", str(rate), start_time=0), Filter("scale", layer.width, layer.height),
+                          Filter("format", "rgba"), Filter("tpad", stop=-1, stop_mode="clone")]
+            links = [g.input(index, "v")]
+        if layer.opacity < 1:
+            source.append(Filter("colorchannelmixer", aa=f"{layer.opacity:.4f}"))
+        source += [Filter("trim", end_frame=count), Filter("settb", str(1 / rate))]
+        fade_in, fade_out = layer.fades
+        fades = []
+        # Only where this interval meets a fade, so that a still logo's pieces do not
+        # depend on where they sit.
+        if fade_in and head < fade_in:
+            fades.append(Filter("fade", t="in", st=0, d=Fraction(fade_in) / rate, alpha=1))
+        if fade_out and head + count > layer.frames - fade_out:
+            fades.append(Filter("fade", t="out", st=Fraction(layer.frames - fade_out) / rate,
+                                d=Fraction(fade_out) / rate, alpha=1))
+        if fades:
+            source += [Filter("setpts", f"N+{head}"), *fades, Filter("setpts", f"PTS-{head}+{offset}")]
+        else:
+            source.append(Filter("setpts", f"N+{offset}"))
+        # Into the picture's BT.709 by hand: overlay's own conversion would use BT.601.
+        source += [Filter("scale", **_FROM_RGB), Filter("format", "yuva420p")]
+        drawn = g.chain(links, source, "v")
+        video = g.chain([video, drawn], [Filter("overlay", layer.x, layer.y, eof_action="pass", repeatlast=0,
+                                                format="yuv420")], "v")
+    return video
+
+
+def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> Filter:
+    """A title layer: text drawn straight on the picture while it shows."""
+    fx, fy = layer.text_at
+    face = {"font": _fontconfig_name(layer.font_family)} if layer.font_family else {"fontfile": os.fspath(layer.font)}
+    fade_in, fade_out = layer.fades
+    ahead = Fraction(head - offset) / rate  # the layer's own clock less the interval's
+    clock = "t" if not ahead else f"(t+{number(ahead)})" if ahead > 0 else f"(t-{number(-ahead)})"
+    rise = f"min(1,{clock}/{number(Fraction(fade_in) / rate)})" if fade_in else "1"
+    fall = f"min(1,({number(Fraction(layer.frames) / rate)}-{clock})/{number(Fraction(fade_out) / rate)})" \
+        if fade_out else "1"
+    alpha = f"{layer.opacity:.4f}*max(0,min({rise},{fall}))" if fade_in or fade_out else f"{layer.opacity:.4f}"
+    return Filter("drawtext", **face, expansion="none", text=layer.text, fontsize=layer.font_size,
+                  fontcolor=layer.text_color, x=f"w*{fx:.4f}-text_w/2", y=f"h*{fy:.4f}-text_h/2", text_align="center",
+                  alpha=alpha, enable=f"between(n,{offset},{offset + count - 1})")
 
 
 def _narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:

@@ -353,6 +353,53 @@ ANCHORS = {"center": (0.5, 0.5), "top": (0.5, 0.12), "bottom": (0.5, 0.88), "lef
            "bottom-right": (0.88, 0.88)}
 
 
+Anchor = Literal["center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"]
+
+
+class Overlay(_Model):
+    """A layer above the main track: one of ``image``, ``clip``, ``title`` or ``color``,
+    from ``start`` (timeline time) to ``end`` or for ``duration`` (default: to the end of
+    the timeline, or of the clip). Later items are drawn on top of earlier ones.
+
+    ``position``: a named anchor puts the layer's matching edge or corner 5 % of the
+    frame's height in from the frame's edge (``center`` centres it); ``{x, y}`` puts the
+    layer's centre at those fractions of the frame. A title's text is placed as on a
+    title card. ``scale``: the layer's width as a fraction of the frame's width (default:
+    its own size in pixels; a colour fills the frame)."""
+
+    image: str | None = Field(None, min_length=1)
+    clip: str | None = Field(None, min_length=1)
+    title: str | None = None
+    color: ColorValue | None = None
+    start: Time = TimeSpec()
+    end: Time | None = None
+    duration: Time | None = None
+    in_: Time = Field(TimeSpec(), alias="in", description="where a clip starts playing in its source")
+    position: Anchor | Position = "center"
+    scale: float | None = Field(None, gt=0, le=4)
+    opacity: float = Field(1.0, ge=0, le=1)
+    fade_in: Time = TimeSpec()
+    fade_out: Time = TimeSpec()
+    style: TitleStyle | None = None  # a title's font, size and colour (its position is `position`)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Overlay:
+        kinds = [k for k in OVERLAY_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"an overlay needs exactly one of {', '.join(OVERLAY_KINDS)}"
+                             + (f" (it has {' and '.join(kinds)})" if kinds else ""))
+        if self.end is not None and self.duration is not None:
+            raise ValueError("give `end` or `duration`, not both")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in OVERLAY_KINDS if getattr(self, k) is not None)
+
+
+OVERLAY_KINDS = ("image", "clip", "title", "color")
+
+
 class Clip(_Model):
     """A video file, trimmed to ``in``..``out`` (or ``in`` + ``duration``) of the source."""
 
@@ -482,7 +529,7 @@ class Edl(_Model):
     video: list[VideoItem] = Field(min_length=1)
     # Parts of the contract that later issues build; accepted so that files written to the
     # contract load, and reported as "not rendered yet" by the timeline stage.
-    overlays: list[dict[str, Any]] = []
+    overlays: list[Overlay] = []
     audio: list[Sound] = []
     subtitles: Subtitles | None = None
     markers: list[Marker] = []

@@ -62,6 +62,7 @@ class Validated:
     output: model.Output
     items: tuple[Any | None, ...]  # one entry per main-track item, None where invalid
     problems: tuple[Problem, ...]
+    overlays: tuple[model.Overlay | None, ...] = ()  # likewise, per overlay
 
 
 def field_path(path: FieldPath) -> str:
@@ -191,7 +192,7 @@ def validate(doc: Document) -> Validated:
     """Validate a document against the model, collecting every problem."""
     try:
         edl = model.Edl.model_validate(doc.data)
-        return Validated(doc, edl, edl.output, tuple(edl.video), ())
+        return Validated(doc, edl, edl.output, tuple(edl.video), (), tuple(edl.overlays))
     except ValidationError as exc:
         problems = _problems(doc, exc)
     try:
@@ -205,7 +206,14 @@ def validate(doc: Document) -> Validated:
             items.append(_ITEM.validate_python(raw))
         except ValidationError:
             items.append(None)
-    return Validated(doc, None, output, tuple(items), tuple(problems))
+    raw_layers = doc.data.get("overlays")
+    layers: list[model.Overlay | None] = []
+    for raw in raw_layers if isinstance(raw_layers, list) else []:
+        try:
+            layers.append(model.Overlay.model_validate(raw))
+        except ValidationError:
+            layers.append(None)
+    return Validated(doc, None, output, tuple(items), tuple(problems), tuple(layers))
 
 
 def load(path: str | Path) -> model.Edl:
@@ -227,4 +235,4 @@ def from_model(edl: model.Edl, folder: str | Path | None = None) -> Validated:
     """Wrap an EDL built in code; its relative paths resolve against ``folder`` (default: cwd)."""
     folder = Path(folder or Path.cwd()).resolve()
     doc = Document("<edl>", folder, edl.model_dump(mode="json", by_alias=True), {})
-    return Validated(doc, edl, edl.output, tuple(edl.video), ())
+    return Validated(doc, edl, edl.output, tuple(edl.video), (), tuple(edl.overlays))

@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 from . import edl as model
 from .captions import CaptionTrack, place_captions
+from .layers import Layer, overlay_paths, place_layers
 from .errors import MediaError, Problem
 from .load import Validated
 from .media import FONT_SUFFIXES, MediaInfo
@@ -129,6 +130,7 @@ class Timeline:
     stems: bool = False
     chapters: tuple[tuple[int, str], ...] = ()  # (first frame, title), in order
     captions: CaptionTrack | None = None  # subtitles
+    layers: tuple[Layer, ...] = ()  # overlays, in drawing order
 
     @property
     def duration(self) -> Fraction:
@@ -188,7 +190,8 @@ def media_paths(validated: Validated) -> list[Path]:
             paths.append(_resolve(validated, item.image))
         elif isinstance(item, model.Title) and (font := _font_path(validated, item.style.font)):
             paths.append(font)
-    return paths + sound_paths(validated, lambda text: _resolve(validated, text))
+    resolve = lambda text: _resolve(validated, text)  # noqa: E731
+    return paths + sound_paths(validated, resolve) + overlay_paths(validated, resolve)
 
 
 def _raw_media(validated: Validated, index: int) -> tuple[str, str] | None:
@@ -217,7 +220,7 @@ def _later_features(validated: Validated) -> list[Problem]:
         notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
                                  warning=True))
 
-    for key, what in (("overlays", "`overlays`"), ("extends", "`extends`"), ("deliverables", "`deliverables`")):
+    for key, what in (("extends", "`extends`"), ("deliverables", "`deliverables`")):
         if data.get(key):
             note((key,), what)
     for key in ("lut",):
@@ -259,11 +262,18 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
         pieces.append((index, placed))
 
     placements, joins = _arrange(validated, pieces, out, problems)
-    known = not validated.problems and not any(p.severity == "error" for p in problems) and bool(placements)
-    frames = placements[-1].end if known else 10**9  # unknown: check the sounds' files, not their places
-    clips = {p.index: (p.start, p.end) for p in placements if p.kind == "clip"} if known else {}
+    # The main track alone decides where things are: with it sound, layers and cues are
+    # checked against their places even when something else in the file is invalid.
+    placed = bool(placements) and all(item is not None for item in validated.items) \
+        and not any(p.severity == "error" for p in problems)
+    known = placed and not validated.problems
+    frames = placements[-1].end if placed else 10**9  # unknown: check the sounds' files, not their places
+    clips = {p.index: (p.start, p.end) for p in placements if p.kind == "clip"} if placed else {}
     cues, more = place_cues(validated, lambda text: _resolve(validated, text), media, rate, out.sample_rate, clips,
                             frames, {p.index: p.role for p in placements if p.sound})
+    problems += more
+    layers, more = place_layers(validated, lambda text: _resolve(validated, text), media, out.width, out.height, rate,
+                                frames, faces)
     problems += more
     voices = _voices(doc, placements, joins, out, problems) if known else []
     chapters = _chapters(validated, rate, frames, problems) if known else ()
@@ -275,7 +285,7 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
         return None, problems
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
                     tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems, chapters,
-                    captions), problems
+                    captions, tuple(layers)), problems
 
 
 def _chapters(validated: Validated, rate: Fraction, frames: int, problems: list[Problem]) -> tuple:

@@ -12,7 +12,7 @@ LAYERS = [
     {"timebase", "errors", "escape"},
     {"edl", "media"},
     {"load", "words"},
-    {"sound", "captions"},
+    {"sound", "captions", "layers"},
     {"timeline"},
     {"plan"},
     {"graph"},
