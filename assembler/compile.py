@@ -355,7 +355,7 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
     if p.kind == "image":
         if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
             return _still_over_background(g, p, out, source)
-        return g.chain([source], [*_fit(p, out), *_tail(out, p.frames, False)], "v")
+        return g.chain([source], [*_fit(p, out), *_motion(p), *_tail(out, p.frames, False)], "v")
     # After an input -ss, time 0 is the in-point itself (not the first frame kept), and
     # fps samples the source from 0 on the output grid: output frame i always shows the
     # source frame nearest to in + i*speed/fps, however the clip is cut into intervals.
@@ -381,6 +381,43 @@ def _text_alpha(p: Placement, rate: Fraction) -> str | int:
     return f"max(0,min({rise},{fall}))"
 
 
+def _motion(p: Placement) -> list[Filter]:
+    """A still's zoom and pan as a per-frame sub-pixel warp of the fitted picture.
+
+    Not ``zoompan``: it crops whole pixels, so a slow move steps and jitters. ``perspective``
+    samples the source at 1/256 pixel (cubic), and a rectangle of corners is a plain
+    zoom. The window is computed from the frame's place in the WHOLE still (``head``
+    frames before this piece, ``tail`` after), so a still cut into segments moves as one.
+    The warp runs in 4:4:4 (perspective is 8-bit only, and chroma at full size keeps
+    colour edges as sharp as luma); the fitted picture is BT.709 limited already."""
+    m = p.motion
+    if m is None:
+        return []
+    total = p.head + p.frames + p.tail
+    # perspective's `in` counts frames from 1 (ffmpeg 9.0's vf_perspective evaluates
+    # frame_count_out + 1), so the item's frame number is in - 1 + head.
+    at = f"(in+{p.head - 1})/{total - 1}" if total > 1 else "0"
+
+    def lerp(a: float, b: float) -> str:
+        a, b = Fraction(str(a)), Fraction(str(b))
+        return number(a) if a == b else f"({number(a)}+{number(b - a)}*{at})"
+
+    scale = f"(1/{lerp(*m.zoom)})"  # the window's size as a fraction of the frame
+
+    def edge(size: str, axis: int) -> str:
+        """The window's first edge along an axis, kept inside the picture, in pixel
+        coordinates that sample pixel centres: perspective maps output pixel x to source
+        position L + x*s, and the centre of output pixel x lies at L + (x+0.5)*s - 0.5."""
+        centre = lerp(m.focus[0][axis], m.focus[1][axis])
+        return f"(clip({size}*{centre}-{size}*{scale}/2,0,{size}-{size}*{scale})+({scale}-1)/2)"
+
+    left, top = edge("W", 0), edge("H", 1)
+    right, bottom = f"({left}+W*{scale})", f"({top}+H*{scale})"
+    return [Filter("format", "yuv444p"),
+            Filter("perspective", x0=left, y0=top, x1=right, y1=top, x2=left, y2=bottom, x3=right, y3=bottom,
+                   interpolation="cubic", eval="frame")]
+
+
 def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, source: Link) -> Link:
     """A still with transparency, laid over the background colour so it keeps its shape."""
     size = f"{out.width}x{out.height}"
@@ -389,7 +426,7 @@ def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, sourc
                                Filter("format", "rgba")], "v")
     back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
     return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1), Filter("scale", **_FROM_RGB),
-                                   *_tail(out, p.frames, False)], "v")
+                                   *_motion(p), *_tail(out, p.frames, False)], "v")
 
 
 def _join_pictures(g: GraphBuilder, placements: list[Placement], joins: list[Join], pictures: list[Link],

@@ -41,6 +41,7 @@ __all__ = [
     "Edl",
     "Image",
     "Marker",
+    "Motion",
     "Output",
     "OutputAudio",
     "OutputVideo",
@@ -299,13 +300,32 @@ class Clip(_Model):
         return self
 
 
+Zoom = Annotated[float, Field(ge=1, le=8)]
+Fraction01 = Annotated[float, Field(ge=0, le=1)]
+
+
+class Motion(_Model):
+    """A still's slow push-in or pan over its whole duration (the "Ken Burns" move):
+    ``zoom`` from the fitted picture (1) to a magnification, ``focus`` the point of the
+    picture the view is centred on at the start and at the end, as fractions of the
+    frame. The view never leaves the picture: near an edge the centre gives way."""
+
+    zoom: tuple[Zoom, Zoom] = (1.0, 1.0)
+    focus: tuple[tuple[Fraction01, Fraction01], tuple[Fraction01, Fraction01]] = ((0.5, 0.5), (0.5, 0.5))
+
+    @property
+    def still(self) -> bool:
+        """True when nothing moves (the whole picture, all the time)."""
+        return self.zoom == (1.0, 1.0)
+
+
 class Image(_Model):
-    """A still image shown for ``duration``."""
+    """A still image shown for ``duration``, optionally in ``motion``."""
 
     image: str = Field(min_length=1)
     duration: Time = parse_time(3)
     fit: Fit | None = None
-    motion: dict[str, Any] | None = None  # later (words and layers)
+    motion: Motion | None = None
 
 
 class Title(_Model):

@@ -82,6 +82,7 @@ class Placement:
     text_color: str | None = None
     text_at: tuple[float, float] = (0.5, 0.5)  # middle of the text, as fractions of the frame
     text_fades: tuple[int, int] = (0, 0)  # frames of fade in and out of the text
+    motion: model.Motion | None = None  # a still's zoom and pan over its whole length (head..tail)
     head: int = 0  # frames of it left out before `start` (an interval that begins inside it)
     tail: int = 0  # frames of it left out after its end (an interval that ends inside it)
 
@@ -208,7 +209,7 @@ def _later_features(validated: Validated) -> list[Problem]:
             note(("output", key), f"`output.{key}`")
     for index, item in enumerate(validated.items):
         raw = data["video"][index]
-        for key in ("lut", "subtitles", "motion"):
+        for key in ("lut", "subtitles"):
             if key in raw and raw[key]:
                 note(("video", index, key), f"`{key}` on a main-track item")
     return notes
@@ -343,7 +344,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
             problems.append(doc.problem((*at, key), f"{path.name} has no picture"))
             return None
         return dict(index=index, kind="image", media=info, fit=fit,
-                    frames=_length(doc, at, item.duration.resolve(rate), rate, problems))
+                    frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
+                    motion=item.motion if item.motion and not item.motion.still else None)
     if info.kind != "video":
         problems.append(doc.problem((*at, key), f"{path.name} is {'a still image' if info.kind == 'image' else 'not a video'}",
                                     "use `image:` for stills" if info.kind == "image" else None))
