@@ -195,7 +195,8 @@ class Output(_Model):
     loudness: float | None = Field(None, ge=-70, le=-5, description="integrated LUFS of the final mix; "
                                                                     "true peak at most -1 dBTP; null: levels as mixed")
     stems: bool = Field(False, description="also write one WAV per sound role beside the output")
-    lut: str | None = None  # later (colour)
+    lut: str | None = Field(None, description="a 3D LUT file (.cube or .3dl) applied to every item, "
+                                              "after a clip's own")
 
 
 Role = Literal["music", "dialogue", "sfx", "other"]
@@ -289,7 +290,7 @@ class Clip(_Model):
     volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the clip's own sound")
     mute: bool = False
     role: Role = Field("other", description="the role of the clip's own sound, for ducking")
-    lut: str | None = None  # later (colour)
+    lut: str | None = Field(None, description="a 3D LUT file (.cube or .3dl) for this clip, before output.lut")
     subtitles: list[dict[str, Any]] = []  # later (words)
     audio: list[Sound] = []
 

@@ -12,6 +12,7 @@ from PIL import Image
 
 import assembler
 from conftest import write_edl
+from media_tools import frame_rgb, mean_color
 
 W, H = 320, 180
 
@@ -154,3 +155,104 @@ def test_motion_is_no_longer_reported_as_not_rendered(media, tmp_path):
     path = write_edl(tmp_path, "ep.yaml", still_edl(str(media / "still.png"), {"zoom": [1, 1.2]}))
     timeline = assembler.check(path)
     assert not timeline.warnings and timeline.placements[0].motion.zoom == (1, 1.2)
+
+
+# ------------------------------------------------------------------------------- LUTs
+
+def write_cube(path: Path, mapping, size: int = 2) -> Path:
+    """A .cube 3D LUT of ``size``^3 points: ``mapping(r, g, b)`` -> (r, g, b), all 0..1;
+    red varies fastest, as the format says."""
+    lines = [f"LUT_3D_SIZE {size}"]
+    steps = [i / (size - 1) for i in range(size)]
+    for b in steps:
+        for g in steps:
+            for r in steps:
+                lines.append(" ".join(f"{v:.6f}" for v in mapping(r, g, b)))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def swap(r, g, b):
+    return b, g, r
+
+
+def same(r, g, b):
+    return r, g, b
+
+
+def near(measured, expected, tol=12.0) -> bool:
+    return all(abs(m - e) <= tol for m, e in zip(measured, expected))
+
+
+def lut_edl(video: list, lut: str | None = None, crf: int = 10) -> dict:
+    output = {"size": "160x90", "fps": 25, "video": {"preset": "ultrafast", "crf": crf}}
+    return {"version": 1, "output": {**output, **({"lut": lut} if lut else {})}, "video": video}
+
+
+def test_a_clips_lut_swaps_red_and_blue(media, tmp_path):
+    write_cube(tmp_path / "swap.cube", swap)
+    edl = lut_edl([{"clip": str(media / "red.mp4"), "out": 0.4, "lut": "swap.cube"},
+                   {"clip": str(media / "red.mp4"), "out": 0.4}])
+    out = assembler.render(write_edl(tmp_path, "ep.yaml", edl), tmp_path / "ep.mp4", cache=False).path
+    assert near(mean_color(out, 0.2), (0, 0, 255))
+    assert near(mean_color(out, 0.6), (255, 0, 0))  # the next clip has no LUT
+
+
+def test_the_output_lut_applies_to_every_item_after_a_clips_own(media, tmp_path):
+    write_cube(tmp_path / "swap.cube", swap)
+    edl = lut_edl([{"color": "red", "duration": 0.4},
+                   {"clip": str(media / "red.mp4"), "out": 0.4, "lut": "swap.cube"},  # swapped twice: red
+                   {"title": "", "duration": 0.4, "background": "#FF8000"},
+                   {"image": str(media / "still.png"), "duration": 0.4}], lut="swap.cube")
+    out = assembler.render(write_edl(tmp_path, "ep.yaml", edl), tmp_path / "ep.mp4", single=True).path
+    assert near(mean_color(out, 0.2), (0, 0, 255))
+    assert near(mean_color(out, 0.6), (255, 0, 0))
+    assert near(mean_color(out, 1.0), (0, 128, 255))
+    assert near(mean_color(out, 1.4, box=(0.4, 0.4, 0.6, 0.6)), (128, 0, 128))  # purple is its own swap
+
+
+@pytest.mark.parametrize("source", ["smptebars", "testsrc2"])
+def test_an_identity_lut_keeps_colour_bars(tmp_path, source):
+    """17^3 points of identity on 4:2:0 bars: within a few code values of the same render
+    without a LUT, edges included (BT.709 both ways; the chroma round trip is exact).
+    Lossless encodes, so that what is measured is the pipeline, not the encoder."""
+    from media_tools import BITEXACT, run_ffmpeg
+    run_ffmpeg("-f", "lavfi", "-i", f"{source}=s=160x90:r=25:d=1", "-c:v", "libx264", "-preset", "ultrafast",
+               "-qp", "0", "-pix_fmt", "yuv420p", *BITEXACT, str(tmp_path / "bars.mp4"))
+    write_cube(tmp_path / "same.cube", same, size=17)
+    plain = assembler.render(write_edl(tmp_path, "a.yaml", lut_edl([{"clip": "bars.mp4"}], crf=0)), tmp_path / "a.mp4",
+                             single=True).path
+    graded = assembler.render(write_edl(tmp_path, "b.yaml", lut_edl([{"clip": "bars.mp4"}], lut="same.cube", crf=0)),
+                              tmp_path / "b.mp4", single=True).path
+    for t in (0.1, 0.5, 0.9):
+        diff = np.abs(frame_rgb(plain, t).astype(int) - frame_rgb(graded, t).astype(int))
+        assert diff.mean() < 0.6 and np.percentile(diff, 99) <= 3, (t, diff.mean(), np.percentile(diff, 99))
+
+
+def test_a_changed_lut_file_renders_again(media, tmp_path):
+    lut = write_cube(tmp_path / "look.cube", swap)
+    path = write_edl(tmp_path, "ep.yaml", lut_edl([{"clip": str(media / "red.mp4"), "out": 0.4}], lut="look.cube"))
+    first = assembler.render(path, tmp_path / "a.mp4", cache=tmp_path / "cache")
+    assert near(mean_color(first.path, 0.2), (0, 0, 255))
+    write_cube(lut, same)  # same name, new content
+    second = assembler.render(path, tmp_path / "b.mp4", cache=tmp_path / "cache")
+    assert second.rendered == second.segments > 0
+    assert near(mean_color(second.path, 0.2), (255, 0, 0))
+
+
+@pytest.mark.parametrize("where, value, words", [
+    ("clip", "missing.cube", "does not exist"),
+    ("clip", "look.png", "not a 3D LUT"),
+    ("output", "missing.3dl", "does not exist"),
+    ("output", "look.txt", "not a 3D LUT"),
+])
+def test_a_bad_lut_is_an_error_with_its_line(media, tmp_path, where, value, words):
+    clip_lut = f"\n    lut: {value}" if where == "clip" else ""
+    output_lut = f"\n  lut: {value}" if where == "output" else ""
+    path = tmp_path / "ep.yaml"
+    path.write_text(f"version: 1\noutput:\n  fps: 25{output_lut}\nvideo:\n  - clip: {media / 'red.mp4'}{clip_lut}\n")
+    with pytest.raises(assembler.EdlError) as info:
+        assembler.check(path)
+    [problem] = info.value.problems
+    field, line = ("video[0].lut", 6) if where == "clip" else ("output.lut", 4)
+    assert (problem.path, problem.line) == (field, line) and words in problem.message, problem
