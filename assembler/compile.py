@@ -281,7 +281,7 @@ def _input_args(p: Placement, out: OutputSpec) -> list[str]:
         # One decoding thread: segments already run side by side, and each extra frame
         # thread holds frames of its own (about 25 MB a 720p input, measured).
         return [*args, "-threads", "1", "-t", number(needed + margin), "-i", os.fspath(p.media.path.resolve())]
-    if p.kind == "image":
+    if p.kind == "image" or (p.kind == "title" and p.media is not None):  # a still, or a title's picture
         assert p.media is not None
         return ["-loop", "1", "-framerate", str(out.fps), "-t", number(Fraction(p.frames + 1) / out.fps),
                 "-i", os.fspath(p.media.path.resolve())]
@@ -342,7 +342,9 @@ def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
 
 def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) -> Link:
     size = f"{out.width}x{out.height}"
-    card = [Filter("color", c=p.color, s=size, r=str(out.fps)), Filter("format", "rgb24")]
+    # A title stands on its picture (fitted like any still) or on a generated colour.
+    over = [g.input(index, "v")] if p.kind == "title" and p.media is not None and index is not None else []
+    card = [*(_fit(p, out) if over else [Filter("color", c=p.color, s=size, r=str(out.fps))]), Filter("format", "rgb24")]
     if p.kind == "title" and p.text:
         assert p.font is not None
         fx, fy = p.text_at
@@ -350,7 +352,7 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
                            fontsize=p.font_size, fontcolor=p.text_color, x=f"w*{fx:.4f}-text_w/2",
                            y=f"h*{fy:.4f}-text_h/2", text_align="center", alpha=_text_alpha(p, out.fps)))
     if p.kind in ("color", "title"):  # a title without text is a plain card
-        return g.chain([], [*card, Filter("scale", **_FROM_RGB), *_look(p), *_tail(out, p.frames, False)], "v")
+        return g.chain(over, [*card, Filter("scale", **_FROM_RGB), *_look(p), *_tail(out, p.frames, False)], "v")
     assert index is not None and p.media is not None
     source = g.input(index, "v")
     if p.kind == "image":

@@ -118,6 +118,26 @@ ColorValue = Annotated[
     WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity"}),
 ]
 
+# Stills a title card can stand on, told apart from colours by the file's suffix.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
+
+
+def _is_image_path(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower().endswith(IMAGE_SUFFIXES)
+
+
+def _parse_background(value: Any) -> str:
+    """A colour (normalised as :func:`_parse_color` does), or an image file's path as written."""
+    return value.strip() if _is_image_path(value) else _parse_color(value)
+
+
+Background = Annotated[
+    str,
+    PlainValidator(_parse_background),
+    WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, or an image file "
+                                                     "(.png, .jpg...) shown fitted (cover) behind the text"}),
+]
+
 
 def _parse_size(value: Any) -> tuple[int, int]:
     if isinstance(value, str) and "x" in value.lower():
@@ -330,14 +350,19 @@ class Image(_Model):
 
 
 class Title(_Model):
-    """A text card: ``title`` (may hold several lines) on a background colour."""
+    """A text card: ``title`` (may hold several lines) on a background colour or picture."""
 
     title: str
     duration: Time = parse_time(3)
-    background: ColorValue = "0x000000"
+    background: Background = "0x000000"
     style: TitleStyle = TitleStyle()
     fade_in: Time = TimeSpec()  # the text fades in over the background
     fade_out: Time = TimeSpec()
+
+    @property
+    def background_image(self) -> str | None:
+        """The background's image path, or None when the background is a colour."""
+        return self.background if _is_image_path(self.background) else None
 
 
 class Color(_Model):

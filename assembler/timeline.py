@@ -194,8 +194,9 @@ def media_paths(validated: Validated) -> list[Path]:
             paths += [p for p in [_lut_path(validated, item.lut)] if p]
         elif isinstance(item, model.Image):
             paths.append(_resolve(validated, item.image))
-        elif isinstance(item, model.Title) and (font := _font_path(validated, item.style.font)):
-            paths.append(font)
+        elif isinstance(item, model.Title):
+            paths += [p for p in [_font_path(validated, item.style.font)] if p]
+            paths += [_resolve(validated, item.background_image)] if item.background_image else []
     return paths + sound_paths(validated, lambda text: _resolve(validated, text))
 
 
@@ -353,7 +354,18 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         if sum(fades) > frames:
             problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the title"))
         anchor = item.style.position
-        return dict(index=index, kind="title", frames=frames, color=item.background, text=item.title.strip("\n"),
+        picture = None  # the background's still, when it is one (shown as a cover-fitted image)
+        if item.background_image:
+            picture = media.get(path := _resolve(validated, item.background_image))
+            if isinstance(picture, MediaError) or picture is None:
+                problems.append(doc.problem((*at, "background"), str(picture or f"{path} was not probed"),
+                                            "check the path; relative paths start at the EDL's folder"))
+                return None
+            if picture.kind not in ("image", "video"):
+                problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
+                return None
+        return dict(index=index, kind="title", frames=frames, text=item.title.strip("\n"),
+                    color=None if picture else item.background, media=picture, fit="cover",
                     font=font or BUNDLED_FONT, font_size=max(1, round(item.style.size * out.height / 1080)),
                     text_color=item.style.color, text_fades=fades,
                     text_at=model.ANCHORS[anchor] if isinstance(anchor, str) else (anchor.x, anchor.y))

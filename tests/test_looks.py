@@ -256,3 +256,32 @@ def test_a_bad_lut_is_an_error_with_its_line(media, tmp_path, where, value, word
     [problem] = info.value.problems
     field, line = ("video[0].lut", 6) if where == "clip" else ("output.lut", 4)
     assert (problem.path, problem.line) == (field, line) and words in problem.message, problem
+
+
+# ------------------------------------------------------------------- title over a picture
+
+def test_a_title_stands_on_its_background_picture(tmp_path):
+    """A 640x180 picture, red left half and blue right half, behind a centred title: fitted
+    by cover into 320x180 it loses a quarter at each side, so the middle half shows."""
+    picture = np.zeros((180, 640, 3), np.uint8)
+    picture[:, :320] = (255, 0, 0)
+    picture[:, 320:] = (0, 0, 255)
+    Image.fromarray(picture).save(tmp_path / "wall.png")
+    edl = {"version": 1, "output": {"size": f"{W}x{H}", "fps": 25, "video": {"preset": "ultrafast", "crf": 10}},
+           "video": [{"title": "Hi", "duration": 1, "background": "wall.png", "style": {"size": 300}},
+                     {"title": "Hi", "duration": 1, "background": "navy"}]}
+    out = assembler.render(write_edl(tmp_path, "t.yaml", edl), tmp_path / "t.mp4", cache=False).path
+    assert near(mean_color(out, 0.5, box=(0.02, 0.05, 0.2, 0.2)), (255, 0, 0))   # away from the text
+    assert near(mean_color(out, 0.5, box=(0.8, 0.05, 0.98, 0.2)), (0, 0, 255))
+    frame = frame_rgb(out, 0.5)
+    assert (frame.min(axis=2) > 200)[40:140, 100:220].sum() > 200, "the text is missing"
+    assert near(mean_color(out, 1.5, box=(0.02, 0.05, 0.2, 0.2)), (0, 0, 128))   # a colour is still a colour
+
+
+def test_a_missing_background_picture_is_an_error_with_its_line(tmp_path):
+    path = tmp_path / "ep.yaml"
+    path.write_text("version: 1\nvideo:\n  - title: Hello\n    background: looks/wall.jpg\n")
+    with pytest.raises(assembler.EdlError) as info:
+        assembler.check(path)
+    [problem] = info.value.problems
+    assert (problem.path, problem.line) == ("video[0].background", 4) and "does not exist" in problem.message
