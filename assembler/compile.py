@@ -262,6 +262,7 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
             if p.kind == "title" and p.text and p.font:
                 paths.append(os.fspath(p.font))
                 fonts = () if p.font_family and fonts is None else fonts
+            paths += [os.fspath(lut.resolve()) for lut in p.luts]  # in the key: a changed LUT renders again
             pictures.append(_picture(g, p, out, index))
             shown[k] = (p, index)
         video = _join_pictures(g, placements, joins, pictures, out.fps)
@@ -397,7 +398,7 @@ def _input_args(p: Placement, out: OutputSpec) -> list[str]:
         # One decoding thread: segments already run side by side, and each extra frame
         # thread holds frames of its own (about 25 MB a 720p input, measured).
         return [*args, "-threads", "1", "-t", number(needed + margin), "-i", os.fspath(p.media.path.resolve())]
-    if p.kind == "image":
+    if p.kind == "image" or (p.kind == "title" and p.media is not None):  # a still, or a title's picture
         assert p.media is not None
         return ["-loop", "1", "-framerate", str(out.fps), "-t", number(Fraction(p.frames + 1) / out.fps),
                 "-i", os.fspath(p.media.path.resolve())]
@@ -458,7 +459,9 @@ def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
 
 def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) -> Link:
     size = f"{out.width}x{out.height}"
-    card = [Filter("color", c=p.color, s=size, r=str(out.fps)), Filter("format", "rgb24")]
+    # A title stands on its picture (fitted like any still) or on a generated colour.
+    over = [g.input(index, "v")] if p.kind == "title" and p.media is not None and index is not None else []
+    card = [*(_fit(p, out) if over else [Filter("color", c=p.color, s=size, r=str(out.fps))]), Filter("format", "rgb24")]
     if p.kind == "title" and p.text:
         assert p.font is not None
         fx, fy = p.text_at
@@ -467,13 +470,13 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
                            fontsize=p.font_size, fontcolor=p.text_color, x=f"w*{fx:.4f}-text_w/2",
                            y=f"h*{fy:.4f}-text_h/2", text_align="center", alpha=_text_alpha(p, out.fps)))
     if p.kind in ("color", "title"):  # a title without text is a plain card
-        return g.chain([], [*card, Filter("scale", **_FROM_RGB), *_tail(out, p.frames, False)], "v")
+        return g.chain(over, [*card, Filter("scale", **_FROM_RGB), *_look(p), *_tail(out, p.frames, False)], "v")
     assert index is not None and p.media is not None
     source = g.input(index, "v")
     if p.kind == "image":
         if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
             return _still_over_background(g, p, out, source)
-        return g.chain([source], [*_fit(p, out), *_tail(out, p.frames, False)], "v")
+        return g.chain([source], [*_fit(p, out), *_motion(p), *_look(p), *_tail(out, p.frames, False)], "v")
     # After an input -ss, time 0 is the in-point itself (not the first frame kept), and
     # fps samples the source from 0 on the output grid: output frame i always shows the
     # source frame nearest to in + i*speed/fps, however the clip is cut into intervals.
@@ -483,7 +486,7 @@ def _picture(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) 
     # scale before duplicating frames when it is slower: less work either way.
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     body = [rate, *_fit(p, out)] if faster else [*_fit(p, out), rate]
-    return g.chain([source], [*timing, *body, *_tail(out, p.frames, True)], "v")
+    return g.chain([source], [*timing, *body, *_look(p), *_tail(out, p.frames, True)], "v")
 
 
 def _fontconfig_name(family: str) -> str:
@@ -506,6 +509,60 @@ def _text_alpha(p: Placement, rate: Fraction) -> str | int:
     return f"max(0,min({rise},{fall}))"
 
 
+def _look(p: Placement) -> list[Filter]:
+    """The placement's 3D LUTs (a clip's own, then the output's), applied to RGB.
+
+    A LUT maps RGB to RGB, so the picture (BT.709 limited range by now, whatever its
+    source) is converted there and back with the matrix and range said out loud: left to
+    itself swscale would take BT.601 for the way in, and shift every hue the LUT sees.
+    16 bits a channel in between, and 4:2:0 chroma repeated on the way in and picked on
+    the way out (``neighbor``; the size never changes, so only chroma is resampled): the
+    round trip is then exact to a code value, where swscale's default bicubic pair blurs
+    every colour edge and rings 20-50 code values past it (measured on SMPTE bars)."""
+    if not p.luts:
+        return []
+    return [Filter("scale", in_color_matrix="bt709", in_range="tv", flags="neighbor"), Filter("format", "gbrp16le"),
+            *[Filter("lut3d", file=os.fspath(lut.resolve())) for lut in p.luts],
+            Filter("scale", **_FROM_RGB, flags="neighbor")]
+
+
+def _motion(p: Placement) -> list[Filter]:
+    """A still's zoom and pan as a per-frame sub-pixel warp of the fitted picture.
+
+    Not ``zoompan``: it crops whole pixels, so a slow move steps and jitters. ``perspective``
+    samples the source at 1/256 pixel (cubic), and a rectangle of corners is a plain
+    zoom. The window is computed from the frame's place in the WHOLE still (``head``
+    frames before this piece, ``tail`` after), so a still cut into segments moves as one.
+    The warp runs in 4:4:4 (perspective is 8-bit only, and chroma at full size keeps
+    colour edges as sharp as luma); the fitted picture is BT.709 limited already."""
+    m = p.motion
+    if m is None:
+        return []
+    total = p.head + p.frames + p.tail
+    # perspective's `in` counts frames from 1 (ffmpeg 9.0's vf_perspective evaluates
+    # frame_count_out + 1), so the item's frame number is in - 1 + head.
+    at = f"(in+{p.head - 1})/{total - 1}" if total > 1 else "0"
+
+    def lerp(a: float, b: float) -> str:
+        a, b = Fraction(str(a)), Fraction(str(b))
+        return number(a) if a == b else f"({number(a)}+{number(b - a)}*{at})"
+
+    scale = f"(1/{lerp(*m.zoom)})"  # the window's size as a fraction of the frame
+
+    def edge(size: str, axis: int) -> str:
+        """The window's first edge along an axis, kept inside the picture, in pixel
+        coordinates that sample pixel centres: perspective maps output pixel x to source
+        position L + x*s, and the centre of output pixel x lies at L + (x+0.5)*s - 0.5."""
+        centre = lerp(m.focus[0][axis], m.focus[1][axis])
+        return f"(clip({size}*{centre}-{size}*{scale}/2,0,{size}-{size}*{scale})+({scale}-1)/2)"
+
+    left, top = edge("W", 0), edge("H", 1)
+    right, bottom = f"({left}+W*{scale})", f"({top}+H*{scale})"
+    return [Filter("format", "yuv444p"),
+            Filter("perspective", x0=left, y0=top, x1=right, y1=top, x2=left, y2=bottom, x3=right, y3=bottom,
+                   interpolation="cubic", eval="frame")]
+
+
 def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, source: Link) -> Link:
     """A still with transparency, laid over the background colour so it keeps its shape."""
     size = f"{out.width}x{out.height}"
@@ -514,7 +571,7 @@ def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, sourc
                                Filter("format", "rgba")], "v")
     back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
     return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1), Filter("scale", **_FROM_RGB),
-                                   *_tail(out, p.frames, False)], "v")
+                                   *_motion(p), *_look(p), *_tail(out, p.frames, False)], "v")
 
 
 def _join_pictures(g: GraphBuilder, placements: list[Placement], joins: list[Join], pictures: list[Link],

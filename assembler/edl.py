@@ -41,6 +41,7 @@ __all__ = [
     "Edl",
     "Image",
     "Marker",
+    "Motion",
     "Output",
     "OutputAudio",
     "OutputVideo",
@@ -115,6 +116,26 @@ ColorValue = Annotated[
     str,
     PlainValidator(_parse_color),
     WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity"}),
+]
+
+# Stills a title card can stand on, told apart from colours by the file's suffix.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
+
+
+def _is_image_path(value: Any) -> bool:
+    return isinstance(value, str) and value.strip().lower().endswith(IMAGE_SUFFIXES)
+
+
+def _parse_background(value: Any) -> str:
+    """A colour (normalised as :func:`_parse_color` does), or an image file's path as written."""
+    return value.strip() if _is_image_path(value) else _parse_color(value)
+
+
+Background = Annotated[
+    str,
+    PlainValidator(_parse_background),
+    WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, or an image file "
+                                                     "(.png, .jpg...) shown fitted (cover) behind the text"}),
 ]
 
 
@@ -194,7 +215,8 @@ class Output(_Model):
     loudness: float | None = Field(None, ge=-70, le=-5, description="integrated LUFS of the final mix; "
                                                                     "true peak at most -1 dBTP; null: levels as mixed")
     stems: bool = Field(False, description="also write one WAV per sound role beside the output")
-    lut: str | None = None  # later (colour)
+    lut: str | None = Field(None, description="a 3D LUT file (.cube or .3dl) applied to every item, "
+                                              "after a clip's own")
 
 
 Role = Literal["music", "dialogue", "sfx", "other"]
@@ -412,7 +434,7 @@ class Clip(_Model):
     volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the clip's own sound")
     mute: bool = False
     role: Role = Field("other", description="the role of the clip's own sound, for ducking")
-    lut: str | None = None  # later (colour)
+    lut: str | None = Field(None, description="a 3D LUT file (.cube or .3dl) for this clip, before output.lut")
     subtitles: list[ClipCue] = []
     audio: list[Sound] = []
 
@@ -423,24 +445,48 @@ class Clip(_Model):
         return self
 
 
+Zoom = Annotated[float, Field(ge=1, le=8)]
+Fraction01 = Annotated[float, Field(ge=0, le=1)]
+
+
+class Motion(_Model):
+    """A still's slow push-in or pan over its whole duration (the "Ken Burns" move):
+    ``zoom`` from the fitted picture (1) to a magnification, ``focus`` the point of the
+    picture the view is centred on at the start and at the end, as fractions of the
+    frame. The view never leaves the picture: near an edge the centre gives way."""
+
+    zoom: tuple[Zoom, Zoom] = (1.0, 1.0)
+    focus: tuple[tuple[Fraction01, Fraction01], tuple[Fraction01, Fraction01]] = ((0.5, 0.5), (0.5, 0.5))
+
+    @property
+    def still(self) -> bool:
+        """True when nothing moves (the whole picture, all the time)."""
+        return self.zoom == (1.0, 1.0)
+
+
 class Image(_Model):
-    """A still image shown for ``duration``."""
+    """A still image shown for ``duration``, optionally in ``motion``."""
 
     image: str = Field(min_length=1)
     duration: Time = parse_time(3)
     fit: Fit | None = None
-    motion: dict[str, Any] | None = None  # later (words and layers)
+    motion: Motion | None = None
 
 
 class Title(_Model):
-    """A text card: ``title`` (may hold several lines) on a background colour."""
+    """A text card: ``title`` (may hold several lines) on a background colour or picture."""
 
     title: str
     duration: Time = parse_time(3)
-    background: ColorValue = "0x000000"
+    background: Background = "0x000000"
     style: TitleStyle = TitleStyle()
     fade_in: Time = TimeSpec()  # the text fades in over the background
     fade_out: Time = TimeSpec()
+
+    @property
+    def background_image(self) -> str | None:
+        """The background's image path, or None when the background is a colour."""
+        return self.background if _is_image_path(self.background) else None
 
 
 class Color(_Model):

@@ -150,7 +150,8 @@ def _field_names(models: list[type[BaseModel]]) -> set[str]:
 
 _KNOWN_FIELDS = _field_names([model.Edl, model.Output, model.OutputVideo, model.OutputAudio, model.Clip,
                               model.Image, model.Title, model.Color, model.Transition, model.TransitionSpec,
-                              model.TitleStyle, model.Sound, model.Duck, model.TransitionAudio, model.Marker, model.Position])
+                              model.TitleStyle, model.Sound, model.Duck, model.TransitionAudio, model.Marker, model.Position,
+                              model.Motion])
 _ITEM = TypeAdapter(model.VideoItem)
 
 

@@ -22,6 +22,7 @@ from .errors import MediaError
 __all__ = ["MediaInfo", "probe", "probe_all"]
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+LUT_SUFFIXES = {".cube", ".3dl"}  # the 3D LUT files ffmpeg's lut3d reads (by suffix)
 # Demuxers that read a single still picture.
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
                   "jpegxl_pipe", "qoi_pipe", "pam_pipe", "ppm_pipe", "svg_pipe"}
@@ -29,10 +30,10 @@ _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "t
 
 @dataclass(frozen=True)
 class MediaInfo:
-    """A probed file. ``duration`` is None for stills and fonts."""
+    """A probed file. ``duration`` is None for stills, fonts and LUTs."""
 
     path: Path
-    kind: Literal["video", "image", "audio", "font"]
+    kind: Literal["video", "image", "audio", "font", "lut"]
     size_bytes: int
     mtime_ns: int
     duration: Fraction | None = None
@@ -87,6 +88,8 @@ def probe(path: str | Path) -> MediaInfo:
         raise MediaError(f"{path} is not a file")
     if path.suffix.lower() in FONT_SUFFIXES:
         return MediaInfo(path, "font", stat.st_size, stat.st_mtime_ns)
+    if path.suffix.lower() in LUT_SUFFIXES:  # read by lut3d itself, which names its own errors
+        return MediaInfo(path, "lut", stat.st_size, stat.st_mtime_ns)
     try:
         container = av.open(os.fspath(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:

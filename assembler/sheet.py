@@ -56,7 +56,8 @@ def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image
     out = timeline.output
     background = _color(out.background)
     if p.kind in ("color", "title"):
-        card = Image.new("RGB", size, _color(p.color or "0x000000"))
+        card = ImageOps.fit(_source_frame(p).convert("RGB"), size) if p.media else \
+            Image.new("RGB", size, _color(p.color or "0x000000"))
         if p.text:
             font = ImageFont.truetype(os.fspath(p.font or BUNDLED_FONT), max(6, round(p.font_size * size[1] / out.height)),
                                       index=p.font_index)

@@ -28,7 +28,7 @@ from .captions import CaptionTrack, place_captions
 from .layers import Layer, overlay_paths, place_layers
 from .errors import MediaError, Problem
 from .load import Validated
-from .media import FONT_SUFFIXES, MediaInfo
+from .media import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
 from .sound import Cue, place_cues, sound_paths
 from .timebase import frame_of, sample_of, seconds_text
 from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
@@ -84,6 +84,8 @@ class Placement:
     text_color: str | None = None
     text_at: tuple[float, float] = (0.5, 0.5)  # middle of the text, as fractions of the frame
     text_fades: tuple[int, int] = (0, 0)  # frames of fade in and out of the text
+    motion: model.Motion | None = None  # a still's zoom and pan over its whole length (head..tail)
+    luts: tuple[Path, ...] = ()  # 3D LUTs applied in order: a clip's own, then the output's
     head: int = 0  # frames of it left out before `start` (an interval that begins inside it)
     tail: int = 0  # frames of it left out after its end (an interval that ends inside it)
 
@@ -178,18 +180,43 @@ def word_paths(validated: Validated) -> list[Path]:
     return paths
 
 
+def _lut_path(validated: Validated, text: str | None) -> Path | None:
+    """A LUT file the EDL names (None when none, or when its suffix is not a LUT's)."""
+    if not text or Path(text).suffix.lower() not in LUT_SUFFIXES:
+        return None
+    return _resolve(validated, text)
+
+
+def _lut(validated: Validated, at: tuple, text: str | None, media: dict, problems: list[Problem]) -> tuple[Path, ...]:
+    """The LUT at field ``at`` as a one-item tuple, () for none; a problem if unusable."""
+    if not text:
+        return ()
+    path = _lut_path(validated, text)
+    if path is None:
+        problems.append(validated.document.problem(at, f"{text} is not a 3D LUT file",
+                                                   "use a .cube or .3dl file"))
+        return ()
+    if isinstance(found := media.get(path), MediaError) or found is None:
+        problems.append(validated.document.problem(at, str(found or f"{path} was not probed"),
+                                                   "check the path; relative paths start at the EDL's folder"))
+        return ()
+    return (path,)
+
+
 def media_paths(validated: Validated) -> list[Path]:
     """Every file the valid items refer to, in order (to be probed before :func:`build`)."""
-    paths = []
+    paths = [p for p in [_lut_path(validated, validated.output.lut)] if p]
     for index, item in enumerate(validated.items):
         if item is None and (raw := _raw_media(validated, index)):
             paths.append(_resolve(validated, raw[1]))
         elif isinstance(item, model.Clip):
             paths.append(_resolve(validated, item.clip))
+            paths += [p for p in [_lut_path(validated, item.lut)] if p]
         elif isinstance(item, model.Image):
             paths.append(_resolve(validated, item.image))
-        elif isinstance(item, model.Title) and (font := _font_path(validated, item.style.font)):
-            paths.append(font)
+        elif isinstance(item, model.Title):
+            paths += [p for p in [_font_path(validated, item.style.font)] if p]
+            paths += [_resolve(validated, item.background_image)] if item.background_image else []
     resolve = lambda text: _resolve(validated, text)  # noqa: E731
     return paths + sound_paths(validated, resolve) + overlay_paths(validated, resolve)
 
@@ -223,14 +250,6 @@ def _later_features(validated: Validated) -> list[Problem]:
     for key, what in (("extends", "`extends`"), ("deliverables", "`deliverables`")):
         if data.get(key):
             note((key,), what)
-    for key in ("lut",):
-        if (data.get("output") or {}).get(key):
-            note(("output", key), f"`output.{key}`")
-    for index, item in enumerate(validated.items):
-        raw = data["video"][index]
-        for key in ("lut", "motion"):
-            if key in raw and raw[key]:
-                note(("video", index, key), f"`{key}` on a main-track item")
     return notes
 
 
@@ -243,6 +262,7 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     fonts_dir = _fonts_dir(validated)
     faces = families(media.get(fonts_dir) if fonts_dir else None, media.get(BUNDLED_FONT))
     pieces: list[tuple[int, Any]] = []  # (edl index, unplaced Placement fields or Transition)
+    grade = _lut(validated, ("output", "lut"), validated.output.lut, media, problems)
 
     for index, item in enumerate(validated.items):
         if item is None:
@@ -259,6 +279,8 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
             pieces.append((index, item))
             continue
         placed = _place(validated, index, item, media, out, problems, faces)
+        if placed is not None:  # every item gets the output's LUT, after a clip's own
+            placed["luts"] = (*placed.get("luts", ()), *grade)
         pieces.append((index, placed))
 
     placements, joins = _arrange(validated, pieces, out, problems)
@@ -363,7 +385,18 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         if sum(fades) > frames:
             problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the title"))
         anchor = item.style.position
-        return dict(index=index, kind="title", frames=frames, color=item.background, text=item.title.strip("\n"),
+        picture = None  # the background's still, when it is one (shown as a cover-fitted image)
+        if item.background_image:
+            picture = media.get(path := _resolve(validated, item.background_image))
+            if isinstance(picture, MediaError) or picture is None:
+                problems.append(doc.problem((*at, "background"), str(picture or f"{path} was not probed"),
+                                            "check the path; relative paths start at the EDL's folder"))
+                return None
+            if picture.kind not in ("image", "video"):
+                problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
+                return None
+        return dict(index=index, kind="title", frames=frames, text=item.title.strip("\n"),
+                    color=None if picture else item.background, media=picture, fit="cover",
                     font=font or face.path, font_index=face.index if face else 0,
                     font_family=face.family if face and face.index else None, font_size=max(1, round(item.style.size * out.height / 1080)),
                     text_color=item.style.color, text_fades=fades,
@@ -380,7 +413,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
             problems.append(doc.problem((*at, key), f"{path.name} has no picture"))
             return None
         return dict(index=index, kind="image", media=info, fit=fit,
-                    frames=_length(doc, at, item.duration.resolve(rate), rate, problems))
+                    frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
+                    motion=item.motion if item.motion and not item.motion.still else None)
     if info.kind != "video":
         problems.append(doc.problem((*at, key), f"{path.name} is {'a still image' if info.kind == 'image' else 'not a video'}",
                                     "use `image:` for stills" if info.kind == "image" else None))
@@ -412,7 +446,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
     speed = Fraction(str(item.speed))
     frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)
     return dict(index=index, kind="clip", media=info, frames=frames, source_in=src_in, source_out=src_out,
-                speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute, role=item.role)
+                speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute, role=item.role,
+                luts=_lut(validated, (*at, "lut"), item.lut, media, problems))
 
 
 def _length(doc, at: tuple, seconds: Fraction, rate: Fraction, problems: list[Problem]) -> int:
