@@ -13,7 +13,8 @@ In a notebook::
     result.duration, result.frames, result.elapsed
 
 Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
-``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``; ``sound``; ``timeline``;
+``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``; ``sound``/``captions``/``layers``;
+``timeline``;
 ``plan``; ``graph``; ``mix``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``render``; ``review``; ``cli``.
 """
 
@@ -26,8 +27,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-from .edl import (Clip, Color, Duck, Edl, Image, Output, OutputAudio, OutputVideo, Sound, Title, TitleStyle, Transition,
-                  TransitionAudio)
+from .edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay, Sound,
+                  Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
 from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError
 from .ffmpeg import Progress
 from .load import load
@@ -39,6 +40,7 @@ from .timeline import Timeline
 __all__ = [
     "AssemblerError",
     "Clip",
+    "ClipCue",
     "Color",
     "Difference",
     "DryRun",
@@ -49,14 +51,18 @@ __all__ = [
     "Image",
     "MediaError",
     "MediaInfo",
+    "Motion",
     "Output",
     "OutputAudio",
     "OutputVideo",
+    "Overlay",
     "Problem",
     "Progress",
     "RenderError",
     "RenderResult",
     "Sound",
+    "SubtitleStyle",
+    "Subtitles",
     "Timeline",
     "Title",
     "TitleStyle",

@@ -312,22 +312,25 @@ def _draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, vide
             links: list[Link] = []
         else:
             assert layer.media is not None
-            index = inputs.count("-i")
             path = os.fspath(layer.media.path.resolve())
             paths.append(path)
+            # Read by a `movie` source inside the graph, not as an input: with its picture
+            # from another demuxer, overlay hung now and then in ffmpeg 9 (about 1 run in 20).
             if layer.kind == "image":
-                inputs += ["-i", path]
                 # Scaled once, then repeated: a logo costs one scale, not one a frame.
-                source = [Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
-                          Filter("loop", loop=count - 1, size=1, start=0)]
+                source = [Filter("movie", filename=path), Filter("scale", layer.width, layer.height),
+                          Filter("format", "rgba"), Filter("loop", loop=count - 1, size=1, start=0)]
             else:
                 skip = layer.source_in + Fraction(head) / rate
-                margin = max(Fraction(2) / (layer.media.fps or rate), Fraction(1, 10))
-                inputs += [*(["-ss", number(skip)] if skip else []), "-threads", "1",
-                           "-t", number(Fraction(count) / rate + margin), "-i", path]
-                source = [Filter("fps", str(rate), start_time=0), Filter("scale", layer.width, layer.height),
-                          Filter("format", "rgba"), Filter("tpad", stop=-1, stop_mode="clone")]
-            links = [g.input(index, "v")]
+                # seek_point lands on the keyframe before; trim drops what comes before `skip`,
+                # and fps then samples the source from `skip` on the output grid, as for a clip
+                # of the main track.
+                source = [Filter("movie", filename=path, seek_point=number(skip), dec_threads=1),
+                          Filter("trim", start=number(skip)), Filter("setpts", f"PTS-{number(skip)}/TB"),
+                          *_upright(layer.media.rotation), Filter("fps", str(rate), start_time=0),
+                          Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
+                          Filter("tpad", stop=-1, stop_mode="clone")]
+            links = []
         if layer.opacity < 1:
             source.append(Filter("colorchannelmixer", aa=f"{layer.opacity:.4f}"))
         source += [Filter("trim", end_frame=count), Filter("settb", str(1 / rate))]
@@ -350,6 +353,12 @@ def _draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, vide
         video = g.chain([video, drawn], [Filter("overlay", layer.x, layer.y, eof_action="pass", repeatlast=0,
                                                 format="yuv420")], "v")
     return video
+
+
+def _upright(rotation: int) -> list[Filter]:
+    """Turn a picture as its display matrix says (inputs get this from ffmpeg; `movie` does not)."""
+    return {90: [Filter("transpose", "cclock")], 180: [Filter("hflip"), Filter("vflip")],
+            270: [Filter("transpose", "clock")]}.get(rotation, [])
 
 
 def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> Filter:

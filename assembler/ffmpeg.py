@@ -121,6 +121,20 @@ class Cancelled(Exception):
     """A job was stopped because its ``cancel`` event was set."""
 
 
+class _Stalled(Exception):
+    """ffmpeg went on running without writing anything more."""
+
+
+def stall_seconds() -> float:
+    """How long a job may go without its output advancing before it counts as hung
+    (``$ASSEMBLER_STALL_SECONDS``, default 300: a join decodes a long single-keyframe shot
+    from its start before its first frame comes out)."""
+    try:
+        return float(os.environ.get("ASSEMBLER_STALL_SECONDS", "300"))
+    except ValueError:
+        return 300.0
+
+
 def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, ffmpeg: FFmpeg | None = None,
         progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None) -> float:
     """Run a job into ``outputs`` atomically; return the wall time in seconds.
@@ -141,12 +155,21 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
         if job.graph is not None:
             script.write_text(job.graph, encoding="utf-8")
         argv = command(ff, job, script, partials)
-        try:
-            code, tail = _supervise(argv, job, started, progress, cancel, _environment(job, Path(scratch)))
-        except BaseException:
-            for partial in partials:
-                _remove(partial)
-            raise
+        env = _environment(job, Path(scratch))
+        for attempt in (1, 2):  # a hung ffmpeg is killed and tried once more
+            try:
+                code, tail = _supervise(argv, job, started, progress, cancel, env)
+                break
+            except _Stalled as stalled:
+                for partial in partials:
+                    _remove(partial)
+                if attempt == 2:
+                    raise RenderError(f"ffmpeg wrote nothing for {stall_seconds():.0f} s while rendering "
+                                      f"{finals[0].name}, twice; it was stopped", argv, str(stalled), None) from None
+            except BaseException:
+                for partial in partials:
+                    _remove(partial)
+                raise
     if code != 0 or not all(p.exists() for p in partials):
         for partial in partials:
             _remove(partial)
@@ -202,6 +225,21 @@ def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Pr
     reader = threading.Thread(target=_drain, args=(proc.stderr, lines), daemon=True)
     reader.start()
     total = float(job.duration)
+    limit = stall_seconds()
+    # ffmpeg reports every half second even when stuck: the watch is on what it has written.
+    moved = [time.monotonic(), None]
+    watch = threading.Event()
+
+    def watchdog() -> None:
+        while not watch.wait(min(1.0, limit / 4)):
+            if time.monotonic() - moved[0] > limit:
+                stalled.set()
+                _stop(proc)
+                return
+
+    stalled = threading.Event()
+    guard = threading.Thread(target=watchdog, daemon=True)
+    guard.start()
     try:
         state: dict[str, str] = {}
         assert proc.stdout is not None
@@ -210,13 +248,21 @@ def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Pr
             state[key] = value
             if cancel is not None and cancel.is_set():
                 raise Cancelled(argv[0])
-            if key == "progress" and progress is not None:
-                progress(_progress(state, total, started))
+            if key == "progress":
+                written = (state.get("total_size"), state.get("out_time_us"))
+                if written != moved[1]:
+                    moved[:] = [time.monotonic(), written]
+                if progress is not None:
+                    progress(_progress(state, total, started))
         code = proc.wait()
+        if stalled.is_set():
+            reader.join(timeout=5)
+            raise _Stalled("\n".join(lines))
     except BaseException:
         _stop(proc)
         raise
     finally:
+        watch.set()
         reader.join(timeout=5)
     return code, "\n".join(lines)
 

@@ -180,7 +180,8 @@ def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict
             problems.append(doc.problem((*at, "style", "font"), f"no font of family {font!r} is available",
                                         "put its font file in `subtitles.fonts_dir`, or name the file itself"))
             return None
-    position = item.position
+    # A title's place: the overlay's `position`, else its style's (as on a title card).
+    position = item.position if "position" in item.model_fields_set or item.style is None else style.position
     return dict(text=item.title.strip("\n"), font=face.path, font_family=face.family if face.index else None,
                 font_size=max(1, round(style.size * height / 1080)), text_color=style.color,
                 text_at=model.ANCHORS[position] if isinstance(position, str) else (position.x, position.y))

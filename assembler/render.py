@@ -110,7 +110,9 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
             ffmpeg: str | os.PathLike | FFmpeg | None = None) -> DryRun:
     """Check and compile the whole timeline as one graph; show the command, run nothing."""
     timeline = check(edl, base_dir=base_dir)
-    job = compile_timeline(timeline)
+    track = timeline.captions
+    job = compile_timeline(timeline, burn="SUBTITLES.ass" if track and track.burn else None,
+                           soft="SUBTITLES.srt" if track and track.soft else None)
     return DryRun(command(resolve_ffmpeg(ffmpeg), job, "GRAPH.txt", out), job.graph or "", timeline)
 
 

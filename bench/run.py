@@ -22,7 +22,8 @@ dissolve (picture + sound) between every pair, x264 veryfast crf 23 + AAC 192k s
 Prints a summary table (markdown) at the end; --results appends it as a dated section.
 
 The scenario's music bed and burned subtitles are left out of every contender by default;
-`--with music` / `--with subs` put them in ours and the hand command (not in moviepy's).
+`--with music` / `--with subs` put them in ours and the hand command; with both, moviepy runs
+the full shared scenario (shared/bench/episode_moviepy.py) instead of the lighter one.
 Beyond the shared scenario: `--with vo` adds the voice-over (vo.wav, role dialogue, from 3 s;
 with music, the bed ducks under it) and `--with loudness` a -16 LUFS target (ours: the EDL's
 output.loudness; the hand command: a loudnorm measuring pass, then the render with that gain).
@@ -60,6 +61,7 @@ N_SHOTS, IN, OUT, XF, FPS = 14, 1, 5, 0.5, 30
 SHIFT = Fraction(1, 8)   # repeat k of the 14 shots is cut (k % 8) * SHIFT s later, same length:
 # assembler renders a segment shown twice once, so 4 identical repeats would time 14 shots
 MEDIA = [f"shot{i:02d}.mp4" for i in range(1, N_SHOTS + 1)] + ["music.mp3", "subtitles.srt", "vo.wav"]
+SYSTEM_FONTS = "/usr/share/fonts/truetype/dejavu"  # what shared/bench/episode_ffmpeg.py uses
 EXTRAS = ("music", "subs", "vo", "loudness")  # off by default: like for like, but lighter
 SOUND = ("music", "vo", "loudness")          # --sound
 VO_START = 3                                 # s on the timeline; vo.wav is 20 s long
@@ -120,8 +122,9 @@ def write_edl(path: Path, shots: list[tuple[str, Fraction]], extras: set[str]) -
     if audio:
         edl["audio"] = audio
     if "subs" in extras:
-        edl["subtitles"] = {"file": "media/subtitles.srt", "burn": True,
-                            "style": {"font": "DejaVu Sans"}}
+        # As the hand command draws them: DejaVu Sans from the system's folder, 40 px at 720p.
+        edl["subtitles"] = {"file": "media/subtitles.srt", "burn": True, "fonts_dir": SYSTEM_FONTS,
+                            "style": {"font": "DejaVu Sans", "size": 60}}
     y = YAML(typ="safe", pure=True)
     y.default_flow_style = None
     y.sort_base_mapping_type_on_output = False      # keep the contract's field order
@@ -413,9 +416,9 @@ def main() -> int:
         print(f"NOTE: the scenario's {' and '.join(left_out)} left out of every contender: like for like, "
               f"but lighter than the full scenario (--with music|subs)")
     if extras:
-        print(f"NOTE: with {', '.join(sorted(extras))} in ours and the hand command (not in moviepy's)")
-    if "subs" in extras:
-        print("NOTE: assembler does not burn subtitles yet (it warns): with subs, the hand command does more")
+        full = {"music", "subs"} <= extras
+        print(f"NOTE: with {', '.join(sorted(extras))} in ours and the hand command"
+              + (" (moviepy: the full shared scenario, music and subtitles)" if full else " (not in moviepy's)"))
     if "vo" in extras:
         print(f"NOTE: voice-over vo.wav from {VO_START} s, role dialogue"
               + (f"; the bed ducks {DUCK['amount']} dB under it (hand: a volume envelope over its span)"

@@ -260,8 +260,11 @@ def moviepy(b, venv: Path, meds: dict[str, dict]) -> tuple[list[dict], float]:
     """The moviepy script once (n=1, tree PSS sampled), against the median full renders
     of section 1 (`meds`: {label: {wall, cpu}}): ours, and the hand command for scale."""
     sc = b.scenario(b.repeat)
-    print(f"\n== moviepy 2.2.1, like for like (bench/episode_moviepy_video.py), {sc.n} shots, one run",
-          flush=True)
+    full = {"music", "subs"} <= set(b.extras)
+    script = Path(b.ep.__file__).with_name("episode_moviepy.py") if full \
+        else Path(__file__).with_name("episode_moviepy_video.py")
+    print(f"\n== moviepy 2.2.1, like for like ({script.name}: "
+          f"{'music and subtitles' if full else 'no music, no subtitles'}), {sc.n} shots, one run", flush=True)
     py = moviepy_python(venv)
     version = subprocess.run([py, "-c", "from importlib.metadata import version as v; import sys; print("
                               "sys.version.split()[0], 'moviepy', v('moviepy'), 'pillow', v('pillow'))"],
@@ -269,7 +272,7 @@ def moviepy(b, venv: Path, meds: dict[str, dict]) -> tuple[list[dict], float]:
     print(f"  python {version}, ffmpeg {b.ff}")
     out = b.work / f"moviepy{sc.n}.mp4"
     out.unlink(missing_ok=True)
-    argv = [py, str(Path(__file__).with_name("episode_moviepy_video.py")), str(b.work / "media"), str(out),
+    argv = [py, str(script), str(b.work / "media"), str(out),
             "--repeat", str(sc.n // 14)]
     env = {**b.hand_env, "IMAGEIO_FFMPEG_EXE": b.ff, "FFMPEG_BINARY": b.ff}
     load = Load()

@@ -17,7 +17,7 @@ import assembler
 from assembler.errors import FFmpegNotFound, RenderError
 from assembler.ffmpeg import find_ffmpeg
 from conftest import write_edl
-from media_tools import count_frames, make_clip, make_image, mean_color, dominant_tone
+from media_tools import frame_rgb, count_frames, make_clip, make_image, mean_color, dominant_tone
 
 HOSTILE = "we ird: [dir], \"q\" 'x' 50% & #1; 中文"
 
@@ -39,11 +39,22 @@ def test_hostile_names_in_folders_files_output_and_text(tmp_path):
     edl = small([{"clip": clip.name}, {"transition": "dissolve", "duration": 0.2},
                  {"image": still.name, "duration": 1},
                  {"title": "It's: [a], b; c \\ 50% %{pts} \"q\" 中文", "duration": 1}])
+    # Subtitles (a file, and text that is ASS syntax) and an overlay, all under hostile names:
+    # the cache and its per-segment subtitle files live in the same folder.
+    (folder / "subs, 1: [a] 'b'.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\n{\\b1} 50% 'q' \\N [x]: 中文\n",
+                                                encoding="utf-8")
+    edl["subtitles"] = {"file": "subs, 1: [a] 'b'.srt", "burn": True, "soft": True, "sidecar": True,
+                        "style": {"size": 150}}
+    edl["video"][0]["subtitles"] = [{"start": 0.6, "end": 0.9, "text": "a \\ b {c} \"d\" 'e' : f, g"}]
+    edl["overlays"] = [{"image": still.name, "scale": 0.1, "position": "top-left"}]
     path = write_edl(folder, "épisode 1: [final], 'v2'.yaml", edl)
     out = tmp_path / "out: [dir], 'q' 50%" / "ép 1: \"final\" 中文.mp4"
     done = cli("render", str(path), "-o", str(out))
     assert done.returncode == 0, done.stderr
     assert count_frames(out) == 70
+    assert "a \\ b {c} \"d\" 'e' : f, g" in out.with_suffix(".srt").read_text(encoding="utf-8")
+    lower = frame_rgb(out, 0.25)[120:].astype(int)  # the file's cue, burned over the red clip
+    assert ((lower[..., 1] > 170) & (lower[..., 2] > 170)).sum() > 10
     box = (0.4, 0.4, 0.6, 0.6)
     assert mean_color(out, 0.2, box)[0] > 200 and mean_color(out, 1.5, box)[2] > 200
     assert abs(dominant_tone(out, 0.2, 0.2) - 660) < 15
@@ -175,3 +186,20 @@ def test_contact_sheet_shows_each_item_as_it_will_look(media, tmp_path):
 
 def near_rgb(a, b, tol=40):
     return all(abs(x - y) <= tol for x, y in zip(a, b))
+
+
+def test_a_hung_ffmpeg_is_stopped_and_reported(monkeypatch, tmp_path):
+    """A job whose output stops advancing is killed, tried once more, then reported."""
+    from fractions import Fraction
+
+    from assembler.compile import Job
+    from assembler.errors import RenderError
+    from assembler.ffmpeg import run
+    monkeypatch.setenv("ASSEMBLER_STALL_SECONDS", "1")
+    # Read at the source's own pace and drop the first 10 s: 10 s with nothing written.
+    job = Job(("-re", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=20"), "[0:v]select='gte(n,250)'[vout]",
+              (("-map", "[vout]", "-c:v", "rawvideo", "-f", "nut"),), 250, Fraction(10))
+    # Left alone it would succeed after 10 s: the error is the watchdog's doing.
+    with pytest.raises(RenderError, match="wrote nothing for 1 s"):
+        run(job, tmp_path / "out.nut")
+    assert list(tmp_path.iterdir()) == []

@@ -78,6 +78,16 @@ def main() -> None:
     # 7. a voice-over line stand-in: 2.4 s of 300 Hz bursts, mono 44.1 kHz
     run("-f", "lavfi", "-i", "aevalsrc='(0.5*sin(2*PI*300*t)+0.2*sin(2*PI*600*t))*lt(mod(t,0.6),0.4)':s=44100:d=2.4",
         "-c:a", "pcm_s16le", *BITEXACT, str(media / "vo_line01.wav"))
+    # 8. a logo with a transparent background, for the corner
+    logo = Image.new("RGBA", (400, 200), (0, 0, 0, 0))
+    ImageDraw.Draw(logo).rounded_rectangle([10, 10, 390, 190], radius=40, outline=(252, 163, 17, 255), width=18)
+    ImageDraw.Draw(logo).ellipse([150, 50, 250, 150], fill=(252, 163, 17, 230))
+    logo.save(media / "logo.png")
+    # 9. dialogue subtitles in English and Chinese, times on the timeline
+    (media / "pilot.srt").write_text(
+        "1\n00:00:06,200 --> 00:00:08,600\nThe signal came from the north.\n信号来自北方。\n\n"
+        "2\n00:00:09,000 --> 00:00:10,900\n\"Nobody has been there for years.\"\n\n"
+        "3\n00:00:13,000 --> 00:00:14,500\n地图上什么都没有。\n", encoding="utf-8")
     print(f"demo media written to {media}")
 
 
