@@ -201,8 +201,9 @@ class Cache:
                 total -= size
                 removed[0] += 1
                 removed[1] += size
-        # Leftovers of renders killed mid-write; a day old, so never a render still running.
-        for leftover in (self.root / "tmp").glob("*"):
+        # Leftovers of renders killed mid-write, and segments' subtitle files (written again
+        # when needed, touched when used); a day old, so never a render still running.
+        for leftover in [*(self.root / "tmp").glob("*"), *(self.root / "subtitles").glob("*")]:
             try:
                 if now - leftover.stat().st_mtime > 86400:
                     shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()

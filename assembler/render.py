@@ -149,7 +149,9 @@ def _burn_file(store: Cache, timeline: Timeline, segment: Segment) -> str | None
     if text is None:
         return None
     path = store.root / "subtitles" / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.ass"
-    if not path.exists():
+    try:
+        os.utime(path)  # in use: `cache prune` leaves it alone for a day
+    except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_text(path, text)
     return os.fspath(path)

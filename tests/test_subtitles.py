@@ -285,3 +285,21 @@ def test_attached_cue_that_ends_before_it_starts_is_an_error(blue, tmp_path, sta
     with pytest.raises(EdlError) as caught:
         assembler.check(write_edl(tmp_path, "bad.yaml", data))
     assert [p.path for p in caught.value.problems] == [where] and caught.value.problems[0].line
+
+
+def test_subtitle_files_in_the_cache_are_pruned_when_unused_and_made_again(rendered):
+    import os
+    import time
+
+    from assembler.cache import Cache
+    edl, out, _ = rendered
+    cache = edl.parent / "cache"
+    files = list((cache / "subtitles").glob("*.ass"))
+    assert files
+    old = time.time() - 3 * 86400
+    for f in files:
+        os.utime(f, (old, old))
+    Cache(cache).prune(older_than=10 * 86400)  # the segments stay; the unused subtitle files go
+    assert not list((cache / "subtitles").glob("*.ass"))
+    again = assembler.render(edl, edl.parent / "again.mp4", cache=cache)
+    assert again.rendered == 0 and (edl.parent / "again.mp4").read_bytes() == out.read_bytes()
