@@ -85,7 +85,7 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], media: 
     """Every cue of the file (moved by ``offset``) and of the clips (``clips`` maps an EDL
     index to its frames on the timeline), in time order; None when there are none."""
     doc = validated.document
-    spec = validated.edl.subtitles if validated.edl else None
+    spec = validated.subtitles
     problems: list[Problem] = []
     placed: list[tuple[Caption, Callable[..., Problem]]] = []
     style_font = None

@@ -63,6 +63,8 @@ class Validated:
     items: tuple[Any | None, ...]  # one entry per main-track item, None where invalid
     problems: tuple[Problem, ...]
     overlays: tuple[model.Overlay | None, ...] = ()  # likewise, per overlay
+    audio: tuple[model.Sound | None, ...] = ()  # likewise, per sound track
+    subtitles: model.Subtitles | None = None  # None when absent or invalid
 
 
 def field_path(path: FieldPath) -> str:
@@ -193,7 +195,8 @@ def validate(doc: Document) -> Validated:
     """Validate a document against the model, collecting every problem."""
     try:
         edl = model.Edl.model_validate(doc.data)
-        return Validated(doc, edl, edl.output, tuple(edl.video), (), tuple(edl.overlays))
+        return Validated(doc, edl, edl.output, tuple(edl.video), (), tuple(edl.overlays), tuple(edl.audio),
+                         edl.subtitles)
     except ValidationError as exc:
         problems = _problems(doc, exc)
     try:
@@ -207,14 +210,22 @@ def validate(doc: Document) -> Validated:
             items.append(_ITEM.validate_python(raw))
         except ValidationError:
             items.append(None)
-    raw_layers = doc.data.get("overlays")
-    layers: list[model.Overlay | None] = []
-    for raw in raw_layers if isinstance(raw_layers, list) else []:
+    # The parts that are valid on their own are still checked against their media.
+    layers = _each(model.Overlay, doc.data.get("overlays"))
+    sounds = _each(model.Sound, doc.data.get("audio"))
+    subtitles = _each(model.Subtitles, [doc.data.get("subtitles")])[0] if doc.data.get("subtitles") else None
+    return Validated(doc, None, output, tuple(items), tuple(problems), layers, sounds, subtitles)
+
+
+def _each(kind: type, raw: Any) -> tuple:
+    """Each entry of a list validated on its own: the model, or None where invalid."""
+    found = []
+    for entry in raw if isinstance(raw, list) else []:
         try:
-            layers.append(model.Overlay.model_validate(raw))
+            found.append(kind.model_validate(entry))
         except ValidationError:
-            layers.append(None)
-    return Validated(doc, None, output, tuple(items), tuple(problems), tuple(layers))
+            found.append(None)
+    return tuple(found)
 
 
 def load(path: str | Path) -> model.Edl:
@@ -236,4 +247,4 @@ def from_model(edl: model.Edl, folder: str | Path | None = None) -> Validated:
     """Wrap an EDL built in code; its relative paths resolve against ``folder`` (default: cwd)."""
     folder = Path(folder or Path.cwd()).resolve()
     doc = Document("<edl>", folder, edl.model_dump(mode="json", by_alias=True), {})
-    return Validated(doc, edl, edl.output, tuple(edl.video), (), tuple(edl.overlays))
+    return Validated(doc, edl, edl.output, tuple(edl.video), (), tuple(edl.overlays), tuple(edl.audio), edl.subtitles)

@@ -70,7 +70,7 @@ def _sample(seconds: Fraction, sample_rate: int) -> int:
 
 def sound_paths(validated: Validated, resolve: Callable[[str], Path]) -> list[Path]:
     """Every sound file the EDL names (tracks and attached), to be probed."""
-    paths = [resolve(s.file) for s in (validated.edl.audio if validated.edl else [])]
+    paths = [resolve(s.file) for s in validated.audio if s is not None]
     for item in validated.items:
         if isinstance(item, model.Clip):
             paths += [resolve(s.file) for s in item.audio]
@@ -86,8 +86,10 @@ def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict
     problems: list[Problem] = []
     cues: list[Cue] = []
     total = _sample(Fraction(total_frames) / rate, sample_rate)
-    tracks = validated.edl.audio if validated.edl else []
+    tracks = validated.audio
     for n, sound in enumerate(tracks):
+        if sound is None:  # its schema problem is already reported
+            continue
         cue = _place(doc, ("audio", n), f"audio[{n}]", sound, "other", resolve, media, rate, sample_rate,
                      Fraction(0), total, problems)
         if cue:

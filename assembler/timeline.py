@@ -165,7 +165,7 @@ def _font_path(validated: Validated, font: str | None) -> Path | None:
 
 
 def _fonts_dir(validated: Validated) -> Path | None:
-    spec = validated.edl.subtitles if validated.edl else None
+    spec = validated.subtitles
     return _resolve(validated, spec.fonts_dir) if spec and spec.fonts_dir else None
 
 
@@ -173,7 +173,7 @@ def word_paths(validated: Validated) -> list[Path]:
     """The fonts (files and folders) and subtitle file to be read before :func:`build`
     (see ``words.read_words``)."""
     paths = [BUNDLED_FONT]
-    spec = validated.edl.subtitles if validated.edl else None
+    spec = validated.subtitles
     if spec is not None:
         paths += [p for p in (_fonts_dir(validated), _font_path(validated, spec.style.font)) if p]
         paths += [_resolve(validated, spec.file)] if spec.file else []

@@ -36,6 +36,12 @@ video:
     out: "1:2:3:4:5"            # @bad-time
   - transition: wipelft         # @unknown-transition
   - color: navy
+audio:
+  - file: missing-music.wav     # @missing-sound
+overlays:
+  - image: missing-logo.png     # @missing-overlay
+subtitles:
+  file: missing.srt             # @missing-subtitles
 """
 
 
@@ -58,6 +64,9 @@ EXPECTED = [
     ("in-after-out", "video[6].out", "must be before", None),
     ("bad-time", "video[7].out", "is not a time", None),
     ("unknown-transition", "video[8].transition", "unknown transition", "did you mean `wipeleft`?"),
+    ("missing-sound", "audio[0].file", "does not exist", None),
+    ("missing-overlay", "overlays[0].image", "does not exist", None),
+    ("missing-subtitles", "subtitles.file", "does not exist", None),
 ]
 
 
