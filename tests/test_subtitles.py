@@ -303,3 +303,15 @@ def test_subtitle_files_in_the_cache_are_pruned_when_unused_and_made_again(rende
     assert not list((cache / "subtitles").glob("*.ass"))
     again = assembler.render(edl, edl.parent / "again.mp4", cache=cache)
     assert again.rendered == 0 and (edl.parent / "again.mp4").read_bytes() == out.read_bytes()
+
+
+def test_single_graph_render_has_the_same_words(rendered, tmp_path):
+    edl, out, _ = rendered
+    one = tmp_path / "one.mp4"
+    assembler.render(edl, one, single=True)
+    for frame in (11, 30, 70, 90):
+        assert (ink(one, frame) != ink(out, frame)).mean() < 0.01, frame
+    soft = tmp_path / "soft.srt"
+    run_ffmpeg("-i", str(one), "-map", "0:s:0", str(soft))
+    assert len(srt_cues(soft.read_text(encoding="utf-8"))) == 4
+    assert one.with_suffix(".srt").read_text(encoding="utf-8") == out.with_suffix(".srt").read_text(encoding="utf-8")
