@@ -16,7 +16,7 @@ LAYERS = [
     {"timeline"},
     {"plan"},
     {"graph"},
-    {"mix"},
+    {"mix", "picture"},
     {"compile"},
     {"ffmpeg", "cache", "sheet"},
     {"render"},
