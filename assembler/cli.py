@@ -149,7 +149,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
     for column in ("#", "item", "source range", "timeline range", "length", "join after"):
         table.add_column(column)
     for k, p in enumerate(timeline.placements):
-        name = p.media.path.name if p.media else (p.text.splitlines()[0] if p.text else p.color or "")
+        name = p.text.splitlines()[0] if p.kind == "title" and p.text else \
+            p.media.path.name if p.media else p.color or ""
         source = f"{format_seconds(p.source_in)} - {format_seconds(p.source_out)}" if p.kind == "clip" else ""
         if p.speed != 1:
             source += f" x{float(p.speed):g}"
@@ -161,6 +162,23 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
                       format_seconds(p.frames / rate), after)
     out.print(table)
     out.print(f"total: {format_seconds(timeline.duration)} ({timeline.frames} frames)")
+    if timeline.layers:
+        layers = Table(title="overlays (later on top)")
+        for column in ("#", "layer", "timeline range", "place (x, y)", "size", "opacity"):
+            layers.add_column(column)
+        for x in timeline.layers:
+            what = x.media.path.name if x.media else (x.text or "").splitlines()[0] if x.text else x.color or ""
+            size = f"{x.width}x{x.height}" if x.kind != "title" else f"text {x.font_size} px"
+            place = f"{x.x}, {x.y}" if x.kind != "title" else f"centre at {x.text_at[0]:g}, {x.text_at[1]:g}"
+            layers.add_row(f"overlays[{x.index}]", f"{x.kind}: {what}",
+                           f"{format_seconds(x.start / rate)} - {format_seconds(x.end / rate)}", place, size,
+                           f"{x.opacity:g}")
+        out.print(layers)
+    if timeline.captions:
+        track = timeline.captions
+        ways = ", ".join(w for w, on in (("burned", track.burn), ("soft stream", track.soft),
+                                         ("sidecar .srt", track.sidecar)) if on)
+        out.print(f"subtitles: {len(track.captions)} cues, {ways}; {track.style.family} {track.style.size} px")
     _problems(timeline.warnings)
 
 

@@ -130,3 +130,16 @@ def test_overlay_problems_are_reported_with_their_place(logo, tmp_path):
     paths = [p.path for p in caught.value.problems]
     assert paths == ["overlays[0].image", "overlays[1]", "overlays[2].start", "overlays[3].fade_out"]
     assert all(p.line for p in caught.value.problems)
+
+
+def test_check_shows_each_layer_where_it_goes(logo):
+    import subprocess
+    import sys
+    edl = write_edl(logo, "shown.yaml", {"version": 1, "output": {"size": f"{W}x{H}"},
+                                         "video": [{"color": "blue", "duration": 2}],
+                                         "overlays": [{"image": str(logo / "logo.png"), "position": "top-right",
+                                                       "scale": 0.35, "start": 0.5}]})
+    done = subprocess.run([sys.executable, "-m", "assembler", "check", str(edl)], capture_output=True, text=True)
+    assert done.returncode == 0
+    row = next(line for line in done.stdout.splitlines() if "overlays[0]" in line)
+    assert "logo.png" in row and f"{W - 224 - MARGIN}, {MARGIN}" in row and "224x144" in row

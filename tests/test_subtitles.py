@@ -315,3 +315,10 @@ def test_single_graph_render_has_the_same_words(rendered, tmp_path):
     run_ffmpeg("-i", str(one), "-map", "0:s:0", str(soft))
     assert len(srt_cues(soft.read_text(encoding="utf-8"))) == 4
     assert one.with_suffix(".srt").read_text(encoding="utf-8") == out.with_suffix(".srt").read_text(encoding="utf-8")
+
+
+def test_check_lists_the_cues_and_the_ways_out(rendered):
+    edl, _, _ = rendered
+    done = subprocess.run([sys.executable, "-m", "assembler", "check", str(edl)], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert "subtitles: 4 cues, burned, soft stream, sidecar .srt; Noto Sans CJK SC 32 px" in done.stdout
