@@ -150,9 +150,20 @@ def input_args(p: Placement, out: OutputSpec) -> list[str]:
         return [*args, "-threads", "1", "-t", number(needed + margin), "-i", os.fspath(p.media.path.resolve())]
     if p.kind == "image" or (p.kind == "title" and p.media is not None):  # a still, or a title's picture
         assert p.media is not None
-        return ["-loop", "1", "-framerate", str(out.fps), "-t", number(Fraction(p.frames + 1) / out.fps),
-                "-i", os.fspath(p.media.path.resolve())]
+        # One picture, repeated by `_repeat`; the rate is what xfade checks its inputs by.
+        rate = ["-framerate" if p.media.kind == "image" else "-r", str(out.fps)]
+        return [*rate, "-i", os.fspath(p.media.path.resolve())]
     return []
+
+
+def _repeat(p: Placement) -> list[Filter]:
+    """A still's one picture as its frames: decoded and fitted once, then repeated (an
+    image input looped by the demuxer is decoded and scaled again for every frame, which
+    made a 3000x2000 PNG cost as much as a 1080p clip)."""
+    return [Filter("loop", loop=p.frames - 1, size=1, start=0)]
+
+
+_FIRST = Filter("trim", end_frame=1)  # a video file used as a still gives its first frame
 
 
 # The output is BT.709, limited range, and says so: players assume BT.709 for HD, and an
@@ -211,7 +222,8 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     size = f"{out.width}x{out.height}"
     # A title stands on its picture (fitted like any still) or on a generated colour.
     over = [g.input(index, "v")] if p.kind == "title" and p.media is not None and index is not None else []
-    card = [*(_fit(p, out) if over else [Filter("color", c=p.color, s=size, r=str(out.fps))]), Filter("format", "rgb24")]
+    card = [*([_FIRST, *_fit(p, out), *_repeat(p)] if over else [Filter("color", c=p.color, s=size, r=str(out.fps))]),
+            Filter("format", "rgb24")]
     if p.kind == "title" and p.text:
         assert p.font is not None
         fx, fy = p.text_at
@@ -226,7 +238,8 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     if p.kind == "image":
         if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
             return _still_over_background(g, p, out, source)
-        return g.chain([source], [*_fit(p, out), *_motion(p), *_look(p), *_tail(out, p.frames, False)], "v")
+        return g.chain([source], [_FIRST, *_fit(p, out), *_repeat(p), *_motion(p), *_look(p),
+                                  *_tail(out, p.frames, False)], "v")
     # After an input -ss, time 0 is the in-point itself (not the first frame kept), and
     # fps samples the source from 0 on the output grid: output frame i always shows the
     # source frame nearest to in + i*speed/fps, however the clip is cut into intervals.
@@ -316,9 +329,9 @@ def _motion(p: Placement) -> list[Filter]:
 def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, source: Link) -> Link:
     """A still with transparency, laid over the background colour so it keeps its shape."""
     size = f"{out.width}x{out.height}"
-    still = g.chain([source], [Filter("scale", out.width, out.height, force_original_aspect_ratio="decrease")
+    still = g.chain([source], [_FIRST, Filter("scale", out.width, out.height, force_original_aspect_ratio="decrease")
                                if p.fit != "stretch" else Filter("scale", out.width, out.height),
-                               Filter("format", "rgba")], "v")
+                               Filter("format", "rgba"), *_repeat(p)], "v")
     back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
     return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1), Filter("scale", **_FROM_RGB),
                                    *_motion(p), *_look(p), *_tail(out, p.frames, False)], "v")

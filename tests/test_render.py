@@ -291,3 +291,15 @@ def test_title_fades_and_position(tmp_path, single):
     assert text_level(6.0) > 220                                     # full, in the second segment too
     assert text_level(11.9) < 40 and 60 < text_level(11.5) < 200    # fading out at the very end
     assert frame_rgb(out, 6.0)[100:, :].max() < 30 and frame_rgb(out, 6.0)[:, 200:].max() < 30  # top-left only
+
+
+def test_a_video_file_as_a_still_shows_its_first_frame(media, tmp_path):
+    """`image:` may name a video: its first picture, repeated, joined like any still."""
+    edl = write_edl(tmp_path, "still.yaml", {
+        "version": 1, "output": {"size": "320x180", "fps": FPS, "video": {"preset": "ultrafast"}},
+        "video": [{"clip": str(media / "red.mp4"), "duration": 1}, {"transition": "dissolve", "duration": 0.2},
+                  {"image": str(media / "steps.mp4"), "duration": 1.5}]})
+    out = tmp_path / "still.mp4"
+    assembler.render(edl, out, cache=False)
+    assert count_frames(out) == 25 + 38 - 5
+    assert near(mean_color(out, at(57)), (255, 0, 0), 30)  # steps.mp4 begins red, and stays so
