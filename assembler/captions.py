@@ -82,8 +82,9 @@ def text_width(text: str) -> int:
 def place_captions(validated: Validated, resolve: Callable[[str], Path], media: dict, rate: Fraction,
                    clips: dict[int, tuple[int, int]], frames: int, height: int,
                    families: dict[str, Face]) -> tuple[CaptionTrack | None, list[Problem]]:
-    """Every cue of the file (moved by ``offset``) and of the clips (``clips`` maps an EDL
-    index to its frames on the timeline), in time order; None when there are none."""
+    """Every cue of the file (moved by ``offset``) and of the items (``clips`` maps an EDL
+    index to its frames on the timeline: clips, and stills, titles and colours too), in
+    time order; None when there are none."""
     doc = validated.document
     spec = validated.subtitles
     problems: list[Problem] = []
@@ -94,7 +95,7 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], media: 
         if spec.file:
             placed += _file_cues(validated, spec, resolve(spec.file), media, rate, frames, problems)
     for index, item in enumerate(validated.items):
-        if not isinstance(item, model.Clip) or not item.subtitles or index not in clips:
+        if not getattr(item, "subtitles", None) or index not in clips:
             continue
         first, last = clips[index]
         for n, cue in enumerate(item.subtitles):

@@ -471,6 +471,7 @@ class Image(_Model):
     duration: Time = parse_time(3)
     fit: Fit | None = None
     motion: Motion | None = None
+    subtitles: list[ClipCue] = []  # as on a clip: times from its first frame
 
 
 class Title(_Model):
@@ -482,6 +483,7 @@ class Title(_Model):
     style: TitleStyle = TitleStyle()
     fade_in: Time = TimeSpec()  # the text fades in over the background
     fade_out: Time = TimeSpec()
+    subtitles: list[ClipCue] = []  # as on a clip: times from its first frame
 
     @property
     def background_image(self) -> str | None:
@@ -494,6 +496,7 @@ class Color(_Model):
 
     color: ColorValue
     duration: Time = parse_time(1)
+    subtitles: list[ClipCue] = []  # as on a clip: times from its first frame
 
 
 class TransitionSpec(_Model):

@@ -299,7 +299,8 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     problems += more
     voices = _voices(doc, placements, joins, out, problems) if known else []
     chapters = _chapters(validated, rate, frames, problems) if known else ()
-    captions, more = place_captions(validated, lambda text: _resolve(validated, text), media, rate, clips, frames,
+    spans = {p.index: (p.start, p.end) for p in placements} if placed else {}
+    captions, more = place_captions(validated, lambda text: _resolve(validated, text), media, rate, spans, frames,
                                     out.height, faces)
     problems += more
     errors = [p for p in problems if p.severity == "error"]

@@ -322,3 +322,19 @@ def test_check_lists_the_cues_and_the_ways_out(rendered):
     done = subprocess.run([sys.executable, "-m", "assembler", "check", str(edl)], capture_output=True, text=True)
     assert done.returncode == 0
     assert "subtitles: 4 cues, burned, soft stream, sidecar .srt; Noto Sans CJK SC 32 px" in done.stdout
+
+
+def test_cues_attached_to_a_still_and_a_slate(blue, tmp_path):
+    still = tmp_path / "still.png"
+    from PIL import Image
+    Image.new("RGB", (320, 180), (0, 0, 255)).save(still)
+    edl = write_edl(tmp_path, "still.yaml", {
+        "version": 1, "output": {"size": "320x180", "fps": FPS, "video": {"preset": "ultrafast"}},
+        "video": [{"image": str(still), "duration": 1, "subtitles": [{"start": 0.5, "end": 2, "text": "Over a still"}]},
+                  {"color": "blue", "duration": 1, "subtitles": [{"start": 0.25, "end": 0.75, "text": "On a slate"}]}],
+        "subtitles": {"sidecar": True, "burn": True, "style": {"size": 150}}})
+    out = tmp_path / "still.mp4"
+    assembler.render(edl, out, cache=False)
+    assert srt_cues(out.with_suffix(".srt").read_text(encoding="utf-8")) == [
+        ("00:00:00,500", "00:00:01,000", "Over a still"), ("00:00:01,250", "00:00:01,750", "On a slate")]
+    assert ink(out, 18, fps=FPS).sum() > 30 and ink(out, 27, fps=FPS).sum() == 0 and ink(out, 33).sum() > 30
