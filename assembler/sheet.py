@@ -1,10 +1,11 @@
-"""A contact sheet of a timeline: one picture per item, as it will appear, with its timing.
+"""A contact sheet of a timeline: one picture per item, as it will appear (with the
+overlays and burned subtitles of its middle frame), with its timing.
 
 Contract: :class:`~assembler.timeline.Timeline` -> a PIL image (and a PNG on request).
 Frames come from the sources through PyAV (the middle of each clip's used range, the
 still itself, the colour or title card drawn here), fitted as the render will fit them,
 so a filmmaker can look over the cut before anything is encoded. Reads media; never
-spawns a process. Imports ``timeline``, ``media`` (types), ``timebase``.
+spawns a process. Imports ``timeline``, ``media`` (types), ``timebase``, ``words``.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from pathlib import Path
 import av
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
+from .media import MediaInfo
 from .timebase import format_seconds
 from .timeline import BUNDLED_FONT, Placement, Timeline
+from .words import DEFAULT_FAMILY
 
 __all__ = ["contact_sheet"]
 
@@ -33,7 +36,12 @@ def _source_frame(p: Placement) -> Image.Image:
     """The source picture in the middle of what the placement shows, upright."""
     assert p.media is not None
     middle = (p.source_in + p.source_out) / 2 if p.kind == "clip" else Fraction(0)
-    with av.open(os.fspath(p.media.path)) as container:
+    return _picture_at(p.media, middle)
+
+
+def _picture_at(media: MediaInfo, middle: Fraction) -> Image.Image:
+    """A file's picture at ``middle`` seconds (its first for a still), upright, square pixels."""
+    with av.open(os.fspath(media.path)) as container:
         stream = container.streams.video[0]
         if middle > 0 and stream.time_base:
             container.seek(int(middle / Fraction(stream.time_base)), stream=stream, backward=True)
@@ -43,11 +51,12 @@ def _source_frame(p: Placement) -> Image.Image:
             if frame.time is None or Fraction(frame.time).limit_denominator(100000) >= middle:
                 break
         if chosen is None:
-            raise ValueError(f"no picture in {p.media.path}")
-        picture = chosen.to_image()
+            raise ValueError(f"no picture in {media.path}")
+        picture = chosen.to_image() if media.kind != "image" else chosen.to_image().convert("RGBA") \
+            if chosen.format.name.startswith(("rgba", "ya", "pal8")) else chosen.to_image()
         rotation = getattr(chosen, "rotation", 0) or 0
-    if p.media.sar != 1:
-        picture = picture.resize((max(1, round(picture.width * p.media.sar)), picture.height))
+    if media.sar != 1:
+        picture = picture.resize((max(1, round(picture.width * media.sar)), picture.height))
     # PyAV's rotation is counter-clockwise, like PIL's rotate().
     return picture.rotate(rotation, expand=True) if rotation % 360 else picture
 
@@ -73,6 +82,58 @@ def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image
     return ImageOps.pad(picture, size, color=background)
 
 
+def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Image.Image:
+    """What is drawn over the main track at ``frame``: the overlays, in order, and the
+    subtitles, scaled to the tile."""
+    out = timeline.output
+    scale = tile.width / out.width
+    tile = tile.convert("RGBA")
+    for layer in timeline.layers:
+        if not layer.start <= frame < layer.end:
+            continue
+        box = (max(1, round(layer.width * scale)), max(1, round(layer.height * scale)))
+        if layer.kind == "title":
+            font = ImageFont.truetype(os.fspath(layer.font), max(6, round(layer.font_size * scale)),
+                                      index=_index(layer.font, layer.font_family))
+            drawn = Image.new("RGBA", tile.size, (0, 0, 0, 0))
+            ImageDraw.Draw(drawn).multiline_text((layer.text_at[0] * tile.width, layer.text_at[1] * tile.height),
+                                                 layer.text or "", font=font, anchor="mm", align="center",
+                                                 fill=(*_color(layer.text_color), round(255 * layer.opacity)))
+            tile = Image.alpha_composite(tile, drawn)
+            continue
+        if layer.kind == "color":
+            alpha = int(layer.color[8:10], 16) if len(layer.color or "") > 8 else 255
+            piece = Image.new("RGBA", box, (*_color(layer.color or "0x000000"), alpha))
+        else:
+            assert layer.media is not None
+            piece = _picture_at(layer.media, layer.source_in).convert("RGBA").resize(box)
+        if layer.opacity < 1:
+            piece.putalpha(piece.getchannel("A").point(lambda a: round(a * layer.opacity)))
+        tile.alpha_composite(piece, (round(layer.x * scale), round(layer.y * scale)))
+    track = timeline.captions
+    shown = [c for c in track.captions if c.start <= frame < c.end] if track and track.burn else []
+    if shown:
+        style = track.style
+        font = ImageFont.truetype(os.fspath(BUNDLED_FONT), max(6, round(style.size * scale)),
+                                  index=_index(BUNDLED_FONT, style.family))
+        text = "\n".join(c.text for c in shown)
+        row = (style.alignment - 1) // 3  # the ASS number pad: 0 bottom, 1 middle, 2 top
+        y = {0: tile.height - style.margin_v * scale, 1: tile.height / 2, 2: style.margin_v * scale}[row]
+        ImageDraw.Draw(tile).multiline_text((tile.width / 2, y), text, font=font, align="center",
+                                            anchor={0: "md", 1: "mm", 2: "ma"}[row], fill=_color(style.color),
+                                            stroke_width=max(1, round(style.outline * scale)),
+                                            stroke_fill=_color(style.outline_color))
+    return tile.convert("RGB")
+
+
+def _index(font: Path | None, family: str | None) -> int:
+    """The face of a family inside the bundled collection (0 for any other file)."""
+    if font is None or Path(font) != BUNDLED_FONT or not family:
+        return 0
+    names = ["noto sans cjk jp", "noto sans cjk kr", "noto sans cjk sc", "noto sans cjk tc", "noto sans cjk hk"]
+    return names.index(family.lower()) if family.lower() in names else names.index(DEFAULT_FAMILY.lower())
+
+
 def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> Image.Image:
     """One tile per main-track item: the picture, the item, its place on the timeline."""
     out = timeline.output
@@ -89,7 +150,8 @@ def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> 
     for n, p in enumerate(timeline.placements):
         x = pad + (n % columns) * (thumb[0] + pad)
         y = pad + (n // columns) * (thumb[1] + label_height + pad)
-        sheet.paste(_thumbnail(p, timeline, thumb), (x, y))
+        tile = _thumbnail(p, timeline, thumb)
+        sheet.paste(_words_and_layers(tile, timeline, (p.start + p.end) // 2), (x, y))
         name = p.media.path.name if p.media else (p.text or "").splitlines()[0] if p.text else p.kind
         join = timeline.joins[n] if n < len(timeline.joins) else None
         after = f"  > {join.transition}" if join and join.frames else ""

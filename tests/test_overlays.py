@@ -143,3 +143,19 @@ def test_check_shows_each_layer_where_it_goes(logo):
     assert done.returncode == 0
     row = next(line for line in done.stdout.splitlines() if "overlays[0]" in line)
     assert "logo.png" in row and f"{W - 224 - MARGIN}, {MARGIN}" in row and "224x144" in row
+
+
+def test_contact_sheet_draws_layers_and_subtitles(logo, tmp_path):
+    from assembler.sheet import THUMB_WIDTH, contact_sheet
+    edl = write_edl(tmp_path, "sheet.yaml", {
+        "version": 1, "output": {"size": f"{W}x{H}"},
+        "video": [{"color": "blue", "duration": 2, "subtitles": [{"start": 0, "end": 2, "text": "HELLO 你好"}]}],
+        "overlays": [{"image": str(logo / "logo.png"), "position": "top-right", "scale": 0.35}],
+        "subtitles": {"style": {"size": 120}}})
+    sheet = np.asarray(contact_sheet(assembler.check(edl))).astype(int)
+    pad, s = 8, THUMB_WIDTH / W
+    tile = sheet[pad:pad + round(H * s), pad:pad + THUMB_WIDTH]
+    x, y, w, h = box_of(reddish(tile))  # the logo's red block, scaled to the tile
+    assert abs(x - (W - 224 - MARGIN + 32) * s) <= 2 and abs(y - (MARGIN + 32) * s) <= 2 and abs(w - 160 * s) <= 2
+    lower = tile[tile.shape[0] // 2:]
+    assert ((lower[..., 0] > 200) & (lower[..., 1] > 200)).sum() > 20  # the subtitle, white on blue
