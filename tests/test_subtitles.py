@@ -338,3 +338,16 @@ def test_cues_attached_to_a_still_and_a_slate(blue, tmp_path):
     assert srt_cues(out.with_suffix(".srt").read_text(encoding="utf-8")) == [
         ("00:00:00,500", "00:00:01,000", "Over a still"), ("00:00:01,250", "00:00:01,750", "On a slate")]
     assert ink(out, 18, fps=FPS).sum() > 30 and ink(out, 27, fps=FPS).sum() == 0 and ink(out, 33).sum() > 30
+
+
+def test_models_built_in_code_carry_words_and_layers(blue, tmp_path):
+    edl = assembler.Edl(version=1, output=assembler.Output(size="320x180", fps=FPS), video=[
+        assembler.Clip(clip="a.mp4", out=1, subtitles=[assembler.ClipCue(start=0.25, end=0.75, text="In code 代码")])],
+        overlays=[assembler.Overlay(color="red", scale=0.25, position="top-left")],
+        subtitles=assembler.Subtitles(soft=True, sidecar=True))
+    out = tmp_path / "code.mp4"
+    assembler.render(edl, out, base_dir=blue, cache=False)
+    assert srt_cues(out.with_suffix(".srt").read_text(encoding="utf-8")) == [("00:00:00,250", "00:00:00,750",
+                                                                              "In code 代码")]
+    assert frame_rgb(out, at(12))[10, 10][0] > 200  # the red layer in the corner
+    assert ink(out, 12).sum() == 0  # soft and sidecar only: nothing burned
