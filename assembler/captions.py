@@ -46,6 +46,7 @@ class Caption:
     end: int
     text: str
     ass: str
+    style: str = "assembler"  # the ASS style it is drawn with: ours, or its .ass file's
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,11 @@ class CaptionTrack:
     burn: bool
     soft: bool
     sidecar: bool
-    font_file: str  # the file the family is drawn from (its content is part of the cache key)
+    font_files: tuple[str, ...]  # the files the families are drawn from (their content is in the cache key)
     font_dirs: tuple[str, ...]  # folders fontconfig is given besides the bundled font's
     language: str | None = None
+    file_styles: tuple[str, ...] = ()  # an .ass file's own `Style:` lines, kept when the EDL sets no style
+    play_res: tuple[int, int] | None = None  # the size those styles are measured in
 
 
 def text_width(text: str) -> int:
@@ -90,10 +93,15 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], media: 
     problems: list[Problem] = []
     placed: list[tuple[Caption, Callable[..., Problem]]] = []
     style_font = None
+    kept: tuple[list[str], list[Face], tuple[int, int] | None] = ([], [], None)
     if spec is not None:
         style_font = _font(validated, spec, resolve, media, families, problems)
         if spec.file:
-            placed += _file_cues(validated, spec, resolve(spec.file), media, rate, frames, problems)
+            source = media.get(resolve(spec.file))
+            if isinstance(source, SubtitleFile) and source.styles and "style" not in spec.model_fields_set:
+                kept = _kept_styles(validated, source, families, problems)
+            placed += _file_cues(validated, spec, resolve(spec.file), media, rate, frames, problems,
+                                 {line.split(":", 1)[1].split(",", 1)[0].strip() for line in kept[0]})
     for index, item in enumerate(validated.items):
         if not getattr(item, "subtitles", None) or index not in clips:
             continue
@@ -126,10 +134,31 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], media: 
                          s.alignment if isinstance(s.alignment, int) else _ALIGN[s.alignment], s.bold)
     burn, soft, sidecar = spec.ways
     dirs = (str(resolve(spec.fonts_dir)),) if spec.fonts_dir else ()
-    if face.path.parent != Path(families[DEFAULT_FAMILY.lower()].path).parent:
-        dirs = tuple(dict.fromkeys([*dirs, str(face.path.parent)]))
-    return CaptionTrack(tuple(c for c, _ in placed), style, burn, soft, sidecar, str(face.path), dirs,
-                        spec.language), problems
+    bundled = Path(families[DEFAULT_FAMILY.lower()].path).parent
+    faces = [face, *kept[1]]
+    dirs = tuple(dict.fromkeys([*dirs, *(str(f.path.parent) for f in faces if f.path.parent != bundled)]))
+    return CaptionTrack(tuple(c for c, _ in placed), style, burn, soft, sidecar,
+                        tuple(dict.fromkeys(str(f.path) for f in faces)), dirs, spec.language, tuple(kept[0]),
+                        kept[2] if kept[0] else None), problems
+
+
+def _kept_styles(validated: Validated, source: SubtitleFile, families: dict[str, Face],
+                 problems: list[Problem]) -> tuple[list[str], list[Face], tuple[int, int] | None]:
+    """An .ass file's own styles, for its cues (when the EDL sets no `style:`): each font
+    must be there; one that is not is drawn in the default family, and said so."""
+    lines, faces = [], []
+    default = families[DEFAULT_FAMILY.lower()]
+    for st in source.styles:
+        face = families.get(st.font.lower())
+        if face is None:
+            problems.append(validated.document.problem(
+                ("subtitles", "file"), f"style {st.name!r} of {source.path.name} asks for the font {st.font!r}, "
+                f"which is not available; it is drawn in {default.family}",
+                "put the font in `subtitles.fonts_dir`, or set `subtitles.style`", warning=True))
+            face = default
+        faces.append(face)
+        lines.append(f"Style: {st.name},{face.family},{st.rest}")
+    return lines, faces, source.play_res
 
 
 def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, families: dict[str, Face],
@@ -157,7 +186,7 @@ def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, fam
 
 
 def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, media: dict, rate: Fraction, frames: int,
-               problems: list[Problem]) -> list[tuple[Caption, Callable[..., Problem]]]:
+               problems: list[Problem], styles: set[str]) -> list[tuple[Caption, Callable[..., Problem]]]:
     doc = validated.document
     found = media.get(path)
     if not isinstance(found, SubtitleFile):
@@ -183,7 +212,8 @@ def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, media: d
         if end <= start:
             problems.append(problem("is shorter than a frame; it is not shown"))
             continue
-        placed.append((Caption(start, end, cue.text, cue.ass), problem))
+        placed.append((Caption(start, end, cue.text, cue.ass, cue.style if cue.style in styles else "assembler"),
+                       problem))
     return placed
 
 
@@ -246,22 +276,26 @@ def ass_text(track: CaptionTrack, width: int, height: int, rate: Fraction, start
     if not shown:
         return None
     s = track.style
-    margin_h = round(width * 0.05)
+    # Kept .ass styles are measured in their file's PlayRes: ours is scaled into it.
+    res_x, res_y = track.play_res or (width, height)
+    k = Fraction(res_y, height)
+    margin_h = round(res_x * 0.05)
     lines = [
-        "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {width}", f"PlayResY: {height}", "WrapStyle: 0",
+        "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {res_x}", f"PlayResY: {res_y}", "WrapStyle: 0",
         "ScaledBorderAndShadow: yes", "YCbCr Matrix: TV.709", "",
         "[V4+ Styles]",
         "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
         "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
         "MarginR, MarginV, Encoding",
-        f"Style: Default,{s.family},{s.size},{_ass_colour(s.color)},&H000000FF,{_ass_colour(s.outline_color)},"
-        f"&H80000000,{-1 if s.bold else 0},0,0,0,100,100,0,0,1,{s.outline:g},0,{s.alignment},{margin_h},{margin_h},"
-        f"{s.margin_v},1",
+        f"Style: assembler,{s.family},{float(s.size * k):g},{_ass_colour(s.color)},&H000000FF,"
+        f"{_ass_colour(s.outline_color)},&H80000000,{-1 if s.bold else 0},0,0,0,100,100,0,0,1,"
+        f"{round(float(s.outline * k), 2):g},0,{s.alignment},{margin_h},{margin_h},{round(s.margin_v * k)},1",
+        *track.file_styles,
         "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     for c in shown:
         a, b = max(c.start, start) - start, min(c.end, end) - start
-        lines.append(f"Dialogue: 0,{_clock(_centiseconds(a, rate))},{_clock(_centiseconds(b, rate))},Default,,0,0,0,,"
+        lines.append(f"Dialogue: 0,{_clock(_centiseconds(a, rate))},{_clock(_centiseconds(b, rate))},{c.style},,0,0,0,,"
                      f"{c.ass}")
     return "\n".join(lines) + "\n"
 

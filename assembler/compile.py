@@ -272,7 +272,7 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
         if burn and timeline.captions:
             # Fonts by family through the private fontconfig; the ASS's clock is the interval's.
             words = [Filter("subtitles", filename=burn)]
-            paths += [burn, timeline.captions.font_file]
+            paths += [burn, *timeline.captions.font_files]
             fonts = tuple(dict.fromkeys([*(fonts or ()), *timeline.captions.font_dirs]))
         g.chain([video], [*trim, *words, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
     origin, stop = timeline.sample(start), timeline.sample(end)

@@ -24,7 +24,7 @@ from PIL import ImageFont
 from .errors import MediaError
 from .media import FONT_SUFFIXES
 
-__all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "FONT_SUFFIXES", "SUBTITLE_SUFFIXES", "Face", "FileCue",
+__all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "SUBTITLE_SUFFIXES", "Face", "FileCue", "FileStyle",
            "SubtitleFile", "families", "read_fonts", "read_subtitles", "read_words"]
 
 BUNDLED_FONT = Path(str(noto_cjk_sans_otc.FONT_PATH))
@@ -43,12 +43,25 @@ class FileCue:
     text: str
     ass: str
     line: int | None
+    style: str = "Default"  # an .ass/.ssa file's style of the cue
+
+
+@dataclass(frozen=True)
+class FileStyle:
+    """A style of an .ass/.ssa file: its font family, and the rest of its ``Style:`` line
+    (everything after the font name) as the file wrote it."""
+
+    name: str
+    font: str
+    rest: str
 
 
 @dataclass(frozen=True)
 class SubtitleFile:
     path: Path
     cues: tuple[FileCue, ...]
+    styles: tuple[FileStyle, ...] = ()  # .ass/.ssa only
+    play_res: tuple[int, int] | None = None  # the size the styles are measured in
 
 
 @dataclass(frozen=True)
@@ -85,8 +98,31 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
             continue
         line = lines.pop(event.start, [None]).pop(0) if lines.get(event.start) else None
         cues.append(FileCue(Fraction(event.start, 1000), Fraction(event.end, 1000),
-                            event.plaintext.strip("\n"), event.text, line))
-    return SubtitleFile(path, tuple(cues))
+                            event.plaintext.strip("\n"), event.text, line, event.style))
+    if kind not in ("ass", "ssa"):
+        return SubtitleFile(path, tuple(cues))
+    styles = tuple(_style(name, style) for name, style in loaded.styles.items())
+    try:  # ASS's own default when a file does not say: 384x288
+        height = int(loaded.info.get("PlayResY") or 288)
+        width = int(loaded.info.get("PlayResX") or round(height * 4 / 3))
+    except ValueError:
+        raise MediaError(f"{path.name}: PlayResX/PlayResY must be whole numbers") from None
+    return SubtitleFile(path, tuple(cues), styles, (width, height))
+
+
+def _style(name: str, st: pysubs2.SSAStyle) -> FileStyle:
+    def colour(c: pysubs2.Color) -> str:
+        return f"&H{c.a:02X}{c.b:02X}{c.g:02X}{c.r:02X}"
+
+    def flag(on: bool) -> str:
+        return "-1" if on else "0"
+
+    rest = [f"{st.fontsize:g}", colour(st.primarycolor), colour(st.secondarycolor), colour(st.outlinecolor),
+            colour(st.backcolor), flag(st.bold), flag(st.italic), flag(st.underline), flag(st.strikeout),
+            f"{st.scalex:g}", f"{st.scaley:g}", f"{st.spacing:g}", f"{st.angle:g}", str(int(st.borderstyle)),
+            f"{st.outline:g}", f"{st.shadow:g}", str(int(st.alignment)), f"{st.marginl:g}", f"{st.marginr:g}",
+            f"{st.marginv:g}", str(st.encoding)]
+    return FileStyle(name, st.fontname, ",".join(rest))
 
 
 def _cue_lines(text: str, kind: str) -> dict[int, list[int]]:

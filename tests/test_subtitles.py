@@ -351,3 +351,37 @@ def test_models_built_in_code_carry_words_and_layers(blue, tmp_path):
                                                                               "In code 代码")]
     assert frame_rgb(out, at(12))[10, 10][0] > 200  # the red layer in the corner
     assert ink(out, 12).sum() == 0  # soft and sidecar only: nothing burned
+
+
+ASS_STYLED = """[Script Info]
+ScriptType: v4.00+
+PlayResX: 1280
+PlayResY: 720
+
+[V4+ Styles]
+Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, \
+StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding
+Style: Default,Noto Sans CJK SC,90,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,2,0,2,10,10,20,1
+Style: Sign,Arial,90,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,0,8,10,10,20,1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+Dialogue: 0,0:00:00.50,0:00:01.00,Sign,,0,0,0,,SIGN
+Dialogue: 0,0:00:01.00,0:00:01.50,Default,,0,0,0,,Line
+"""
+
+
+def test_an_ass_files_own_styles_are_kept_when_the_edl_sets_none(blue, tmp_path):
+    (tmp_path / "styled.ass").write_text(ASS_STYLED, encoding="utf-8")
+    edl = write_edl(tmp_path, "styled.yaml", {
+        "version": 1, "output": {"size": "320x180", "fps": FPS, "video": {"preset": "ultrafast", "crf": 12}},
+        "video": [{"clip": str(blue / "a.mp4")}], "subtitles": {"file": "styled.ass"}})
+    out = tmp_path / "styled.mp4"
+    result = assembler.render(edl, out, cache=False)
+    assert any("'Arial'" in w.message and w.path == "subtitles.file" for w in result.warnings)
+    sign = frame_rgb(out, at(18)).astype(int)
+    yellow = (sign[..., 0] > 170) & (sign[..., 1] > 170) & (sign[..., 2] < sign[..., 0] - 40)
+    assert yellow[:60].sum() > 30 and yellow[120:].sum() == 0  # the sign: yellow, at the top
+    line = frame_rgb(out, at(30)).astype(int)
+    white = (line[..., 0] > 170) & (line[..., 1] > 170) & (line[..., 2] > 170)
+    assert white[120:].sum() > 30 and white[:60].sum() == 0  # the dialogue: white, at the bottom
