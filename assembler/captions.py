@@ -83,42 +83,24 @@ def text_width(text: str) -> int:
 
 
 def place_captions(validated: Validated, resolve: Callable[[str], Path], media: dict, rate: Fraction,
-                   clips: dict[int, tuple[int, int]], frames: int, height: int,
+                   spans: dict[int, tuple[int, int]], frames: int, height: int,
                    families: dict[str, Face]) -> tuple[CaptionTrack | None, list[Problem]]:
-    """Every cue of the file (moved by ``offset``) and of the items (``clips`` maps an EDL
+    """Every cue of the file (moved by ``offset``) and of the items (``spans`` maps an EDL
     index to its frames on the timeline: clips, and stills, titles and colours too), in
     time order; None when there are none."""
-    doc = validated.document
     spec = validated.subtitles
     problems: list[Problem] = []
     placed: list[tuple[Caption, Callable[..., Problem]]] = []
     style_font = None
-    kept: tuple[list[str], list[Face], tuple[int, int] | None] = ([], [], None)
+    kept = _Kept()
     if spec is not None:
         style_font = _font(validated, spec, resolve, media, families, problems)
         if spec.file:
             source = media.get(resolve(spec.file))
             if isinstance(source, SubtitleFile) and source.styles and "style" not in spec.model_fields_set:
                 kept = _kept_styles(validated, source, families, problems)
-            placed += _file_cues(validated, spec, resolve(spec.file), media, rate, frames, problems,
-                                 {line.split(":", 1)[1].split(",", 1)[0].strip() for line in kept[0]})
-    for index, item in enumerate(validated.items):
-        if not getattr(item, "subtitles", None) or index not in clips:
-            continue
-        first, last = clips[index]
-        for n, cue in enumerate(item.subtitles):
-            at = ("video", index, "subtitles", n)
-            start, end = first + frame_of(cue.start.resolve(rate), rate), first + frame_of(cue.end.resolve(rate), rate)
-            if end <= start:
-                problems.append(doc.problem((*at, "end"), "`end` must be after `start` (by at least a frame)"))
-                continue
-            if start >= last:
-                problems.append(doc.problem((*at, "start"), f"starts after its clip ends (the clip lasts "
-                                            f"{float(Fraction(last - first) / rate):.3f} s); it is not shown",
-                                            warning=True))
-                continue
-            placed.append((Caption(start, min(end, last), cue.text, _ass_escape(cue.text)),
-                           lambda message, hint=None, at=at: doc.problem(at, message, hint, warning=True)))
+            placed += _file_cues(validated, spec, resolve(spec.file), media, rate, frames, problems, kept.names)
+    placed += _item_cues(validated, spans, rate, problems)
     if not placed:
         return None, problems
     placed.sort(key=lambda c: (c[0].start, c[0].end))
@@ -135,15 +117,25 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], media: 
     burn, soft, sidecar = spec.ways
     dirs = (str(resolve(spec.fonts_dir)),) if spec.fonts_dir else ()
     bundled = Path(families[DEFAULT_FAMILY.lower()].path).parent
-    faces = [face, *kept[1]]
+    faces = [face, *kept.faces]
     dirs = tuple(dict.fromkeys([*dirs, *(str(f.path.parent) for f in faces if f.path.parent != bundled)]))
     return CaptionTrack(tuple(c for c, _ in placed), style, burn, soft, sidecar,
-                        tuple(dict.fromkeys(str(f.path) for f in faces)), dirs, spec.language, tuple(kept[0]),
-                        kept[2] if kept[0] else None), problems
+                        tuple(dict.fromkeys(str(f.path) for f in faces)), dirs, spec.language, kept.lines,
+                        kept.play_res), problems
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """An .ass file's own styles, as kept for burning its cues."""
+
+    lines: tuple[str, ...] = ()  # `Style:` lines, fonts resolved
+    names: frozenset[str] = frozenset()
+    faces: tuple[Face, ...] = ()
+    play_res: tuple[int, int] | None = None
 
 
 def _kept_styles(validated: Validated, source: SubtitleFile, families: dict[str, Face],
-                 problems: list[Problem]) -> tuple[list[str], list[Face], tuple[int, int] | None]:
+                 problems: list[Problem]) -> _Kept:
     """An .ass file's own styles, for its cues (when the EDL sets no `style:`): each font
     must be there; one that is not is drawn in the default family, and said so."""
     lines, faces = [], []
@@ -158,7 +150,32 @@ def _kept_styles(validated: Validated, source: SubtitleFile, families: dict[str,
             face = default
         faces.append(face)
         lines.append(f"Style: {st.name},{face.family},{st.rest}")
-    return lines, faces, source.play_res
+    return _Kept(tuple(lines), frozenset(st.name for st in source.styles), tuple(faces), source.play_res)
+
+
+def _item_cues(validated: Validated, spans: dict[int, tuple[int, int]], rate: Fraction,
+               problems: list[Problem]) -> list[tuple[Caption, Callable[..., Problem]]]:
+    """The cues attached to main-track items: from the item's first frame, cut at its end."""
+    doc = validated.document
+    placed = []
+    for index, item in enumerate(validated.items):
+        if not getattr(item, "subtitles", None) or index not in spans:
+            continue
+        first, last = spans[index]
+        for n, cue in enumerate(item.subtitles):
+            at = ("video", index, "subtitles", n)
+            start, end = first + frame_of(cue.start.resolve(rate), rate), first + frame_of(cue.end.resolve(rate), rate)
+            if end <= start:
+                problems.append(doc.problem((*at, "end"), "`end` must be after `start` (by at least a frame)"))
+                continue
+            if start >= last:
+                problems.append(doc.problem((*at, "start"), f"starts after its item ends (it lasts "
+                                            f"{float(Fraction(last - first) / rate):.3f} s); it is not shown",
+                                            warning=True))
+                continue
+            placed.append((Caption(start, min(end, last), cue.text, _ass_escape(cue.text)),
+                           lambda message, hint=None, at=at: doc.problem(at, message, hint, warning=True)))
+    return placed
 
 
 def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, families: dict[str, Face],
@@ -186,7 +203,7 @@ def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, fam
 
 
 def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, media: dict, rate: Fraction, frames: int,
-               problems: list[Problem], styles: set[str]) -> list[tuple[Caption, Callable[..., Problem]]]:
+               problems: list[Problem], styles: frozenset[str]) -> list[tuple[Caption, Callable[..., Problem]]]:
     doc = validated.document
     found = media.get(path)
     if not isinstance(found, SubtitleFile):
