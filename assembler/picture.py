@@ -238,6 +238,12 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     if p.kind == "image":
         if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
             return _still_over_background(g, p, out, source)
+        k = _detail(p, out)
+        if k > 1:  # a push-in into a large still: warp at k times the output, then scale down
+            big = replace(out, width=_even(out.width * k), height=_even(out.height * k))
+            return g.chain([source], [_FIRST, *_fit(p, big), *_repeat(p), *_motion(p),
+                                      Filter("scale", out.width, out.height), *_look(p),
+                                      *_tail(out, p.frames, False)], "v")
         return g.chain([source], [_FIRST, *_fit(p, out), *_repeat(p), *_motion(p), *_look(p),
                                   *_tail(out, p.frames, False)], "v")
     # After an input -ss, time 0 is the in-point itself (not the first frame kept), and
@@ -324,6 +330,28 @@ def _motion(p: Placement) -> list[Filter]:
     return [Filter("format", "yuv444p"),
             Filter("perspective", x0=left, y0=top, x1=right, y1=top, x2=left, y2=bottom, x3=right, y3=bottom,
                    interpolation="cubic", eval="frame")]
+
+
+MAX_DETAIL = 2  # a warp at most 2x the output's size a side (4x the pixels)
+
+
+def _detail(p: Placement, out: OutputSpec) -> Fraction:
+    """How much larger than the output a moving still is fitted, so that zooming in shows
+    the source's own detail rather than an enlargement of the fitted picture: up to the
+    largest zoom, as far as the source has pixels to give (1 when nothing moves)."""
+    if p.motion is None or p.media is None or p.fit == "stretch":
+        return Fraction(1)
+    width, height = p.media.display_size
+    # Source pixels per output pixel once fitted: contain scales by the smaller ratio
+    # (output / source), cover by the larger.
+    ratios = (Fraction(width, out.width), Fraction(height, out.height))
+    spare = max(ratios) if p.fit == "contain" else min(ratios)
+    k = min(Fraction(str(max(p.motion.zoom))), spare, Fraction(MAX_DETAIL))
+    return k if k >= Fraction(11, 10) else Fraction(1)  # below 10 % it is not worth the work
+
+
+def _even(value: Fraction) -> int:
+    return max(2, round(value / 2) * 2)
 
 
 def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, source: Link) -> Link:

@@ -285,3 +285,19 @@ def test_a_missing_background_picture_is_an_error_with_its_line(tmp_path):
         assembler.check(path)
     [problem] = info.value.problems
     assert (problem.path, problem.line) == ("video[0].background", 4) and "does not exist" in problem.message
+
+
+def test_a_push_in_shows_the_detail_of_a_large_still(tmp_path):
+    """Fine stripes one source pixel wide, in a still twice the output's size: zoomed in 2x
+    they are drawn from the source itself (warped at twice the output size), not from an
+    enlargement of the fitted picture, where they would have averaged to grey."""
+    from PIL import Image
+    stripes = np.zeros((360, 640), np.uint8)
+    stripes[:, ::2] = 255
+    Image.fromarray(stripes).convert("RGB").save(tmp_path / "stripes.png")
+    edl = still_edl("stripes.png", {"zoom": [2, 2]}, duration=0.2)
+    out = tmp_path / "stripes.mp4"
+    write_edl(tmp_path, "stripes.yaml", edl)
+    assembler.render(tmp_path / "stripes.yaml", out, cache=False, single=True)
+    middle = frame_rgb(out, 0.1)[60:120, 120:200, 1].astype(float)
+    assert middle.std() > 60  # the stripes, at full contrast (grey would be ~0)
