@@ -224,6 +224,13 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     over = [g.input(index, "v")] if p.kind == "title" and p.media is not None and index is not None else []
     card = [*([_FIRST, *_fit(p, out), *_repeat(p)] if over else [Filter("color", c=p.color, s=size, r=str(out.fps))]),
             Filter("format", "rgb24")]
+    if over and p.media is not None and p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
+        # A picture with transparency stands on the output's background colour.
+        still = g.chain(over, [_FIRST, Filter("scale", out.width, out.height, force_original_aspect_ratio="increase"),
+                               Filter("crop", out.width, out.height), Filter("format", "rgba"), *_repeat(p)], "v")
+        back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
+        over = [g.chain([back, still], [Filter("overlay", 0, 0, shortest=1)], "v")]
+        card = [Filter("format", "rgb24")]
     if p.kind == "title" and p.text:
         assert p.font is not None
         fx, fy = p.text_at

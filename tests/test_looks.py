@@ -301,3 +301,15 @@ def test_a_push_in_shows_the_detail_of_a_large_still(tmp_path):
     assembler.render(tmp_path / "stripes.yaml", out, cache=False, single=True)
     middle = frame_rgb(out, 0.1)[60:120, 120:200, 1].astype(float)
     assert middle.std() > 60  # the stripes, at full contrast (grey would be ~0)
+
+
+def test_a_title_picture_with_transparency_stands_on_the_background(tmp_path):
+    picture = np.zeros((180, 320, 4), np.uint8)
+    picture[:, :160] = (0, 255, 0, 255)  # the left half opaque green, the right half transparent
+    Image.fromarray(picture, "RGBA").save(tmp_path / "half.png")
+    edl = {"version": 1, "output": {"size": f"{W}x{H}", "fps": 25, "background": "#800080",
+                                    "video": {"preset": "ultrafast", "crf": 10}},
+           "video": [{"title": "", "duration": 1, "background": "half.png"}]}
+    out = assembler.render(write_edl(tmp_path, "t.yaml", edl), tmp_path / "t.mp4", cache=False).path
+    assert near(mean_color(out, 0.5, box=(0.05, 0.2, 0.4, 0.8)), (0, 255, 0))
+    assert near(mean_color(out, 0.5, box=(0.6, 0.2, 0.95, 0.8)), (128, 0, 128))  # not black
