@@ -385,3 +385,16 @@ def test_an_ass_files_own_styles_are_kept_when_the_edl_sets_none(blue, tmp_path)
     line = frame_rgb(out, at(30)).astype(int)
     white = (line[..., 0] > 170) & (line[..., 1] > 170) & (line[..., 2] > 170)
     assert white[120:].sum() > 30 and white[:60].sum() == 0  # the dialogue: white, at the bottom
+
+
+def test_titles_and_text_layers_draw_chinese_as_glyphs(tmp_path):
+    edl = write_edl(tmp_path, "zh.yaml", {
+        "version": 1, "output": {"size": f"{SIZE[0]}x{SIZE[1]}", "fps": FPS, "video": {"preset": "ultrafast", "crf": 12}},
+        "video": [{"title": "你好世界", "duration": 1, "background": "blue", "style": {"size": 200}},
+                  {"color": "blue", "duration": 1}],
+        "overlays": [{"title": "你好世界", "start": 1, "position": "center", "style": {"size": 200}}]})
+    out = tmp_path / "zh.mp4"
+    assembler.render(edl, out, cache=False)
+    for frame in (12, 36):  # the card, then the text layer
+        mask = ink(out, frame, box=(0, 0, 1, 1))
+        assert shapes(mask) >= 8, frame
