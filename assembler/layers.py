@@ -122,8 +122,7 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], media: di
             fields.update(text)
         else:
             fields.update(_box(item, fields.get("media"), width, height))
-        color = item.color if item.color is not None else None
-        layers.append(Layer(n, item.kind, start, end, opacity=item.opacity, fades=fades, color=color, **fields))
+        layers.append(Layer(n, item.kind, start, end, opacity=item.opacity, fades=fades, color=item.color, **fields))
     return layers, problems
 
 
