@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 from dataclasses import dataclass
 from fractions import Fraction
@@ -35,7 +36,8 @@ from .picture import draw_layers, input_args, join_pictures, narrow, picture_of
 from .timeline import OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_encode", "compile_level", "compile_scan",
-           "compile_segment", "compile_sound", "compile_stem", "compile_timeline", "chapters_text", "job_key",
+           "compile_copy", "compile_segment", "compile_sound", "compile_sound_window",
+           "compile_stem", "compile_timeline", "chapters_text", "job_key",
            "sound_key"]
 
 SEGMENT_THREADS = 1  # part of every segment's key: see compile_segment
@@ -103,33 +105,66 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
     return Job(inputs, graph, (video, audio), frames, Fraction(frames) / out.fps, paths, fonts)
 
 
-def compile_sound(audio_list: str, timeline: Timeline, *, pcm: bool = False) -> Job:
+def compile_sound(audio_list: str, timeline: Timeline, *, pcm: bool = False, cues: bool = True) -> Job:
     """The episode's sound as one unit: the segments' exact PCM joined (AAC cannot be cut
     into pieces and joined by copy: priming and padding leave gaps), every other sound
     mixed in, encoded once, or kept as float PCM (``pcm``) for a loudness pass. The list
-    is a concat-demuxer file (see ``escape.concat_list``)."""
+    is a concat-demuxer file (see ``escape.concat_list``). ``cues=False``: the list holds
+    sound already mixed (windows from :func:`compile_sound_window`)."""
     out = timeline.output
     g = GraphBuilder()
     main = g.chain([g.input(0, "a")], [_aformat(out)], "a")
-    mixed, inputs, paths = mix_cues(g, main, timeline, 1, 0, timeline.samples)
+    mixed, inputs, paths = mix_cues(g, main, timeline, 1, 0, timeline.samples) if cues else (main, [], [])
     g.chain([mixed], [_aformat(out)], "a", name="aout")
     codec = ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav") if pcm else (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
     return Job(("-f", "concat", "-safe", "0", "-i", audio_list, *inputs), g.build().script(),
                (("-map", "[aout]", *codec),), timeline.frames, timeline.duration, (audio_list, *paths))
 
 
-def compile_stem(timeline: Timeline, role: str, gain_db: float | None) -> Job:
+def compile_sound_window(main_list: str, offset: int, timeline: Timeline, start: int, end: int) -> Job:
+    """Samples ``[start, end)`` of the episode's sound with every cue that sounds in them
+    mixed in, as float PCM. ``main_list`` is a concat-demuxer file of the main track's
+    PCM pieces covering the window, its first sample being the timeline's ``offset``.
+    Windows (``plan.sound_windows``) join sample-exactly into the mix that
+    :func:`compile_sound` (``cues=False``) then encodes."""
+    out = timeline.output
+    rate = out.sample_rate
+    g = GraphBuilder()
+    main = g.chain([g.input(0, "a")], [Filter("asetpts", f"N/{rate}/TB"),
+                                       Filter("atrim", start_sample=start - offset, end_sample=end - offset),
+                                       Filter("asetpts", "PTS-STARTPTS"), _aformat(out)], "a")
+    mixed, inputs, paths = mix_cues(g, main, timeline, 1, start, end - start)
+    g.chain([mixed], [_aformat(out)], "a", name="aout")
+    duration = Fraction(end - start, rate)
+    return Job(("-f", "concat", "-safe", "0", "-i", main_list, *inputs), g.build().script(),
+               (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav"),), math.ceil(duration * out.fps),
+               duration, (main_list, *paths))
+
+
+def compile_copy(pieces_list: str, timeline: Timeline) -> Job:
+    """PCM pieces (a concat-demuxer file of WAVs with the same format) joined by copy."""
+    return Job(("-f", "concat", "-safe", "0", "-i", pieces_list), None,
+               (("-map", "0:a:0", "-c", "copy", *_BITEXACT, "-f", "wav"),), timeline.frames, timeline.duration,
+               (pieces_list,))
+
+
+def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: int = 0,
+                 end: int | None = None) -> Job:
     """One role's share of the sound (the clips' own sound of that role and its cues),
-    time-aligned with the output and at the mix's gain, as 24-bit WAV for a sound editor."""
+    time-aligned with the output and at the mix's gain, as 24-bit WAV for a sound editor;
+    samples ``[start, end)`` of it (default: all), so that a long episode's stem is made in
+    windows that each open a handful of files (see ``plan.sound_windows``)."""
+    end = timeline.samples if end is None else end
     g = GraphBuilder()
     inputs: list[str] = []
     paths: list[str] = []
-    audio = voices(g, timeline, 0, timeline.samples, inputs, paths, {}, role=role)
-    audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), 0, timeline.samples, role=role)
+    audio = voices(g, timeline, start, end, inputs, paths, {}, role=role)
+    audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), start, end - start, role=role)
     gain = [Filter("volume", f"{gain_db:.2f}dB")] if gain_db else []
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
     group = ("-map", "[aout]", "-c:a", "pcm_s24le", *_BITEXACT, "-f", "wav")
-    return Job((*inputs, *more), g.build().script(), (group,), timeline.frames, timeline.duration,
+    duration = Fraction(end - start, timeline.output.sample_rate)
+    return Job((*inputs, *more), g.build().script(), (group,), math.ceil(duration * timeline.output.fps), duration,
                tuple(dict.fromkeys([*paths, *files])))
 
 

@@ -18,20 +18,29 @@ A segment depends only on what it shows (never on where it sits), so that moving
 changing one shot leaves the other segments' content keys unchanged. The whole
 episode's sound is not a segment: each segment carries its exact stretch of the main
 track's sound (PCM, sample-exact), and the assembly encodes it in one pass.
+
+The sound beside the main track (music, voice-over, effects: one file each) is mixed in
+*windows* of the timeline, so that no ffmpeg process opens more than a handful of files
+however many cues an episode has: :func:`sound_windows` cuts the timeline where cues
+start and end into the longest stretches that each hear at most ``limit`` of them. Mixed
+windows join sample-exactly, and with no cue but the mix's own work in a window, the sum
+is the same as one big mix (only sounding cues add to a sample).
 Pure; imports only ``timeline``.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
 from typing import Literal
 
 from .timeline import Timeline
 
-__all__ = ["MAX_SEGMENT_SECONDS", "Segment", "segments"]
+__all__ = ["MAX_SEGMENT_SECONDS", "MAX_SOUND_INPUTS", "Segment", "Window", "segments", "sound_windows"]
 
 MAX_SEGMENT_SECONDS = 10
+MAX_SOUND_INPUTS = 8  # files one sound job opens at most, the main track's sound included
 
 
 @dataclass(frozen=True)
@@ -68,3 +77,50 @@ def segments(timeline: Timeline, max_frames: int | None = None) -> tuple[Segment
         if outgoing:
             out.append(Segment("join", body_end, p.end, (p.index, placements[k + 1].index)))
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Samples ``[start, end)`` of the timeline, mixed by one job that reads ``sources``
+    files besides the main track's sound."""
+
+    start: int
+    end: int
+    sources: int
+
+
+def sound_windows(timeline: Timeline, limit: int | None = None, role: str | None = None,
+                  voices: bool = False) -> tuple[Window, ...]:
+    """The windows in which to mix the timeline's cues (of ``role``, if given; with
+    ``voices``, the main track's sounding clips count too, for a stem that reads them).
+
+    Each window hears at most ``limit`` sources (default: ``MAX_SOUND_INPUTS - 1``) and is
+    as long as that allows; only an instant where more than ``limit`` sound at once makes
+    a window with more (it cannot be cut finer)."""
+    limit = MAX_SOUND_INPUTS - 1 if limit is None else limit
+    total = timeline.samples
+    spans = [(c.start, c.end) for c in timeline.cues if role is None or c.role == role]
+    if voices:
+        spans += [(v.start, v.end) for v, p in zip(timeline.voices, timeline.placements)
+                  if p.sound and (role is None or p.role == role)]
+    spans = [(max(0, a), min(total, b)) for a, b in spans if a < total and b > 0 and b > a]
+    points = sorted({0, total, *(a for a, _ in spans), *(b for _, b in spans)})
+
+    def heard(a: int, b: int) -> int:
+        return sum(1 for x, y in spans if x < b and y > a)
+
+    windows: list[Window] = []
+    at = 0
+    while at < total:
+        end, count = None, 0
+        for point in points[bisect.bisect_right(points, at):]:
+            n = heard(at, point)
+            if n > limit and end is not None:
+                break
+            end, count = point, n
+            if n > limit:  # more than limit at once, right from ``at``: as short as it gets
+                break
+        assert end is not None
+        windows.append(Window(at, end, count))
+        at = end
+    return tuple(windows)

@@ -26,7 +26,8 @@ from pathlib import Path
 
 from .cache import CACHE_FORMAT, Cache, sha256_file
 from .captions import ass_text, srt_text
-from .compile import (Job, compile_assembly, compile_encode, compile_level, compile_scan, compile_segment, compile_sound,
+from .compile import (Job, compile_assembly, compile_copy, compile_encode, compile_level, compile_scan, compile_segment,
+                      compile_sound, compile_sound_window,
                       compile_stem, compile_timeline, chapters_text, job_key, sound_key)
 from .edl import Edl
 from .errors import EdlError, Problem
@@ -35,7 +36,7 @@ from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
 from .mix import limits, parse_loudness
 from .media import MediaInfo, probe, probe_all
-from .plan import Segment, segments
+from .plan import Segment, Window, segments, sound_windows
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
@@ -284,7 +285,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
             video_list.write_text(concat_list([os.fspath(e / "video.mp4") for e in entries]), encoding="utf-8")
             audio_list.write_text(concat_list([os.fspath(e / "audio.wav") for e in entries]), encoding="utf-8")
-            sound, sound_receipt = _sound(store, sound_id, timeline, ff, audio_list, tally)
+            pieces = [(timeline.sample(p.segment.start), timeline.sample(p.segment.end), e / "audio.wav")
+                      for p, e in zip(planned, entries)]
+            sound, sound_receipt = _sound(store, sound_id, timeline, ff, audio_list, pieces, tally)
             chapters = chapters_text(timeline)
             marks = Path(scratch) / "chapters.txt"
             if chapters:
@@ -411,7 +414,18 @@ def _write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list
     gain = (sound.get("loudness") or {}).get("gain_db")
     written = []
     for role, path in stem_paths(out, timeline).items():
-        run(compile_stem(timeline, role, gain), path, ffmpeg=ff)
+        windows = sound_windows(timeline, role=role, voices=True)
+        if len(windows) == 1:
+            run(compile_stem(timeline, role, gain), path, ffmpeg=ff)
+        else:  # in windows, each opening a handful of files, joined by copy
+            with tempfile.TemporaryDirectory(prefix="assembler-stem-") as scratch:
+                made = []
+                for n, w in enumerate(windows):
+                    made.append(Path(scratch) / f"window{n:04d}.wav")
+                    run(compile_stem(timeline, role, gain, w.start, w.end), made[-1], ffmpeg=ff)
+                listing = Path(scratch) / "windows.txt"
+                listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
+                run(compile_copy(os.fspath(listing), timeline), path, ffmpeg=ff)
         written.append(path)
     return written
 
@@ -423,6 +437,7 @@ def _sound_key(store: Cache, ff: FFmpeg, planned: list[PlannedSegment], timeline
     job = compile_sound("MAIN.txt", timeline)
     fingerprints = {path: store.fingerprint(path) for path in job.paths if path != "MAIN.txt"}
     canonical = json.dumps({"mix": job_key(job, {**fingerprints, "MAIN.txt": "MAIN.txt"}, salt),
+                            "windows": [[w.start, w.end] for w in sound_windows(timeline)],
                             "segments": sound_key([p.key for p in planned], timeline.output, salt),
                             "loudness": timeline.loudness})
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -442,45 +457,80 @@ def _measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
 
 
 def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, audio_list: Path,
-           tally: _Tally) -> tuple[Path, dict]:
-    """The episode's sound, mixed and encoded once from the segments' PCM and the other
-    sounds, cached as a unit: a re-render with nothing changed encodes nothing. With a
-    loudness target: mix to PCM, measure, set the level, encode, measure what came out.
+           pieces: list[tuple[int, int, Path]], tally: _Tally) -> tuple[Path, dict]:
+    """The episode's sound, mixed and encoded once from the segments' PCM (``pieces``:
+    their samples on the timeline and files, listed in ``audio_list``) and the other
+    sounds, cached as a unit: a re-render with nothing changed encodes nothing. With many
+    cues, the mix is made in windows first (``plan.sound_windows``). With a loudness
+    target: mix to PCM, measure, set the level, encode, measure what came out.
     Returns the file and its receipt line."""
     entry = store.get(key, SOUND_FILES)
     fresh = entry is None
     if fresh:
         def make(paths: list[Path]) -> dict:
-            started = time.monotonic()
-            if timeline.loudness is None:
-                job = compile_sound(os.fspath(audio_list), timeline)
-                run(job, paths, ffmpeg=ff, progress=tally.callback("sound"))
-                return {"seconds": time.monotonic() - started, "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
-            mix, level = paths[0].with_name("mix.wav"), paths[0].with_name("level.wav")
-            job = compile_sound(os.fspath(audio_list), timeline, pcm=True)
-            run(job, mix, ffmpeg=ff, progress=tally.callback("sound"))
-            first = measured = _scan(mix, timeline, ff)
-            for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
-                run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff)
-                if not limits(measured, timeline.loudness):
-                    break  # a plain gain moves the level by exactly the gain
-                error = _scan(level, timeline, ff)["input_i"] - timeline.loudness
-                if abs(error) <= _LOUDNESS_TOLERANCE:
-                    break
-                measured = dict(measured, input_i=measured["input_i"] + error)
-            encode = compile_encode(os.fspath(level), timeline)
-            run(encode, paths, ffmpeg=ff)
-            mix.unlink()
-            level.unlink()
-            return {"seconds": time.monotonic() - started, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
-                    "mix_loudness": first,
-                    "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
-                                 **_measure(paths[0], timeline, ff)}}
+            # Mixed windows are scratch: beside the entry being made, never inside it.
+            with tempfile.TemporaryDirectory(prefix="windows.", dir=paths[0].parent.parent) as scratch:
+                return _make_sound(paths, timeline, ff, audio_list, pieces, Path(scratch), tally)
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
-    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "argv": meta.get("argv"),
-                                    "loudness": meta.get("loudness")}
+    line = {"key": key, "rendered_now": fresh, "argv": meta.get("argv"), "loudness": meta.get("loudness")}
+    return entry / SOUND_FILES[0], {**line, **({"windows": meta["windows"]} if "windows" in meta else {})}
+
+
+def _make_sound(paths: list[Path], timeline: Timeline, ff: FFmpeg, audio_list: Path,
+                pieces: list[tuple[int, int, Path]], scratch: Path, tally: _Tally) -> dict:
+    started = time.monotonic()
+    windows = sound_windows(timeline)
+    source, cues = audio_list, True
+    if len(windows) > 1:
+        source, cues = _mix_windows(timeline, windows, pieces, scratch, ff, tally), False
+    shown = {"windows": [[w.start, w.end, w.sources] for w in windows]} if len(windows) > 1 else {}
+    if timeline.loudness is None:
+        job = compile_sound(os.fspath(source), timeline, cues=cues)
+        run(job, paths, ffmpeg=ff, progress=tally.callback("sound"))
+        return {"seconds": time.monotonic() - started, **shown,
+                "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
+    mix, level = scratch / "mix.wav", scratch / "level.wav"
+    job = compile_sound(os.fspath(source), timeline, pcm=True, cues=cues)
+    run(job, mix, ffmpeg=ff, progress=tally.callback("sound"))
+    first = measured = _scan(mix, timeline, ff)
+    for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
+        run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff)
+        if not limits(measured, timeline.loudness):
+            break  # a plain gain moves the level by exactly the gain
+        error = _scan(level, timeline, ff)["input_i"] - timeline.loudness
+        if abs(error) <= _LOUDNESS_TOLERANCE:
+            break
+        measured = dict(measured, input_i=measured["input_i"] + error)
+    run(compile_encode(os.fspath(level), timeline), paths, ffmpeg=ff)
+    return {"seconds": time.monotonic() - started, **shown, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
+            "mix_loudness": first,
+            "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
+                         **_measure(paths[0], timeline, ff)}}
+
+
+def _mix_windows(timeline: Timeline, windows: tuple[Window, ...], pieces: list[tuple[int, int, Path]],
+                 scratch: Path, ff: FFmpeg, tally: _Tally) -> Path:
+    """Mix the cues into the main track's sound window by window, each job reading the
+    main track's pieces under its window and the cues it hears; returns a concat list
+    of the mixed windows (float PCM in ``scratch``)."""
+    made = []
+    for n, w in enumerate(windows):
+        under = [(a, path) for a, b, path in pieces if a < w.end and b > w.start]
+        listing = scratch / f"main{n:04d}.txt"
+        listing.write_text(concat_list([os.fspath(path) for _, path in under]), encoding="utf-8")
+        wav = scratch / f"window{n:04d}.wav"
+
+        def report(progress: Progress, w: Window = w) -> None:
+            tally.update("sound", 0.9 * (w.start + progress.fraction * (w.end - w.start)) / timeline.samples)
+
+        run(compile_sound_window(os.fspath(listing), under[0][0], timeline, w.start, w.end), wav, ffmpeg=ff,
+            progress=report)
+        made.append(wav)
+    listing = scratch / "windows.txt"
+    listing.write_text(concat_list([os.fspath(path) for path in made]), encoding="utf-8")
+    return listing
 
 
 def _edl_identity(edl: EdlSource) -> dict:
