@@ -260,14 +260,17 @@ def _tree_rss_mb(root: int) -> float:
 
 
 def test_three_hundred_shots_in_bounded_memory(media, tmp_path):
-    """A 300-shot episode: every ffmpeg opens at most two inputs, and the whole process
-    tree stays far below 1 GB."""
+    """A 300-shot episode with 100 attached sounds: every segment opens at most two
+    inputs, the sound is mixed in windows of at most 8, and the whole process tree stays
+    far below 1 GB."""
     items = []
     sources = ["red.mp4", "green.mp4", "yellow.mov", "blue.mp4"]
     for k in range(300):
         if k % 2:
             items.append({"transition": "dissolve", "duration": "2f"})
         items.append({"clip": str(media / sources[k % 4]), "in": f"{k % 3}f", "duration": 0.32})  # 8 frames
+        if k % 3 == 0:
+            items[-1]["audio"] = [{"file": str(media / "steps.mp4"), "start": 0.05, "duration": 0.2, "role": "sfx"}]
     path = write_edl(tmp_path, "big.yaml", {"version": 1, "output": {"size": "160x90", "fps": 25,
                                                                      "video": {"preset": "ultrafast"}},
                                             "video": items})
@@ -290,6 +293,8 @@ def test_three_hundred_shots_in_bounded_memory(media, tmp_path):
         sampler.join()
     assert result.frames == 300 * 8 - 150 * 2 == count_frames(result.path)
     assert abs(stream_info(result.path)["audio_duration"] - float(result.duration)) < 1024 / 48000
+    windows = json.loads(result.receipt.read_text())["sound"]["windows"]
+    assert len(windows) >= 100 / 7 and max(sources for _, _, sources in windows) <= 7
     assert peak[0] < 1024, f"peak {peak[0]:.0f} MB"
 
 
