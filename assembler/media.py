@@ -15,8 +15,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-import av
-
 from .errors import MediaError
 
 __all__ = ["MediaInfo", "probe", "probe_all"]
@@ -90,6 +88,10 @@ def probe(path: str | Path) -> MediaInfo:
         return MediaInfo(path, "font", stat.st_size, stat.st_mtime_ns)
     if path.suffix.lower() in LUT_SUFFIXES:  # read by lut3d itself, which names its own errors
         return MediaInfo(path, "lut", stat.st_size, stat.st_mtime_ns)
+    # Imported here: PyAV maps ffmpeg's libraries (about 20 MiB that the process keeps for
+    # its life), and a re-render finds every probe remembered in the cache.
+    import av
+
     try:
         container = av.open(os.fspath(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
@@ -130,6 +132,8 @@ def _duration(container, stream) -> Fraction | None:
 
 def _rotation(container, stream) -> int:
     """Display rotation in degrees (0/90/180/270). PyAV exposes it on decoded frames."""
+    import av
+
     try:
         frame = next(container.decode(stream))
     except (StopIteration, av.FFmpegError):

@@ -14,7 +14,6 @@ import os
 from fractions import Fraction
 from pathlib import Path
 
-import av
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
 from .media import MediaInfo
@@ -41,6 +40,8 @@ def _source_frame(p: Placement) -> Image.Image:
 
 def _picture_at(media: MediaInfo, middle: Fraction) -> Image.Image:
     """A file's picture at ``middle`` seconds (its first for a still), upright, square pixels."""
+    import av  # only when a sheet is drawn (see media.probe)
+
     with av.open(os.fspath(media.path)) as container:
         stream = container.streams.video[0]
         if middle > 0 and stream.time_base:
