@@ -13,7 +13,7 @@ mtime; a file whose size or mtime changed is hashed again.
 Layout::
 
     ROOT/CACHEDIR.TAG
-    ROOT/segments/ab/abcdef.../{video.mp4, audio.wav, meta.json}
+    ROOT/segments/ab/abcdef.../{video.mp4 | sound.m4a, meta.json}   (a segment | an episode's sound)
     ROOT/fingerprints/<sha256 of the absolute path>.json
     ROOT/tmp/...
 

@@ -2,8 +2,9 @@
 and output arguments. Pure: no files, no processes.
 
 Contract: ``(Timeline, start frame, end frame)`` -> :class:`Job`. The job's graph yields
-exactly ``end - start`` frames at the output rate and exactly
-``sample(end) - sample(start)`` samples of sound, whatever the sources are.
+exactly ``end - start`` frames at the output rate and (but for a segment, which is
+picture only) exactly ``sample(end) - sample(start)`` samples of sound, whatever the
+sources are; ``(Timeline, start sample, end sample)`` -> a window of the sound.
 
 How each item becomes exact (ffmpeg quirks noted where they bite):
 
@@ -35,10 +36,9 @@ from .mix import gain_filters, loudness_scan, mix_cues, voices
 from .picture import draw_layers, input_args, join_pictures, narrow, picture_of
 from .timeline import OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_encode", "compile_level", "compile_scan",
-           "compile_copy", "compile_segment", "compile_sound", "compile_sound_window",
-           "compile_stem", "compile_timeline", "chapters_text", "job_key",
-           "sound_key"]
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_encode", "compile_level",
+           "compile_mix", "compile_scan", "compile_segment", "compile_sound", "compile_stem", "compile_timeline",
+           "chapters_text", "job_key"]
 
 SEGMENT_THREADS = 1  # part of every segment's key: see compile_segment
 
@@ -89,71 +89,29 @@ def _subtitle_stream(timeline: Timeline, source: int) -> tuple[str, ...]:
 
 def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = SEGMENT_THREADS,
                     burn: str | None = None) -> Job:
-    """Frames ``[start, end)`` as a segment: picture (MP4, no sound) and sound (WAV, float).
+    """Frames ``[start, end)`` as a segment: picture only (MP4); the sound is made apart,
+    in one pass for the whole episode (see :func:`compile_mix`).
 
     Segments of one timeline join seamlessly: the same encoder settings, each starting on
-    a keyframe with exact frame and sample counts, and a fixed encoder thread count, so
-    that a segment's bytes do not depend on the machine that made it (x264's output
-    depends on its thread count). One thread: the parallelism comes from rendering
-    segments side by side (-j), which measured as fast on 2 cores with 10 % less memory.
+    a keyframe with exact frame counts, and a fixed encoder thread count, so that a
+    segment's bytes do not depend on the machine that made it (x264's output depends on
+    its thread count). One thread: the parallelism comes from rendering segments side by
+    side (-j), which measured as fast on 2 cores with 10 % less memory.
     ``burn`` is an ASS file of the segment's subtitles on the segment's own clock."""
-    inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=True, cues=False, finish=[], burn=burn)
+    inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=True, cues=False, finish=[], burn=burn,
+                                                 sound=False)
     out = timeline.output
     video = ("-map", "[vout]", *_video_codec(out), "-threads", str(threads),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
-    audio = ("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav")
-    return Job(inputs, graph, (video, audio), frames, Fraction(frames) / out.fps, paths, fonts)
+    return Job(inputs, graph, (video,), frames, Fraction(frames) / out.fps, paths, fonts)
 
 
-def compile_sound(audio_list: str, timeline: Timeline, *, pcm: bool = False, cues: bool = True) -> Job:
-    """The episode's sound as one unit: the segments' exact PCM joined (AAC cannot be cut
-    into pieces and joined by copy: priming and padding leave gaps), every other sound
-    mixed in, encoded once, or kept as float PCM (``pcm``) for a loudness pass. The list
-    is a concat-demuxer file (see ``escape.concat_list``). ``cues=False``: the list holds
-    sound already mixed (windows from :func:`compile_sound_window`)."""
-    out = timeline.output
-    g = GraphBuilder()
-    main = g.chain([g.input(0, "a")], [_aformat(out)], "a")
-    mixed, inputs, paths = mix_cues(g, main, timeline, 1, 0, timeline.samples) if cues else (main, [], [])
-    g.chain([mixed], [_aformat(out)], "a", name="aout")
-    codec = ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav") if pcm else (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
-    return Job(("-f", "concat", "-safe", "0", "-i", audio_list, *inputs), g.build().script(),
-               (("-map", "[aout]", *codec),), timeline.frames, timeline.duration, (audio_list, *paths))
-
-
-def compile_sound_window(main_list: str, offset: int, timeline: Timeline, start: int, end: int) -> Job:
-    """Samples ``[start, end)`` of the episode's sound with every cue that sounds in them
-    mixed in, as float PCM. ``main_list`` is a concat-demuxer file of the main track's
-    PCM pieces covering the window, its first sample being the timeline's ``offset``.
-    Windows (``plan.sound_windows``) join sample-exactly into the mix that
-    :func:`compile_sound` (``cues=False``) then encodes."""
-    out = timeline.output
-    rate = out.sample_rate
-    g = GraphBuilder()
-    main = g.chain([g.input(0, "a")], [Filter("asetpts", f"N/{rate}/TB"),
-                                       Filter("atrim", start_sample=start - offset, end_sample=end - offset),
-                                       Filter("asetpts", "PTS-STARTPTS"), _aformat(out)], "a")
-    mixed, inputs, paths = mix_cues(g, main, timeline, 1, start, end - start)
-    g.chain([mixed], [_aformat(out)], "a", name="aout")
-    duration = Fraction(end - start, rate)
-    return Job(("-f", "concat", "-safe", "0", "-i", main_list, *inputs), g.build().script(),
-               (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav"),), math.ceil(duration * out.fps),
-               duration, (main_list, *paths))
-
-
-def compile_copy(pieces_list: str, timeline: Timeline) -> Job:
-    """PCM pieces (a concat-demuxer file of WAVs with the same format) joined by copy."""
-    return Job(("-f", "concat", "-safe", "0", "-i", pieces_list), None,
-               (("-map", "0:a:0", "-c", "copy", *_BITEXACT, "-f", "wav"),), timeline.frames, timeline.duration,
-               (pieces_list,))
-
-
-def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: int = 0,
-                 end: int | None = None) -> Job:
-    """One role's share of the sound (the clips' own sound of that role and its cues),
-    time-aligned with the output and at the mix's gain, as 24-bit WAV for a sound editor;
-    samples ``[start, end)`` of it (default: all), so that a long episode's stem is made in
-    windows that each open a handful of files (see ``plan.sound_windows``)."""
+def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, role: str | None = None,
+                gain_db: float | None = None, codec: tuple[str, ...] = ("-c:a", "pcm_f32le")) -> Job:
+    """Samples ``[start, end)`` (default: all) of the episode's sound as WAV: the clips' own
+    sound, cross-faded and joined as the main track plays them, with every cue mixed in;
+    with ``role``, that role's share only (a stem), at ``gain_db``. Windows of the mix
+    (``plan.sound_windows``) each open a handful of files and join sample-exactly."""
     end = timeline.samples if end is None else end
     g = GraphBuilder()
     inputs: list[str] = []
@@ -162,10 +120,37 @@ def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: in
     audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), start, end - start, role=role)
     gain = [Filter("volume", f"{gain_db:.2f}dB")] if gain_db else []
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
-    group = ("-map", "[aout]", "-c:a", "pcm_s24le", *_BITEXACT, "-f", "wav")
+    group = ("-map", "[aout]", *codec, *_BITEXACT, "-f", "wav")
     duration = Fraction(end - start, timeline.output.sample_rate)
     return Job((*inputs, *more), g.build().script(), (group,), math.ceil(duration * timeline.output.fps), duration,
                tuple(dict.fromkeys([*paths, *files])))
+
+
+def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: int = 0,
+                 end: int | None = None) -> Job:
+    """One role's share of the sound, time-aligned with the output and at the mix's gain,
+    as 24-bit WAV for a sound editor (samples ``[start, end)`` of it, default all)."""
+    return compile_mix(timeline, start, end, role=role, gain_db=gain_db, codec=("-c:a", "pcm_s24le"))
+
+
+def compile_sound(mix_list: str, timeline: Timeline, *, pcm: bool = False) -> Job:
+    """The episode's sound as one unit: the mixed windows (a concat-demuxer file of
+    :func:`compile_mix` WAVs, see ``escape.concat_list``) joined and encoded once (AAC cannot
+    be cut into pieces and joined by copy: priming and padding leave gaps), or kept as
+    float PCM (``pcm``) for a loudness pass."""
+    out = timeline.output
+    g = GraphBuilder()
+    g.chain([g.input(0, "a")], [_aformat(out)], "a", name="aout")
+    codec = ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav") if pcm else (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
+    return Job(("-f", "concat", "-safe", "0", "-i", mix_list), g.build().script(), (("-map", "[aout]", *codec),),
+               timeline.frames, timeline.duration, (mix_list,))
+
+
+def compile_copy(pieces_list: str, timeline: Timeline) -> Job:
+    """WAV pieces of the same format (a concat-demuxer file) joined by copy."""
+    return Job(("-f", "concat", "-safe", "0", "-i", pieces_list), None,
+               (("-map", "0:a:0", "-c", "copy", *_BITEXACT, "-f", "wav"),), timeline.frames, timeline.duration,
+               (pieces_list,))
 
 
 def compile_scan(source: str, timeline: Timeline) -> Job:
@@ -231,12 +216,6 @@ def chapters_text(timeline: Timeline) -> str | None:
     return "\n".join(lines) + "\n"
 
 
-def sound_key(segment_keys: list[str], out: OutputSpec, salt: str) -> str:
-    """The content key of the episode's sound: its pieces, in order, and how it is encoded."""
-    canonical = json.dumps({"salt": salt, "sound": segment_keys, "codec": list(_audio_codec(out))})
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def job_key(job: Job, fingerprints: dict[str, str], salt: str) -> str:
     """A stable content key (sha256) of what a job makes: its arguments and graph with every
     file path replaced by that file's fingerprint (so a moved file keeps its key), plus
@@ -263,11 +242,12 @@ def _timescale(rate: Fraction) -> int:
 
 
 def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
-           finish: list[Filter], burn: str | None = None) -> tuple[tuple[str, ...], str, tuple[str, ...], int,
-                                                                   tuple[str, ...] | None]:
-    """Frames ``[start, end)`` of the picture (if ``picture``) and the samples they span of
-    the main track's sound (its voices, which J/L cuts may move), and with ``cues`` every
-    other sound mixed in; ``burn`` draws an ASS file over the picture. Returns input
+           finish: list[Filter], burn: str | None = None, sound: bool = True) -> tuple[tuple[str, ...], str,
+                                                                                   tuple[str, ...], int,
+                                                                                   tuple[str, ...] | None]:
+    """Frames ``[start, end)`` of the picture (if ``picture``) and (if ``sound``) the samples
+    they span of the main track's sound (its voices, which J/L cuts may move), and with
+    ``cues`` every other sound mixed in; ``burn`` draws an ASS file over the picture. Returns input
     arguments, graph script, files read, frames, and the font folders text needs."""
     end = timeline.frames if end is None else end
     if not 0 <= start < end <= timeline.frames:
@@ -310,6 +290,8 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
             paths += [burn, *timeline.captions.font_files]
             fonts = tuple(dict.fromkeys([*(fonts or ()), *timeline.captions.font_dirs]))
         g.chain([video], [*trim, *words, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
+    if not sound:
+        return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start, fonts
     origin, stop = timeline.sample(start), timeline.sample(end)
     audio = voices(g, timeline, origin, stop, inputs, paths, shown)
     if cues:

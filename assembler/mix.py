@@ -162,7 +162,9 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: 
             shown: dict[int, tuple[Placement, int | None]], role: str | None = None) -> Link:
     """The main track's sound for samples ``[origin, stop)``: each voice read from its
     source, cross-faded where voices overlap (transitions), joined where they meet. With
-    ``role``, voices of other roles are silent."""
+    ``role``, voices of other roles are silent. A voice that the interval cuts is read
+    whole and trimmed after: a decoder (and a resampler) started inside it would give other
+    samples than one started at its in-point, and windows would not join seamlessly."""
     out = timeline.output
     rate = out.sample_rate
     voices = timeline.voices
@@ -172,13 +174,8 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: 
         v, p = voices[k], timeline.placements[k]
         if role is not None and p.role != role:
             p = replace(p, sound=False)
-        overlap_in = max(0, voices[chosen[n - 1]].end - v.start) if n else 0
-        overlap_out = max(0, v.end - voices[chosen[n + 1]].start) if n + 1 < len(chosen) else 0
-        length = v.end - v.start
-        skip = min(max(0, origin - v.start), length - max(overlap_out, 1)) if not overlap_in else 0
-        cut = min(max(0, v.end - stop), length - skip - max(overlap_in, 1)) if not overlap_out else 0
-        first, last = v.start + skip, v.end - cut
-        source_in = v.source_in + Fraction(skip, rate) * p.speed
+        first, last = v.start, v.end
+        source_in = v.source_in
         index = None
         if p.sound:
             unshifted = all(j.shift == 0 for j in timeline.joins[max(0, k - 1):k + 1])
@@ -193,8 +190,8 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: 
                 index = inputs.count("-i")
                 inputs += [*(["-ss", number(source_in)] if source_in else []), "-t", number(needed), "-i", path]
                 paths.append(path)
-        head = (k == 0 or timeline.joins[k - 1].frames == 0) and skip == 0
-        tail = (k == len(voices) - 1 or timeline.joins[k].frames == 0) and cut == 0
+        head = k == 0 or timeline.joins[k - 1].frames == 0
+        tail = k == len(voices) - 1 or timeline.joins[k].frames == 0
         links.append(_sound(g, p, out, last - first, index, (head, tail)))
         spans.append((first, last))
     audio = _join_sounds(g, links, spans)

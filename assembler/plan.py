@@ -15,16 +15,16 @@ decodes the outgoing shot from its start to reach its tail. Measured on the benc
 full render; joins carried by the body before them 0.90x but 28 %.
 
 A segment depends only on what it shows (never on where it sits), so that moving or
-changing one shot leaves the other segments' content keys unchanged. The whole
-episode's sound is not a segment: each segment carries its exact stretch of the main
-track's sound (PCM, sample-exact), and the assembly encodes it in one pass.
+changing one shot leaves the other segments' content keys unchanged. Segments are
+picture only: the episode's sound is made apart, from its sources, in one unit that
+needs no segment (so it is made while they are) and is encoded once.
 
-The sound beside the main track (music, voice-over, effects: one file each) is mixed in
-*windows* of the timeline, so that no ffmpeg process opens more than a handful of files
-however many cues an episode has: :func:`sound_windows` cuts the timeline where cues
-start and end into the longest stretches that each hear at most ``limit`` of them. Mixed
-windows join sample-exactly, and with no cue but the mix's own work in a window, the sum
-is the same as one big mix (only sounding cues add to a sample).
+That sound (the clips' own, cross-faded as the picture is, and every track and attached
+sound) is mixed in *windows* of the timeline, so that no ffmpeg process opens more than a
+handful of files however many shots and cues an episode has: :func:`sound_windows` cuts
+the timeline where sounds start and end into the longest stretches that each hear at
+most ``limit`` of them. Windows join sample-exactly into the mix one big job would make
+(only sounding sources add to a sample, in the same order).
 Pure; imports only ``timeline``.
 """
 
@@ -40,7 +40,7 @@ from .timeline import Timeline
 __all__ = ["MAX_SEGMENT_SECONDS", "MAX_SOUND_INPUTS", "Segment", "Window", "segments", "sound_windows"]
 
 MAX_SEGMENT_SECONDS = 10
-MAX_SOUND_INPUTS = 8  # files one sound job opens at most, the main track's sound included
+MAX_SOUND_INPUTS = 8  # files one sound job opens at most
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,7 @@ def segments(timeline: Timeline, max_frames: int | None = None) -> tuple[Segment
 
 @dataclass(frozen=True)
 class Window:
-    """Samples ``[start, end)`` of the timeline, mixed by one job that reads ``sources``
-    files besides the main track's sound."""
+    """Samples ``[start, end)`` of the timeline, mixed by one job that reads ``sources`` files."""
 
     start: int
     end: int
@@ -94,10 +93,10 @@ def sound_windows(timeline: Timeline, limit: int | None = None, role: str | None
     """The windows in which to mix the timeline's cues (of ``role``, if given; with
     ``voices``, the main track's sounding clips count too, for a stem that reads them).
 
-    Each window hears at most ``limit`` sources (default: ``MAX_SOUND_INPUTS - 1``) and is
+    Each window hears at most ``limit`` sources (default: ``MAX_SOUND_INPUTS``) and is
     as long as that allows; only an instant where more than ``limit`` sound at once makes
     a window with more (it cannot be cut finer)."""
-    limit = MAX_SOUND_INPUTS - 1 if limit is None else limit
+    limit = MAX_SOUND_INPUTS if limit is None else limit
     total = timeline.samples
     spans = [(c.start, c.end) for c in timeline.cues if role is None or c.role == role]
     if voices:

@@ -5,7 +5,8 @@ Contract: an EDL (a path or an :class:`~assembler.edl.Edl` built in code) -> a c
 and a receipt beside it. Validation (schema and media, every problem at once) always runs
 before any encoding starts. Segments missing from the cache are rendered on an executor
 (local threads by default, or any ``concurrent.futures.Executor``, such as a
-dask.distributed client's), then joined by stream copy with the sound encoded once.
+dask.distributed client's) while the episode's sound is mixed from the sources and
+encoded once; then the pictures are joined by stream copy and the sound muxed.
 Never prints, never exits; errors are exceptions.
 """
 
@@ -21,14 +22,14 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from typing import TypeVar
 from fractions import Fraction
 from pathlib import Path
 
 from .cache import CACHE_FORMAT, Cache, sha256_file
 from .captions import ass_text, srt_text
-from .compile import (Job, compile_assembly, compile_copy, compile_encode, compile_level, compile_scan, compile_segment,
-                      compile_sound, compile_sound_window,
-                      compile_stem, compile_timeline, chapters_text, job_key, sound_key)
+from .compile import (Job, compile_assembly, compile_copy, compile_encode, compile_level, compile_mix, compile_scan,
+                      compile_segment, compile_sound, compile_stem, compile_timeline, chapters_text, job_key)
 from .edl import Edl
 from .errors import EdlError, Problem
 from .escape import concat_list
@@ -36,14 +37,15 @@ from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
 from .mix import limits, parse_loudness
 from .media import MediaInfo, probe, probe_all
-from .plan import Segment, Window, segments, sound_windows
+from .plan import Segment, segments, sound_windows
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
 __all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render"]
 
 EdlSource = str | os.PathLike | Edl
-SEGMENT_FILES = ("video.mp4", "audio.wav")
+T = TypeVar("T")
+SEGMENT_FILES = ("video.mp4",)
 SOUND_FILES = ("sound.m4a",)
 
 
@@ -262,7 +264,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         ff = resolve_ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
-        sound_id = _sound_key(store, ff, planned, timeline)
+        sound_id = _sound_key(store, ff, timeline)
         identity = _identity(planned, sound_id, timeline, out)
         receipt_path = out.with_name(out.stem + ".receipt.json")
         stems_present = all(p.exists() for p in stem_paths(out, timeline).values()) and \
@@ -278,16 +280,14 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         weights["sound"] = max(1.0, 0.03 * timeline.frames)
         weights["assembly"] = max(1.0, 0.02 * timeline.frames)
         tally = _Tally(weights, float(timeline.duration), progress)
-        built = _build_all(missing, store, ff, tally, jobs, executor)
+        built, (sound, sound_receipt) = _build_all(
+            missing, store, ff, tally, jobs, executor,
+            lambda cancel: _sound(store, sound_id, timeline, ff, tally, cancel))
         rendered = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
-            video_list, audio_list = Path(scratch) / "video.txt", Path(scratch) / "audio.txt"
+            video_list = Path(scratch) / "video.txt"
             entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
             video_list.write_text(concat_list([os.fspath(e / "video.mp4") for e in entries]), encoding="utf-8")
-            audio_list.write_text(concat_list([os.fspath(e / "audio.wav") for e in entries]), encoding="utf-8")
-            pieces = [(timeline.sample(p.segment.start), timeline.sample(p.segment.end), e / "audio.wav")
-                      for p, e in zip(planned, entries)]
-            sound, sound_receipt = _sound(store, sound_id, timeline, ff, audio_list, pieces, tally)
             chapters = chapters_text(timeline)
             marks = Path(scratch) / "chapters.txt"
             if chapters:
@@ -310,10 +310,10 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
 
 
 def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _Tally, jobs: int | None,
-               executor: Executor | None) -> dict[str, dict]:
-    """Render the missing segments, in parallel; on any failure or interrupt, stop the rest."""
-    if not missing:
-        return {}
+               executor: Executor | None, sound: Callable[[threading.Event], T]) -> tuple[dict[str, dict], T]:
+    """Render the missing segments, in parallel, and the sound beside them (on a worker of
+    our own pool, first, as its chain is the longest; here while an executor renders the
+    segments elsewhere); on any failure or interrupt, stop the rest."""
     cancel = threading.Event()
     own = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
@@ -321,6 +321,7 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
     futures: dict[Future, PlannedSegment] = {}
     results: dict[str, dict] = {}
     try:
+        heard = pool.submit(sound, cancel) if own else None
         for p in missing:
             if own:  # local threads share memory: live progress and cancellation
                 future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
@@ -328,7 +329,11 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
             else:
                 future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path)
             futures[future] = p
-        for future in as_completed(futures):
+        made = sound(cancel) if heard is None else None
+        for future in as_completed([*futures, *([heard] if heard else [])]):
+            if future is heard:
+                made = future.result()
+                continue
             result = future.result()
             results[result["key"]] = result
             tally.update(result["key"], 1.0)
@@ -340,7 +345,8 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
-    return results
+    assert made is not None
+    return results, made
 
 
 def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, out: Path) -> str:
@@ -430,17 +436,21 @@ def _write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list
     return written
 
 
-def _sound_key(store: Cache, ff: FFmpeg, planned: list[PlannedSegment], timeline: Timeline) -> str:
-    """The content key of the episode's sound: the main track's pieces, every other sound
-    (by content), the mix, the loudness target and the encoder."""
+def _sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
+    """The content key of the episode's sound: every window of the mix (its sources by
+    content, how they are placed and mixed), the loudness target and the encoder."""
     salt = _salt(store, ff)
-    job = compile_sound("MAIN.txt", timeline)
-    fingerprints = {path: store.fingerprint(path) for path in job.paths if path != "MAIN.txt"}
-    canonical = json.dumps({"mix": job_key(job, {**fingerprints, "MAIN.txt": "MAIN.txt"}, salt),
-                            "windows": [[w.start, w.end] for w in sound_windows(timeline)],
-                            "segments": sound_key([p.key for p in planned], timeline.output, salt),
+    keys = []
+    for job in _mix_jobs(timeline):
+        keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
+    encode = compile_sound("MIX.txt", timeline)
+    canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
                             "loudness": timeline.loudness})
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _mix_jobs(timeline: Timeline) -> list[Job]:
+    return [compile_mix(timeline, w.start, w.end) for w in sound_windows(timeline, voices=True)]
 
 
 _LOUDNESS_TOLERANCE = 0.2  # LU; the contract allows 0.5, AAC moves it a little (ebur128 prints 0.1 LU steps)
@@ -456,81 +466,62 @@ def _measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
     return {"integrated": found["input_i"], "true_peak": found["input_tp"], "range": found["input_lra"]}
 
 
-def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, audio_list: Path,
-           pieces: list[tuple[int, int, Path]], tally: _Tally) -> tuple[Path, dict]:
-    """The episode's sound, mixed and encoded once from the segments' PCM (``pieces``:
-    their samples on the timeline and files, listed in ``audio_list``) and the other
-    sounds, cached as a unit: a re-render with nothing changed encodes nothing. With many
-    cues, the mix is made in windows first (``plan.sound_windows``). With a loudness
-    target: mix to PCM, measure, set the level, encode, measure what came out.
+def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, tally: _Tally,
+           cancel: threading.Event | None = None) -> tuple[Path, dict]:
+    """The episode's sound, mixed from its sources in windows (``plan.sound_windows``: each
+    job opens a handful of files) and encoded once, cached as a unit: a re-render with
+    nothing changed encodes nothing. It needs no segment, so it is made while they are.
+    With a loudness target: mix, measure, set the level, encode, measure what came out.
     Returns the file and its receipt line."""
     entry = store.get(key, SOUND_FILES)
     fresh = entry is None
     if fresh:
         def make(paths: list[Path]) -> dict:
-            # Mixed windows are scratch: beside the entry being made, never inside it.
+            # The mixed windows are scratch: beside the entry being made, never inside it.
             with tempfile.TemporaryDirectory(prefix="windows.", dir=paths[0].parent.parent) as scratch:
-                return _make_sound(paths, timeline, ff, audio_list, pieces, Path(scratch), tally)
+                return _make_sound(paths, timeline, ff, Path(scratch), tally, cancel)
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
-    line = {"key": key, "rendered_now": fresh, "argv": meta.get("argv"), "loudness": meta.get("loudness")}
-    return entry / SOUND_FILES[0], {**line, **({"windows": meta["windows"]} if "windows" in meta else {})}
+    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "argv": meta.get("argv"),
+                                    "windows": meta.get("windows"), "loudness": meta.get("loudness")}
 
 
-def _make_sound(paths: list[Path], timeline: Timeline, ff: FFmpeg, audio_list: Path,
-                pieces: list[tuple[int, int, Path]], scratch: Path, tally: _Tally) -> dict:
+def _make_sound(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path, tally: _Tally,
+                cancel: threading.Event | None) -> dict:
     started = time.monotonic()
-    windows = sound_windows(timeline)
-    source, cues = audio_list, True
-    if len(windows) > 1:
-        source, cues = _mix_windows(timeline, windows, pieces, scratch, ff, tally), False
-    shown = {"windows": [[w.start, w.end, w.sources] for w in windows]} if len(windows) > 1 else {}
+    windows = sound_windows(timeline, voices=True)
+    made = []
+    for n, (w, job) in enumerate(zip(windows, _mix_jobs(timeline))):
+        def report(progress: Progress, w=w) -> None:
+            tally.update("sound", 0.8 * (w.start + progress.fraction * (w.end - w.start)) / timeline.samples)
+
+        made.append(scratch / f"window{n:04d}.wav")
+        run(job, made[-1], ffmpeg=ff, progress=report, cancel=cancel)
+    listing = scratch / "windows.txt"
+    listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
+    line = {"windows": [[w.start, w.end, w.sources] for w in windows]}
     if timeline.loudness is None:
-        job = compile_sound(os.fspath(source), timeline, cues=cues)
-        run(job, paths, ffmpeg=ff, progress=tally.callback("sound"))
-        return {"seconds": time.monotonic() - started, **shown,
-                "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
+        job = compile_sound(os.fspath(listing), timeline)
+        run(job, paths, ffmpeg=ff, progress=tally.callback("sound"), cancel=cancel)
+        return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
     mix, level = scratch / "mix.wav", scratch / "level.wav"
-    job = compile_sound(os.fspath(source), timeline, pcm=True, cues=cues)
-    run(job, mix, ffmpeg=ff, progress=tally.callback("sound"))
+    job = compile_sound(os.fspath(listing), timeline, pcm=True)
+    run(job, mix, ffmpeg=ff, progress=tally.callback("sound"), cancel=cancel)
     first = measured = _scan(mix, timeline, ff)
     for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
-        run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff)
+        run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff, cancel=cancel)
         if not limits(measured, timeline.loudness):
             break  # a plain gain moves the level by exactly the gain
         error = _scan(level, timeline, ff)["input_i"] - timeline.loudness
         if abs(error) <= _LOUDNESS_TOLERANCE:
             break
         measured = dict(measured, input_i=measured["input_i"] + error)
-    run(compile_encode(os.fspath(level), timeline), paths, ffmpeg=ff)
-    return {"seconds": time.monotonic() - started, **shown, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
+    run(compile_encode(os.fspath(level), timeline), paths, ffmpeg=ff, cancel=cancel)
+    return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
             "mix_loudness": first,
             "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
                          **_measure(paths[0], timeline, ff)}}
-
-
-def _mix_windows(timeline: Timeline, windows: tuple[Window, ...], pieces: list[tuple[int, int, Path]],
-                 scratch: Path, ff: FFmpeg, tally: _Tally) -> Path:
-    """Mix the cues into the main track's sound window by window, each job reading the
-    main track's pieces under its window and the cues it hears; returns a concat list
-    of the mixed windows (float PCM in ``scratch``)."""
-    made = []
-    for n, w in enumerate(windows):
-        under = [(a, path) for a, b, path in pieces if a < w.end and b > w.start]
-        listing = scratch / f"main{n:04d}.txt"
-        listing.write_text(concat_list([os.fspath(path) for _, path in under]), encoding="utf-8")
-        wav = scratch / f"window{n:04d}.wav"
-
-        def report(progress: Progress, w: Window = w) -> None:
-            tally.update("sound", 0.9 * (w.start + progress.fraction * (w.end - w.start)) / timeline.samples)
-
-        run(compile_sound_window(os.fspath(listing), under[0][0], timeline, w.start, w.end), wav, ffmpeg=ff,
-            progress=report)
-        made.append(wav)
-    listing = scratch / "windows.txt"
-    listing.write_text(concat_list([os.fspath(path) for path in made]), encoding="utf-8")
-    return listing
 
 
 def _edl_identity(edl: EdlSource) -> dict:

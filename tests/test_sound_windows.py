@@ -1,5 +1,6 @@
-"""Many cues, few files per process: the sound is mixed in windows of the timeline that
-each open a handful of files, and the windows join into exactly the mix one big job makes."""
+"""Many sounds, few files per process: the episode's sound is mixed from its sources in
+windows of the timeline that each open a handful of files, and the windows join into
+exactly the mix one big job makes."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 import assembler
 from assembler import plan
-from assembler.compile import compile_sound_window, compile_stem
+from assembler.compile import compile_mix, compile_stem
 from conftest import write_edl
 from media_tools import _pcm, make_tone_wav
 
@@ -52,16 +53,15 @@ def band_db(x: np.ndarray, rate: int, t: float, window: float, freq: float) -> f
 
 def test_windows_tile_the_timeline_and_each_hears_a_handful(media, tones, tmp_path):
     timeline = assembler.check(write_edl(tmp_path, "ep.yaml", busy_episode(media, tones)))
-    windows = plan.sound_windows(timeline)
+    windows = plan.sound_windows(timeline, voices=True)
     assert len(windows) > 1
     assert windows[0].start == 0 and windows[-1].end == timeline.samples
     assert all(a.end == b.start for a, b in zip(windows, windows[1:]))
     for w in windows:
-        heard = [c for c in timeline.cues if c.start < w.end and c.end > w.start]
-        assert w.sources == len(heard) <= plan.MAX_SOUND_INPUTS - 1
-        job = compile_sound_window("main.txt", 0, timeline, w.start, w.end)
-        assert job.inputs.count("-i") <= plan.MAX_SOUND_INPUTS
-    # The stems' windows count the clips' own sound too.
+        cues = [c for c in timeline.cues if c.start < w.end and c.end > w.start]
+        clips = [v for v, p in zip(timeline.voices, timeline.placements) if p.sound and v.start < w.end and v.end > w.start]
+        assert w.sources == len(cues) + len(clips) <= plan.MAX_SOUND_INPUTS
+        assert compile_mix(timeline, w.start, w.end).inputs.count("-i") == w.sources
     for w in plan.sound_windows(timeline, role="other", voices=True):
         assert compile_stem(timeline, "other", None, w.start, w.end).inputs.count("-i") <= plan.MAX_SOUND_INPUTS
 
@@ -71,7 +71,7 @@ def test_more_sounds_at_one_instant_than_the_limit_make_one_short_window(media, 
     edl["audio"] = [{"file": str(tones / f"cue{k}.wav"), "start": 1} for k in range(9)]
     timeline = assembler.check(write_edl(tmp_path, "ep.yaml", edl))
     windows = plan.sound_windows(timeline)
-    crowded = [w for w in windows if w.sources > plan.MAX_SOUND_INPUTS - 1]
+    crowded = [w for w in windows if w.sources > plan.MAX_SOUND_INPUTS]
     assert [(w.start, w.end, w.sources) for w in crowded] == [(48000, 48000 + 14400, 9)]  # 0.3 s at 1 s
 
 
@@ -81,10 +81,10 @@ def test_windowed_mix_is_the_one_job_mix(media, tones, tmp_path, monkeypatch, lo
     path = write_edl(tmp_path, "ep.yaml", edl)
     windowed = assembler.render(path, tmp_path / "windowed.mp4", cache=False)
     windows = json.loads(windowed.receipt.read_text())["sound"]["windows"]
-    assert len(windows) > 1 and all(sources <= plan.MAX_SOUND_INPUTS - 1 for _, _, sources in windows)
+    assert len(windows) > 1 and all(sources <= plan.MAX_SOUND_INPUTS for _, _, sources in windows)
     monkeypatch.setattr(plan, "MAX_SOUND_INPUTS", 100)
     whole = assembler.render(path, tmp_path / "whole.mp4", cache=False)
-    assert "windows" not in json.loads(whole.receipt.read_text())["sound"]
+    assert len(json.loads(whole.receipt.read_text())["sound"]["windows"]) == 1
     a, rate = _pcm(windowed.path)
     b, _ = _pcm(whole.path)
     assert a.shape == b.shape
