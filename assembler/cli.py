@@ -252,7 +252,7 @@ def diff(a: Annotated[Path, typer.Argument(help="An EDL.")], b: Annotated[Path, 
             out.print(f"segment {p.segment.kind} frames {p.segment.start}-{p.segment.end} ({items}) {p.key[:12]}: "
                       f"{side}", markup=False)
     out.print(f"{len(result.items)} items differ; {len(result.only_b)} segments of {b} to render, "
-              f"{result.shared} shared", markup=False)
+              f"{result.shared} shared; the sound {'to mix again' if result.sound else 'the same'}", markup=False)
 
 
 cache_app = typer.Typer(no_args_is_help=True, help="Look after the render cache.")

@@ -41,7 +41,8 @@ from .plan import Segment, segments, sound_windows
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
-__all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render"]
+__all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render",
+           "sound_key"]
 
 EdlSource = str | os.PathLike | Edl
 T = TypeVar("T")
@@ -264,7 +265,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         ff = resolve_ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
-        sound_id = _sound_key(store, ff, timeline)
+        sound_id = sound_key(store, ff, timeline)
         identity = _identity(planned, sound_id, timeline, out)
         receipt_path = out.with_name(out.stem + ".receipt.json")
         stems_present = all(p.exists() for p in stem_paths(out, timeline).values()) and \
@@ -436,7 +437,7 @@ def _write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list
     return written
 
 
-def _sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
+def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
     """The content key of the episode's sound: every window of the mix (its sources by
     content, how they are placed and mixed), the loudness target and the encoder."""
     salt = _salt(store, ff)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .cache import Cache, sha256_file
 from .ffmpeg import FFmpeg
-from .render import EdlSource, PlannedSegment, check, default_cache_dir, plan, render, resolve_ffmpeg, validate_source
+from .render import (EdlSource, PlannedSegment, check, default_cache_dir, plan, render, resolve_ffmpeg, sound_key,
+                     validate_source)
 
 __all__ = ["Difference", "Verification", "diff", "verify"]
 
@@ -51,28 +52,35 @@ def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | N
 
 @dataclass(frozen=True)
 class Difference:
-    """How two EDLs differ: items (EDL field paths) and segments (by content key)."""
+    """How two EDLs differ: items (EDL field paths) and segments (by content key), and
+    whether the episode's sound would be mixed and encoded anew."""
 
     items: tuple[str, ...]
     only_a: tuple[PlannedSegment, ...]
     only_b: tuple[PlannedSegment, ...]
     shared: int
+    sound: bool = False
 
 
 def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
          ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Difference:
-    """Compare two EDLs without rendering: which main-track items differ (in the EDL or in
-    their media's content) and which segments would have to be rendered anew."""
+    """Compare two EDLs without rendering: which main-track items and sound tracks differ
+    (in the EDL or in their media's content), which segments would have to be rendered
+    anew, and whether the sound would."""
     ff = resolve_ffmpeg(ffmpeg)
     store = Cache(cache or default_cache_dir(a))
     sides = []
     for edl in (a, b):
         timeline = check(edl)
+        validated = validate_source(edl, None)
         media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
-        described = {i: (repr(item), media.get(i)) for i, item in enumerate(validate_source(edl, None).items)}
-        sides.append((described, plan(timeline, store, ff)))
-    (items_a, plan_a), (items_b, plan_b) = sides
-    items = tuple(f"video[{i}]" for i in sorted(set(items_a) | set(items_b)) if items_a.get(i) != items_b.get(i))
+        described = {f"video[{i}]": (repr(item), media.get(i)) for i, item in enumerate(validated.items)}
+        tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.cues if c.where.startswith("audio[")}
+        described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]")) for i, track in enumerate(validated.audio)}
+        sides.append((described, plan(timeline, store, ff), sound_key(store, ff, timeline)))
+    (items_a, plan_a, sound_a), (items_b, plan_b, sound_b) = sides
+    names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
+    items = tuple(n for n in names if items_a.get(n) != items_b.get(n))
     keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
     return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
-                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b))
+                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b), sound_a != sound_b)

@@ -185,6 +185,17 @@ def test_changing_a_music_cue_renders_the_sound_not_the_picture(media, sounds, t
     assert band_db(second.path, 0.5, 0.4, 220) - band_db(first.path, 0.5, 0.4, 220) == pytest.approx(6, abs=1)
 
 
+def test_diff_names_a_changed_track_and_the_sound_not_the_picture(media, sounds, tmp_path):
+    edl = episode([{"clip": str(media / "red.mp4")}, {"transition": "fade"}, {"clip": str(media / "green.mp4")}],
+                  [{"file": str(sounds / "bed 220.wav"), "volume": -10}, {"file": str(sounds / "short 880.wav")}])
+    a = write_edl(tmp_path, "a.yaml", edl)
+    same = assembler.diff(a, write_edl(tmp_path, "same.yaml", edl))
+    assert same.items == () and not same.sound and not same.only_b
+    edl["audio"][1]["start"] = 1
+    changed = assembler.diff(a, write_edl(tmp_path, "b.yaml", edl))
+    assert changed.items == ("audio[1]",) and changed.sound and not changed.only_b and changed.shared == 3
+
+
 def test_segmented_and_single_graph_sound_alike(media, sounds, tmp_path):
     edl = episode([{"clip": str(media / "red.mp4"), "out": 1.5}, {"transition": "fade"},
                    {"clip": str(media / "green.mp4"), "out": 1.5,
