@@ -484,24 +484,27 @@ def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, tally: _Tally
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
-    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "argv": meta.get("argv"),
-                                    "windows": meta.get("windows"), "loudness": meta.get("loudness")}
+    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
+                                    "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
+                                    "loudness": meta.get("loudness")}
 
 
 def _make_sound(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path, tally: _Tally,
                 cancel: threading.Event | None) -> dict:
     started = time.monotonic()
     windows = sound_windows(timeline, voices=True)
-    made = []
+    made: list[Path] = []
+    argvs: list[list[str]] = []
     for n, (w, job) in enumerate(zip(windows, _mix_jobs(timeline))):
         def report(progress: Progress, w=w) -> None:
             tally.update("sound", 0.8 * (w.start + progress.fraction * (w.end - w.start)) / timeline.samples)
 
         made.append(scratch / f"window{n:04d}.wav")
         run(job, made[-1], ffmpeg=ff, progress=report, cancel=cancel)
+        argvs.append(command(ff, job, "graph.txt", [made[-1].name]))
     listing = scratch / "windows.txt"
     listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
-    line = {"windows": [[w.start, w.end, w.sources] for w in windows]}
+    line = {"windows": [[w.start, w.end, w.sources] for w in windows], "mix_argv": argvs}
     if timeline.loudness is None:
         job = compile_sound(os.fspath(listing), timeline)
         run(job, paths, ffmpeg=ff, progress=tally.callback("sound"), cancel=cancel)
@@ -544,7 +547,8 @@ def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timelin
                    planned: list[PlannedSegment], built: dict[str, dict], sound: dict, store: Cache, ff: FFmpeg,
                    timings: dict[str, float]) -> Path:
     """``<output>.receipt.json``: everything needed to say what made these bytes."""
-    inputs = sorted({path for p in planned for path in p.job.paths})
+    inputs = sorted({path for p in planned for path in p.job.paths} |
+                    {path for job in _mix_jobs(timeline) for path in job.paths})
     segments_out, seen = [], set()
     for p in planned:
         meta = json.loads((store.get(p.key, SEGMENT_FILES) / "meta.json").read_text())

@@ -7,6 +7,7 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -193,6 +194,9 @@ def test_diff_names_a_changed_track_and_the_sound_not_the_picture(media, sounds,
     assert same.items == () and not same.sound and not same.only_b
     edl["audio"][1]["start"] = 1
     changed = assembler.diff(a, write_edl(tmp_path, "b.yaml", edl))
+    receipt = json.loads(render(tmp_path, edl, cache=False).receipt.read_text())
+    assert {Path(i["path"]).name for i in receipt["inputs"]} >= {"bed 220.wav", "short 880.wav", "red.mp4"}
+    assert len(receipt["sound"]["mix_argv"]) == len(receipt["sound"]["windows"]) >= 1
     assert changed.items == ("audio[1]",) and changed.sound and not changed.only_b and changed.shared == 3
 
 
