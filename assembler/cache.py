@@ -69,6 +69,10 @@ class Cache:
             _write_atomic(tag, _TAG.encode())
 
     # -- fingerprints ---------------------------------------------------------------
+    def salt(self, ffmpeg_version: str, ffmpeg_path: str) -> str:
+        """What every key also depends on: the cache format and the exact ffmpeg build."""
+        return f"assembler-segment/{CACHE_FORMAT}|ffmpeg {ffmpeg_version} {self.fingerprint(ffmpeg_path)}"
+
     def fingerprint(self, path: str | os.PathLike) -> str:
         """``sha256:<hex>`` of a file's content, remembered by path, size and mtime."""
         self._ready()

@@ -26,28 +26,26 @@ from typing import TypeVar
 from fractions import Fraction
 from pathlib import Path
 
-from .cache import CACHE_FORMAT, Cache, sha256_file
+from .cache import Cache, sha256_file
 from .captions import ass_text, srt_text
-from .compile import (Job, compile_assembly, compile_copy, compile_encode, compile_level, compile_mix, compile_scan,
-                      compile_segment, compile_sound, compile_stem, compile_timeline, chapters_text, job_key)
+from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
 from .errors import EdlError, Problem
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
-from .mix import limits, parse_loudness
+from .mix import parse_loudness
 from .media import MediaInfo, probe, probe_all
-from .plan import Segment, segments, sound_windows
+from .plan import Segment, segments
+from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_stems
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
-__all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render",
-           "sound_key"]
+__all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render"]
 
 EdlSource = str | os.PathLike | Edl
 T = TypeVar("T")
 SEGMENT_FILES = ("video.mp4",)
-SOUND_FILES = ("sound.m4a",)
 
 
 @dataclass(frozen=True)
@@ -130,7 +128,7 @@ def default_cache_dir(edl: EdlSource, base_dir: str | os.PathLike | None = None)
 
 def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
     """Every segment with its job and content key (sources fingerprinted through ``store``)."""
-    salt = _salt(store, ff)
+    salt = store.salt(ff.version, ff.path)
     planned = []
     fingerprints: dict[str, str] = {}
     for segment in segments(timeline):
@@ -170,11 +168,6 @@ def _write_text(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
-
-
-def _salt(store: Cache, ff: FFmpeg) -> str:
-    """What every key also depends on: the cache format and the exact ffmpeg build."""
-    return f"assembler-segment/{CACHE_FORMAT}|ffmpeg {ff.version} {store.fingerprint(ff.path)}"
 
 
 def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
@@ -255,7 +248,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             elapsed = run(job, out, ffmpeg=ff, progress=progress)
         _write_sidecar(out, timeline)
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
-                            loudness=_measure(out, timeline, ff) if measured else None)
+                            loudness=measure(out, timeline, ff) if measured else None)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else \
         Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
@@ -283,7 +276,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally = _Tally(weights, float(timeline.duration), progress)
         built, (sound, sound_receipt) = _build_all(
             missing, store, ff, tally, jobs, executor,
-            lambda cancel: _sound(store, sound_id, timeline, ff, tally, cancel))
+            lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel))
         rendered = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
             video_list = Path(scratch) / "video.txt"
@@ -297,7 +290,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
                                    os.fspath(marks) if chapters else None, _soft_file(timeline, Path(scratch)))
             run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
         _write_sidecar(out, timeline)
-        stems = _write_stems(out, timeline, ff, sound_receipt)
+        stems = write_stems(out, timeline, ff, sound_receipt)
         finished = time.monotonic()
         sound_receipt["stems"] = [os.fspath(p) for p in stems]
         receipt = _write_receipt(edl, out, receipt_path, identity, timeline, planned, built, sound_receipt, store, ff, {
@@ -407,127 +400,6 @@ def _sidecar_current(out: Path, timeline: Timeline) -> bool:
         return False
 
 
-def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
-    """``<output>.<role>.wav`` for every role that sounds, when the EDL asks for stems."""
-    if not timeline.stems:
-        return {}
-    roles = {p.role for p in timeline.placements if p.sound} | {c.role for c in timeline.cues}
-    return {role: out.with_name(f"{out.stem}.{role}.wav") for role in sorted(roles)}
-
-
-def _write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list[Path]:
-    """One WAV per role beside the output, at the mix's gain (they add up to the mix, but
-    for the limiter's work on rare peaks)."""
-    gain = (sound.get("loudness") or {}).get("gain_db")
-    written = []
-    for role, path in stem_paths(out, timeline).items():
-        windows = sound_windows(timeline, role=role, voices=True)
-        if len(windows) == 1:
-            run(compile_stem(timeline, role, gain), path, ffmpeg=ff)
-        else:  # in windows, each opening a handful of files, joined by copy
-            with tempfile.TemporaryDirectory(prefix="assembler-stem-") as scratch:
-                made = []
-                for n, w in enumerate(windows):
-                    made.append(Path(scratch) / f"window{n:04d}.wav")
-                    run(compile_stem(timeline, role, gain, w.start, w.end), made[-1], ffmpeg=ff)
-                listing = Path(scratch) / "windows.txt"
-                listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
-                run(compile_copy(os.fspath(listing), timeline), path, ffmpeg=ff)
-        written.append(path)
-    return written
-
-
-def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
-    """The content key of the episode's sound: every window of the mix (its sources by
-    content, how they are placed and mixed), the loudness target and the encoder."""
-    salt = _salt(store, ff)
-    keys = []
-    for job in _mix_jobs(timeline):
-        keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
-    encode = compile_sound("MIX.txt", timeline)
-    canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
-                            "loudness": timeline.loudness})
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def _mix_jobs(timeline: Timeline) -> list[Job]:
-    return [compile_mix(timeline, w.start, w.end) for w in sound_windows(timeline, voices=True)]
-
-
-_LOUDNESS_TOLERANCE = 0.2  # LU; the contract allows 0.5, AAC moves it a little (ebur128 prints 0.1 LU steps)
-
-
-def _scan(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
-    return parse_loudness(analyze(compile_scan(os.fspath(path), timeline), ffmpeg=ff))
-
-
-def _measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
-    """Integrated loudness and true peak of a file's sound, as ffmpeg's loudnorm measures."""
-    found = _scan(path, timeline, ff)
-    return {"integrated": found["input_i"], "true_peak": found["input_tp"], "range": found["input_lra"]}
-
-
-def _sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg, tally: _Tally,
-           cancel: threading.Event | None = None) -> tuple[Path, dict]:
-    """The episode's sound, mixed from its sources in windows (``plan.sound_windows``: each
-    job opens a handful of files) and encoded once, cached as a unit: a re-render with
-    nothing changed encodes nothing. It needs no segment, so it is made while they are.
-    With a loudness target: mix, measure, set the level, encode, measure what came out.
-    Returns the file and its receipt line."""
-    entry = store.get(key, SOUND_FILES)
-    fresh = entry is None
-    if fresh:
-        def make(paths: list[Path]) -> dict:
-            # The mixed windows are scratch: beside the entry being made, never inside it.
-            with tempfile.TemporaryDirectory(prefix="windows.", dir=paths[0].parent.parent) as scratch:
-                return _make_sound(paths, timeline, ff, Path(scratch), tally, cancel)
-
-        entry = store.put(key, SOUND_FILES, make)
-    meta = json.loads((entry / "meta.json").read_text())
-    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
-                                    "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
-                                    "loudness": meta.get("loudness")}
-
-
-def _make_sound(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path, tally: _Tally,
-                cancel: threading.Event | None) -> dict:
-    started = time.monotonic()
-    windows = sound_windows(timeline, voices=True)
-    made: list[Path] = []
-    argvs: list[list[str]] = []
-    for n, (w, job) in enumerate(zip(windows, _mix_jobs(timeline))):
-        def report(progress: Progress, w=w) -> None:
-            tally.update("sound", 0.8 * (w.start + progress.fraction * (w.end - w.start)) / timeline.samples)
-
-        made.append(scratch / f"window{n:04d}.wav")
-        run(job, made[-1], ffmpeg=ff, progress=report, cancel=cancel)
-        argvs.append(command(ff, job, "graph.txt", [made[-1].name]))
-    listing = scratch / "windows.txt"
-    listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
-    line = {"windows": [[w.start, w.end, w.sources] for w in windows], "mix_argv": argvs}
-    if timeline.loudness is None:
-        job = compile_sound(os.fspath(listing), timeline)
-        run(job, paths, ffmpeg=ff, progress=tally.callback("sound"), cancel=cancel)
-        return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
-    mix, level = scratch / "mix.wav", scratch / "level.wav"
-    job = compile_sound(os.fspath(listing), timeline, pcm=True)
-    run(job, mix, ffmpeg=ff, progress=tally.callback("sound"), cancel=cancel)
-    first = measured = _scan(mix, timeline, ff)
-    for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
-        run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff, cancel=cancel)
-        if not limits(measured, timeline.loudness):
-            break  # a plain gain moves the level by exactly the gain
-        error = _scan(level, timeline, ff)["input_i"] - timeline.loudness
-        if abs(error) <= _LOUDNESS_TOLERANCE:
-            break
-        measured = dict(measured, input_i=measured["input_i"] + error)
-    run(compile_encode(os.fspath(level), timeline), paths, ffmpeg=ff, cancel=cancel)
-    return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
-            "mix_loudness": first,
-            "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
-                         **_measure(paths[0], timeline, ff)}}
-
-
 def _edl_identity(edl: EdlSource) -> dict:
     if isinstance(edl, Edl):
         text = edl.model_dump_json(by_alias=True)
@@ -548,7 +420,7 @@ def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timelin
                    timings: dict[str, float]) -> Path:
     """``<output>.receipt.json``: everything needed to say what made these bytes."""
     inputs = sorted({path for p in planned for path in p.job.paths} |
-                    {path for job in _mix_jobs(timeline) for path in job.paths})
+                    {path for job in mix_jobs(timeline) for path in job.paths})
     segments_out, seen = [], set()
     for p in planned:
         meta = json.loads((store.get(p.key, SEGMENT_FILES) / "meta.json").read_text())

@@ -2,7 +2,7 @@
 
 Contract: a receipt -> whether a from-scratch re-render gives the recorded bytes; two EDLs
 -> which items and which segments differ (nothing is rendered). Imports ``render``,
-``cache``; never prints.
+``soundtrack``, ``cache``; never prints.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 
 from .cache import Cache, sha256_file
 from .ffmpeg import FFmpeg
-from .render import (EdlSource, PlannedSegment, check, default_cache_dir, plan, render, resolve_ffmpeg, sound_key,
-                     validate_source)
+from .render import EdlSource, PlannedSegment, check, default_cache_dir, plan, render, resolve_ffmpeg, validate_source
+from .soundtrack import sound_key
 
 __all__ = ["Difference", "Verification", "diff", "verify"]
 

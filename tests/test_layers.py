@@ -19,6 +19,7 @@ LAYERS = [
     {"mix", "picture"},
     {"compile"},
     {"ffmpeg", "cache", "sheet"},
+    {"soundtrack"},
     {"render"},
     {"review"},
     {"cli", "__init__", "__main__"},

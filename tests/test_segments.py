@@ -20,7 +20,7 @@ import pytest
 import assembler
 from assembler.cache import Cache
 from assembler.ffmpeg import find_ffmpeg
-from assembler.render import SEGMENT_FILES, build_segment, plan
+from assembler.render import build_segment, plan
 from conftest import write_edl
 from media_tools import count_frames, dominant_tone, stream_info
 

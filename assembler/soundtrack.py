@@ -1,0 +1,161 @@
+"""The episode's sound as one unit: mixed from its sources, levelled, encoded once, cached.
+
+Contract: a timeline -> its sound's content key, and the sound file (``sound.m4a`` in a
+cache entry) with its receipt line; and the stems beside an output. The sound needs no
+video segment, so a render makes it while the segments are made. It is mixed in windows
+of the timeline (``plan.sound_windows``) so that no process opens more than a handful of
+files, the windows joined as float PCM and encoded once (AAC cannot be cut into pieces
+and joined by copy). With a loudness target: mix, measure (``ebur128``), set the level
+with a plain gain (a true-peak limiter only where that gain would push peaks past the
+ceiling), encode, and measure what came out.
+
+Imports ``cache``, ``compile``, ``escape``, ``ffmpeg``, ``mix``, ``plan``, ``timeline``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .cache import Cache
+from .compile import (Job, compile_copy, compile_encode, compile_level, compile_mix, compile_scan, compile_sound,
+                      compile_stem, job_key)
+from .escape import concat_list
+from .ffmpeg import FFmpeg, Progress, analyze, command, run
+from .mix import limits, parse_loudness
+from .plan import Window, sound_windows
+from .timeline import Timeline
+
+__all__ = ["SOUND_FILES", "make_sound", "measure", "mix_jobs", "sound_key", "stem_paths", "write_stems"]
+
+SOUND_FILES = ("sound.m4a",)
+
+
+def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
+    """The content key of the episode's sound: every window of the mix (its sources by
+    content, how they are placed and mixed), the loudness target and the encoder."""
+    salt = store.salt(ff.version, ff.path)
+    keys = []
+    for job in mix_jobs(timeline):
+        keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
+    encode = compile_sound("MIX.txt", timeline)
+    canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
+                            "loudness": timeline.loudness})
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def mix_jobs(timeline: Timeline) -> list[Job]:
+    """The jobs that mix the sound, window by window."""
+    return [compile_mix(timeline, w.start, w.end) for w in sound_windows(timeline, voices=True)]
+
+
+_LOUDNESS_TOLERANCE = 0.2  # LU; the contract allows 0.5, AAC moves it a little (ebur128 prints 0.1 LU steps)
+
+
+def scan(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
+    """What ffmpeg measured of a file's loudness (see ``mix.parse_loudness``)."""
+    return parse_loudness(analyze(compile_scan(os.fspath(path), timeline), ffmpeg=ff))
+
+
+def measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
+    """Integrated loudness and true peak of a file's sound, as ffmpeg's loudnorm measures."""
+    found = scan(path, timeline, ff)
+    return {"integrated": found["input_i"], "true_peak": found["input_tp"], "range": found["input_lra"]}
+
+
+def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
+               progress: Callable[[float], None] | None = None,
+               cancel: threading.Event | None = None) -> tuple[Path, dict]:
+    """The episode's sound, mixed from its sources in windows (``plan.sound_windows``: each
+    job opens a handful of files) and encoded once, cached as a unit: a re-render with
+    nothing changed encodes nothing. It needs no segment, so it is made while they are.
+    With a loudness target: mix, measure, set the level, encode, measure what came out.
+    Returns the file and its receipt line."""
+    entry = store.get(key, SOUND_FILES)
+    fresh = entry is None
+    if fresh:
+        def make(paths: list[Path]) -> dict:
+            # The mixed windows are scratch: beside the entry being made, never inside it.
+            with tempfile.TemporaryDirectory(prefix="windows.", dir=paths[0].parent.parent) as scratch:
+                return _mix_and_encode(paths, timeline, ff, Path(scratch), progress or (lambda fraction: None), cancel)
+
+        entry = store.put(key, SOUND_FILES, make)
+    meta = json.loads((entry / "meta.json").read_text())
+    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
+                                    "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
+                                    "loudness": meta.get("loudness")}
+
+
+def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path,
+                    progress: Callable[[float], None], cancel: threading.Event | None) -> dict:
+    started = time.monotonic()
+    windows = sound_windows(timeline, voices=True)
+    made: list[Path] = []
+    argvs: list[list[str]] = []
+    for n, (w, job) in enumerate(zip(windows, mix_jobs(timeline))):
+        def report(done: Progress, w: Window = w) -> None:
+            progress(0.8 * (w.start + done.fraction * (w.end - w.start)) / timeline.samples)
+
+        made.append(scratch / f"window{n:04d}.wav")
+        run(job, made[-1], ffmpeg=ff, progress=report, cancel=cancel)
+        argvs.append(command(ff, job, "graph.txt", [made[-1].name]))
+    listing = scratch / "windows.txt"
+    listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
+    line = {"windows": [[w.start, w.end, w.sources] for w in windows], "mix_argv": argvs}
+    if timeline.loudness is None:
+        job = compile_sound(os.fspath(listing), timeline)
+        run(job, paths, ffmpeg=ff, progress=lambda done: progress(0.8 + 0.2 * done.fraction), cancel=cancel)
+        return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
+    mix, level = scratch / "mix.wav", scratch / "level.wav"
+    job = compile_sound(os.fspath(listing), timeline, pcm=True)
+    run(job, mix, ffmpeg=ff, progress=lambda done: progress(0.8 + 0.2 * done.fraction), cancel=cancel)
+    first = measured = scan(mix, timeline, ff)
+    for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
+        run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff, cancel=cancel)
+        if not limits(measured, timeline.loudness):
+            break  # a plain gain moves the level by exactly the gain
+        error = scan(level, timeline, ff)["input_i"] - timeline.loudness
+        if abs(error) <= _LOUDNESS_TOLERANCE:
+            break
+        measured = dict(measured, input_i=measured["input_i"] + error)
+    run(compile_encode(os.fspath(level), timeline), paths, ffmpeg=ff, cancel=cancel)
+    return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
+            "mix_loudness": first,
+            "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
+                         **measure(paths[0], timeline, ff)}}
+
+
+def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
+    """``<output>.<role>.wav`` for every role that sounds, when the EDL asks for stems."""
+    if not timeline.stems:
+        return {}
+    roles = {p.role for p in timeline.placements if p.sound} | {c.role for c in timeline.cues}
+    return {role: out.with_name(f"{out.stem}.{role}.wav") for role in sorted(roles)}
+
+
+def write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list[Path]:
+    """One WAV per role beside the output, at the mix's gain (they add up to the mix, but
+    for the limiter's work on rare peaks)."""
+    gain = (sound.get("loudness") or {}).get("gain_db")
+    written = []
+    for role, path in stem_paths(out, timeline).items():
+        windows = sound_windows(timeline, role=role, voices=True)
+        if len(windows) == 1:
+            run(compile_stem(timeline, role, gain), path, ffmpeg=ff)
+        else:  # in windows, each opening a handful of files, joined by copy
+            with tempfile.TemporaryDirectory(prefix="assembler-stem-") as scratch:
+                made = []
+                for n, w in enumerate(windows):
+                    made.append(Path(scratch) / f"window{n:04d}.wav")
+                    run(compile_stem(timeline, role, gain, w.start, w.end), made[-1], ffmpeg=ff)
+                listing = Path(scratch) / "windows.txt"
+                listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
+                run(compile_copy(os.fspath(listing), timeline), path, ffmpeg=ff)
+        written.append(path)
+    return written
