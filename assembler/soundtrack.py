@@ -64,7 +64,7 @@ def scan(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
 
 
 def measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
-    """Integrated loudness and true peak of a file's sound, as ffmpeg's loudnorm measures."""
+    """Integrated loudness, true peak and range of a file's sound, by ffmpeg's ebur128."""
     found = scan(path, timeline, ff)
     return {"integrated": found["input_i"], "true_peak": found["input_tp"], "range": found["input_lra"]}
 
