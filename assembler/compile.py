@@ -36,7 +36,7 @@ from .mix import gain_filters, loudness_scan, mix_cues, voices
 from .picture import draw_layers, input_args, join_pictures, narrow, picture_of
 from .timeline import OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_encode", "compile_level",
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level",
            "compile_mix", "compile_scan", "compile_segment", "compile_sound", "compile_stem", "compile_timeline",
            "chapters_text", "job_key"]
 
@@ -133,15 +133,14 @@ def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: in
     return compile_mix(timeline, start, end, role=role, gain_db=gain_db, codec=("-c:a", "pcm_s24le"))
 
 
-def compile_sound(mix_list: str, timeline: Timeline, *, pcm: bool = False) -> Job:
+def compile_sound(mix_list: str, timeline: Timeline) -> Job:
     """The episode's sound as one unit: the mixed windows (a concat-demuxer file of
     :func:`compile_mix` WAVs, see ``escape.concat_list``) joined and encoded once (AAC cannot
-    be cut into pieces and joined by copy: priming and padding leave gaps), or kept as
-    float PCM (``pcm``) for a loudness pass."""
+    be cut into pieces and joined by copy: priming and padding leave gaps)."""
     out = timeline.output
     g = GraphBuilder()
     g.chain([g.input(0, "a")], [_aformat(out)], "a", name="aout")
-    codec = ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav") if pcm else (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
+    codec = (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
     return Job(("-f", "concat", "-safe", "0", "-i", mix_list), g.build().script(), (("-map", "[aout]", *codec),),
                timeline.frames, timeline.duration, (mix_list,))
 
@@ -161,19 +160,16 @@ def compile_scan(source: str, timeline: Timeline) -> Job:
                timeline.duration, (source,))
 
 
-def compile_level(source: str, timeline: Timeline, measured: dict) -> Job:
-    """A sound (PCM) brought to the timeline's loudness target, as float PCM."""
+def compile_level(source: str, timeline: Timeline, measured: dict, *, encode: bool = False) -> Job:
+    """A sound (PCM) brought to the timeline's loudness target, as float PCM, or (``encode``)
+    encoded for the output in the same pass."""
     g = GraphBuilder()
     g.chain([g.input(0, "a")], [*_finish(timeline, measured, scan=False), _aformat(timeline.output)], "a",
             name="aout")
-    return Job(("-i", source), g.build().script(), (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav"),),
-               timeline.frames, timeline.duration, (source,))
-
-
-def compile_encode(source: str, timeline: Timeline) -> Job:
-    """A finished sound (PCM) encoded for the output."""
-    group = ("-map", "0:a:0", *_audio_codec(timeline.output), *_BITEXACT, "-f", "mp4")
-    return Job(("-i", source), None, (group,), timeline.frames, timeline.duration, (source,))
+    codec = (*_audio_codec(timeline.output), *_BITEXACT, "-f", "mp4") if encode else \
+        ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav")
+    return Job(("-i", source), g.build().script(), (("-map", "[aout]", *codec),), timeline.frames, timeline.duration,
+               (source,))
 
 
 def _finish(timeline: Timeline, loudness: dict | None, *, scan: bool) -> list[Filter]:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .cache import Cache
-from .compile import (Job, compile_copy, compile_encode, compile_level, compile_mix, compile_scan, compile_sound,
+from .compile import (Job, compile_copy, compile_level, compile_mix, compile_scan, compile_sound,
                       compile_stem, job_key)
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, run
@@ -112,20 +112,22 @@ def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: 
         job = compile_sound(os.fspath(listing), timeline)
         run(job, paths, ffmpeg=ff, progress=lambda done: progress(0.8 + 0.2 * done.fraction), cancel=cancel)
         return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES))}
-    mix, level = scratch / "mix.wav", scratch / "level.wav"
-    job = compile_sound(os.fspath(listing), timeline, pcm=True)
-    run(job, mix, ffmpeg=ff, progress=lambda done: progress(0.8 + 0.2 * done.fraction), cancel=cancel)
+    mix, level = made[0] if len(made) == 1 else scratch / "mix.wav", scratch / "level.wav"
+    if len(made) > 1:  # the windows are float PCM already: joined by copy
+        run(compile_copy(os.fspath(listing), timeline), mix, ffmpeg=ff, cancel=cancel)
+    progress(0.85)
     first = measured = scan(mix, timeline, ff)
     for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
-        run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff, cancel=cancel)
         if not limits(measured, timeline.loudness):
             break  # a plain gain moves the level by exactly the gain
+        run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff, cancel=cancel)
         error = scan(level, timeline, ff)["input_i"] - timeline.loudness
         if abs(error) <= _LOUDNESS_TOLERANCE:
             break
         measured = dict(measured, input_i=measured["input_i"] + error)
-    run(compile_encode(os.fspath(level), timeline), paths, ffmpeg=ff, cancel=cancel)
-    return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", ["mix.wav"]),
+    job = compile_level(os.fspath(mix), timeline, measured, encode=True)  # level and encode in one pass
+    run(job, paths, ffmpeg=ff, progress=lambda done: progress(0.85 + 0.15 * done.fraction), cancel=cancel)
+    return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES)),
             "mix_loudness": first,
             "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
                          **measure(paths[0], timeline, ff)}}
