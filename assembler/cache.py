@@ -60,6 +60,7 @@ class Cache:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).expanduser().resolve()
         self._checked: set[str] = set()  # entries this instance has verified byte for byte
+        self._unwritten: dict[Path, MediaInfo] = {}  # probes made before the cache existed
 
     def _ready(self) -> None:
         for sub in ("segments", "fingerprints", "tmp"):
@@ -67,6 +68,11 @@ class Cache:
         tag = self.root / "CACHEDIR.TAG"
         if not tag.exists():
             _write_atomic(tag, _TAG.encode())
+        # The first render's probes, kept back while the EDL might still have been refused:
+        # remembered now, so that the re-render right after it opens no media file either.
+        for record, info in self._unwritten.items():
+            _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT}).encode())
+        self._unwritten.clear()
 
     # -- fingerprints ---------------------------------------------------------------
     def salt(self, ffmpeg_version: str, ffmpeg_path: str) -> str:
@@ -99,9 +105,10 @@ class Cache:
             stat = path.stat()
         except OSError:
             return probe(path)  # raises the MediaError that says what is wrong
-        if not (self.root / "fingerprints").is_dir():
-            return probe(path)
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path.resolve())).hexdigest() + ".probe.json")
+        if not (self.root / "fingerprints").is_dir():
+            self._unwritten[record] = info = probe(path)
+            return info
         try:
             known = json.loads(record.read_text())
             if known["size_bytes"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns and known["format"] == CACHE_FORMAT:

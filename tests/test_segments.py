@@ -86,6 +86,10 @@ def test_segmented_render_looks_like_the_single_graph(ep, tmp_path):
 def test_rerender_with_nothing_changed_renders_nothing(ep, tmp_path):
     cache = tmp_path / "cache"
     first = assembler.render(ep, tmp_path / "a.mp4", cache=cache)
+    # The first render into a new cache remembered its probes: the next one opens no media file.
+    sources = {Path(p.media.path).resolve() for p in assembler.check(ep).placements if p.media}
+    probed = {Path(json.loads(r.read_text())["path"]) for r in (cache / "fingerprints").glob("*.probe.json")}
+    assert sources and sources <= probed
     again = assembler.render(ep, tmp_path / "b.mp4", cache=cache)
     assert first.rendered == first.segments and again.rendered == 0
     assert json.loads(again.receipt.read_text())["sound"]["rendered_now"] is False  # nothing re-encoded
