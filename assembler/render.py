@@ -270,6 +270,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
                                 timeline.warnings, len(planned), 0, receipt_path, known.get("loudness"))
         # A shot used twice with the same trims is one segment, rendered once.
         missing = list({p.key: p for p in planned if store.get(p.key, SEGMENT_FILES) is None}.values())
+        # Longest first (by frames; the sound goes first of all), so that no worker is left
+        # with a long segment at the end while the others wait.
+        missing.sort(key=lambda p: -p.segment.frames)
         weights = {p.key: float(p.segment.frames) for p in missing}
         weights["sound"] = max(1.0, 0.03 * timeline.frames)
         weights["assembly"] = max(1.0, 0.02 * timeline.frames)
