@@ -135,10 +135,12 @@ def _executor(address: str | None):
 @app.command()
 def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
           sheet: Annotated[Optional[Path], typer.Option(help="Also write a contact sheet (PNG): "
-                                                             "a picture of every item, as it will look.")] = None) -> None:
+                                                             "a picture of every item, as it will look.")] = None,
+          output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Also check that a render to this "
+                                                         "file may write it and what goes beside it.")] = None) -> None:
     """Validate an EDL and its media, and show the timeline."""
     try:
-        timeline = check_edl(edl)
+        timeline = check_edl(edl, out=output)
     except AssemblerError as exc:
         raise _fail(exc) from None
     if sheet is not None:

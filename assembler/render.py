@@ -36,6 +36,7 @@ from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import MediaInfo, probe, probe_all
+from .outputs import output_problems, receipt_path, sidecar_path
 from .plan import Segment, segments
 from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_stems
 from .timeline import Timeline, build, media_paths, word_paths
@@ -86,18 +87,23 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 
 
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
-          prober: Callable[[Path], MediaInfo] = probe) -> Timeline:
+          prober: Callable[[Path], MediaInfo] = probe, out: str | os.PathLike | None = None) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
     together), each with file, line and field path. ``base_dir`` is where the relative
     paths of an EDL built in code resolve (default: the current directory). ``prober``
-    may remember earlier probes (see ``Cache.probe``).
+    may remember earlier probes (see ``Cache.probe``). With ``out``, writing it is checked
+    too: a container that holds the codecs, and no file written (the output, its receipt,
+    sidecar and stems) that the render reads.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)
     media.update(read_words(word_paths(validated)))
     timeline, problems = build(validated, media)
+    if out is not None:
+        problems = [*problems, *output_problems(validated, timeline, Path(out),
+                                                None if isinstance(edl, Edl) else Path(edl))]
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
@@ -111,7 +117,7 @@ def resolve_ffmpeg(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg:
 def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLike | None = None,
             ffmpeg: str | os.PathLike | FFmpeg | None = None) -> DryRun:
     """Check and compile the whole timeline as one graph; show the command, run nothing."""
-    timeline = check(edl, base_dir=base_dir)
+    timeline = check(edl, base_dir=base_dir, out=out)
     track = timeline.captions
     job = compile_timeline(timeline, burn="SUBTITLES.ass" if track and track.burn else None,
                            soft="SUBTITLES.srt" if track and track.soft else None)
@@ -157,11 +163,6 @@ def _burn_file(store: Cache, timeline: Timeline, segment: Segment) -> str | None
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_text(path, text)
     return os.fspath(path)
-
-
-def sidecar_path(out: Path) -> Path:
-    """``<output stem>.srt`` beside the output: the name players pick up by themselves."""
-    return out.with_suffix(".srt")
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -230,7 +231,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     started = time.monotonic()
     out = Path(out)
     if single:
-        timeline = check(edl, base_dir=base_dir)
+        timeline = check(edl, base_dir=base_dir, out=out)
         ff = resolve_ffmpeg(ffmpeg)
         measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
             if timeline.loudness is not None else None
@@ -254,20 +255,20 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
     try:
         store = Cache(root)
-        timeline = check(edl, base_dir=base_dir, prober=store.probe)
+        timeline = check(edl, base_dir=base_dir, prober=store.probe, out=out)
         ff = resolve_ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
         sound_id = sound_key(store, ff, timeline)
         identity = _identity(planned, sound_id, timeline, out)
-        receipt_path = out.with_name(out.stem + ".receipt.json")
+        receipt_file = receipt_path(out)
         stems_present = all(p.exists() for p in stem_paths(out, timeline).values()) and \
             _sidecar_current(out, timeline)
-        if not temporary and stems_present and (known := _unchanged(out, receipt_path, identity,
+        if not temporary and stems_present and (known := _unchanged(out, receipt_file, identity,
                                                                     time.monotonic() - started)):
             # The output is itself a pure function of these keys, and it is intact.
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
-                                timeline.warnings, len(planned), 0, receipt_path, known.get("loudness"))
+                                timeline.warnings, len(planned), 0, receipt_file, known.get("loudness"))
         # A shot used twice with the same trims is one segment, rendered once.
         missing = list({p.key: p for p in planned if store.get(p.key, SEGMENT_FILES) is None}.values())
         # Longest first (by frames; the sound goes first of all), so that no worker is left
@@ -296,7 +297,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         stems = write_stems(out, timeline, ff, sound_receipt)
         finished = time.monotonic()
         sound_receipt["stems"] = [os.fspath(p) for p in stems]
-        receipt = _write_receipt(edl, out, receipt_path, identity, timeline, planned, built, sound_receipt, store, ff, {
+        receipt = _write_receipt(edl, out, receipt_file, identity, timeline, planned, built, sound_receipt, store, ff, {
             "check": checked - started, "segments": rendered - checked, "assemble": finished - rendered,
             "total": finished - started})
     finally:

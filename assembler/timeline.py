@@ -18,6 +18,7 @@ Imports ``timebase``, ``errors``, ``edl``, ``load``, ``media`` (the MediaInfo ty
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -33,8 +34,8 @@ from .sound import Cue, place_cues, sound_paths
 from .timebase import frame_of, sample_of, seconds_text
 from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
-__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "media_paths",
-           "word_paths"]
+__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "input_fields",
+           "media_paths", "word_paths"]
 
 LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
@@ -219,6 +220,45 @@ def media_paths(validated: Validated) -> list[Path]:
             paths += [_resolve(validated, item.background_image)] if item.background_image else []
     resolve = lambda text: _resolve(validated, text)  # noqa: E731
     return paths + sound_paths(validated, resolve) + overlay_paths(validated, resolve)
+
+
+def input_fields(validated: Validated) -> list[tuple[tuple, Path]]:
+    """Every file the EDL names, with the field that names it (for the messages about a
+    render that would write over one of them). ``subtitles.fonts_dir`` is the folder."""
+    spec, found = validated.subtitles, []
+
+    def add(at: tuple, text: str | None, kind: Callable[[Validated, str | None], Path | None] = _resolve) -> None:
+        # A LUT or font field may hold what is not a file of that kind: then nothing is read.
+        if text and (path := kind(validated, text)):
+            found.append((at, path))
+
+    add(("output", "lut"), validated.output.lut, _lut_path)
+    for index, item in enumerate(validated.items):
+        at = ("video", index)
+        if item is None and (raw := _raw_media(validated, index)):
+            add((*at, raw[0]), raw[1])
+        elif isinstance(item, model.Clip):
+            add((*at, "clip"), item.clip)
+            add((*at, "lut"), item.lut, _lut_path)
+            for n, sound in enumerate(item.audio):
+                add((*at, "audio", n, "file"), sound.file)
+        elif isinstance(item, model.Image):
+            add((*at, "image"), item.image)
+        elif isinstance(item, model.Title):
+            add((*at, "style", "font"), item.style.font, _font_path)
+            add((*at, "background"), item.background_image)
+    for n, sound in enumerate(validated.audio):
+        if sound is not None:
+            add(("audio", n, "file"), sound.file)
+    for n, layer in enumerate(validated.overlays):
+        if layer is not None:
+            add(("overlays", n, "image" if layer.image else "clip"), layer.image or layer.clip)
+            add(("overlays", n, "style", "font"), layer.style.font if layer.style else None, _font_path)
+    if spec is not None:
+        add(("subtitles", "file"), spec.file)
+        add(("subtitles", "fonts_dir"), spec.fonts_dir)
+        add(("subtitles", "style", "font"), spec.style.font, _font_path)
+    return found
 
 
 def _raw_media(validated: Validated, index: int) -> tuple[str, str] | None:

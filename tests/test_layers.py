@@ -20,6 +20,7 @@ LAYERS = [
     {"compile"},
     {"ffmpeg", "cache", "sheet"},
     {"soundtrack"},
+    {"outputs"},
     {"render"},
     {"review"},
     {"cli", "__init__", "__main__"},

@@ -1,0 +1,174 @@
+"""What a render writes, checked before anything is: never over a file it reads, and only
+into a container that holds the output's codecs.
+
+Contract: the validated EDL, its timeline (None when it failed), the output path and the
+EDL file -> the :class:`~assembler.errors.Problem` s, each at the field that names the
+input the render would write over (at the top of the file for the EDL itself), or at the
+codec the output's container cannot hold. Two paths are the same file when they resolve
+to the same path (symbolic links followed) or, both existing, have the same device and
+inode (hard links, and names that differ in case on a disk that ignores case).
+Reads the file system (``stat``, the fonts folder); writes nothing, spawns nothing.
+Imports ``load``, ``timeline``, ``soundtrack`` (the stems' names).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .errors import Problem
+from .load import Document, Validated
+from .media import FONT_SUFFIXES
+from .soundtrack import stem_paths
+from .timeline import Timeline, input_fields, media_paths, word_paths
+
+__all__ = ["CONTAINERS", "output_problems", "receipt_path", "sidecar_path"]
+
+_RENAME = "choose another output name"
+# What each container holds, tried with the bundled ffmpeg 9.0.2 (libx264/x265/svtav1/vpx/
+# prores_ks/dnxhd/ffv1/mpeg4/mjpeg x aac/opus/vorbis/flac/mp3/alac/ac3/eac3/pcm, mov_text):
+# anything else fails only when ffmpeg writes the header, after every segment was rendered.
+# suffix -> (name, video families, audio families, soft subtitles as mov_text); None: any.
+_MP4 = ("MP4", {"h264", "hevc", "av1", "vp9", "mpeg4", "mjpeg", "ffv1"},
+        {"aac", "mp3", "opus", "vorbis", "flac", "alac", "ac3", "eac3", "pcm"}, True)
+CONTAINERS: dict[str, tuple[str, set[str] | None, set[str] | None, bool]] = {
+    ".mp4": _MP4,
+    ".m4v": _MP4,
+    ".mov": ("QuickTime", {"h264", "hevc", "prores", "dnxhd", "mpeg4", "mjpeg", "ffv1"},
+             {"aac", "mp3", "alac", "ac3", "eac3", "vorbis", "pcm"}, True),
+    ".mkv": ("Matroska", None, None, False),  # mov_text is MP4's own: "Subtitle codec mov_text is not supported"
+    ".webm": ("WebM", {"vp8", "vp9", "av1"}, {"opus", "vorbis"}, False),
+}
+# Encoder names whose codec is not the part before the first "_" (h264_nvenc, pcm_s16le, aac_at).
+_FAMILIES = {"libx264": "h264", "libx264rgb": "h264", "libopenh264": "h264", "libx265": "hevc",
+             "libkvazaar": "hevc", "libaom-av1": "av1", "libsvtav1": "av1", "librav1e": "av1",
+             "libvpx-vp9": "vp9", "libvpx": "vp8", "prores_ks": "prores", "prores_aw": "prores",
+             "libxvid": "mpeg4", "libmp3lame": "mp3", "libshine": "mp3", "libopus": "opus",
+             "libvorbis": "vorbis", "libfdk_aac": "aac", "ac3_fixed": "ac3"}
+_KNOWN = set().union(*(c[1] | c[2] for c in CONTAINERS.values() if c[1] is not None))
+
+
+def receipt_path(out: Path) -> Path:
+    """``<output stem>.receipt.json`` beside the output."""
+    return out.with_name(out.stem + ".receipt.json")
+
+
+def sidecar_path(out: Path) -> Path:
+    """``<output stem>.srt`` beside the output: the name players pick up by themselves."""
+    return out.with_suffix(".srt")
+
+
+def output_problems(validated: Validated, timeline: Timeline | None, out: Path,
+                    edl_file: Path | None) -> list[Problem]:
+    """Every reason not to write ``out`` (and what is written beside it) for this EDL."""
+    return [*_container_problems(validated, timeline, out),
+            *_clashes(validated.document, _reads(validated, edl_file), _writes(validated, timeline, out))]
+
+
+def _writes(validated: Validated, timeline: Timeline | None, out: Path) -> list[tuple[str, Path, str]]:
+    """(what, path, how not to write it) for every file the render writes."""
+    found = [("the output", out, _RENAME), ("the receipt", receipt_path(out), _RENAME)]
+    spec = validated.subtitles
+    sidecar = (timeline.captions is not None and timeline.captions.sidecar) if timeline else \
+        spec is not None and spec.ways[2]
+    if sidecar:
+        found.append(("the sidecar subtitles", sidecar_path(out), f"{_RENAME}, or set `subtitles.sidecar: false`"))
+    for role, path in (stem_paths(out, timeline) if timeline else {}).items():
+        found.append((f"the {role} stem", path, f"{_RENAME}, or set `output.stems: false`"))
+    return found
+
+
+def _reads(validated: Validated, edl_file: Path | None) -> list[tuple[tuple | None, Path, str]]:
+    """(field, path, name) of every file the render reads; field None: the top of the file."""
+    doc = validated.document
+    found = input_fields(validated)
+    located = {path for _, path in found}
+    # Whatever else the timeline reads is compared too, so that no kind of input is missed.
+    found += [(None, path) for path in dict.fromkeys([*media_paths(validated), *word_paths(validated)])
+              if path not in located]
+    for at, folder in list(found):
+        if at == ("subtitles", "fonts_dir") and folder.is_dir():
+            found += [(at, p) for p in sorted(folder.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES]
+    return [(at, path, _shown(doc, path)) for at, path in found] + \
+        ([(None, edl_file, "the EDL itself")] if edl_file else [])
+
+
+def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
+    real = os.path.realpath(path)
+    try:
+        stat = os.stat(real)
+    except OSError:
+        return real, None
+    return real, (stat.st_dev, stat.st_ino)
+
+
+def _clashes(doc: Document, reads: list[tuple[tuple | None, Path, str]],
+             writes: list[tuple[str, Path, str]]) -> list[Problem]:
+    known = {path: _identity(path) for _, path, _ in reads}
+    problems = []
+    for what, target, hint in writes:
+        real, inode = _identity(target)
+        for at, path, name in reads:
+            their_real, their_inode = known[path]
+            if their_real != real and (inode is None or their_inode != inode):
+                continue
+            how = "" if os.path.abspath(path) == os.path.abspath(target) else \
+                " (the same file, through a link)" if their_real == real else " (the same file: a hard link)"
+            message = f"{name} is also {what} this render writes ({target}){how}: it would be overwritten"
+            problems.append(doc.problem(at, message, hint) if at else Problem(doc.file, 1, "", message, hint))
+    return problems
+
+
+def _shown(doc: Document, path: Path) -> str:
+    """An input as the EDL names it: relative to the EDL's folder when it is inside it."""
+    try:
+        return os.fspath(path.relative_to(doc.folder))
+    except ValueError:
+        return os.fspath(path)
+
+
+def _family(codec: str) -> str:
+    codec = codec.lower()
+    return _FAMILIES.get(codec) or codec.split("_")[0]
+
+
+def _container_problems(validated: Validated, timeline: Timeline | None, out: Path) -> list[Problem]:
+    """The output's suffix names its container: one that exists, and holds these codecs."""
+    doc, suffix = validated.document, out.suffix.lower()
+    holds = [s for s, c in CONTAINERS.items() if _fits(c, validated, timeline) is None]
+    alternatives = "name the output " + _either(holds or list(CONTAINERS))
+    if suffix not in CONTAINERS:
+        return [Problem(doc.file, 1, "", f"cannot write {out}: " + (
+            f"{suffix} is not a container assembler writes" if suffix else "its name has no suffix to say its container"),
+            alternatives)]
+    misfit = _fits(CONTAINERS[suffix], validated, timeline)
+    if misfit is None:
+        return []
+    at, what = misfit
+    field = ".".join(at)
+    message = f"{out} is {CONTAINERS[suffix][0]}, which cannot hold {what}"
+    hint = f"{alternatives}, or change `{field}`"
+    if at in doc.lines:
+        return [doc.problem(at, message, hint)]
+    return [Problem(doc.file, 1, "", f"{message} ({field})", hint)]
+
+
+def _either(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+
+
+def _fits(container: tuple, validated: Validated, timeline: Timeline | None) -> tuple[tuple, str] | None:
+    """None when ``container`` holds what the EDL writes; else (the field, what does not fit)."""
+    _name, video, audio, soft_ok = container
+    out = validated.output
+    for at, allowed, codec, kind in ((("output", "video", "codec"), video, out.video.codec, "video"),
+                                     (("output", "audio", "codec"), audio, out.audio.codec, "sound")):
+        family = _family(codec)
+        if allowed is not None and family in _KNOWN and family not in allowed:
+            return at, f"{codec} {kind}"
+    spec = validated.subtitles
+    soft = (timeline.captions is not None and timeline.captions.soft) if timeline else \
+        spec is not None and spec.ways[1]
+    if soft and not soft_ok:
+        return ("subtitles", "soft"), "the soft subtitles (mov_text)"
+    return None
