@@ -39,14 +39,16 @@ SOUND_FILES = ("sound.m4a",)
 
 def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
     """The content key of the episode's sound: every window of the mix (its sources by
-    content, how they are placed and mixed), the loudness target and the encoder."""
+    content, how they are placed and mixed), the loudness target and the encoder, and what
+    each ducked cue follows over which spans (found in the sources' content)."""
     salt = store.salt(ff.version, ff.path)
     keys = []
     for job in mix_jobs(timeline):
         keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
     encode = compile_sound("MIX.txt", timeline)
+    ducks = [[c.where, c.duck.follow, c.duck.spans] for c in timeline.cues if c.duck]
     canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
-                            "loudness": timeline.loudness})
+                            "loudness": timeline.loudness, **({"ducks": ducks} if ducks else {})})
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
