@@ -46,10 +46,15 @@ def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
     for job in mix_jobs(timeline):
         keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
     encode = compile_sound("MIX.txt", timeline)
-    ducks = [[c.where, c.duck.follow, c.duck.spans] for c in timeline.cues if c.duck]
+    ducks = _ducks(timeline)
     canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
                             "loudness": timeline.loudness, **({"ducks": ducks} if ducks else {})})
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _ducks(timeline: Timeline) -> list[list]:
+    """Each ducked cue, what it follows and the timeline samples it is ducked over."""
+    return [[c.where, c.duck.follow, [list(s) for s in c.duck.spans or ()]] for c in timeline.cues if c.duck]
 
 
 def mix_jobs(timeline: Timeline) -> list[Job]:
@@ -89,9 +94,10 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
+    ducks = _ducks(timeline)
     return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
                                     "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
-                                    "loudness": meta.get("loudness")}
+                                    "loudness": meta.get("loudness"), **({"ducks": ducks} if ducks else {})}
 
 
 def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path,

@@ -12,6 +12,7 @@ import pytest
 
 import assembler
 import assembler.cache
+import assembler.mix
 from conftest import write_edl
 from media_tools import BITEXACT, make_clip, make_tone_wav, run_ffmpeg
 from test_sound import band_db
@@ -132,6 +133,9 @@ def test_the_measurement_is_remembered_and_a_changed_voice_is_measured_again(sou
     cache = tmp_path / "cache"
     render(tmp_path, edl, cache=cache)
     assert decoded == ["vo.wav"]
+    rate = 48000  # the receipt says where: under the voice's two lines, at 1..3 s and 7..9 s
+    ducks = json.loads((tmp_path / "ep.receipt.json").read_text())["sound"]["ducks"]
+    assert ducks == [["audio[0]", "audible", [[1 * rate, 3 * rate], [7 * rate, 9 * rate]]]]
     assert len(list((cache / "fingerprints").glob("*.audible.json"))) == 1
     render(tmp_path, edl, "again", cache=cache)  # another output: everything but the checks from the cache
     assert decoded == ["vo.wav"]
@@ -162,3 +166,51 @@ def test_ducking_that_follows_the_voice_gives_the_same_bytes_every_time(sounds, 
         return [hashlib.sha256(p.read_bytes()).hexdigest() for p in (out, out.with_name(f"{name}.music.wav"))]
 
     assert digest("one", cache=False) == digest("two", cache=False, jobs=1)
+
+
+def test_a_looped_voice_is_followed_through_every_repeat(sounds, tmp_path):
+    # The source: tone 0..1 s, quiet 1..3 s, tone 3..4 s; looped from its in-point 0.5 s
+    # (every 3.5 s) and placed at 1 s it plays at 1..1.5, 3.5..5 (across the seam at 4.5)
+    # and 7..8.5 s, quiet between.
+    voice_wav(tmp_path / "loop.wav", pause=2, tone=1)
+    edl = episode(sounds, "vo pause.wav", 10, attack=0.1, release=0.3)
+    edl["audio"][1].update(file=str(tmp_path / "loop.wav"), loop=True, duration=8, **{"in": 0.5})
+    out = render(tmp_path, edl)
+    own = own_level(sounds)
+    for heard in (out.with_name("ep.music.wav"), out):
+        assert abs(music(heard, 2.0, 1.0) - own) < 1, heard
+        assert abs(music(heard, 3.7, 1.2) - (own + AMOUNT)) < 1, heard
+        assert abs(music(heard, 5.6, 1.2) - own) < 1, heard
+        assert abs(music(heard, 7.2, 1.2) - (own + AMOUNT)) < 1, heard
+
+
+def test_a_voice_with_a_hundred_lines_ducks_under_every_one(sounds, tmp_path):
+    # 100 lines of 0.25 s, one every 0.6 s: more spans than one ffmpeg expression can hold.
+    run_ffmpeg("-f", "lavfi", "-i", f"aevalsrc='0.125*sin(2*PI*{VOICE}*t)*lt(mod(t,0.6),0.25)':s=48000:d=60",
+               "-c:a", "pcm_s16le", *BITEXACT, str(tmp_path / "lines.wav"))
+    edl = episode(sounds, "vo pause.wav", 62, attack=0.02, release=0.05)
+    edl["audio"][1]["file"] = str(tmp_path / "lines.wav")
+    out = render(tmp_path, edl)
+    assert len(assembler.check(tmp_path / "ep.yaml").cues[0].duck.spans) == 100
+    own = own_level(sounds)
+    for heard in (out.with_name("ep.music.wav"), out):
+        for line in (3, 50, 99):  # down under the line, back up before the next
+            assert abs(music(heard, 1 + line * 0.6 + 0.1, 0.1) - (own + AMOUNT)) < 1, (heard, line)
+            assert abs(music(heard, 1 + line * 0.6 + 0.4, 0.15) - own) < 1, (heard, line)
+
+
+def test_an_envelope_cut_into_filters_gives_the_same_samples(sounds, tmp_path, monkeypatch):
+    # Six lines; cut after every span, the envelope's filters multiply into the very same gain.
+    run_ffmpeg("-f", "lavfi", "-i", f"aevalsrc='0.125*sin(2*PI*{VOICE}*t)*lt(mod(t,0.6),0.25)':s=48000:d=3.6",
+               "-c:a", "pcm_s16le", *BITEXACT, str(tmp_path / "lines.wav"))
+    edl = episode(sounds, "vo pause.wav", 5, attack=0.02, release=0.05)
+    edl["audio"][1]["file"] = str(tmp_path / "lines.wav")
+
+    def digest(name: str) -> list[str]:
+        out = render(tmp_path, edl, name, cache=False)
+        return [hashlib.sha256(p.read_bytes()).hexdigest() for p in (out, out.with_name(f"{name}.music.wav"))]
+
+    whole = digest("whole")
+    monkeypatch.setattr(assembler.mix, "_SPANS_PER_FILTER", 1)
+    assert digest("cut") == whole
+    assert len(assembler.check(tmp_path / "cut.yaml").cues[0].duck.spans) == 6
