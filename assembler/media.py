@@ -222,7 +222,7 @@ def audible_spans(path: str | Path) -> Audible:
             for offset in range(0, whole, width):
                 piece = pending[offset:offset + width]
                 start, end = at + offset // channels, at + (offset + len(piece)) // channels
-                if piece and max(max(piece), -min(piece)) >= _THRESHOLD:
+                if piece and (max(piece) >= _THRESHOLD or -min(piece) >= _THRESHOLD):
                     if spans and start - spans[-1][1] < gap:
                         spans[-1][1] = end
                     else:
