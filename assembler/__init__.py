@@ -15,8 +15,8 @@ In a notebook::
 Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
 ``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``; ``sound``/``captions``/``layers``;
 ``timeline``;
-``plan``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``; ``outputs``;
-``render``; ``review``; ``cli``.
+``plan``/``duck``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``;
+``outputs``; ``render``; ``review``; ``cli``.
 """
 
 from __future__ import annotations

@@ -8,13 +8,16 @@ key loses and is discarded). An entry that is unreadable or does not match its m
 moved aside and rebuilt, never trusted.
 
 Fingerprints: a file's sha256, computed once and remembered with the file's size and
-mtime; a file whose size or mtime changed is hashed again.
+mtime; a file whose size or mtime changed is hashed again. Probes are remembered by path,
+size and mtime; a sound's audible spans by its content (a changed file is measured again,
+a copy or a moved file is not).
 
 Layout::
 
     ROOT/CACHEDIR.TAG
     ROOT/segments/ab/abcdef.../{video.mp4 | sound.m4a, meta.json}   (a segment | an episode's sound)
-    ROOT/fingerprints/<sha256 of the absolute path>.json
+    ROOT/fingerprints/<sha256 of the absolute path>.json   (and .probe.json)
+    ROOT/fingerprints/<sha256 of the content>.audible.json
     ROOT/tmp/...
 
 Touches the disk; never spawns a process. Imports ``media``.
@@ -32,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .media import MediaInfo, probe
+from .media import Audible, MediaInfo, audible_spans, probe
 
 __all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "sha256_file"]
 
@@ -60,7 +63,7 @@ class Cache:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root).expanduser().resolve()
         self._checked: set[str] = set()  # entries this instance has verified byte for byte
-        self._unwritten: dict[Path, MediaInfo] = {}  # probes made before the cache existed
+        self._unwritten: dict[Path, dict] = {}  # probes and measurements made before the cache existed
 
     def _ready(self) -> None:
         for sub in ("segments", "fingerprints", "tmp"):
@@ -70,8 +73,8 @@ class Cache:
             _write_atomic(tag, _TAG.encode())
         # The first render's probes, kept back while the EDL might still have been refused:
         # remembered now, so that the re-render right after it opens no media file either.
-        for record, info in self._unwritten.items():
-            _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT}).encode())
+        for record, plain in self._unwritten.items():
+            _write_atomic(record, json.dumps({**plain, "format": CACHE_FORMAT}).encode())
         self._unwritten.clear()
 
     # -- fingerprints ---------------------------------------------------------------
@@ -107,7 +110,8 @@ class Cache:
             return probe(path)  # raises the MediaError that says what is wrong
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path.resolve())).hexdigest() + ".probe.json")
         if not (self.root / "fingerprints").is_dir():
-            self._unwritten[record] = info = probe(path)
+            info = probe(path)
+            self._unwritten[record] = info.to_json()
             return info
         try:
             known = json.loads(record.read_text())
@@ -119,6 +123,28 @@ class Cache:
         info = probe(path)
         _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT}).encode())
         return info
+
+    def audible(self, path: str | os.PathLike) -> Audible:
+        """``media.audible_spans``, remembered by the file's content: a re-render decodes no
+        sound to find its pauses. Like a probe, it creates no cache that does not exist yet."""
+        path = Path(path)
+        if (self.root / "fingerprints").is_dir():
+            content = self.fingerprint(path).split(":")[1]
+        else:
+            content = sha256_file(path)
+        record = self.root / "fingerprints" / f"{content}.audible.json"
+        try:
+            known = self._unwritten.get(record) or json.loads(record.read_text())
+            if known.get("format", CACHE_FORMAT) == CACHE_FORMAT:
+                return Audible.from_json(known)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            pass
+        found = audible_spans(path)
+        if (self.root / "fingerprints").is_dir():
+            _write_atomic(record, json.dumps({**found.to_json(), "format": CACHE_FORMAT}).encode())
+        else:
+            self._unwritten[record] = found.to_json()
+        return found
 
     # -- segments -------------------------------------------------------------------
     def _folder(self, key: str) -> Path:

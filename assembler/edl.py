@@ -229,6 +229,9 @@ class Duck(_Model):
     amount: float = Field(-12.0, ge=-60, le=0, description="dB")
     attack: Time = parse_time(0.2)
     release: Time = parse_time(0.8)
+    follow: Literal["audible", "span"] = Field(
+        "audible", description="audible: duck where the `under` sounds are above -40 dBFS (pauses of 0.3 s or more "
+        "let the item back up, gaps shorter than attack + release stay ducked); span: for the whole of each item")
 
 
 class Sound(_Model):

@@ -11,9 +11,9 @@ and input arguments, parses what ffmpeg measured.
 
 * each cue is read from its in-point (``aloop`` repeats it in memory when it loops),
   given its volume and fades, and delayed to its sample on the timeline;
-* ``duck`` lowers a cue by ``amount`` dB while any sound of the named role plays (cues
-  and clips' own sound): the spans are known from the EDL, so the envelope is exact and
-  the same on every render, ramping over ``attack`` and ``release``;
+* ``duck`` lowers a cue by ``amount`` dB over the spans ``duck.follow`` found for it (where
+  the sounds of the named role are audible, or their items' spans): the spans are exact
+  samples, so the envelope is the same on every render, ramping over ``attack`` and ``release``;
 * ``amix`` with ``normalize=0`` sums (by default it divides every input by their count);
 * loudness is two passes: ``ebur128`` measures, then a plain gain sets the integrated
   level; only when that gain would push the true peak above the ceiling does a limiter
@@ -31,7 +31,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from .graph import Filter, GraphBuilder, Link, number
-from .sound import CLICK_FADE, Cue, active_spans
+from .sound import CLICK_FADE, Cue
 from .timeline import OutputSpec, Placement, Timeline
 
 __all__ = ["PEAK_CEILING", "aformat", "gain_filters", "limits", "loudness_scan", "mix_cues", "parse_loudness", "voices"]
@@ -92,30 +92,42 @@ def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int) -> list[F
     else:
         chain += [Filter("atrim", start_sample=origin - cue.start), Filter("asetpts", "PTS-STARTPTS")]
     if cue.duck:
-        chain.append(_duck(cue, timeline, origin))
+        chain += _duck(cue, timeline, origin)
     return chain
 
 
-def _duck(cue: Cue, timeline: Timeline, origin: int) -> Filter:
-    """A volume envelope, in dB, that is ``amount`` while the other role sounds."""
-    assert cue.duck is not None
+# ffmpeg's expression parser refuses an envelope of about a hundred spans (measured: 90 parse,
+# 95 do not), which a long voice-over with pauses has: an envelope is cut into volume filters
+# of at most this many.
+_SPANS_PER_FILTER = 32
+
+
+def _duck(cue: Cue, timeline: Timeline, origin: int) -> list[Filter]:
+    """A volume envelope, in dB, that is ``amount`` while the other role sounds. Cut only
+    where it is back up: each filter's gain is then exactly 1 wherever another's is not,
+    and their product is the one envelope."""
+    assert cue.duck is not None and cue.duck.spans is not None, "duck.follow finds the spans"
     rate = timeline.output.sample_rate
-    spans = [(c.start, c.end) for c in timeline.cues if c.role == cue.duck.under and c is not cue]
-    spans += [(timeline.sample(p.start), timeline.sample(p.end)) for p in timeline.placements
-              if p.sound and p.role == cue.duck.under]
     attack = max(float(cue.duck.attack), 0.001)
     release = max(float(cue.duck.release), 0.001)
-    terms = []
-    for a, b in active_spans(spans):
+    groups: list[list[str]] = [[]]
+    up = None  # when the envelope so far is back up
+    for a, b in cue.duck.spans:
         ta, tb = (a - origin) / rate, (b - origin) / rate
-        terms.append(f"if(lt(t,{ta:.6f}),0,if(lt(t,{tb:.6f}),min(1,(t-{ta:.6f})/{attack:.6f}),"
-                     f"max(0,1-(t-{tb:.6f})/{release:.6f})))")
-    if not terms:
-        return Filter("anull")
-    envelope = terms[0]
-    for term in terms[1:]:
-        envelope = f"max({envelope},{term})"
-    return Filter("volume", volume=f"pow(10,{cue.duck.amount_db:.3f}*({envelope})/20)", eval="frame")
+        if len(groups[-1]) >= _SPANS_PER_FILTER and up is not None and ta >= up:
+            groups.append([])
+        groups[-1].append(f"if(lt(t,{ta:.6f}),0,if(lt(t,{tb:.6f}),min(1,(t-{ta:.6f})/{attack:.6f}),"
+                          f"max(0,1-(t-{tb:.6f})/{release:.6f})))")
+        up = max(up or tb + release, tb + release)
+    if not groups[0]:
+        return [Filter("anull")]
+    filters = []
+    for terms in groups:
+        envelope = terms[0]
+        for term in terms[1:]:
+            envelope = f"max({envelope},{term})"
+        filters.append(Filter("volume", volume=f"pow(10,{cue.duck.amount_db:.3f}*({envelope})/20)", eval="frame"))
+    return filters
 
 
 def limits(measured: dict, target: float) -> bool:

@@ -27,6 +27,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cache import Cache, sha256_file
+from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
@@ -35,7 +36,7 @@ from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
-from .media import MediaInfo, probe, probe_all
+from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path
 from .plan import Segment, segments
 from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_stems
@@ -87,15 +88,17 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 
 
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
-          prober: Callable[[Path], MediaInfo] = probe, out: str | os.PathLike | None = None) -> Timeline:
+          prober: Callable[[Path], MediaInfo] = probe,
+          measurer: Callable[[Path], Audible] = audible_spans, out: str | os.PathLike | None = None) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
     together), each with file, line and field path. ``base_dir`` is where the relative
     paths of an EDL built in code resolve (default: the current directory). ``prober``
-    may remember earlier probes (see ``Cache.probe``). With ``out``, writing it is checked
-    too: a container that holds the codecs, and no file written (the output, its receipt,
-    sidecar and stems) that the render reads.
+    may remember earlier probes (see ``Cache.probe``), ``measurer`` the audible spans of
+    the sounds that others duck under (see ``Cache.audible``). With ``out``, writing it is
+    checked too: a container that holds the codecs, and no file written (the output, its
+    receipt, sidecar and stems) that the render reads.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)
@@ -107,6 +110,9 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
+    timeline, problems = follow(timeline, measurer, validated.document)
+    if problems:
+        raise EdlError([*timeline.warnings, *problems])
     return timeline
 
 
@@ -255,7 +261,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
     try:
         store = Cache(root)
-        timeline = check(edl, base_dir=base_dir, prober=store.probe, out=out)
+        timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out)
         ff = resolve_ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)

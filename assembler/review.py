@@ -71,7 +71,7 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
     store = Cache(cache or default_cache_dir(a))
     sides = []
     for edl in (a, b):
-        timeline = check(edl)
+        timeline = check(edl, measurer=store.audible)
         validated = validate_source(edl, None)
         media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
         described = {f"video[{i}]": (repr(item), media.get(i)) for i, item in enumerate(validated.items)}

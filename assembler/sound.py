@@ -41,6 +41,8 @@ class Duck:
     amount_db: float
     attack: Fraction  # seconds to go down once the other role starts
     release: Fraction  # seconds to come back after it stops
+    follow: str = "audible"  # where the other role is heard ("audible") or its items' spans ("span")
+    spans: tuple[tuple[int, int], ...] | None = None  # timeline samples it ducks over, set by ``duck.follow``
 
 
 @dataclass(frozen=True)
@@ -167,7 +169,7 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
         return None
     click = _sample(CLICK_FADE, sample_rate)
     duck = sound.duck and Duck(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
-                               sound.duck.release.resolve(rate))
+                               sound.duck.release.resolve(rate), sound.duck.follow)
     return Cue(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
                max(fade_in, min(click, samples // 2)), max(fade_out, min(click, samples // 2)), duck)
 

@@ -39,15 +39,22 @@ SOUND_FILES = ("sound.m4a",)
 
 def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
     """The content key of the episode's sound: every window of the mix (its sources by
-    content, how they are placed and mixed), the loudness target and the encoder."""
+    content, how they are placed and mixed), the loudness target and the encoder, and what
+    each ducked cue follows over which spans (found in the sources' content)."""
     salt = store.salt(ff.version, ff.path)
     keys = []
     for job in mix_jobs(timeline):
         keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
     encode = compile_sound("MIX.txt", timeline)
+    ducks = _ducks(timeline)
     canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
-                            "loudness": timeline.loudness})
+                            "loudness": timeline.loudness, **({"ducks": ducks} if ducks else {})})
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _ducks(timeline: Timeline) -> list[list]:
+    """Each ducked cue, what it follows and the timeline samples it is ducked over."""
+    return [[c.where, c.duck.follow, [list(s) for s in c.duck.spans or ()]] for c in timeline.cues if c.duck]
 
 
 def mix_jobs(timeline: Timeline) -> list[Job]:
@@ -87,9 +94,10 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
+    ducks = _ducks(timeline)
     return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
                                     "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
-                                    "loudness": meta.get("loudness")}
+                                    "loudness": meta.get("loudness"), **({"ducks": ducks} if ducks else {})}
 
 
 def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path,

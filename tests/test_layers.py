@@ -14,7 +14,7 @@ LAYERS = [
     {"load", "words"},
     {"sound", "captions", "layers"},
     {"timeline"},
-    {"plan"},
+    {"plan", "duck"},
     {"graph"},
     {"mix", "picture"},
     {"compile"},

@@ -1,0 +1,119 @@
+"""Where a ducked sound goes down: the spans of the sounds of its ``under`` role.
+
+Contract: a checked timeline and a way to measure a file's audible spans
+(``media.audible_spans``, or ``Cache.audible``, which remembers them) -> the same timeline
+with every ducking cue carrying the timeline samples it ducks over (``sound.Duck.spans``),
+which ``mix`` turns into its envelope; or the problems of sources that cannot be measured.
+
+* ``follow: span``: each ``under`` item's whole span (a cue's samples, a clip's picture),
+  touching spans merged: ducking as it was before sounds were measured;
+* ``follow: audible`` (the default): where each ``under`` source is audible, measured once
+  on its decoded file and mapped through its placement (its in-point, its cut, each
+  ``loop`` repeat, a clip's ``speed`` and J/L-cut sound), inside where it is placed; the
+  union, with gaps shorter than ``attack + release`` joined (the envelope could not come
+  back up in them anyway). A voice-over with pauses lets the music back up in the pauses.
+
+Exact: sources' spans are integer samples at their own rate, mapped with Fractions and
+rounded once onto the output's sample grid. Pure but for the measurer it is given.
+Imports ``errors``, ``media`` (types), ``sound``, ``timeline``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import MediaError, Problem
+from .media import Audible
+from .sound import Cue, _path_of, _sample, active_spans
+from .timeline import Timeline
+
+__all__ = ["follow", "joined"]
+
+Measure = Callable[[Path], Audible]
+
+
+def follow(timeline: Timeline, measure: Measure, doc) -> tuple[Timeline, list[Problem]]:
+    """The timeline with each ducking cue's spans set; ``doc`` locates a source that
+    cannot be measured."""
+    if not any(c.duck for c in timeline.cues):
+        return timeline, []
+    measured: dict[Path, Audible | MediaError] = {}
+    problems: list[Problem] = []
+
+    def audible(path: Path, at: tuple) -> Audible | None:
+        if path not in measured:
+            try:
+                measured[path] = measure(path)
+            except MediaError as exc:
+                measured[path] = exc
+                problems.append(doc.problem(at, f"cannot find where it is audible: {exc}",
+                                            "re-encode the file, or duck with `follow: span`"))
+        found = measured[path]
+        return None if isinstance(found, MediaError) else found
+
+    cues = tuple(replace(c, duck=replace(c.duck, spans=_spans(timeline, n, audible))) if c.duck else c
+                 for n, c in enumerate(timeline.cues))
+    return replace(timeline, cues=cues), problems
+
+
+def _spans(timeline: Timeline, n: int, audible: Callable[[Path, tuple], Audible | None]) -> tuple[tuple[int, int], ...]:
+    duck = timeline.cues[n].duck
+    assert duck is not None
+    under = [c for k, c in enumerate(timeline.cues) if k != n and c.role == duck.under]
+    clips = [(p, v) for p, v in zip(timeline.placements, timeline.voices) if p.sound and p.role == duck.under]
+    if duck.follow == "span":
+        spans = [(c.start, c.end) for c in under]
+        spans += [(timeline.sample(p.start), timeline.sample(p.end)) for p, _ in clips]
+        return tuple(active_spans(spans))
+    rate = timeline.output.sample_rate
+    spans = []
+    for c in under:
+        heard = audible(c.media.path, (*_path_of(c.where), "file"))
+        spans += _cue_spans(c, heard, rate) if heard else [(c.start, c.end)]
+    for p, v in clips:
+        assert p.media is not None
+        heard = audible(p.media.path, ("video", p.index, "clip"))
+        spans += _mapped(heard, v.source_in, v.start, p.speed, (v.start, v.end), rate) if heard else [(v.start, v.end)]
+    return joined(active_spans(spans), _sample(duck.attack + duck.release, rate))
+
+
+def _cue_spans(c: Cue, heard: Audible, rate: int) -> list[tuple[int, int]]:
+    if not c.loop:
+        return _mapped(heard, c.source_in, c.start, Fraction(1), (c.start, c.end), rate)
+    # As mix plays a loop: from the in-point to the source's end, over and over.
+    first = int(c.source_in * rate)
+    length = c.media.duration if c.media.duration is not None else Fraction(heard.samples, heard.rate)
+    body = max(1, int(length * rate) - first)
+    spans = []
+    for m in range(math.ceil(c.samples / body)):
+        origin = c.start + m * body
+        spans += _mapped(heard, Fraction(first, rate), origin, Fraction(1), (origin, min(c.end, origin + body)), rate)
+    return spans
+
+
+def _mapped(heard: Audible, source_in: Fraction, origin: int, speed: Fraction, window: tuple[int, int],
+            rate: int) -> list[tuple[int, int]]:
+    """A source's audible spans on the timeline, when its second ``source_in`` plays at
+    sample ``origin`` and on at ``speed``; only what falls inside ``window``."""
+    spans = []
+    for a, b in heard.seconds():
+        start = max(window[0], origin + _sample((a - source_in) / speed, rate))
+        end = min(window[1], origin + _sample((b - source_in) / speed, rate))
+        if start < end:
+            spans.append((start, end))
+    return spans
+
+
+def joined(spans: list[tuple[int, int]], gap: int) -> tuple[tuple[int, int], ...]:
+    """Ordered, disjoint spans with the gaps shorter than ``gap`` samples filled."""
+    out: list[tuple[int, int]] = []
+    for start, end in spans:
+        if out and start - out[-1][1] < gap:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return tuple(out)
