@@ -216,11 +216,13 @@ class _Tally:
         self.frames, self.total_seconds, self.report = timeline.frames, float(timeline.duration), report
         self.started, self.lock = time.monotonic(), threading.Lock()
 
-    def update(self, name: str, fraction: float) -> None:
+    def update(self, name: str | None, fraction: float = 0.0) -> None:
+        """``name``'s job is ``fraction`` done (None: report where things stand)."""
         if self.report is None:
             return
         with self.lock:
-            self.done[name] = max(self.done[name], min(1.0, fraction))
+            if name is not None:
+                self.done[name] = max(self.done[name], min(1.0, fraction))
             overall = sum(self.weights[k] * v for k, v in self.done.items()) / self.total_weight
             self._send(overall, self._stage())
 
@@ -275,6 +277,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
         tally = _Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
+        tally.update(None)
         measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
             if timeline.loudness is not None else None
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
@@ -323,6 +326,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         weights["sound"] = max(1.0, 0.03 * timeline.frames)
         weights["assembly"] = max(1.0, 0.02 * timeline.frames)
         tally = _Tally(weights, timeline, progress)
+        tally.update(None)  # the bar names the stage before the first job reports
         built, (sound, sound_receipt) = _build_all(
             missing, store, ff, tally, jobs, executor,
             lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel))
