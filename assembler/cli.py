@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shlex
 import sys
 import time
@@ -91,7 +90,7 @@ def render(
             out.print("\n# GRAPH.txt", markup=False)
             out.print(plan.graph, markup=False, end="")
             return
-        bar = progress_bar(err, target.name, disable=quiet)
+        bar = progress_bar(err, disable=quiet)
         task = bar.add_task(escape(target.name), total=1.0, stage="", where="")
 
         def checked(timeline) -> None:
@@ -258,9 +257,10 @@ def diff(a: Annotated[Path, typer.Argument(help="An EDL.")], b: Annotated[Path, 
               f"{result.shared} shared; the sound {'to mix again' if result.sound else 'the same'}", markup=False)
 
 
-def progress_bar(console: Console, name: str, disable: bool = False) -> Progress:
+def progress_bar(console: Console, disable: bool = False) -> Progress:
     """The render's bar: the stage, the bar, the share done, the time taken and left; in a
-    terminal of 100 columns or more also the output's name and the timeline position."""
+    terminal of 100 columns or more also the output's name (the task's description) and the
+    timeline position."""
     stage = TextColumn("{task.fields[stage]}", table_column=Column(width=15, no_wrap=True))
     if console.width < 100:
         columns = [stage, BarColumn(bar_width=None)]

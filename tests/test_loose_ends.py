@@ -115,8 +115,8 @@ def test_the_bar_fits_60_columns_and_names_the_stage(folder):
     ep = write_edl(folder, "ep.yaml", episode())
     screen = io.StringIO()
     console = cli.Console(file=screen, width=60, force_terminal=True)
-    bar = cli.progress_bar(console, "a very long output name for an episode, season two.mp4")
-    task = bar.add_task("ep.mp4", total=1.0, stage="", where="")
+    bar = cli.progress_bar(console)
+    task = bar.add_task("a very long output name for an episode, season two.mp4", total=1.0, stage="", where="")
     bar.start()
 
     def show(p) -> None:
