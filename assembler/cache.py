@@ -37,7 +37,7 @@ from pathlib import Path
 
 from .media import Audible, MediaInfo, audible_spans, probe
 
-__all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "sha256_file"]
+__all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "Pruned", "sha256_file"]
 
 CACHE_FORMAT = 1
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# assembler's render cache: safe to delete.\n"
@@ -55,6 +55,21 @@ class CacheInfo:
     bytes: int
     oldest: float | None  # last use, seconds since the epoch
     newest: float | None
+    kinds: tuple[tuple[str, int], ...] = ()  # (kind, entries): "segment", "sound"
+
+    @property
+    def exists(self) -> bool:
+        return (self.root / "segments").is_dir()
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """What ``Cache.prune`` removed."""
+
+    entries: int
+    bytes: int
+    kinds: tuple[tuple[str, int], ...] = ()  # (kind, entries removed)
+    leftovers: int = 0  # subtitle files and remains of killed renders, a day old
 
 
 class Cache:
@@ -207,12 +222,14 @@ class Cache:
         shutil.rmtree(trash, ignore_errors=True)
 
     # -- housekeeping ---------------------------------------------------------------
-    def _entries(self) -> list[tuple[Path, float, int]]:
+    def _entries(self) -> list[tuple[Path, float, int, str]]:
         found = []
         for meta in (self.root / "segments").glob("*/*/meta.json"):
             try:
-                size = sum(p.stat().st_size for p in meta.parent.iterdir())
-                found.append((meta.parent, meta.stat().st_mtime, size))
+                files = list(meta.parent.iterdir())
+                size = sum(p.stat().st_size for p in files)
+                kind = "sound" if any(p.suffix == ".m4a" for p in files) else "segment"
+                found.append((meta.parent, meta.stat().st_mtime, size, kind))
             except OSError:
                 continue
         return found
@@ -221,32 +238,40 @@ class Cache:
         entries = self._entries()
         used = [e[1] for e in entries]
         return CacheInfo(self.root, len(entries), sum(e[2] for e in entries), min(used, default=None),
-                         max(used, default=None))
+                         max(used, default=None), _kinds(e[3] for e in entries))
 
-    def prune(self, *, older_than: float | None = None, max_bytes: int | None = None) -> tuple[int, int]:
+    def prune(self, *, older_than: float | None = None, max_bytes: int | None = None) -> Pruned:
         """Remove entries unused for ``older_than`` seconds, then the least recently used
-        until the cache holds at most ``max_bytes``. Returns (entries, bytes) removed."""
+        until the cache holds at most ``max_bytes``."""
         entries = sorted(self._entries(), key=lambda e: e[1])  # least recently used first
         total = sum(e[2] for e in entries)
         now = time.time()
-        removed = [0, 0]
-        for folder, used, size in entries:
+        removed: list[tuple[str, int]] = []
+        for folder, used, size, kind in entries:
             too_old = older_than is not None and now - used > older_than
             too_big = max_bytes is not None and total > max_bytes
             if too_old or too_big:
                 self._discard(folder)
                 total -= size
-                removed[0] += 1
-                removed[1] += size
+                removed.append((kind, size))
+        leftovers = 0
         # Leftovers of renders killed mid-write, and segments' subtitle files (written again
         # when needed, touched when used); a day old, so never a render still running.
         for leftover in [*(self.root / "tmp").glob("*"), *(self.root / "subtitles").glob("*")]:
             try:
                 if now - leftover.stat().st_mtime > 86400:
                     shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
+                    leftovers += 1
             except OSError:
                 pass
-        return removed[0], removed[1]
+        return Pruned(len(removed), sum(size for _, size in removed), _kinds(kind for kind, _ in removed), leftovers)
+
+
+def _kinds(kinds) -> tuple[tuple[str, int], ...]:
+    counted: dict[str, int] = {}
+    for kind in kinds:
+        counted[kind] = counted.get(kind, 0) + 1
+    return tuple(sorted(counted.items()))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

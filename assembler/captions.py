@@ -24,7 +24,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import edl as model
-from .errors import MediaError, Problem
+from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .timebase import frame_of
 from .media import FONT_SUFFIXES
@@ -208,7 +208,7 @@ def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, media: d
     found = media.get(path)
     if not isinstance(found, SubtitleFile):
         problems.append(doc.problem(("subtitles", "file"), str(found or f"{path} was not read"),
-                                    "check the path; relative paths start at the EDL's folder"))
+                                    media_hint(found)))
         return []
     offset = spec.offset.resolve(rate)
     end_of_timeline = Fraction(frames) / rate

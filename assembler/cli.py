@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shlex
 import sys
 import time
@@ -17,13 +16,14 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from . import __version__
 from .edl import Edl
-from .errors import AssemblerError, EdlError, MediaError, Problem, RenderError
-from .ffmpeg import Progress as RenderProgress
+from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError
+from .ffmpeg import Progress as RenderProgress, find_ffmpeg
 from .media import probe
 from .render import check as check_edl
 from .review import diff as diff_edls
@@ -31,7 +31,7 @@ from .render import dry_run
 from .review import verify as verify_receipt
 from .sheet import contact_sheet
 from .cache import Cache
-from .render import render as render_edl
+from .render import cache_folder, render as render_edl
 from .timebase import format_seconds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -90,19 +90,21 @@ def render(
             out.print("\n# GRAPH.txt", markup=False)
             out.print(plan.graph, markup=False, end="")
             return
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TextColumn("{task.fields[where]}"), TimeElapsedColumn(), TextColumn("ETA"),
-                      TimeRemainingColumn(), console=err, disable=quiet, transient=False) as bar:
-            task = bar.add_task(f"rendering {target.name}", total=1.0, where="")
+        bar = progress_bar(err, disable=quiet)
+        task = bar.add_task(escape(target.name), total=1.0, stage="", where="")
 
-            def update(p: RenderProgress) -> None:
-                where = f"{format_seconds(p.seconds)} / {format_seconds(p.total)}"
-                bar.update(task, completed=p.fraction, where=where)
+        def checked(timeline) -> None:
+            # Validation passed: its warnings go first, then the bar, before anything encodes.
+            _problems(timeline.warnings)
+            bar.start()
 
+        try:
             with _executor(scheduler) as executor:
-                result = render_edl(edl, target, progress=update, ffmpeg=ffmpeg, cache=False if no_cache else cache,
-                                    jobs=jobs, executor=executor, single=single)
-        _problems(result.warnings)
+                result = render_edl(edl, target, progress=lambda p: show_progress(bar, task, p), ffmpeg=ffmpeg,
+                                    cache=False if no_cache else cache, jobs=jobs, executor=executor, single=single,
+                                    on_checked=checked)
+        finally:
+            bar.stop()
         reused = f", {result.segments - result.rendered} of {result.segments} segments from the cache" \
             if result.segments else ""
         err.print(f"wrote {result.path} ({format_seconds(result.duration)}, {result.frames} frames) "
@@ -257,26 +259,57 @@ def diff(a: Annotated[Path, typer.Argument(help="An EDL.")], b: Annotated[Path, 
               f"{result.shared} shared; the sound {'to mix again' if result.sound else 'the same'}", markup=False)
 
 
+def progress_bar(console: Console, disable: bool = False) -> Progress:
+    """The render's bar: the stage, the bar, the share done, the time taken and left; in a
+    terminal of 100 columns or more also the output's name (the task's description) and the
+    timeline position."""
+    stage = TextColumn("{task.fields[stage]}", table_column=Column(width=15, no_wrap=True))
+    if console.width < 100:
+        columns = [stage, BarColumn(bar_width=None)]
+    else:
+        columns = [TextColumn("[bold]rendering {task.description}"), stage, BarColumn(),
+                   TextColumn("{task.fields[where]}")]
+    return Progress(*columns, TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(), TextColumn("ETA"),
+                    TimeRemainingColumn(), console=console, disable=disable, transient=False,
+                    expand=console.width < 100)
+
+
+def show_progress(bar: Progress, task, p: RenderProgress) -> None:
+    where = f"{format_seconds(p.seconds)} / {format_seconds(p.total)}"
+    bar.update(task, completed=p.fraction, stage=p.stage, where=where)
+
+
 cache_app = typer.Typer(no_args_is_help=True, help="Look after the render cache.")
 app.add_typer(cache_app, name="cache")
-_CACHE_OPTION = typer.Option(help="The cache folder (default: $ASSEMBLER_CACHE or ./.assembler-cache).")
+_CACHE_EDL = typer.Argument(help="An EDL: its cache, the one `render` uses (default: none; see --cache).")
+_CACHE_OPTION = typer.Option(help="The cache folder (default: $ASSEMBLER_CACHE, else .assembler-cache/ beside "
+                                  "the EDL, or in the current folder without one).")
 
 
-def _cache_root(cache: Path | None) -> Cache:
-    return Cache(cache or os.environ.get("ASSEMBLER_CACHE") or Path.cwd() / ".assembler-cache")
+def _cache_root(edl: Path | None, cache: Path | None) -> Cache:
+    return Cache(cache_folder(cache, edl))
+
+
+def _kinds(kinds: tuple[tuple[str, int], ...]) -> str:
+    return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in kinds) or "nothing"
 
 
 @cache_app.command("info")
-def cache_info(cache: Annotated[Optional[Path], _CACHE_OPTION] = None) -> None:
+def cache_info(edl: Annotated[Optional[Path], _CACHE_EDL] = None,
+               cache: Annotated[Optional[Path], _CACHE_OPTION] = None) -> None:
     """How many entries the cache holds, and how big it is."""
-    info = _cache_root(cache).info()
+    info = _cache_root(edl, cache).info()
+    if not info.exists:
+        out.print(f"no cache at {info.root} (nothing rendered with it yet)", markup=False)
+        return
     last = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.newest)) if info.newest else "never"
-    out.print(f"{info.root}: {info.entries} entries (segments and sounds), {info.bytes / 2**20:.1f} MiB, "
+    out.print(f"cache {info.root}: {info.entries} entries ({_kinds(info.kinds)}), {info.bytes / 2**20:.1f} MiB, "
               f"last used {last}", markup=False)
 
 
 @cache_app.command("prune")
-def cache_prune(cache: Annotated[Optional[Path], _CACHE_OPTION] = None,
+def cache_prune(edl: Annotated[Optional[Path], _CACHE_EDL] = None,
+                cache: Annotated[Optional[Path], _CACHE_OPTION] = None,
                 older_than: Annotated[Optional[float], typer.Option(help="Remove entries unused for this many days.")] = None,
                 max_size: Annotated[Optional[float], typer.Option(help="Then keep at most this many MiB "
                                                                        "(least recently used go first).")] = None) -> None:
@@ -284,16 +317,26 @@ def cache_prune(cache: Annotated[Optional[Path], _CACHE_OPTION] = None,
     if older_than is None and max_size is None:
         err.print("say --older-than DAYS and/or --max-size MIB", style="red")
         raise typer.Exit(2)
-    entries, size = _cache_root(cache).prune(
-        older_than=None if older_than is None else older_than * 86400,
-        max_bytes=None if max_size is None else int(max_size * 2**20))
-    out.print(f"removed {entries} entries ({size / 2**20:.1f} MiB)", markup=False)
+    store = _cache_root(edl, cache)
+    if not (store.root / "segments").is_dir():
+        out.print(f"no cache at {store.root}; nothing removed", markup=False)
+        return
+    pruned = store.prune(older_than=None if older_than is None else older_than * 86400,
+                         max_bytes=None if max_size is None else int(max_size * 2**20))
+    extra = f", and {pruned.leftovers} unused subtitle or unfinished files" if pruned.leftovers else ""
+    out.print(f"removed {pruned.entries} entries ({_kinds(pruned.kinds)}), {pruned.bytes / 2**20:.1f} MiB{extra}, "
+              f"from {store.root}; {store.info().entries} left", markup=False)
 
 
 @app.callback(invoke_without_command=True)
 def _version(version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False) -> None:
     if version:
-        out.print(f"assembler {__version__}")
+        out.print(f"assembler {__version__}", markup=False)
+        try:  # the bytes of a render depend on the ffmpeg build as much as on assembler
+            ff = find_ffmpeg()
+            out.print(f"ffmpeg {ff.version} at {ff.path}", markup=False)
+        except FFmpegNotFound as exc:
+            out.print(f"ffmpeg: none usable ({exc})", markup=False)
         raise typer.Exit(0)
 
 

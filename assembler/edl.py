@@ -3,7 +3,7 @@
 Contract: a validated, immutable description of what the user asked for, in the user's own
 terms (paths as written, times as :class:`~assembler.timebase.TimeSpec`). Nothing here
 touches the disk or knows about ffmpeg; resolving paths, probing media and placing items on
-the frame grid happen in later stages. Imports only ``timebase``.
+the frame grid happen in later stages. Imports only ``timebase`` and ``errors``.
 
 The same models build an EDL in code::
 
@@ -16,6 +16,7 @@ The same models build an EDL in code::
 
 from __future__ import annotations
 
+import difflib
 from typing import Annotated, Any, Literal, Union
 
 from PIL import ImageColor
@@ -27,11 +28,13 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     Tag,
+    ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from .errors import EdlError, Problem, field_path
 from .timebase import TimeSpec, parse_rate, parse_time
 
 __all__ = [
@@ -182,6 +185,20 @@ Fit = Literal["contain", "cover", "stretch"]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        # A model built in code reports a typo as the file loader does (an EdlError with
+        # the field and "did you mean"), and is still the ValidationError it used to be.
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            if isinstance(exc, ModelError):
+                raise
+            raise ModelError.of(type(self).__name__, exc) from None
+
+    # Marked as pydantic's own: models nested in a dict are validated by pydantic-core in
+    # one pass (every problem at once), never through this __init__.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
 
 class OutputVideo(_Model):
@@ -587,3 +604,88 @@ class Edl(_Model):
     markers: list[Marker] = []
     extends: str | None = None
     deliverables: list[dict[str, Any]] = []
+
+    def __repr__(self) -> str:
+        kinds = [item_kind(item) for item in self.video]
+        parts = [f"{_count(len(self.video), 'item')} ({_count(kinds.count('clip'), 'clip')}, "
+                 f"{_count(kinds.count('transition'), 'transition')})",
+                 f"{self.output.size[0]}x{self.output.size[1]}@{self.output.fps}"]
+        parts += [_count(len(found), what) for found, what in ((self.audio, "sound track"), (self.overlays, "overlay"),
+                                                               (self.markers, "marker")) if found]
+        parts += ["subtitles"] if self.subtitles else []
+        return f"<Edl{f' {self.name!r}' if self.name else ''} {', '.join(parts)}>"
+
+    __str__ = __repr__
+
+
+def time_fields(value: Any, at: tuple = ()) -> list[tuple[tuple, TimeSpec]]:
+    """Every time written in a model (or a list of them), with its field path."""
+    if isinstance(value, (list, tuple)):
+        return [found for i, v in enumerate(value) for found in time_fields(v, (*at, i))]
+    if isinstance(value, TimeSpec):
+        return [(at, value)]
+    if not isinstance(value, BaseModel):
+        return []
+    return [found for name, info in type(value).model_fields.items()
+            for found in time_fields(getattr(value, name), (*at, info.alias or name))]
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def did_you_mean(word: str, choices: set[str] | tuple[str, ...]) -> str | None:
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else None
+
+
+def _all_models(base: type[BaseModel] = _Model) -> list[type[BaseModel]]:
+    return [m for sub in base.__subclasses__() for m in (sub, *_all_models(sub))]
+
+
+# Every field name of the contract, for "did you mean" hints on unknown keys.
+FIELD_NAMES = {info.alias or name for cls in _all_models() for name, info in cls.model_fields.items()}
+
+
+def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
+    """One of pydantic's errors in the contract's words: (field path, message, hint)."""
+    loc = list(prefix) + list(err["loc"])
+    # pydantic puts the union tag into the location: video.3.clip.out -> video.3.out
+    if len(loc) >= 3 and loc[0] == "video" and isinstance(loc[1], int) and loc[2] in ITEM_KINDS:
+        del loc[2]
+    path = tuple(loc)
+    kind, message, hint = err["type"], err["msg"], None
+    if message.startswith("Value error, "):
+        message = message[len("Value error, "):]
+    if kind == "extra_forbidden":
+        message = f"unknown field `{path[-1]}`"
+        hint = did_you_mean(str(path[-1]), FIELD_NAMES)
+    elif kind == "missing":
+        message = f"`{path[-1]}` is required"
+    elif kind == "item_kind" and isinstance(err.get("input"), dict):
+        guesses = [did_you_mean(str(k), ITEM_KINDS) for k in err["input"]]
+        hint = next((g for g in guesses if g), None)
+    elif kind == "literal_error" and path == ("version",):
+        message = f"version must be 1, not {err.get('input')!r}"
+    elif "unknown transition" in message:
+        name = str(err.get("input") if isinstance(err.get("input"), str) else path[-1])
+        hint = did_you_mean(name, TRANSITIONS) or "see `assembler schema` for the names"
+    return path, message, hint
+
+
+class ModelError(EdlError, ValidationError):
+    """A model built in code that is invalid: an EdlError (every problem, located by field
+    path, with the loader's hints) that is also pydantic's ValidationError."""
+
+    def __init__(self, *args: Any) -> None:  # pydantic-core passes its own arguments
+        pass
+
+    def __str__(self) -> str:
+        return EdlError.__str__(self)
+
+    @classmethod
+    def of(cls, model_name: str, error: ValidationError) -> ModelError:
+        made = cls.from_exception_data(error.title, error.errors())
+        where = f"{model_name}(...)"
+        EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in map(explain, error.errors())])
+        return made

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError"]
+__all__ = ["CHECK_PATH", "AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError",
+           "field_path", "media_hint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,14 @@ class Problem:
         return f"{text} ({self.hint})" if self.hint else text
 
 
+def field_path(path: tuple[str | int, ...]) -> str:
+    """``("video", 3, "out")`` -> ``"video[3].out"``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 class AssemblerError(Exception):
     """Base of every error raised by assembler."""
 
@@ -52,8 +61,21 @@ class EdlError(AssemblerError):
         super().__init__(f"{count} problem{'s' if count != 1 else ''} in the EDL:\n{lines}")
 
 
+CHECK_PATH = "check the path; relative paths start at the EDL's folder"
+
+
 class MediaError(AssemblerError):
-    """A media file is missing, unreadable or has no usable stream."""
+    """A media file is missing, unreadable or has no usable stream. ``hint`` says what
+    to do about it (to check the path only when there is nothing at that path)."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+def media_hint(found: object) -> str | None:
+    """The hint for a file that could not be used: its error's own, else to check the path."""
+    return found.hint if isinstance(found, MediaError) else CHECK_PATH
 
 
 class FFmpegNotFound(AssemblerError):

@@ -53,14 +53,15 @@ class FFmpeg:
 
 @dataclass(frozen=True)
 class Progress:
-    """One progress report: how far ffmpeg is through the job."""
+    """One progress report: how far ffmpeg is through the job (or a render through its jobs)."""
 
     fraction: float  # 0..1
     seconds: float  # output time written so far
     total: float  # output time the job will write
-    frame: int
+    frame: int  # output frames done so far
     elapsed: float  # wall seconds since the start
-    speed: float | None  # times real time
+    speed: float | None  # output seconds per wall second (times real time)
+    stage: str = ""  # what a render is doing: "segments 3/27", "sound", "assembly"
 
     @property
     def eta(self) -> float | None:

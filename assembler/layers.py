@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import edl as model
-from .errors import MediaError, Problem
+from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, MediaInfo
 from .timebase import frame_of, seconds_text
@@ -94,7 +94,7 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], media: di
             info = media.get(path)
             if not isinstance(info, MediaInfo):
                 problems.append(doc.problem((*at, key), str(info or f"{path} was not probed"),
-                                            "check the path; relative paths start at the EDL's folder"))
+                                            media_hint(info)))
                 continue
             if key == "clip" and info.kind != "video" or key == "image" and not info.has_video:
                 problems.append(doc.problem((*at, key), f"{path.name} is not {'a video' if key == 'clip' else 'a picture'}"))

@@ -11,19 +11,18 @@ Imports ``edl``, ``errors``; never ffmpeg, never media.
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from . import edl as model
-from .errors import EdlError, Problem
+from .errors import EdlError, Problem, field_path
 
 __all__ = ["Document", "Validated", "field_path", "from_model", "load", "parse", "validate"]
 
@@ -65,14 +64,6 @@ class Validated:
     overlays: tuple[model.Overlay | None, ...] = ()  # likewise, per overlay
     audio: tuple[model.Sound | None, ...] = ()  # likewise, per sound track
     subtitles: model.Subtitles | None = None  # None when absent or invalid
-
-
-def field_path(path: FieldPath) -> str:
-    """``("video", 3, "out")`` -> ``"video[3].out"``."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def parse(path: str | Path) -> Document:
@@ -141,54 +132,11 @@ def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
     return node
 
 
-# Every field name of the contract, for "did you mean" hints on unknown keys.
-def _field_names(models: list[type[BaseModel]]) -> set[str]:
-    names: set[str] = set()
-    for cls in models:
-        for name, info in cls.model_fields.items():
-            names.add(info.alias or name)
-    return names
-
-
-_KNOWN_FIELDS = _field_names([model.Edl, model.Output, model.OutputVideo, model.OutputAudio, model.Clip,
-                              model.Image, model.Title, model.Color, model.Transition, model.TransitionSpec,
-                              model.TitleStyle, model.Sound, model.Duck, model.TransitionAudio, model.Marker, model.Position,
-                              model.Motion])
 _ITEM = TypeAdapter(model.VideoItem)
 
 
-def _did_you_mean(word: str, choices: set[str] | tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean `{close[0]}`?" if close else None
-
-
 def _problems(doc: Document, error: ValidationError, prefix: FieldPath = ()) -> list[Problem]:
-    out = []
-    for err in error.errors():
-        loc = list(prefix) + list(err["loc"])
-        # pydantic puts the union tag into the location: video.3.clip.out -> video.3.out
-        if len(loc) >= 3 and loc[0] == "video" and isinstance(loc[1], int) and loc[2] in model.ITEM_KINDS:
-            del loc[2]
-        path = tuple(loc)
-        kind, message, hint = err["type"], err["msg"], None
-        if message.startswith("Value error, "):
-            message = message[len("Value error, "):]
-        if kind == "extra_forbidden":
-            message = f"unknown field `{path[-1]}`"
-            hint = _did_you_mean(str(path[-1]), _KNOWN_FIELDS)
-        elif kind == "missing":
-            message = f"`{path[-1]}` is required"
-        elif kind == "item_kind" and isinstance(err.get("input"), dict):
-            keys = [str(k) for k in err["input"]]
-            guesses = [_did_you_mean(k, model.ITEM_KINDS) for k in keys]
-            hint = next((g for g in guesses if g), None)
-        elif kind == "literal_error" and path == ("version",):
-            message = f"version must be 1, not {err.get('input')!r}"
-        elif "unknown transition" in message:
-            name = str(err.get("input") if isinstance(err.get("input"), str) else path[-1])
-            hint = _did_you_mean(name, model.TRANSITIONS) or "see `assembler schema` for the names"
-        out.append(doc.problem(path, message, hint))
-    return out
+    return [doc.problem(*model.explain(err, prefix)) for err in error.errors()]
 
 
 def validate(doc: Document) -> Validated:

@@ -19,7 +19,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Literal
 
-from .errors import MediaError
+from .errors import CHECK_PATH, MediaError
 
 __all__ = ["AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "probe", "probe_all"]
 
@@ -83,11 +83,11 @@ def probe(path: str | Path) -> MediaInfo:
     try:
         stat = path.stat()
     except FileNotFoundError:
-        raise MediaError(f"{path} does not exist") from None
+        raise MediaError(f"{path} does not exist", CHECK_PATH) from None
     except OSError as exc:
-        raise MediaError(f"{path} cannot be read: {exc.strerror}") from None
+        raise MediaError(f"{path} cannot be read: {exc.strerror}", "check the file's permissions") from None
     if not path.is_file():
-        raise MediaError(f"{path} is not a file")
+        raise MediaError(f"{path} is not a file", "name a file, not a folder")
     if path.suffix.lower() in FONT_SUFFIXES:
         return MediaInfo(path, "font", stat.st_size, stat.st_mtime_ns)
     if path.suffix.lower() in LUT_SUFFIXES:  # read by lut3d itself, which names its own errors
@@ -99,7 +99,9 @@ def probe(path: str | Path) -> MediaInfo:
     try:
         container = av.open(os.fspath(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise MediaError(f"{path.name} is not a media file ffmpeg can read ({exc})") from None
+        raise MediaError(f"{path.name} is not a media file ffmpeg can read ({exc})",
+                         "the file is there but does not decode: is it complete (not still being written or "
+                         "downloaded) and a video, picture or sound? export it again") from None
     with container:
         fmt = container.format.name
         video = container.streams.video[0] if container.streams.video else None

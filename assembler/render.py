@@ -40,10 +40,12 @@ from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path
 from .plan import Segment, segments
 from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_stems
+from .timebase import seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
-__all__ = ["DryRun", "PlannedSegment", "RenderResult", "check", "default_cache_dir", "dry_run", "plan", "render"]
+__all__ = ["DryRun", "PlannedSegment", "RenderResult", "cache_folder", "check", "default_cache_dir", "dry_run", "plan",
+           "render"]
 
 EdlSource = str | os.PathLike | Edl
 T = TypeVar("T")
@@ -63,6 +65,11 @@ class RenderResult:
     rendered: int = 0  # of which rendered now (the rest came from the cache)
     receipt: Path | None = None
     loudness: dict | None = None  # measured on the output when a target is set: integrated, true_peak
+
+    def __repr__(self) -> str:
+        plan = f", {self.segments} segments ({self.rendered} rendered)" if self.segments else ", one graph"
+        return (f"<RenderResult {self.path.name} {seconds_text(self.duration)} s {self.frames} frames{plan}, "
+                f"{self.elapsed:.1f} s>")
 
 
 @dataclass(frozen=True)
@@ -130,12 +137,20 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     return DryRun(command(resolve_ffmpeg(ffmpeg), job, "GRAPH.txt", out), job.graph or "", timeline)
 
 
-def default_cache_dir(edl: EdlSource, base_dir: str | os.PathLike | None = None) -> Path:
-    """``$ASSEMBLER_CACHE``, else ``.assembler-cache/`` beside the EDL."""
+def default_cache_dir(edl: EdlSource | None, base_dir: str | os.PathLike | None = None) -> Path:
+    """``$ASSEMBLER_CACHE``, else ``.assembler-cache/`` beside the EDL (in ``base_dir`` or
+    the current folder for an EDL built in code, or none)."""
     if os.environ.get("ASSEMBLER_CACHE"):
         return Path(os.environ["ASSEMBLER_CACHE"])
-    folder = Path(base_dir or Path.cwd()) if isinstance(edl, Edl) else Path(edl).resolve().parent
+    folder = Path(edl).resolve().parent if isinstance(edl, (str, os.PathLike)) else Path(base_dir or Path.cwd())
     return folder / ".assembler-cache"
+
+
+def cache_folder(cache: str | os.PathLike | None, edl: EdlSource | None = None,
+                 base_dir: str | os.PathLike | None = None) -> Path:
+    """The cache a render uses: ``cache`` when given, else :func:`default_cache_dir`; the
+    one ``assembler cache`` looks after, too."""
+    return Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
 
 
 def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
@@ -197,23 +212,47 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
 
 
 class _Tally:
-    """Progress of many jobs at once, as one fraction (thread-safe)."""
+    """Progress of many jobs at once, as one fraction on the timeline's scale, and the
+    stage the render is at (thread-safe). Keys other than "sound" and "assembly" are
+    segments, unless one ``stage`` names the whole render."""
 
-    def __init__(self, weights: dict[str, float], total_seconds: float,
-                 report: Callable[[Progress], None] | None):
-        self.weights, self.done = weights, {k: 0.0 for k in weights}
+    def __init__(self, weights: dict[str, float], timeline: Timeline,
+                 report: Callable[[Progress], None] | None, stage: str | None = None):
+        self.weights, self.done, self.stage = weights, {k: 0.0 for k in weights}, stage
         self.total_weight = sum(weights.values()) or 1.0
-        self.total_seconds, self.report = total_seconds, report
+        self.frames, self.total_seconds, self.report = timeline.frames, float(timeline.duration), report
         self.started, self.lock = time.monotonic(), threading.Lock()
 
-    def update(self, name: str, fraction: float) -> None:
+    def update(self, name: str | None, fraction: float = 0.0) -> None:
+        """``name``'s job is ``fraction`` done (None: report where things stand)."""
         if self.report is None:
             return
         with self.lock:
-            self.done[name] = max(self.done[name], min(1.0, fraction))
+            if name is not None:
+                self.done[name] = max(self.done[name], min(1.0, fraction))
             overall = sum(self.weights[k] * v for k, v in self.done.items()) / self.total_weight
-            self.report(Progress(overall, overall * self.total_seconds, self.total_seconds, 0,
-                                 time.monotonic() - self.started, None))
+            self._send(overall, self._stage())
+
+    def finish(self, stage: str = "done") -> None:
+        """The last report of a successful render: exactly 1.0, whatever was cached."""
+        if self.report is not None:
+            with self.lock:
+                self._send(1.0, stage)
+
+    def _send(self, overall: float, stage: str) -> None:
+        elapsed = time.monotonic() - self.started
+        seconds = overall * self.total_seconds
+        self.report(Progress(overall, seconds, self.total_seconds, round(overall * self.frames), elapsed,
+                             seconds / elapsed if elapsed > 0 else None, stage))
+
+    def _stage(self) -> str:
+        if self.stage:
+            return self.stage
+        segments = [k for k in self.done if k not in ("sound", "assembly")]
+        finished = sum(self.done[k] >= 1 for k in segments)
+        if finished < len(segments):
+            return f"segments {finished}/{len(segments)}"
+        return "sound" if self.done.get("sound", 1.0) < 1 else "assembly"
 
     def callback(self, name: str) -> Callable[[Progress], None]:
         return lambda p: self.update(name, p.fraction)
@@ -222,7 +261,8 @@ class _Tally:
 def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progress], None] | None = None,
            base_dir: str | os.PathLike | None = None, ffmpeg: str | os.PathLike | FFmpeg | None = None,
            cache: str | os.PathLike | bool | None = None, jobs: int | None = None,
-           executor: Executor | None = None, single: bool = False) -> RenderResult:
+           executor: Executor | None = None, single: bool = False,
+           on_checked: Callable[[Timeline], None] | None = None) -> RenderResult:
     """Render an EDL to ``out`` and return what was made.
 
     ``progress`` is called with a :class:`~assembler.ffmpeg.Progress` as the work goes.
@@ -230,7 +270,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     EDL, False for none (a temporary one). ``jobs``: segments rendered at once (default:
     the number of cores); ``executor`` runs them elsewhere instead (e.g. a dask client's
     ``get_executor()``; it must share the media and cache paths). ``single`` renders the
-    whole timeline as one ffmpeg graph, without segments or cache. The output and its
+    whole timeline as one ffmpeg graph, without segments or cache. ``on_checked`` is called
+    with the timeline once validation passed, before anything is encoded (its ``warnings``
+    are final then), and ``progress`` only after it. The output and its
     receipt appear only when complete: a failed or interrupted render leaves the previous
     ones untouched.
     """
@@ -238,7 +280,11 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     out = Path(out)
     if single:
         timeline = check(edl, base_dir=base_dir, out=out)
+        if on_checked is not None:
+            on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
+        tally = _Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
+        tally.update(None)
         measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
             if timeline.loudness is not None else None
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
@@ -252,16 +298,18 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             soft = _soft_file(timeline, Path(scratch))
             job = compile_timeline(timeline, loudness=measured, chapters=os.fspath(marks) if chapters else None,
                                    burn=os.fspath(Path(scratch) / "burn.ass") if burn else None, soft=soft)
-            elapsed = run(job, out, ffmpeg=ff, progress=progress)
+            elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"))
         _write_sidecar(out, timeline)
+        tally.finish()
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
                             loudness=measure(out, timeline, ff) if measured else None)
     temporary = cache is False
-    root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else \
-        Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
+    root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
     try:
         store = Cache(root)
         timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out)
+        if on_checked is not None:
+            on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
@@ -273,6 +321,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if not temporary and stems_present and (known := _unchanged(out, receipt_file, identity,
                                                                     time.monotonic() - started)):
             # The output is itself a pure function of these keys, and it is intact.
+            _Tally({}, timeline, progress).finish("up to date")
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
                                 timeline.warnings, len(planned), 0, receipt_file, known.get("loudness"))
         # A shot used twice with the same trims is one segment, rendered once.
@@ -283,10 +332,12 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         weights = {p.key: float(p.segment.frames) for p in missing}
         weights["sound"] = max(1.0, 0.03 * timeline.frames)
         weights["assembly"] = max(1.0, 0.02 * timeline.frames)
-        tally = _Tally(weights, float(timeline.duration), progress)
+        tally = _Tally(weights, timeline, progress)
+        tally.update(None)  # the bar names the stage before the first job reports
         built, (sound, sound_receipt) = _build_all(
             missing, store, ff, tally, jobs, executor,
             lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel))
+        tally.update("sound", 1.0)  # also when it came from the cache and said nothing
         rendered = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
             video_list = Path(scratch) / "video.txt"
@@ -306,6 +357,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         receipt = _write_receipt(edl, out, receipt_file, identity, timeline, planned, built, sound_receipt, store, ff, {
             "check": checked - started, "segments": rendered - checked, "assemble": finished - rendered,
             "total": finished - started})
+        tally.finish()
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)

@@ -25,7 +25,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from . import edl as model
-from .errors import MediaError, Problem
+from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import MediaInfo
 
@@ -129,7 +129,7 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
     info = media.get(path)
     if isinstance(info, MediaError) or info is None:
         problems.append(doc.problem((*at, "file"), str(info or f"{path} was not probed"),
-                                    "check the path; relative paths start at the EDL's folder"))
+                                    media_hint(info)))
         return None
     if not info.has_audio:
         problems.append(doc.problem((*at, "file"), f"{path.name} has no sound"))

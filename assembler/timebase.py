@@ -35,6 +35,7 @@ __all__ = [
     "parse_time",
     "sample_of",
     "seconds_text",
+    "smpte_problem",
 ]
 
 _FRAMES = re.compile(r"^\s*(\d+)\s*f\s*$")
@@ -106,6 +107,19 @@ def parse_time(value: object) -> TimeSpec:
         f"{value!r} is not a time; write seconds (2.5), a clock (\"00:01:02.500\"), "
         f"SMPTE with frames (\"00:00:04:12\") or a frame count (\"36f\")"
     )
+
+
+def smpte_problem(spec: TimeSpec, rate: Fraction) -> str | None:
+    """What is wrong with a SMPTE time whose frame field does not count below ``rate``
+    (the rate it counts at is known only after probing, so parsing cannot tell), or None.
+
+    >>> smpte_problem(parse_time("00:00:06:30"), Fraction(24))
+    "'00:00:06:30': frame 30 at 24 fps"
+    """
+    m = _SMPTE.match(spec.text.strip().lstrip("-"))
+    if m is None or int(m[4]) < math.ceil(rate):
+        return None
+    return f"{spec.text!r}: frame {int(m[4])} at {float(rate):g} fps"
 
 
 def _check_clock(text: str, minutes: int, seconds: Fraction | int) -> None:

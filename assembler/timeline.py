@@ -18,6 +18,7 @@ Imports ``timebase``, ``errors``, ``edl``, ``load``, ``media`` (the MediaInfo ty
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,11 +28,11 @@ from typing import Any, Literal
 from . import edl as model
 from .captions import CaptionTrack, place_captions
 from .layers import Layer, overlay_paths, place_layers
-from .errors import MediaError, Problem
+from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
 from .sound import Cue, place_cues, sound_paths
-from .timebase import frame_of, sample_of, seconds_text
+from .timebase import frame_of, sample_of, seconds_text, smpte_problem
 from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
 __all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "input_fields",
@@ -147,6 +148,13 @@ class Timeline:
     def samples(self) -> int:
         return self.sample(self.frames)
 
+    def __repr__(self) -> str:
+        kinds = [p.kind for p in self.placements]
+        shown = [f"{kinds.count(k)} {k}{'s' if kinds.count(k) != 1 else ''}" for k in dict.fromkeys(kinds)]
+        o = self.output
+        return (f"<Timeline {seconds_text(self.duration)} s, {self.frames} frames at {o.width}x{o.height}@{o.fps}, "
+                f"{', '.join(shown)}, {sum(1 for j in self.joins if j.frames)} transitions>")
+
 
 def _resolve(validated: Validated, text: str) -> Path:
     base = validated.document.folder
@@ -198,8 +206,7 @@ def _lut(validated: Validated, at: tuple, text: str | None, media: dict, problem
                                                    "use a .cube or .3dl file"))
         return ()
     if isinstance(found := media.get(path), MediaError) or found is None:
-        problems.append(validated.document.problem(at, str(found or f"{path} was not probed"),
-                                                   "check the path; relative paths start at the EDL's folder"))
+        problems.append(validated.document.problem(at, str(found or f"{path} was not probed"), media_hint(found)))
         return ()
     return (path,)
 
@@ -303,6 +310,7 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     faces = families(media.get(fonts_dir) if fonts_dir else None, media.get(BUNDLED_FONT))
     pieces: list[tuple[int, Any]] = []  # (edl index, unplaced Placement fields or Transition)
     grade = _lut(validated, ("output", "lut"), validated.output.lut, media, problems)
+    problems += _frame_fields(validated, media, rate)
 
     for index, item in enumerate(validated.items):
         if item is None:
@@ -349,6 +357,27 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
                     tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems, chapters,
                     captions, tuple(layers)), problems
+
+
+def _frame_fields(validated: Validated, media: dict, rate: Fraction) -> list[Problem]:
+    """SMPTE times whose frame field is not below the rate they count at: a clip's
+    ``in``/``out``/``duration`` at its source's rate, everything else at the output's."""
+    found = []
+    edl = validated.edl
+    parts = [("video", validated.items), ("overlays", validated.overlays), ("audio", validated.audio),
+             ("subtitles", validated.subtitles), ("markers", edl.markers if edl else [])]
+    for at, spec in [found for key, value in parts for found in model.time_fields(value, (key,))]:
+        item = validated.items[at[1]] if at[0] == "video" else None
+        if isinstance(item, model.Clip) and len(at) == 3 and at[2] in ("in", "out", "duration"):
+            info = media.get(_resolve(validated, item.clip))
+            if not isinstance(info, MediaInfo) or not info.fps:
+                continue  # its file has a problem of its own
+            counts = info.fps
+        else:
+            counts = rate
+        if problem := smpte_problem(spec, counts):
+            found.append(validated.document.problem(at, problem, f"frames count 0-{math.ceil(counts) - 1}"))
+    return found
 
 
 def _chapters(validated: Validated, rate: Fraction, frames: int, problems: list[Problem]) -> tuple:
@@ -431,7 +460,7 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
             picture = media.get(path := _resolve(validated, item.background_image))
             if isinstance(picture, MediaError) or picture is None:
                 problems.append(doc.problem((*at, "background"), str(picture or f"{path} was not probed"),
-                                            "check the path; relative paths start at the EDL's folder"))
+                                            media_hint(picture)))
                 return None
             if picture.kind not in ("image", "video"):
                 problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
@@ -446,8 +475,7 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
     path = _resolve(validated, getattr(item, key))
     info = media.get(path)
     if isinstance(info, MediaError) or info is None:
-        problems.append(doc.problem((*at, key), str(info or f"{path} was not probed"),
-                                    "check the path; relative paths start at the EDL's folder"))
+        problems.append(doc.problem((*at, key), str(info or f"{path} was not probed"), media_hint(info)))
         return None
     if isinstance(item, model.Image):
         if info.kind not in ("image", "video"):

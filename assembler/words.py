@@ -21,7 +21,7 @@ import noto_cjk_sans_otc
 import pysubs2
 from PIL import ImageFont
 
-from .errors import MediaError
+from .errors import CHECK_PATH, MediaError
 from .media import FONT_SUFFIXES
 
 __all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "SUBTITLE_SUFFIXES", "Face", "FileCue", "FileStyle",
@@ -82,7 +82,7 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise MediaError(f"{path} does not exist") from None
+        raise MediaError(f"{path} does not exist", CHECK_PATH) from None
     except UnicodeDecodeError:
         raise MediaError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
@@ -146,7 +146,7 @@ def read_fonts(source: str | os.PathLike) -> tuple[Face, ...]:
     """The faces of a font file, or of every font file in a folder (and its subfolders)."""
     source = Path(source)
     if not source.exists():
-        raise MediaError(f"{source} does not exist")
+        raise MediaError(f"{source} does not exist", CHECK_PATH)
     files = sorted(p for p in source.rglob("*") if p.suffix.lower() in FONT_SUFFIXES) if source.is_dir() \
         else [source]
     found = tuple(face for file in files for face in _faces_of(file, file.stat().st_mtime_ns))
