@@ -21,7 +21,7 @@ LAYERS = [
     {"ffmpeg", "cache", "sheet"},
     {"soundtrack"},
     {"render"},
-    {"review"},
+    {"review", "dryrun"},
     {"cli", "__init__", "__main__"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
