@@ -32,7 +32,7 @@ from .errors import AssemblerError
 from .ffmpeg import FFmpeg, command, font_environment
 from .render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, plan, resolve_ffmpeg,
                      sidecar_path, single_job)
-from .soundtrack import SOUND_FILES, level_unwritten, sound_key, stem_jobs, stem_paths, window_jobs
+from .soundtrack import SOUND_FILES, level_unwritten, recorded_level, sound_key, stem_jobs, stem_paths, window_jobs
 from .timeline import Timeline
 
 __all__ = ["DryRun", "Step", "dry_run"]
@@ -71,8 +71,9 @@ class DryRun:
     made: Path  # the file the commands make in ``folder``: the render's output, byte for byte
     steps: tuple[Step, ...]
     timeline: Timeline
-    loudness: dict | None = None  # the measurement the level command was written with (made now)
+    loudness: dict | None = None  # the measurement the level command was written with
     first_loudness: dict | None = None  # the mix as measured, before a limiter's correction
+    level_recorded: bool = False  # those came from the cached sound's record, not measured now
     files: tuple[Path, ...] = ()  # what the dry run wrote into ``folder``
 
     @property
@@ -89,28 +90,30 @@ class DryRun:
         """Every command as a shell line under comments saying what it is (the graph
         scripts' text too, as comments): pasted into a shell, it runs as it reads."""
         pieces = [s for s in self.steps if s.what == "segment"]
-        lines = [f"# assembler dry run: {self.edl or 'an EDL built in code'} -> {self.output}",
-                 f"# {len(self.steps)} commands; they read and write in {self.folder}/ (never the cache, never the "
-                 f"output): {shlex.quote(os.fspath(self.made))} is what the render would write, byte for byte",
-                 f"# all of them in order: sh {shlex.quote(os.fspath(self.script))}"]
+        lines = [_comment(f"assembler dry run: {self.edl or 'an EDL built in code'} -> {self.output}"),
+                 _comment(f"{len(self.steps)} commands; they read and write in {self.folder}/ (never the cache, never "
+                          f"the output): {shlex.quote(os.fspath(self.made))} is what the render would write, byte for "
+                          "byte"),
+                 _comment(f"all of them in order: sh {shlex.quote(os.fspath(self.script))}")]
         if pieces:
-            lines.append(f"# segments: {len(pieces)} to make, {sum(bool(s.cached) for s in pieces)} of them cached "
-                         "(a render reuses those; run here, they are made again)")
+            lines.append(_comment(f"segments: {len(pieces)} to make, {sum(bool(s.cached) for s in pieces)} of them "
+                                  "cached (a render reuses those; run here, they are made again)"))
         if self.loudness is not None:
-            lines.append(self._level_note())
+            lines.append(_comment(self._level_note()))
         for step in self.steps:
             state = "" if step.cached is None else " cached" if step.cached else " not cached"
-            lines += ["", f"# {step.title}" + (f" key {step.key}{state}" if step.key else state)]
+            lines += ["", _comment(step.title + (f" key {step.key}{state}" if step.key else state))]
             if step.graph is not None:
-                lines += [f"# {step.script}:", *(f"#   {line}" for line in step.graph.splitlines())]
+                lines += [_comment(f"{step.script}:"), *(_comment(f"  {line}") for line in step.graph.splitlines())]
             lines.append(step.shell)
         return "\n".join(lines) + "\n"
 
     def _level_note(self) -> str:
         first, used = self.first_loudness or self.loudness, self.loudness
-        note = (f"# loudness: measured now, decoding only (nothing encoded or written): the mix is "
-                f"{first['input_i']:.1f} LUFS, true peak {first['input_tp']:.1f} dBTP; the level command below "
-                f"sets {self.timeline.loudness - used['input_i']:+.2f} dB, exactly as the render will")
+        how = "as the cached sound recorded it" if self.level_recorded else \
+            "measured now, decoding only (nothing encoded or written)"
+        note = (f"loudness {how}: the mix is {first['input_i']:.1f} LUFS, true peak {first['input_tp']:.1f} dBTP; "
+                f"the level command below sets {self.timeline.loudness - used['input_i']:+.2f} dB, exactly as the render will")
         if used != first:
             note += f" (a limiter catches peaks: corrected as if measured {used['input_i']:.1f} LUFS)"
         return note
@@ -146,6 +149,12 @@ class _Steps:
         path.write_text(text, encoding="utf-8")
 
 
+def _comment(text: str) -> str:
+    """One shell comment line, whatever the text holds (a name with a newline in it must
+    not end the comment and start a command)."""
+    return "# " + " ".join(text.splitlines())
+
+
 def _graph_file(target: Path) -> Path:
     return target.with_name(f"{target.stem}.graph.txt")
 
@@ -164,15 +173,17 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     store = Cache(root if root is not None else folder / ".no-cache", read_only=True)
     timeline = check(edl, base_dir=base_dir, prober=store.probe)
     ff = resolve_ffmpeg(ffmpeg)
-    _empty(folder, out)
+    ff = replace(ff, path=os.path.abspath(ff.path))  # runs from any folder
+    _empty(folder, out, root)
     steps = _Steps(ff, folder)
     made = folder / out.name
     first = measured = None
+    recorded = False
     if single:
         job, measured = single_job(timeline, ff, folder)
         steps.add("single", "the whole episode as one graph", job, [made], _graph_file(made))
     else:
-        first, measured = _sound(steps, store, timeline) or (None, None)
+        first, measured, recorded = _sound(steps, store, timeline) or (None, None, False)
         pictures = _segments(steps, store, timeline)
         job = assembly_job(timeline, pictures, folder / "sound" / SOUND_FILES[0], folder)
         steps.add("assembly", "the assembly: the segments' pictures joined by copy, the sound muxed", job, [made])
@@ -185,15 +196,17 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     if track is not None and track.sidecar:
         steps.write(sidecar_path(made), srt_text(track, timeline.output.fps))
     edl_name = None if not isinstance(edl, (str, os.PathLike)) else os.fspath(Path(edl).resolve())
-    result = DryRun(edl_name, out, folder, made, tuple(steps.steps), timeline, measured, first, ())
+    result = DryRun(edl_name, out, folder, made, tuple(steps.steps), timeline, measured, first, recorded)
     steps.write(folder / SCRIPT, "#!/bin/sh\nset -e\n" + result.text)
     return replace(result, files=tuple(sorted(p for p in folder.rglob("*") if p.is_file())))
 
 
-def _empty(folder: Path, out: Path) -> None:
+def _empty(folder: Path, out: Path, cache: Path | None) -> None:
     """A folder of its own for the dry run: new, empty, or an earlier dry run's (emptied)."""
     if folder == out or folder in out.parents:
         raise AssemblerError(f"the dry run's folder {folder} would hold the output {out}: name another")
+    if cache is not None and (folder == cache.resolve() or cache.resolve() in folder.parents):
+        raise AssemblerError(f"the dry run's folder {folder} is inside the cache {cache}: name another")
     if folder.exists():
         if not folder.is_dir() or (any(folder.iterdir()) and not (folder / SCRIPT).is_file()):
             raise AssemblerError(f"{folder} is not empty and not an earlier dry run's folder: name another")
@@ -217,9 +230,10 @@ def _segments(steps: _Steps, store: Cache, timeline: Timeline) -> list[Path]:
     return [made[p.key] for p in planned]
 
 
-def _sound(steps: _Steps, store: Cache, timeline: Timeline) -> tuple[dict, dict] | None:
+def _sound(steps: _Steps, store: Cache, timeline: Timeline) -> tuple[dict, dict, bool] | None:
     """The sound's steps: windows mixed, joined, (measured and) levelled, encoded once.
-    Returns the loudness measurements the level was set by, when there is a target."""
+    Returns the loudness measurements the level was set by, when there is a target, and
+    whether they are the cached sound's record (else they were measured now)."""
     folder = steps.folder / "sound"
     folder.mkdir(parents=True, exist_ok=True)
     key = sound_key(store, steps.ff, timeline)
@@ -235,10 +249,11 @@ def _sound(steps: _Steps, store: Cache, timeline: Timeline) -> tuple[dict, dict]
     mix = jobs[0][1] if len(jobs) == 1 else folder / "mix.wav"
     if len(jobs) > 1:
         steps.add("sound", "sound: the windows joined by copy", compile_copy(os.fspath(listing), timeline), [mix])
-    first, measured = level_unwritten(timeline, steps.ff)
-    steps.add("sound", "sound: the mix's loudness (ebur128 prints it; the dry run measured it already)",
+    recorded = recorded_level(store, key)
+    first, measured = recorded or level_unwritten(timeline, steps.ff)
+    steps.add("sound", "sound: the mix's loudness (ebur128 prints it; the level below is set by it already)",
               compile_scan(os.fspath(mix), timeline), None, folder / "measure.graph.txt")
     steps.add("sound", "sound: levelled to the target and encoded in one pass",
               compile_level(os.fspath(mix), timeline, measured, encode=True), [target], _graph_file(target), key,
               cached)
-    return first, measured
+    return first, measured, recorded is not None

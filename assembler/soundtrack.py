@@ -32,7 +32,7 @@ from .mix import limits, parse_loudness
 from .plan import Window, sound_windows
 from .timeline import Timeline
 
-__all__ = ["SOUND_FILES", "level_unwritten", "make_sound", "measure", "mix_jobs", "settle", "sound_key", "stem_jobs",
+__all__ = ["SOUND_FILES", "level_unwritten", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
            "stem_paths", "window_jobs", "write_stems"]
 
 SOUND_FILES = ("sound.m4a",)
@@ -125,7 +125,7 @@ def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: 
     job = compile_level(os.fspath(mix), timeline, measured, encode=True)  # level and encode in one pass
     run(job, paths, ffmpeg=ff, progress=lambda done: progress(0.85 + 0.15 * done.fraction), cancel=cancel)
     return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES)),
-            "mix_loudness": first,
+            "mix_loudness": first, "level_by": measured,
             "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
                          **measure(paths[0], timeline, ff)}}
 
@@ -143,6 +143,16 @@ def settle(first: dict, target: float, levelled: Callable[[dict], dict]) -> dict
             break
         measured = dict(measured, input_i=measured["input_i"] + error)
     return measured
+
+
+def recorded_level(store: Cache, key: str) -> tuple[dict, dict] | None:
+    """The first measurement and the one the cached sound ``key`` was levelled by, as its
+    entry recorded them (None when it is not cached, or was made before they were kept)."""
+    entry = store.get(key, SOUND_FILES)
+    if entry is None:
+        return None
+    meta = json.loads((entry / "meta.json").read_text())
+    return (meta["mix_loudness"], meta["level_by"]) if "mix_loudness" in meta and "level_by" in meta else None
 
 
 def level_unwritten(timeline: Timeline, ff: FFmpeg) -> tuple[dict, dict]:

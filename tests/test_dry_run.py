@@ -4,7 +4,9 @@ cache alone."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 
 import assembler
 from conftest import write_edl
-from media_tools import BITEXACT, make_tone_wav, run_ffmpeg
+from media_tools import BITEXACT, make_clip, make_tone_wav, run_ffmpeg
 
 RED_CUE = "over red: [0:v:0] :a: 50%"
 
@@ -41,6 +43,10 @@ def episode(media, tmp_path) -> Path:
            "subtitles": {"file": "subs.srt", "burn": True, "soft": True, "sidecar": True},
            "markers": [{"at": 0, "name": "Open"}, {"at": 2, "name": "Part two"}]}
     return write_edl(tmp_path, "ep.yaml", edl)
+
+
+def level(printed: str) -> str:
+    return re.search(r"the level command below sets ([-+][\d.]+ dB)", printed)[1]
 
 
 def commands(printed: str) -> list[str]:
@@ -87,10 +93,12 @@ def test_dry_run_commands_run_as_printed_and_make_the_render_byte_for_byte(episo
     before, output = snapshot(cache), out.read_bytes()
     plan = assembler.dry_run(episode, out, cache=cache)
     assert snapshot(cache) == before and out.read_bytes() == output
-    receipt = __import__("json").loads((tmp_path / "ep.receipt.json").read_text())
+    receipt = json.loads((tmp_path / "ep.receipt.json").read_text())
     keys = [s.key for s in plan.steps if s.what == "segment"]
     assert keys == list(dict.fromkeys(s["key"] for s in receipt["segments"]))
     assert all(s.cached for s in plan.steps if s.key) and receipt["sound"]["key"] in {s.key for s in plan.steps}
+    # The level now comes from the cached sound's record: the same as measured before it existed.
+    assert plan.level_recorded and level(plan.text) == level(done.stdout)
     assert not made.exists()  # the folder of the earlier dry run was emptied
 
 
@@ -118,6 +126,8 @@ def test_run_sh_makes_the_render_with_windows_and_a_limiter(media, tmp_path):
     assert abs(result.loudness["integrated"] - -12) <= 0.5
     assert plan.made.read_bytes() == out.read_bytes()
     assert (plan.folder / "ep.sfx.wav").read_bytes() == (tmp_path / "ep.sfx.wav").read_bytes()
+    again = assembler.dry_run(path, out, cache=tmp_path / "cache")
+    assert again.level_recorded and (again.first_loudness, again.loudness) == (plan.first_loudness, plan.loudness)
 
 
 def test_single_dry_run_runs_as_printed(episode, tmp_path):
@@ -137,3 +147,25 @@ def test_a_dry_run_never_writes_into_a_folder_that_is_not_its_own(episode, tmp_p
     done = cli("render", str(episode), "--dry-run-dir", str(tmp_path / "mine"))
     assert done.returncode != 0 and "not an earlier dry run's folder" in done.stderr and "Traceback" not in done.stderr
     assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+    done = cli("render", str(episode), "--cache", str(tmp_path / "c"), "--dry-run-dir", str(tmp_path / "c" / "dry"))
+    assert done.returncode != 0 and "inside the cache" in done.stderr and not (tmp_path / "c").exists()
+
+
+def test_hostile_names_run_as_printed(tmp_path):
+    """Quotes, brackets, %, &, # and ; in folders, files, the output's name and the text."""
+    hostile = "we ird: [dir], \"q\" 'x' 50% & #1; $HOME `x` 中文"
+    folder = tmp_path / hostile
+    folder.mkdir()
+    clip = make_clip(folder / "clip, one: [a] 'b' 100% & $x.mp4", color="red", duration=1, tone=660)
+    edl = {"version": 1, "output": {"size": "160x90", "fps": 25, "video": {"preset": "ultrafast"}},
+           "video": [{"clip": clip.name, "subtitles": [{"start": 0.1, "end": 0.8, "text": "a \\ b {c} 'e' $HOME [0:v:0]"}]},
+                     {"transition": "dissolve", "duration": 0.2},
+                     {"title": "It's: [a], b; c \\ 50% %{pts} \"q\" $(x)", "duration": 0.6}],
+           "subtitles": {"burn": True}}
+    path = write_edl(folder, "ép 1: [final] 'v2' $y.yaml", edl)
+    out = folder / "out: \"final\" & $z.mp4"
+    done = cli("render", str(path), "-o", str(out), "--dry-run")
+    assert done.returncode == 0, done.stderr
+    run_as_printed(commands(done.stdout), tmp_path / "elsewhere")
+    assert cli("render", str(path), "-o", str(out), "-q").returncode == 0
+    assert (folder / (out.name + ".dryrun") / out.name).read_bytes() == out.read_bytes()
