@@ -38,6 +38,7 @@ from .timeline import Timeline
 __all__ = ["DryRun", "Step", "dry_run"]
 
 SCRIPT = "run.sh"
+MARK = ".assembler-dry-run"  # a folder holding it is a dry run's, to empty for the next one
 
 
 @dataclass(frozen=True)
@@ -208,10 +209,12 @@ def _empty(folder: Path, out: Path, cache: Path | None) -> None:
     if cache is not None and (folder == cache.resolve() or cache.resolve() in folder.parents):
         raise AssemblerError(f"the dry run's folder {folder} is inside the cache {cache}: name another")
     if folder.exists():
-        if not folder.is_dir() or (any(folder.iterdir()) and not (folder / SCRIPT).is_file()):
+        if not folder.is_dir() or (any(folder.iterdir()) and not (folder / MARK).is_file()):
             raise AssemblerError(f"{folder} is not empty and not an earlier dry run's folder: name another")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+    (folder / MARK).write_text("made by `assembler render --dry-run`, which empties this folder when run again\n",
+                               encoding="utf-8")
 
 
 def _segments(steps: _Steps, store: Cache, timeline: Timeline) -> list[Path]:
@@ -256,4 +259,6 @@ def _sound(steps: _Steps, store: Cache, timeline: Timeline) -> tuple[dict, dict,
     steps.add("sound", "sound: levelled to the target and encoded in one pass",
               compile_level(os.fspath(mix), timeline, measured, encode=True), [target], _graph_file(target), key,
               cached)
+    steps.add("sound", "sound: the encoded sound measured (what the render reports)",
+              compile_scan(os.fspath(target), timeline), None, folder / "measure-encoded.graph.txt")
     return first, measured, recorded is not None
