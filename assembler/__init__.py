@@ -16,7 +16,7 @@ Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns
 ``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``; ``sound``/``captions``/``layers``;
 ``timeline``;
 ``plan``/``duck``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``;
-``outputs``; ``render``; ``review``; ``cli``.
+``outputs``; ``render``; ``review``/``dryrun``; ``cli``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Proble
 from .ffmpeg import Progress
 from .load import load
 from .media import MediaInfo, probe
-from .render import DryRun, RenderResult, check, dry_run, render
+from .dryrun import DryRun, dry_run
+from .render import RenderResult, check, render
 from .review import Difference, Verification, diff, verify
 from .timeline import Timeline
 

@@ -73,14 +73,18 @@ class Pruned:
 
 
 class Cache:
-    """A render cache rooted at ``root`` (created on first use)."""
+    """A render cache rooted at ``root`` (created on first use). A ``read_only`` one (a dry
+    run's) answers the same questions but writes, touches and moves nothing."""
 
-    def __init__(self, root: str | os.PathLike):
+    def __init__(self, root: str | os.PathLike, *, read_only: bool = False):
         self.root = Path(root).expanduser().resolve()
+        self.read_only = read_only
         self._checked: set[str] = set()  # entries this instance has verified byte for byte
         self._unwritten: dict[Path, dict] = {}  # probes and measurements made before the cache existed
 
     def _ready(self) -> None:
+        if self.read_only:
+            return
         for sub in ("segments", "fingerprints", "tmp"):
             (self.root / sub).mkdir(parents=True, exist_ok=True)
         tag = self.root / "CACHEDIR.TAG"
@@ -110,8 +114,9 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         fingerprint = "sha256:" + sha256_file(path)
-        _write_atomic(record, json.dumps({"path": os.fspath(path), "size": stat.st_size,
-                                          "mtime_ns": stat.st_mtime_ns, "fingerprint": fingerprint}).encode())
+        if not self.read_only:
+            _write_atomic(record, json.dumps({"path": os.fspath(path), "size": stat.st_size,
+                                              "mtime_ns": stat.st_mtime_ns, "fingerprint": fingerprint}).encode())
         return fingerprint
 
     def probe(self, path: str | os.PathLike) -> MediaInfo:
@@ -136,7 +141,8 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError):
             pass
         info = probe(path)
-        _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT}).encode())
+        if not self.read_only:
+            _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT}).encode())
         return info
 
     def audible(self, path: str | os.PathLike) -> Audible:
@@ -155,7 +161,9 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
         found = audible_spans(path)
-        if (self.root / "fingerprints").is_dir():
+        if self.read_only:
+            pass
+        elif (self.root / "fingerprints").is_dir():
             _write_atomic(record, json.dumps({**found.to_json(), "format": CACHE_FORMAT}).encode())
         else:
             self._unwritten[record] = found.to_json()
@@ -182,9 +190,11 @@ class Cache:
         except (OSError, ValueError, KeyError, TypeError):
             ok = False
         if not ok:
-            self._discard(folder)
+            if not self.read_only:
+                self._discard(folder)
             return None
-        os.utime(folder / "meta.json")  # last use, for pruning by age
+        if not self.read_only:
+            os.utime(folder / "meta.json")  # last use, for pruning by age
         self._checked.add(key)
         return folder
 

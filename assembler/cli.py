@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import shlex
 import sys
 import time
@@ -27,7 +28,7 @@ from .ffmpeg import Progress as RenderProgress, find_ffmpeg
 from .media import probe
 from .render import check as check_edl
 from .review import diff as diff_edls
-from .render import dry_run
+from .dryrun import dry_run
 from .review import verify as verify_receipt
 from .sheet import contact_sheet
 from .cache import Cache
@@ -38,8 +39,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Assemble finished video episodes from an edit-decision list (EDL).")
 # Pipes and CI logs get a wide console: the timeline table and messages stay one line each.
 _WIDTH = None if sys.stdout.isatty() else 160
-out = Console(highlight=False, soft_wrap=True, width=_WIDTH)
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH)
+# No emoji codes: ffmpeg's stream specifiers (``[0:v:0]``) would become pictures.
+out = Console(highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
 
 
 def _problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -67,7 +69,11 @@ def _fail(exc: AssemblerError) -> typer.Exit:
 def render(
     edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output file (default: EDL name .mp4).")] = None,
-    dry: Annotated[bool, typer.Option("--dry-run", help="Print the ffmpeg command and graph; encode nothing.")] = False,
+    dry: Annotated[bool, typer.Option("--dry-run", help="Print the render's ffmpeg commands as shell lines and write "
+                                                        "the files they read into OUTPUT.dryrun/ (with run.sh); "
+                                                        "encode nothing.")] = False,
+    dry_dir: Annotated[Optional[Path], typer.Option("--dry-run-dir", help="The dry run's folder "
+                                                                          "(implies --dry-run).")] = None,
     ffmpeg: Annotated[Optional[str], typer.Option(help="ffmpeg binary (default: $ASSEMBLER_FFMPEG or the bundled one).")] = None,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bar.")] = False,
     cache: Annotated[Optional[Path], typer.Option(help="Cache folder (default: $ASSEMBLER_CACHE or "
@@ -83,12 +89,14 @@ def render(
     """Render an EDL to a video file."""
     target = output or edl.with_suffix(".mp4")
     try:
-        if dry:
-            plan = dry_run(edl, target, ffmpeg=ffmpeg)
+        if dry or dry_dir is not None:
+            plan = dry_run(edl, target, ffmpeg=ffmpeg, cache=False if no_cache else cache, folder=dry_dir,
+                           single=single)
             _problems(plan.timeline.warnings)
-            out.print(shlex.join(plan.argv), markup=False)
-            out.print("\n# GRAPH.txt", markup=False)
-            out.print(plan.graph, markup=False, end="")
+            sys.stdout.write(plan.text)  # literally: no markup, no emoji, no wrapping
+            sys.stdout.flush()
+            err.print(f"dry run: nothing encoded; the commands and their files are in {plan.folder}/ "
+                      f"(sh {shlex.quote(os.fspath(plan.script))} runs them all)", markup=False)
             return
         bar = progress_bar(err, disable=quiet)
         task = bar.add_task(escape(target.name), total=1.0, stage="", where="")

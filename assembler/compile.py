@@ -64,7 +64,8 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None,
                      burn: str | None = None, soft: str | None = None) -> Job:
     """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file,
     every sound mixed in. ``loudness`` (a first pass's measurement) sets the level to the
-    timeline's target; ``picture=False`` makes the sound alone (for measuring it);
+    timeline's target; ``picture=False`` makes the sound alone and measures it (levelled
+    first, given ``loudness``);
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
     of the interval's subtitles (``captions.ass_text``), ``soft`` an SRT to carry as a
     subtitle stream."""
@@ -173,12 +174,13 @@ def compile_level(source: str, timeline: Timeline, measured: dict, *, encode: bo
 
 
 def _finish(timeline: Timeline, loudness: dict | None, *, scan: bool) -> list[Filter]:
-    """What ends the sound: a loudness measurement, the level for the target, or nothing."""
+    """What ends the sound: the level for the target, or nothing; then (``scan``) a loudness
+    measurement of the result, as a levelled mix is measured once written out as float PCM."""
+    level = gain_filters(loudness, timeline.loudness, timeline.output.sample_rate) \
+        if loudness is not None and timeline.loudness is not None else []
     if scan:
-        return [loudness_scan()]
-    if loudness is not None and timeline.loudness is not None:
-        return gain_filters(loudness, timeline.loudness, timeline.output.sample_rate)
-    return []
+        return [*level, _aformat(timeline.output), loudness_scan()] if level else [loudness_scan()]
+    return level
 
 
 def compile_assembly(video_list: str, sound: str, timeline: Timeline, chapters: str | None = None,

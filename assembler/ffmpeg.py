@@ -31,7 +31,7 @@ from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 from .words import BUNDLED_FONT
 
-__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "run"]
+__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "font_environment", "run"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -102,14 +102,15 @@ def _identify(path: str) -> FFmpeg:
 
 
 def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
-            outputs: str | os.PathLike | Sequence[str | os.PathLike], loglevel: str = "error") -> list[str]:
+            outputs: str | os.PathLike | Sequence[str | os.PathLike], loglevel: str = "error",
+            progress: bool = True) -> list[str]:
     """The full argument list for a job whose graph is in ``script``, writing ``outputs``
-    (one path per output group of the job)."""
+    (one path per output group of the job); ``progress=False`` for a person to run it."""
     paths = [outputs] if isinstance(outputs, (str, os.PathLike)) else list(outputs)
     if len(paths) != len(job.outputs):
         raise ValueError(f"the job writes {len(job.outputs)} files, {len(paths)} paths given")
-    argv = [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel, "-progress", "pipe:1", "-nostats",
-            *job.inputs]
+    argv = [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel,
+            *(("-progress", "pipe:1") if progress else ()), "-nostats", *job.inputs]
     if job.graph is not None:
         argv += [ff.script_flag, os.fspath(script)]
     for group, path in zip(job.outputs, paths):
@@ -198,17 +199,22 @@ def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:
 
 
 def _environment(job: Job, scratch: Path) -> dict[str, str] | None:
-    """For a job that draws text by family name: a private fontconfig that sees the bundled
-    fonts and the job's font folders and nothing else, so that text looks the same on
-    every machine, with or without system fonts (and a missing family was already an
-    error, never a silent fallback)."""
+    extra = font_environment(job, scratch / "fonts.conf")
+    return None if extra is None else {**os.environ, **extra}
+
+
+def font_environment(job: Job, config: Path) -> dict[str, str] | None:
+    """For a job that draws text by family name: a private fontconfig (written to
+    ``config``) that sees the bundled fonts and the job's font folders and nothing else,
+    so that text looks the same on every machine, with or without system fonts (and a
+    missing family was already an error, never a silent fallback). Returns the variables
+    to add to the environment."""
     if job.fonts is None:
         return None
     dirs = [os.fspath(BUNDLED_FONT.parent), *job.fonts]
     cache = Path(tempfile.gettempdir()) / f"assembler-fontconfig-{os.getuid() if hasattr(os, 'getuid') else 0}"
-    config = scratch / "fonts.conf"
     config.write_text(fontconfig_text(dirs, os.fspath(cache)), encoding="utf-8")
-    return {**os.environ, "FONTCONFIG_FILE": os.fspath(config)}
+    return {"FONTCONFIG_FILE": os.fspath(config)}
 
 
 def fontconfig_text(dirs: Sequence[str], cache: str) -> str:

@@ -44,8 +44,8 @@ from .timebase import seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
-__all__ = ["DryRun", "PlannedSegment", "RenderResult", "cache_folder", "check", "default_cache_dir", "dry_run", "plan",
-           "render"]
+__all__ = ["PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
+           "default_cache_dir", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job"]
 
 EdlSource = str | os.PathLike | Edl
 T = TypeVar("T")
@@ -70,15 +70,6 @@ class RenderResult:
         plan = f", {self.segments} segments ({self.rendered} rendered)" if self.segments else ", one graph"
         return (f"<RenderResult {self.path.name} {seconds_text(self.duration)} s {self.frames} frames{plan}, "
                 f"{self.elapsed:.1f} s>")
-
-
-@dataclass(frozen=True)
-class DryRun:
-    """The command and the graph a render would run, with nothing encoded."""
-
-    argv: list[str]
-    graph: str
-    timeline: Timeline
 
 
 @dataclass(frozen=True)
@@ -127,16 +118,6 @@ def resolve_ffmpeg(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg:
     return ffmpeg if isinstance(ffmpeg, FFmpeg) else find_ffmpeg(ffmpeg)
 
 
-def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLike | None = None,
-            ffmpeg: str | os.PathLike | FFmpeg | None = None) -> DryRun:
-    """Check and compile the whole timeline as one graph; show the command, run nothing."""
-    timeline = check(edl, base_dir=base_dir, out=out)
-    track = timeline.captions
-    job = compile_timeline(timeline, burn="SUBTITLES.ass" if track and track.burn else None,
-                           soft="SUBTITLES.srt" if track and track.soft else None)
-    return DryRun(command(resolve_ffmpeg(ffmpeg), job, "GRAPH.txt", out), job.graph or "", timeline)
-
-
 def default_cache_dir(edl: EdlSource | None, base_dir: str | os.PathLike | None = None) -> Path:
     """``$ASSEMBLER_CACHE``, else ``.assembler-cache/`` beside the EDL (in ``base_dir`` or
     the current folder for an EDL built in code, or none)."""
@@ -153,13 +134,15 @@ def cache_folder(cache: str | os.PathLike | None, edl: EdlSource | None = None,
     return Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
 
 
-def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
-    """Every segment with its job and content key (sources fingerprinted through ``store``)."""
+def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = None) -> list[PlannedSegment]:
+    """Every segment with its job and content key (sources fingerprinted through ``store``);
+    burned subtitles are written into ``subtitles`` (default: the cache's folder of them)."""
     salt = store.salt(ff.version, ff.path)
     planned = []
     fingerprints: dict[str, str] = {}
     for segment in segments(timeline):
-        job = compile_segment(timeline, segment.start, segment.end, burn=_burn_file(store, timeline, segment))
+        burn = _burn_file(subtitles or store.root / "subtitles", timeline, segment)
+        job = compile_segment(timeline, segment.start, segment.end, burn=burn)
         for path in job.paths:
             if path not in fingerprints:
                 fingerprints[path] = store.fingerprint(path)
@@ -167,7 +150,7 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg) -> list[PlannedSegment]:
     return planned
 
 
-def _burn_file(store: Cache, timeline: Timeline, segment: Segment) -> str | None:
+def _burn_file(folder: Path, timeline: Timeline, segment: Segment) -> str | None:
     """The segment's subtitles as an ASS file on its own clock, named by its content, so
     that editing one cue changes only the keys of the segments it shows in."""
     track = timeline.captions
@@ -177,7 +160,7 @@ def _burn_file(store: Cache, timeline: Timeline, segment: Segment) -> str | None
     text = ass_text(track, out.width, out.height, out.fps, segment.start, segment.end)
     if text is None:
         return None
-    path = store.root / "subtitles" / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.ass"
+    path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.ass"
     try:
         os.utime(path)  # in use: `cache prune` leaves it alone for a day
     except FileNotFoundError:
@@ -285,19 +268,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         ff = resolve_ffmpeg(ffmpeg)
         tally = _Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
         tally.update(None)
-        measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
-            if timeline.loudness is not None else None
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
-            chapters = chapters_text(timeline)
-            marks = Path(scratch) / "chapters.txt"
-            marks.write_text(chapters or "", encoding="utf-8")
-            track, o = timeline.captions, timeline.output
-            burn = ass_text(track, o.width, o.height, o.fps, 0, timeline.frames) if track and track.burn else None
-            if burn:
-                (Path(scratch) / "burn.ass").write_text(burn, encoding="utf-8")
-            soft = _soft_file(timeline, Path(scratch))
-            job = compile_timeline(timeline, loudness=measured, chapters=os.fspath(marks) if chapters else None,
-                                   burn=os.fspath(Path(scratch) / "burn.ass") if burn else None, soft=soft)
+            job, measured = single_job(timeline, ff, Path(scratch))
             elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"))
         _write_sidecar(out, timeline)
         tally.finish()
@@ -340,15 +312,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally.update("sound", 1.0)  # also when it came from the cache and said nothing
         rendered = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
-            video_list = Path(scratch) / "video.txt"
             entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
-            video_list.write_text(concat_list([os.fspath(e / "video.mp4") for e in entries]), encoding="utf-8")
-            chapters = chapters_text(timeline)
-            marks = Path(scratch) / "chapters.txt"
-            if chapters:
-                marks.write_text(chapters, encoding="utf-8")
-            job = compile_assembly(os.fspath(video_list), os.fspath(sound), timeline,
-                                   os.fspath(marks) if chapters else None, _soft_file(timeline, Path(scratch)))
+            job = assembly_job(timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))
             run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
         _write_sidecar(out, timeline)
         stems = write_stems(out, timeline, ff, sound_receipt)
@@ -363,6 +328,40 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             shutil.rmtree(root, ignore_errors=True)
     return RenderResult(out, timeline.duration, timeline.frames, finished - started, timeline.warnings,
                         len(planned), len(missing), receipt, sound_receipt.get("loudness"))
+
+
+def single_job(timeline: Timeline, ff: FFmpeg, folder: Path) -> tuple[Job, dict | None]:
+    """The whole timeline as one graph, with the files it reads (chapters, subtitles)
+    written into ``folder``; and the first loudness pass it levels by (measured now,
+    decoding only)."""
+    measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
+        if timeline.loudness is not None else None
+    track, o = timeline.captions, timeline.output
+    burn = ass_text(track, o.width, o.height, o.fps, 0, timeline.frames) if track and track.burn else None
+    if burn:
+        (folder / "burn.ass").write_text(burn, encoding="utf-8")
+    job = compile_timeline(timeline, loudness=measured, chapters=_chapters_file(timeline, folder),
+                           burn=os.fspath(folder / "burn.ass") if burn else None, soft=_soft_file(timeline, folder))
+    return job, measured
+
+
+def assembly_job(timeline: Timeline, pictures: list[Path], sound: Path, folder: Path) -> Job:
+    """The segments' ``pictures`` joined by copy and muxed with the ``sound``, the chapters
+    and the soft subtitles, with the files it reads (their list too) written into ``folder``."""
+    video_list = folder / "video.txt"
+    video_list.write_text(concat_list([os.fspath(p) for p in pictures]), encoding="utf-8")
+    return compile_assembly(os.fspath(video_list), os.fspath(sound), timeline, _chapters_file(timeline, folder),
+                            _soft_file(timeline, folder))
+
+
+def _chapters_file(timeline: Timeline, folder: Path) -> str | None:
+    """The markers as an FFMETADATA file in ``folder``, when there are any."""
+    chapters = chapters_text(timeline)
+    if not chapters:
+        return None
+    path = folder / "chapters.txt"
+    path.write_text(chapters, encoding="utf-8")
+    return os.fspath(path)
 
 
 def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _Tally, jobs: int | None,

@@ -25,14 +25,15 @@ from pathlib import Path
 
 from .cache import Cache
 from .compile import (Job, compile_copy, compile_level, compile_mix, compile_scan, compile_sound,
-                      compile_stem, job_key)
+                      compile_stem, compile_timeline, job_key)
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, run
 from .mix import limits, parse_loudness
 from .plan import Window, sound_windows
 from .timeline import Timeline
 
-__all__ = ["SOUND_FILES", "make_sound", "measure", "mix_jobs", "sound_key", "stem_paths", "write_stems"]
+__all__ = ["SOUND_FILES", "level_unwritten", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
+           "stem_paths", "window_jobs", "write_stems"]
 
 SOUND_FILES = ("sound.m4a",)
 
@@ -104,17 +105,15 @@ def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: 
                     progress: Callable[[float], None], cancel: threading.Event | None) -> dict:
     started = time.monotonic()
     windows = sound_windows(timeline, voices=True)
-    made: list[Path] = []
+    jobs, listing = window_jobs(timeline, scratch)
+    made = [path for _, path in jobs]
     argvs: list[list[str]] = []
-    for n, (w, job) in enumerate(zip(windows, mix_jobs(timeline))):
+    for w, (job, path) in zip(windows, jobs):
         def report(done: Progress, w: Window = w) -> None:
             progress(0.8 * (w.start + done.fraction * (w.end - w.start)) / timeline.samples)
 
-        made.append(scratch / f"window{n:04d}.wav")
-        run(job, made[-1], ffmpeg=ff, progress=report, cancel=cancel)
-        argvs.append(command(ff, job, "graph.txt", [made[-1].name]))
-    listing = scratch / "windows.txt"
-    listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
+        run(job, path, ffmpeg=ff, progress=report, cancel=cancel)
+        argvs.append(command(ff, job, "graph.txt", [path.name]))
     line = {"windows": [[w.start, w.end, w.sources] for w in windows], "mix_argv": argvs}
     if timeline.loudness is None:
         job = compile_sound(os.fspath(listing), timeline)
@@ -124,21 +123,55 @@ def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: 
     if len(made) > 1:  # the windows are float PCM already: joined by copy
         run(compile_copy(os.fspath(listing), timeline), mix, ffmpeg=ff, cancel=cancel)
     progress(0.85)
-    first = measured = scan(mix, timeline, ff)
-    for _ in range(3):  # a limiter that caught many peaks lowers the level: correct for it
-        if not limits(measured, timeline.loudness):
-            break  # a plain gain moves the level by exactly the gain
+
+    def levelled(measured: dict) -> dict:
         run(compile_level(os.fspath(mix), timeline, measured), level, ffmpeg=ff, cancel=cancel)
-        error = scan(level, timeline, ff)["input_i"] - timeline.loudness
-        if abs(error) <= _LOUDNESS_TOLERANCE:
-            break
-        measured = dict(measured, input_i=measured["input_i"] + error)
+        return scan(level, timeline, ff)
+
+    first = scan(mix, timeline, ff)
+    measured = settle(first, timeline.loudness, levelled)
     job = compile_level(os.fspath(mix), timeline, measured, encode=True)  # level and encode in one pass
     run(job, paths, ffmpeg=ff, progress=lambda done: progress(0.85 + 0.15 * done.fraction), cancel=cancel)
     return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES)),
-            "mix_loudness": first,
+            "mix_loudness": first, "level_by": measured,
             "loudness": {"target": timeline.loudness, "gain_db": round(timeline.loudness - measured["input_i"], 2),
                          **measure(paths[0], timeline, ff)}}
+
+
+def settle(first: dict, target: float, levelled: Callable[[dict], dict]) -> dict:
+    """The measurement to level by: ``first``, corrected while the level misses ``target``
+    (``levelled(measured)`` measures the sound levelled by it), as a limiter that caught
+    many peaks lowers the level; a plain gain moves it by exactly the gain."""
+    measured = first
+    for _ in range(3):
+        if not limits(measured, target):
+            break
+        error = levelled(measured)["input_i"] - target
+        if abs(error) <= _LOUDNESS_TOLERANCE:
+            break
+        measured = dict(measured, input_i=measured["input_i"] + error)
+    return measured
+
+
+def recorded_level(store: Cache, key: str) -> tuple[dict, dict] | None:
+    """The first measurement and the one the cached sound ``key`` was levelled by, as its
+    entry recorded them (None when it is not cached, or was made before they were kept)."""
+    entry = store.get(key, SOUND_FILES)
+    if entry is None:
+        return None
+    meta = json.loads((entry / "meta.json").read_text())
+    return (meta["mix_loudness"], meta["level_by"]) if "mix_loudness" in meta and "level_by" in meta else None
+
+
+def level_unwritten(timeline: Timeline, ff: FFmpeg) -> tuple[dict, dict]:
+    """The first measurement of the episode's sound and the one ``make_sound`` levels by,
+    with nothing written: the whole mix decoded by one process into the meter (the windows
+    join into exactly that mix)."""
+    def levelled(measured: dict | None) -> dict:
+        return parse_loudness(analyze(compile_timeline(timeline, picture=False, loudness=measured), ffmpeg=ff))
+
+    first = levelled(None)
+    return first, settle(first, timeline.loudness, levelled)
 
 
 def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
@@ -155,17 +188,34 @@ def write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list[
     gain = (sound.get("loudness") or {}).get("gain_db")
     written = []
     for role, path in stem_paths(out, timeline).items():
-        windows = sound_windows(timeline, role=role, voices=True)
-        if len(windows) == 1:
-            run(compile_stem(timeline, role, gain), path, ffmpeg=ff)
-        else:  # in windows, each opening a handful of files, joined by copy
-            with tempfile.TemporaryDirectory(prefix="assembler-stem-") as scratch:
-                made = []
-                for n, w in enumerate(windows):
-                    made.append(Path(scratch) / f"window{n:04d}.wav")
-                    run(compile_stem(timeline, role, gain, w.start, w.end), made[-1], ffmpeg=ff)
-                listing = Path(scratch) / "windows.txt"
-                listing.write_text(concat_list([os.fspath(p) for p in made]), encoding="utf-8")
-                run(compile_copy(os.fspath(listing), timeline), path, ffmpeg=ff)
+        with tempfile.TemporaryDirectory(prefix="assembler-stem-") as scratch:
+            for job, target in stem_jobs(timeline, role, gain, path, Path(scratch)):
+                run(job, target, ffmpeg=ff)
         written.append(path)
     return written
+
+
+def stem_jobs(timeline: Timeline, role: str, gain: float | None, path: Path, scratch: Path) -> list[tuple[Job, Path]]:
+    """The jobs that make one role's stem at ``path``, in order, with what each writes: in
+    windows (each opening a handful of files) joined by copy, the pieces and their list
+    (written now) in ``scratch``."""
+    windows = sound_windows(timeline, role=role, voices=True)
+    if len(windows) == 1:
+        return [(compile_stem(timeline, role, gain), path)]
+    jobs = [(compile_stem(timeline, role, gain, w.start, w.end), scratch / f"window{n:04d}.wav")
+            for n, w in enumerate(windows)]
+    return [*jobs, (compile_copy(os.fspath(_listing(scratch, [p for _, p in jobs])), timeline), path)]
+
+
+def window_jobs(timeline: Timeline, scratch: Path) -> tuple[list[tuple[Job, Path]], Path]:
+    """The jobs that mix the sound window by window into ``scratch``, with what each writes,
+    and the concat list (written now) that joins them."""
+    jobs = [(job, scratch / f"window{n:04d}.wav") for n, job in enumerate(mix_jobs(timeline))]
+    return jobs, _listing(scratch, [p for _, p in jobs])
+
+
+def _listing(scratch: Path, pieces: list[Path]) -> Path:
+    scratch.mkdir(parents=True, exist_ok=True)
+    listing = scratch / "windows.txt"
+    listing.write_text(concat_list([os.fspath(p) for p in pieces]), encoding="utf-8")
+    return listing

@@ -22,7 +22,7 @@ LAYERS = [
     {"soundtrack"},
     {"outputs"},
     {"render"},
-    {"review"},
+    {"review", "dryrun"},
     {"cli", "__init__", "__main__"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
