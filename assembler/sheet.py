@@ -68,12 +68,8 @@ def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image
     if p.kind in ("color", "title"):
         card = ImageOps.fit(_source_frame(p).convert("RGB"), size) if p.media else \
             Image.new("RGB", size, _color(p.color or "0x000000"))
-        if p.text:
-            font = ImageFont.truetype(os.fspath(p.font or BUNDLED_FONT), max(6, round(p.font_size * size[1] / out.height)),
-                                      index=p.font_index)
-            draw = ImageDraw.Draw(card)
-            draw.multiline_text((size[0] / 2, size[1] / 2), p.text, font=font, anchor="mm", align="center",
-                                fill=_color(p.text_color or "0xFFFFFF"))
+        if p.lettering:
+            _letter(card, p.lettering, size[0] / out.width, _color(p.text_color or "0xFFFFFF"))
         return card
     picture = _source_frame(p).convert("RGB")
     if p.fit == "cover":
@@ -94,12 +90,8 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
             continue
         box = (max(1, round(layer.width * scale)), max(1, round(layer.height * scale)))
         if layer.kind == "title":
-            font = ImageFont.truetype(os.fspath(layer.font), max(6, round(layer.font_size * scale)),
-                                      index=_index(layer.font, layer.font_family))
             drawn = Image.new("RGBA", tile.size, (0, 0, 0, 0))
-            ImageDraw.Draw(drawn).multiline_text((layer.text_at[0] * tile.width, layer.text_at[1] * tile.height),
-                                                 layer.text or "", font=font, anchor="mm", align="center",
-                                                 fill=(*_color(layer.text_color), round(255 * layer.opacity)))
+            _letter(drawn, layer.lettering, scale, (*_color(layer.text_color), round(255 * layer.opacity)))
             tile = Image.alpha_composite(tile, drawn)
             continue
         if layer.kind == "color":
@@ -125,6 +117,14 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
                                             stroke_width=max(1, round(style.outline * scale)),
                                             stroke_fill=_color(style.outline_color))
     return tile.convert("RGB")
+
+
+def _letter(image: Image.Image, lettering, scale: float, fill: tuple) -> None:
+    """A title's runs where the render draws them, scaled to the tile."""
+    draw = ImageDraw.Draw(image)
+    for run in lettering.runs:
+        font = ImageFont.truetype(os.fspath(run.font), max(6, round(lettering.size * scale)), index=run.index)
+        draw.text((run.x * scale, run.y * scale), run.text, font=font, anchor="ls", fill=fill)
 
 
 def _index(font: Path | None, family: str | None) -> int:
