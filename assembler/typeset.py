@@ -77,21 +77,25 @@ def set_text(text: str, face: Face, size: int, frame: tuple[int, int],
     anchor's side: left, right, or centred."""
     width, height = frame
     measure, tallest = math.floor(SAFE * width), math.floor(SAFE * height)
-    paragraphs = text.split("\n")
+    paragraphs = [_atoms(p) for p in text.split("\n")]
     latin = _latin_face(face)
-    asked = size
-    while True:
+
+    def lines_at(size: int) -> tuple[_Font, list[str] | None]:
         font = _Font(face, latin, size)
-        widest = max((font.width(atom) for p in paragraphs for _gap, atom in _atoms(p)), default=0)
-        if widest > measure and size > 1:
-            size = max(1, min(size - 1, math.floor(size * measure / widest)))
-            continue
+        if any(font.width(atom) > measure for p in paragraphs for _gap, atom in p):
+            return font, None
         lines = [line for p in paragraphs for line in _wrap(p, font, measure)]
-        if font.pitch * (len(lines) - 1) + font.ascent + font.descent > tallest and size > 1:
-            size = max(1, min(size - 1, math.floor(size * 0.95)))
-            continue
-        break
-    return _place(lines, font, frame, anchor, wrapped=len(lines) > len(paragraphs), shrunk=size < asked)
+        return font, lines if font.pitch * (len(lines) - 1) + font.ascent + font.descent <= tallest else None
+
+    font, lines = lines_at(size)
+    if lines is None:  # the largest size that fits (smaller text never needs more room)
+        low, high = 1, size - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            low, high = (middle, high) if lines_at(middle)[1] is not None else (low, middle - 1)
+        font, lines = lines_at(low)
+        lines = lines or [line for p in paragraphs for line in _wrap(p, font, measure)]  # size 1: as it is
+    return _place(lines, font, frame, anchor, wrapped=len(lines) > len(paragraphs), shrunk=font.size < size)
 
 
 def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | tuple[float, float],
@@ -171,18 +175,20 @@ def _atoms(paragraph: str) -> list[tuple[str, str]]:
     return atoms
 
 
-def _wrap(paragraph: str, font: _Font, measure: int) -> list[str]:
-    """Greedy: as many pieces on each line as fit the measure."""
+def _wrap(atoms: list[tuple[str, str]], font: _Font, measure: int) -> list[str]:
+    """Greedy: as many pieces on each line as fit the measure. Widths add up piece by piece
+    (shaping the whole line again for each piece made a long title take seconds); the
+    pieces meet at spaces or between CJK characters, where there is no kerning to lose."""
     lines: list[str] = []
-    line = ""
-    for gap, atom in _atoms(paragraph):
-        if not line:
-            line = atom
-        elif font.width(line + gap + atom) <= measure:
-            line += gap + atom
-        else:
+    line, taken = "", 0.0
+    for gap, atom in atoms:
+        more = font.width(gap + atom)
+        if line and taken + more <= measure:
+            line, taken = line + gap + atom, taken + more
+            continue
+        if line:
             lines.append(line)
-            line = atom
+        line, taken = atom, font.width(atom)
     return [*lines, line]
 
 
@@ -219,6 +225,7 @@ class _Font:
         ascent, descent = self.of(face).getmetrics()
         self.ascent, self.descent = ascent, descent
         self.pitch = ascent + descent  # the face's own line spacing, as drawtext's multi-line text has
+        self._widths: dict[str, float] = {}
 
     def of(self, face: Face) -> ImageFont.FreeTypeFont:
         return _pillow(face.path, face.index, self.size)
@@ -248,9 +255,11 @@ class _Font:
         return self.latin if any(c.isalnum() and not _wide(c) for c in touching) else self.face
 
     def width(self, text: str) -> float:
-        ink = self.ink(text)
-        advance = sum(self.of(face).getlength(piece) for piece, _dx, face in self.runs(text))
-        return max(advance, ink[2]) - min(0, ink[0]) if ink else advance
+        """The pen's advance over the text (ink may overhang it by a pixel: the title-safe
+        area leaves 5 % of the width for that, and rendering ink is 100x slower)."""
+        if text not in self._widths:  # shaping takes 80 us a piece; pieces repeat (a CJK text's characters)
+            self._widths[text] = sum(self.of(face).getlength(piece) for piece, _dx, face in self.runs(text))
+        return self._widths[text]
 
     def ink(self, line: str) -> tuple[float, int, float, int] | None:
         """The line's ink (left, top, right, bottom) from its pen's start on the baseline."""

@@ -192,3 +192,27 @@ def test_a_middle_dot_draws_as_latin_not_full_width(tmp_path):
     assert full == size  # the face's own dot is full-width: what is being fixed
     assert step < l_advance + 0.7 * size, f"the dot takes {step - l_advance:.0f} px, full width is {full:.0f}"
     assert len(pieces[1]) < 0.2 * size  # a small dot, not the CJK one
+
+
+def test_quotes_touching_latin_are_proportional_and_stay_full_width_in_chinese():
+    english = set_text("\u201cHello\u201d, it\u2019s me", SC, 40, (W, H), "center")
+    chinese = set_text("他说\u201c你好\u201d", SC, 40, (W, H), "center")
+    latin_marks = [run.text for run in english.runs if run.index != SC.index]
+    assert latin_marks == ["\u201c", "\u201d", "\u2019"]  # from the proportional face of the collection
+    assert [run.index for run in chinese.runs] == [SC.index]  # Chinese keeps its full-width quotes
+    opening, hello = english.runs[:2]
+    assert hello.x - opening.x < 0.6 * 40  # the pen moved by a Latin quote's advance, not a full em
+
+
+def test_a_centre_given_as_fractions_is_kept_and_warned_about_when_text_leaves_the_frame(tmp_path):
+    edl = write_edl(tmp_path, "edge.yaml", {
+        "version": 1, "output": {"size": f"{W}x{H}"}, "video": [{"color": "black", "duration": 1}],
+        "overlays": [{"title": TEXTS["english"], "position": {"x": 0.9, "y": 0.5}},
+                     {"title": "Fits", "position": {"x": 0.25, "y": 0.75}}]})
+    timeline = assembler.check(edl)
+    far, near = timeline.layers
+    assert abs(far.x + far.width / 2 - 0.9 * W) <= 1 and abs(near.x + near.width / 2 - 0.25 * W) <= 1
+    assert abs(near.y + near.height / 2 - 0.75 * H) <= 1
+    said = [(w.path, w.message) for w in timeline.warnings]
+    assert ("overlays[0].title", "runs out of the frame at this position") in said
+    assert not any(path == "overlays[1].title" for path, _ in said)
