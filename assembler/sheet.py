@@ -69,8 +69,9 @@ def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image
         card = ImageOps.fit(_source_frame(p).convert("RGB"), size) if p.media else \
             Image.new("RGB", size, _color(p.color or "0x000000"))
         if p.lettering:
-            _letter(card, p.lettering, size[0] / out.width, _color(p.text_color or "0xFFFFFF"))
-        return card
+            card = Image.alpha_composite(card.convert("RGBA"), _letter(p.lettering, out, size,
+                                                                       (*_color(p.text_color or "0xFFFFFF"), 255)))
+        return card.convert("RGB")
     picture = _source_frame(p).convert("RGB")
     if p.fit == "cover":
         return ImageOps.fit(picture, size)
@@ -90,9 +91,8 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
             continue
         box = (max(1, round(layer.width * scale)), max(1, round(layer.height * scale)))
         if layer.kind == "title":
-            drawn = Image.new("RGBA", tile.size, (0, 0, 0, 0))
-            _letter(drawn, layer.lettering, scale, (*_color(layer.text_color), round(255 * layer.opacity)))
-            tile = Image.alpha_composite(tile, drawn)
+            tile = Image.alpha_composite(tile, _letter(layer.lettering, out, tile.size,
+                                                       (*_color(layer.text_color), round(255 * layer.opacity))))
             continue
         if layer.kind == "color":
             alpha = int(layer.color[8:10], 16) if len(layer.color or "") > 8 else 255
@@ -119,12 +119,15 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
     return tile.convert("RGB")
 
 
-def _letter(image: Image.Image, lettering, scale: float, fill: tuple) -> None:
-    """A title's runs where the render draws them, scaled to the tile."""
-    draw = ImageDraw.Draw(image)
+def _letter(lettering, out, size: tuple[int, int], fill: tuple) -> Image.Image:
+    """A title's runs where the render draws them: drawn at the output's size and scaled
+    down (text drawn small is hinted wider, and its lines would leave the frame)."""
+    drawn = Image.new("RGBA", (out.width, out.height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(drawn)
     for run in lettering.runs:
-        font = ImageFont.truetype(os.fspath(run.font), max(6, round(lettering.size * scale)), index=run.index)
-        draw.text((run.x * scale, run.y * scale), run.text, font=font, anchor="ls", fill=fill)
+        font = ImageFont.truetype(os.fspath(run.font), lettering.size, index=run.index)
+        draw.text((run.x, run.y), run.text, font=font, anchor="ls", fill=fill)
+    return drawn.resize(size, Image.Resampling.BOX)
 
 
 def _index(font: Path | None, family: str | None) -> int:
