@@ -182,8 +182,12 @@ def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict
     # A title's place: the overlay's `position`, else its style's (as on a title card).
     position = item.position if "position" in item.model_fields_set or item.style is None else style.position
     size = max(1, round(style.size * frame[1] / 1080))
-    lettering = set_text(item.title.strip("\n"), face, size, frame,
-                         position if isinstance(position, str) else (position.x, position.y))
+    try:
+        lettering = set_text(item.title.strip("\n"), face, size, frame,
+                             position if isinstance(position, str) else (position.x, position.y))
+    except MediaError as exc:
+        problems.append(doc.problem((*at, "style", "font"), str(exc)))
+        return None
     problems += text_problems(doc, (*at, "title"), lettering, size)
     x, y, w, h = lettering.box
     return dict(text=item.title.strip("\n"), font=face.path, font_family=face.family if face.index else None,

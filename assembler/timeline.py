@@ -12,7 +12,8 @@ Invariants of a Timeline:
 * sound is placed by sample numbers derived from frame numbers (never accumulated), so
   the sound is exactly as long as the picture and cannot drift.
 
-Pure: paths are resolved as strings against the EDL's folder but nothing is read here.
+Pure: paths are resolved as strings against the EDL's folder; nothing is read here but a
+title's font, measured by ``typeset``.
 Imports ``timebase``, ``errors``, ``edl``, ``load``, ``media`` (the MediaInfo type only), ``words``,
 ``typeset`` (a title's text is measured with its font) and the layer-three modules.
 """
@@ -399,8 +400,12 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
                 problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
                 return None
         size = max(1, round(item.style.size * out.height / 1080))
-        lettering = set_text(item.title.strip("\n"), face or Face("", font, 0), size, (out.width, out.height),
-                             anchor if isinstance(anchor, str) else (anchor.x, anchor.y))
+        try:
+            lettering = set_text(item.title.strip("\n"), face or Face("", font, 0), size, (out.width, out.height),
+                                 anchor if isinstance(anchor, str) else (anchor.x, anchor.y))
+        except MediaError as exc:
+            problems.append(doc.problem((*at, "style", "font"), str(exc)))
+            return None
         problems += text_problems(doc, (*at, "title"), lettering, size)
         return dict(index=index, kind="title", frames=frames, text=item.title.strip("\n"),
                     color=None if picture else item.background, media=picture, fit="cover",

@@ -4,9 +4,10 @@ and the block placed by its edge as an image is, as runs that drawtext draws one
 Contract: text + :class:`~assembler.words.Face` + size and frame in output pixels + an
 anchor (a name, or the block's centre as fractions) -> :class:`Lettering` (frozen): runs
 of one face each at pen positions on their baselines, the ink box, and whether the text
-had to wrap or shrink (for the warnings). Measured with the very file and face drawtext
+had to wrap or shrink (for the warnings); MediaError for a file that is no font. Measured with the very file and face drawtext
 draws with (FreeType through Pillow, shaped by raqm as drawtext shapes by HarfBuzz: ink
-within a pixel of drawtext's, measured). Reads font files; spawns nothing. Imports ``words``.
+within a pixel of drawtext's, measured). Reads font files; spawns nothing. Imports ``errors``,
+``words``.
 
 Line breaking: Latin script breaks at spaces only, never inside a word; CJK ideographs,
 kana and hangul may break between any two characters; closing and other trailing
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from PIL import ImageFont
 
+from .errors import MediaError
 from .words import Face
 
 __all__ = ["MARGIN", "SAFE", "Lettering", "Run", "set_text"]
@@ -78,7 +80,10 @@ def set_text(text: str, face: Face, size: int, frame: tuple[int, int],
     width, height = frame
     measure, tallest = math.floor(SAFE * width), math.floor(SAFE * height)
     paragraphs = [_atoms(p) for p in text.split("\n")]
-    latin = _latin_face(face)
+    try:
+        latin = _latin_face(face)
+    except OSError:
+        raise MediaError(f"{face.path.name} cannot be read as a font") from None
 
     def lines_at(size: int) -> tuple[_Font, list[str] | None]:
         font = _Font(face, latin, size)
