@@ -1,8 +1,8 @@
-"""Text stays in the frame: long English, Chinese and mixed lines as text overlays and as
-title cards at every named anchor, measured from the rendered pixels (in the frame's
-outer 2 % never a text pixel; the block's edge 5 % of the height in; several lines, each
-aligned to the anchor's side), words never split, warnings where text had to wrap or
-shrink, and a Latin middle dot."""
+"""Text stays in the frame: long English, Chinese, mixed, Japanese and Korean lines as
+text overlays and as title cards at every named anchor, measured from the rendered pixels
+(in the frame's outer 2 % never a text pixel; the block's edge 5 % of the height in;
+several lines, each aligned to the anchor's side), words never split, warnings where text
+had to wrap or shrink, and a Latin middle dot."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ TEXTS = {
     "english": "The lighthouse keeper remembers every ship that passed in the long winter of the storms",
     "chinese": "灯塔看守人记得在那个漫长的暴风雪冬天里经过的每一艘船，一艘也没有忘记。",
     "mixed": "Episode 3 第三集：The Keeper 看守人 remembers every ship 每一艘船 that passed",
+    "japanese": "灯台守は、長い嵐の冬に通り過ぎたすべての船を覚えている。一隻も忘れていない。",
+    "korean": "등대지기는 폭풍이 몰아치던 긴 겨울에 지나간 모든 배를 하나도 빠짐없이 기억하고 있다",
 }
 LONG_WORD = "Pneumonoultramicroscopicsilicovolcanoconiosis"
 SIZE = 64  # of a 1080-line frame: 21 px here, so every text above needs two lines or more
@@ -130,7 +132,7 @@ def test_a_word_too_wide_for_the_frame_shrinks_to_fit(rendered):
     assert len(bands(ink)) == 1  # one word: shrunk, never split
     assert right - left <= 0.9 * W + 2 and right - left > 0.8 * W  # as large as it fits
     shrunk = [w for w in warnings if "shrunk" in w.message]
-    assert [w.path for w in shrunk] == [f"overlays[{3 * len(ANCHORS)}].title"]
+    assert [w.path for w in shrunk] == [f"overlays[{len(TEXTS) * len(ANCHORS)}].title"]
 
 
 def test_wrapping_and_shrinking_are_warned_with_file_and_line(tmp_path):
