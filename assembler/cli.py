@@ -181,7 +181,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         for x in timeline.layers:
             what = x.media.path.name if x.media else (x.text or "").splitlines()[0] if x.text else x.color or ""
             size = f"{x.width}x{x.height}" if x.kind != "title" else f"text {x.font_size} px"
-            place = f"{x.x}, {x.y}" if x.kind != "title" else f"centre at {x.text_at[0]:g}, {x.text_at[1]:g}"
+            place = f"{x.x}, {x.y}"
             layers.add_row(f"overlays[{x.index}]", f"{x.kind}: {what}",
                            f"{format_seconds(x.start / rate)} - {format_seconds(x.end / rate)}", place, size,
                            f"{x.opacity:g}")

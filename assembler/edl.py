@@ -390,11 +390,6 @@ class Subtitles(_Model):
         return bool(self.burn), bool(self.soft), bool(self.sidecar)
 
 
-ANCHORS = {"center": (0.5, 0.5), "top": (0.5, 0.12), "bottom": (0.5, 0.88), "left": (0.12, 0.5), "right": (0.88, 0.5),
-           "top-left": (0.12, 0.12), "top-right": (0.88, 0.12), "bottom-left": (0.12, 0.88),
-           "bottom-right": (0.88, 0.88)}
-
-
 Anchor = Literal["center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left", "bottom-right"]
 
 

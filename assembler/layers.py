@@ -4,8 +4,8 @@ place in output pixels worked out here, so that the compiler only draws.
 Contract: validated overlays + probed media -> tuple of :class:`Layer` (in drawing
 order: later on top) and the problems found (missing files, a layer outside the
 timeline, fades longer than the layer), located in the EDL.
-Pure: nothing here reads a file. Imports ``timebase``, ``errors``, ``edl``, ``load``,
-``media`` and ``words`` (types and constants).
+Pure but for measuring text (``typeset`` reads the font). Imports ``timebase``, ``errors``,
+``edl``, ``load``, ``media``, ``words`` (types and constants) and ``typeset``.
 """
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, MediaInfo
 from .timebase import frame_of, seconds_text
+from .typeset import MARGIN, Lettering, set_text
 from .words import DEFAULT_FAMILY, Face
 
-__all__ = ["Layer", "MARGIN", "place_layers"]
-
-MARGIN = Fraction(5, 100)  # of the frame's height: how far a named anchor sits from the edge
+__all__ = ["Layer", "MARGIN", "place_layers", "text_problems"]
 
 
 @dataclass(frozen=True)
 class Layer:
     """An overlay on frames ``[start, end)``, drawn at ``(x, y)`` (its top-left corner, in
-    output pixels) at ``width`` x ``height``; a title is text drawn on the picture."""
+    output pixels) at ``width`` x ``height``; a title is text drawn on the picture (its box:
+    the ink's)."""
 
     index: int  # position in the EDL's `overlays` list
     kind: Literal["image", "clip", "title", "color"]
@@ -51,7 +51,7 @@ class Layer:
     font_family: str | None = None  # a face inside a collection, found through fontconfig
     font_size: int = 0
     text_color: str = "0xFFFFFF"
-    text_at: tuple[float, float] = (0.5, 0.5)
+    lettering: Lettering | None = None  # a title's text set in lines and runs
 
     @property
     def frames(self) -> int:
@@ -116,7 +116,7 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], media: di
             problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the overlay"))
             continue
         if item.title is not None:
-            text = _text(doc, at, item, resolve, media, faces, height, problems)
+            text = _text(doc, at, item, resolve, media, faces, (width, height), problems)
             if text is None:
                 continue
             fields.update(text)
@@ -163,8 +163,8 @@ def _box(item: model.Overlay, media: MediaInfo | None, width: int, height: int) 
     return dict(x=x, y=y, width=w, height=h)
 
 
-def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict[str, Face], height: int,
-          problems: list[Problem]) -> dict | None:
+def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict[str, Face],
+          frame: tuple[int, int], problems: list[Problem]) -> dict | None:
     style = item.style or model.TitleStyle()
     font = style.font
     if font and Path(font).suffix.lower() in FONT_SUFFIXES:
@@ -181,6 +181,29 @@ def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict
             return None
     # A title's place: the overlay's `position`, else its style's (as on a title card).
     position = item.position if "position" in item.model_fields_set or item.style is None else style.position
+    size = max(1, round(style.size * frame[1] / 1080))
+    try:
+        lettering = set_text(item.title.strip("\n"), face, size, frame,
+                             position if isinstance(position, str) else (position.x, position.y))
+    except MediaError as exc:
+        problems.append(doc.problem((*at, "style", "font"), str(exc)))
+        return None
+    problems += text_problems(doc, (*at, "title"), lettering, size)
+    x, y, w, h = lettering.box
     return dict(text=item.title.strip("\n"), font=face.path, font_family=face.family if face.index else None,
-                font_size=max(1, round(style.size * height / 1080)), text_color=style.color,
-                text_at=model.ANCHORS[position] if isinstance(position, str) else (position.x, position.y))
+                font_size=lettering.size, text_color=style.color, lettering=lettering, x=x, y=y, width=w, height=h)
+
+
+def text_problems(doc, at: tuple, lettering: Lettering, asked: int) -> list[Problem]:
+    """Warnings for text that could not be drawn as written: wrapped, shrunk, cut by the frame."""
+    found = []
+    if lettering.wrapped:
+        found.append(doc.problem(at, f"wrapped into {lettering.lines} lines to fit the frame", warning=True))
+    if lettering.shrunk:
+        found.append(doc.problem(at, f"shrunk to {lettering.size * 100 // asked} % of its size: a word is wider than "
+                                 "90 % of the frame, or the lines are taller than it", "shorten the word or the text",
+                                 warning=True))
+    if lettering.outside:
+        found.append(doc.problem(at, "runs out of the frame at this position", "move `position` toward the middle",
+                                 warning=True))
+    return found

@@ -44,8 +44,9 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
         first, last = max(layer.start, start), min(layer.end, end)
         head, count, offset = first - layer.start, last - first, first - start  # frames
         if layer.kind == "title":
-            video = g.chain([video], [_layer_text(layer, rate, head, offset, count)], "v")
-            paths.append(os.fspath(layer.font))
+            if layer.lettering.runs:
+                video = g.chain([video], _layer_text(layer, rate, head, offset, count), "v")
+                paths.append(os.fspath(layer.font))
             continue
         if layer.kind == "color":
             source = [Filter("color", c=layer.color, s=f"{layer.width}x{layer.height}", r=str(rate)),
@@ -102,10 +103,8 @@ def _upright(rotation: int) -> list[Filter]:
             270: [Filter("transpose", "clock")]}.get(rotation, [])
 
 
-def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> Filter:
+def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> list[Filter]:
     """A title layer: text drawn straight on the picture while it shows."""
-    fx, fy = layer.text_at
-    face = {"font": _fontconfig_name(layer.font_family)} if layer.font_family else {"fontfile": os.fspath(layer.font)}
     fade_in, fade_out = layer.fades
     ahead = Fraction(head - offset) / rate  # the layer's own clock less the interval's
     clock = "t" if not ahead else f"(t+{number(ahead)})" if ahead > 0 else f"(t-{number(-ahead)})"
@@ -113,9 +112,16 @@ def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> Fi
     fall = f"min(1,({number(Fraction(layer.frames) / rate)}-{clock})/{number(Fraction(fade_out) / rate)})" \
         if fade_out else "1"
     alpha = f"{layer.opacity:.4f}*max(0,min({rise},{fall}))" if fade_in or fade_out else f"{layer.opacity:.4f}"
-    return Filter("drawtext", **face, expansion="none", text=layer.text, fontsize=layer.font_size,
-                  fontcolor=layer.text_color, x=f"w*{fx:.4f}-text_w/2", y=f"h*{fy:.4f}-text_h/2", text_align="center",
-                  alpha=alpha, enable=f"between(n,{offset},{offset + count - 1})")
+    return _lettering(layer.lettering, layer.text_color, alpha=alpha, enable=f"between(n,{offset},{offset + count - 1})")
+
+
+def _lettering(lettering, color: str, **when) -> list[Filter]:
+    """One drawtext a run, each at its pen position on its baseline: lines, alignment and
+    faces are set in ``typeset`` (drawtext's own multi-line layout cannot mix faces)."""
+    return [Filter("drawtext", **({"font": _fontconfig_name(run.family)} if run.family else
+                                  {"fontfile": os.fspath(run.font)}),
+                   expansion="none", text=run.text, fontsize=lettering.size, fontcolor=color, x=run.x, y=run.y,
+                   y_align="baseline", **when) for run in lettering.runs]
 
 
 def narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
@@ -231,13 +237,8 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
         back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
         over = [g.chain([back, still], [Filter("overlay", 0, 0, shortest=1)], "v")]
         card = [Filter("format", "rgb24")]
-    if p.kind == "title" and p.text:
-        assert p.font is not None
-        fx, fy = p.text_at
-        face = {"font": _fontconfig_name(p.font_family)} if p.font_family else {"fontfile": os.fspath(p.font)}
-        card.append(Filter("drawtext", **face, expansion="none", text=p.text,
-                           fontsize=p.font_size, fontcolor=p.text_color, x=f"w*{fx:.4f}-text_w/2",
-                           y=f"h*{fy:.4f}-text_h/2", text_align="center", alpha=_text_alpha(p, out.fps)))
+    if p.kind == "title" and p.lettering:
+        card += _lettering(p.lettering, p.text_color, alpha=_text_alpha(p, out.fps))
     if p.kind in ("color", "title"):  # a title without text is a plain card
         return g.chain(over, [*card, Filter("scale", **_FROM_RGB), *_look(p), *_tail(out, p.frames, False)], "v")
     assert index is not None and p.media is not None

@@ -68,13 +68,10 @@ def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image
     if p.kind in ("color", "title"):
         card = ImageOps.fit(_source_frame(p).convert("RGB"), size) if p.media else \
             Image.new("RGB", size, _color(p.color or "0x000000"))
-        if p.text:
-            font = ImageFont.truetype(os.fspath(p.font or BUNDLED_FONT), max(6, round(p.font_size * size[1] / out.height)),
-                                      index=p.font_index)
-            draw = ImageDraw.Draw(card)
-            draw.multiline_text((size[0] / 2, size[1] / 2), p.text, font=font, anchor="mm", align="center",
-                                fill=_color(p.text_color or "0xFFFFFF"))
-        return card
+        if p.lettering:
+            card = Image.alpha_composite(card.convert("RGBA"), _letter(p.lettering, out, size,
+                                                                       (*_color(p.text_color or "0xFFFFFF"), 255)))
+        return card.convert("RGB")
     picture = _source_frame(p).convert("RGB")
     if p.fit == "cover":
         return ImageOps.fit(picture, size)
@@ -94,13 +91,8 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
             continue
         box = (max(1, round(layer.width * scale)), max(1, round(layer.height * scale)))
         if layer.kind == "title":
-            font = ImageFont.truetype(os.fspath(layer.font), max(6, round(layer.font_size * scale)),
-                                      index=_index(layer.font, layer.font_family))
-            drawn = Image.new("RGBA", tile.size, (0, 0, 0, 0))
-            ImageDraw.Draw(drawn).multiline_text((layer.text_at[0] * tile.width, layer.text_at[1] * tile.height),
-                                                 layer.text or "", font=font, anchor="mm", align="center",
-                                                 fill=(*_color(layer.text_color), round(255 * layer.opacity)))
-            tile = Image.alpha_composite(tile, drawn)
+            tile = Image.alpha_composite(tile, _letter(layer.lettering, out, tile.size,
+                                                       (*_color(layer.text_color), round(255 * layer.opacity))))
             continue
         if layer.kind == "color":
             alpha = int(layer.color[8:10], 16) if len(layer.color or "") > 8 else 255
@@ -125,6 +117,17 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
                                             stroke_width=max(1, round(style.outline * scale)),
                                             stroke_fill=_color(style.outline_color))
     return tile.convert("RGB")
+
+
+def _letter(lettering, out, size: tuple[int, int], fill: tuple) -> Image.Image:
+    """A title's runs where the render draws them: drawn at the output's size and scaled
+    down (text drawn small is hinted wider, and its lines would leave the frame)."""
+    drawn = Image.new("RGBA", (out.width, out.height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(drawn)
+    for run in lettering.runs:
+        font = ImageFont.truetype(os.fspath(run.font), lettering.size, index=run.index)
+        draw.text((run.x, run.y), run.text, font=font, anchor="ls", fill=fill)
+    return drawn.resize(size, Image.Resampling.BOX)
 
 
 def _index(font: Path | None, family: str | None) -> int:

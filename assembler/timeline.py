@@ -12,8 +12,10 @@ Invariants of a Timeline:
 * sound is placed by sample numbers derived from frame numbers (never accumulated), so
   the sound is exactly as long as the picture and cannot drift.
 
-Pure: paths are resolved as strings against the EDL's folder but nothing is read here.
-Imports ``timebase``, ``errors``, ``edl``, ``load``, ``media`` (the MediaInfo type only).
+Pure: paths are resolved as strings against the EDL's folder; nothing is read here but a
+title's font, measured by ``typeset``.
+Imports ``timebase``, ``errors``, ``edl``, ``load``, ``media`` (the MediaInfo type only), ``words``,
+``typeset`` (a title's text is measured with its font) and the layer-three modules.
 """
 
 from __future__ import annotations
@@ -27,12 +29,13 @@ from typing import Any, Literal
 
 from . import edl as model
 from .captions import CaptionTrack, place_captions
-from .layers import Layer, overlay_paths, place_layers
+from .layers import Layer, overlay_paths, place_layers, text_problems
 from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
 from .sound import Cue, place_cues, sound_paths
 from .timebase import frame_of, sample_of, seconds_text, smpte_problem
+from .typeset import Lettering, set_text
 from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
 __all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "input_fields",
@@ -84,7 +87,7 @@ class Placement:
     font_family: str | None = None
     font_size: int = 0
     text_color: str | None = None
-    text_at: tuple[float, float] = (0.5, 0.5)  # middle of the text, as fractions of the frame
+    lettering: Lettering | None = None  # a title's text set in lines and runs, in output pixels
     text_fades: tuple[int, int] = (0, 0)  # frames of fade in and out of the text
     motion: model.Motion | None = None  # a still's zoom and pan over its whole length (head..tail)
     luts: tuple[Path, ...] = ()  # 3D LUTs applied in order: a clip's own, then the output's
@@ -465,12 +468,19 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
             if picture.kind not in ("image", "video"):
                 problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
                 return None
+        size = max(1, round(item.style.size * out.height / 1080))
+        try:
+            lettering = set_text(item.title.strip("\n"), face or Face("", font, 0), size, (out.width, out.height),
+                                 anchor if isinstance(anchor, str) else (anchor.x, anchor.y))
+        except MediaError as exc:
+            problems.append(doc.problem((*at, "style", "font"), str(exc)))
+            return None
+        problems += text_problems(doc, (*at, "title"), lettering, size)
         return dict(index=index, kind="title", frames=frames, text=item.title.strip("\n"),
                     color=None if picture else item.background, media=picture, fit="cover",
                     font=font or face.path, font_index=face.index if face else 0,
-                    font_family=face.family if face and face.index else None, font_size=max(1, round(item.style.size * out.height / 1080)),
-                    text_color=item.style.color, text_fades=fades,
-                    text_at=model.ANCHORS[anchor] if isinstance(anchor, str) else (anchor.x, anchor.y))
+                    font_family=face.family if face and face.index else None, font_size=lettering.size,
+                    text_color=item.style.color, text_fades=fades, lettering=lettering)
     key = "clip" if isinstance(item, model.Clip) else "image"
     path = _resolve(validated, getattr(item, key))
     info = media.get(path)
