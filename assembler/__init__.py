@@ -13,7 +13,7 @@ In a notebook::
     result.duration, result.frames, result.elapsed
 
 Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
-``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``; ``sound``/``captions``/``layers``;
+``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``/``schema``; ``sound``/``captions``/``layers``;
 ``timeline``;
 ``plan``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``render``; ``review``; ``cli``.
 """

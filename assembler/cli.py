@@ -21,7 +21,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Table
 
 from . import __version__
-from .edl import Edl
 from .errors import AssemblerError, EdlError, MediaError, Problem, RenderError
 from .ffmpeg import Progress as RenderProgress
 from .media import probe
@@ -32,6 +31,7 @@ from .review import verify as verify_receipt
 from .sheet import contact_sheet
 from .cache import Cache
 from .render import render as render_edl
+from .schema import json_schema
 from .timebase import format_seconds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -185,7 +185,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the EDL (for editor completion)."""
-    out.print(json.dumps(Edl.model_json_schema(by_alias=True), indent=2), markup=False)
+    out.print(json.dumps(json_schema(), indent=2, ensure_ascii=False), markup=False)
 
 
 @app.command(name="probe")

@@ -11,7 +11,7 @@ PACKAGE = Path(assembler.__file__).parent
 LAYERS = [
     {"timebase", "errors", "escape"},
     {"edl", "media"},
-    {"load", "words"},
+    {"load", "words", "schema"},
     {"sound", "captions", "layers"},
     {"timeline"},
     {"plan"},
