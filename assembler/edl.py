@@ -119,7 +119,8 @@ def _parse_color(value: Any) -> str:
 ColorValue = Annotated[
     str,
     PlainValidator(_parse_color),
-    WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity"}),
+    WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity",
+                    "examples": ["black", "white", "#14213d", "black@0.4"]}),
 ]
 
 # Stills a title card can stand on, told apart from colours by the file's suffix.
@@ -165,7 +166,8 @@ Size = Annotated[
     tuple[int, int],
     PlainValidator(_parse_size),
     PlainSerializer(lambda s: f"{s[0]}x{s[1]}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+x\d+$", "description": "WIDTHxHEIGHT, e.g. 1920x1080"}),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+x\d+$", "description": "WIDTHxHEIGHT, e.g. 1920x1080",
+                    "examples": ["1920x1080", "1280x720", "1080x1920"]}),
 ]
 
 
@@ -178,7 +180,7 @@ Fps = Annotated[
     PlainValidator(_parse_fps),
     PlainSerializer(lambda r: str(r) if r.denominator != 1 else r.numerator),
     WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
-                    "description": "24, 29.97 or \"30000/1001\""}),
+                    "description": "24, 29.97 or \"30000/1001\"", "examples": [24, 25, 30, "24000/1001"]}),
 ]
 
 Fit = Literal["contain", "cover", "stretch"]

@@ -24,8 +24,10 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 class _UserDefaults(GenerateJsonSchema):
     """Defaults through the field's own serializer: a time's default is ``"0.2"``, not a
-    TimeSpec's fields. A sub-model's default is left out: its fields carry their own, and
-    an editor would otherwise offer to paste the whole object."""
+    TimeSpec's fields. A sub-model's default is left out (its fields carry their own, and
+    an editor would otherwise offer to paste the whole object), and so is null: it stands
+    for a default the description tells (`out`: the source's end), and an editor would
+    fill in ``null``."""
 
     def default_schema(self, schema: Any) -> Any:
         serializer = schema["schema"].get("serialization") or {}
@@ -33,7 +35,7 @@ class _UserDefaults(GenerateJsonSchema):
                 and schema.get("default") is not None:
             schema = {**schema, "default": serializer["function"](schema["default"])}
         json_schema = super().default_schema(schema)
-        if isinstance(json_schema.get("default"), dict):
+        if "default" in json_schema and (json_schema["default"] is None or isinstance(json_schema["default"], dict)):
             del json_schema["default"]
         return json_schema
 

@@ -104,6 +104,21 @@ def test_defaults_are_what_a_user_writes_and_mean_the_models_defaults():
     assert checked > 60
 
 
+def _examples(prop: dict) -> list:
+    return list(prop.get("examples", ())) + [x for branch in prop.get("anyOf", []) for x in _examples(branch)]
+
+
+def test_examples_are_accepted_by_the_schema_and_the_models():
+    checked = 0
+    for (where,), name, prop in properties():
+        for example in _examples(prop):
+            validator_of(where, name).validate(example)
+            alone = where == "Overlay" and name in model.OVERLAY_KINDS  # one kind per overlay
+            getattr(model, where).model_validate({**({} if alone else MINIMAL.get(where, {})), name: example})
+            checked += 1
+    assert checked > 20  # colours, sizes, rates, fonts
+
+
 def test_time_and_size_defaults_are_plain_text():
     defs = SCHEMA["$defs"]
     assert defs["Output"]["properties"]["size"]["default"] == "1920x1080"
