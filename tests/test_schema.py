@@ -123,8 +123,9 @@ def test_time_and_size_defaults_are_plain_text():
     defs = SCHEMA["$defs"]
     assert defs["Output"]["properties"]["size"]["default"] == "1920x1080"
     assert defs["Output"]["properties"]["fps"]["default"] == 30
-    assert defs["Duck"]["properties"]["attack"]["default"] == "0.2"
-    assert defs["Clip"]["properties"]["in"]["default"] == "0"
+    assert defs["Duck"]["properties"]["attack"]["default"] == 0.2
+    assert defs["Clip"]["properties"]["in"]["default"] == 0
+    assert defs["Subtitles"]["properties"]["offset"]["default"] == 0
     assert defs["Title"]["properties"]["background"]["default"] == "black"
 
 
