@@ -82,8 +82,8 @@ Time = Annotated[
         "anyOf": [
             {"type": "number", "minimum": 0},
             # The notations of timebase.parse_time, so that an editor flags what the loader rejects.
-            {"type": "string",
-             "pattern": r"^\s*((\d+(\.\d*)?|\.\d+)\s*s?|\d+\s*f|(\d+:)?\d+:\d+(\.\d+)?|\d+:\d{1,2}:\d{1,2}[:;]\d+)\s*$"},
+            {"type": "string", "pattern": r"^\s*((\d+(\.\d*)?|\.\d+)\s*s?|\d+\s*f|(\d+:)?\d+:\d+(\.\d+)?"
+                                          r"|\d+:\d{1,2}:\d{1,2}[:;]\d+)\s*$"},
         ],
         "description": "seconds (2.5), clock (\"00:01:02.500\"), SMPTE (\"00:00:04:12\") or frames (\"36f\")",
     }),
@@ -215,11 +215,11 @@ class Output(_Model):
 
     size: Size = Field((1920, 1080), description="WIDTHxHEIGHT of the picture, both even")
     fps: Fps = Field(parse_rate(30), description="frame rate: 24, 29.97 or \"30000/1001\"; every edit snaps "
-                                                   "to its frame grid")
+                                                 "to its frame grid")
     fit: Fit = Field("contain", description="how pictures of another shape fill the frame: contain (bars), "
                                             "cover (crop) or stretch; an item's own `fit` overrides it")
     background: ColorValue = Field("0x000000", description="colour behind contained pictures and under "
-                                   "transitions", json_schema_extra={"default": "black"})
+                                                           "transitions", json_schema_extra={"default": "black"})
     video: OutputVideo = Field(OutputVideo(), description="video encoder settings")
     audio: OutputAudio = Field(OutputAudio(), description="audio encoder settings")
     loudness: float | None = Field(None, ge=-70, le=-5, description="integrated LUFS of the final mix; "
@@ -249,11 +249,11 @@ class Sound(_Model):
     role: Role | None = Field(None, description="what the sound is, for ducking and stems; "
                                                 "default: other on a track, dialogue on a clip")
     start: Time = Field(TimeSpec(), description="where it starts on the timeline (attached to a clip: "
-                                                  "from the clip's first frame)")
+                                                "from the clip's first frame)")
     in_: Time = Field(TimeSpec(), alias="in", description="where it starts in the source")
     out: Time | None = Field(None, description="where it stops in the source (or give `duration`)")
     duration: Time | None = Field(None, description="how long it plays; default: to the source's or the "
-                                                        "timeline's end, whichever comes first")
+                                                    "timeline's end, whichever comes first")
     volume: float = Field(0.0, ge=-60, le=30, description="gain in dB")
     fade_in: Time = Field(TimeSpec(), description="fade from silence over this long")
     fade_out: Time = Field(TimeSpec(), description="fade to silence over this long at its end")
@@ -272,9 +272,9 @@ class TransitionAudio(_Model):
     L-cut (``lag``: the outgoing sound runs on that much under the next picture)."""
 
     lead: Time | None = Field(None, description="J-cut: the incoming sound starts this much before its "
-                                                    "picture")
+                                                "picture")
     lag: Time | None = Field(None, description="L-cut: the outgoing sound runs on this much under the next "
-                                                   "picture")
+                                               "picture")
 
     @model_validator(mode="after")
     def _one(self) -> TransitionAudio:
@@ -382,7 +382,7 @@ class Subtitles(_Model):
     sidecar: bool | None = Field(None, description="write <output stem>.srt beside the output")
     language: str | None = Field(None, description="ISO 639 code of the soft stream, e.g. eng, chi")
     style: SubtitleStyle = Field(SubtitleStyle(), description="how burned cues look; when given, every cue "
-                                                               "takes it (an .ass file's own styles otherwise)")
+                                                              "takes it (an .ass file's own styles otherwise)")
     fonts_dir: str | None = Field(None, description="a folder of more font families for subtitles and titles")
 
     @property
@@ -413,9 +413,9 @@ class Overlay(_Model):
     its own size in pixels; a colour fills the frame)."""
 
     image: str | None = Field(None, min_length=1, description="a picture file as the layer (PNG keeps its "
-                                                                   "transparency)")
+                                                              "transparency)")
     clip: str | None = Field(None, min_length=1, description="a video file as the layer (picture-in-picture, "
-                                                                  "silent)")
+                                                             "silent)")
     title: str | None = Field(None, description="text drawn on the picture")
     color: ColorValue | None = Field(None, description="a colour layer, e.g. \"black@0.4\"")
     start: Time = Field(TimeSpec(), description="where the layer appears on the timeline")
@@ -430,7 +430,7 @@ class Overlay(_Model):
     fade_in: Time = Field(TimeSpec(), description="fade the layer in over this long")
     fade_out: Time = Field(TimeSpec(), description="fade it out over this long before its end")
     style: TitleStyle | None = Field(None, description="a title layer's font, size and colour (its place is "
-                                                        "`position`)")
+                                                       "`position`)")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Overlay:
@@ -484,7 +484,7 @@ class Motion(_Model):
     frame. The view never leaves the picture: near an edge the centre gives way."""
 
     zoom: tuple[Zoom, Zoom] = Field((1.0, 1.0), description="[start, end] magnification, 1 (the fitted picture) "
-                                                               "to 8")
+                                                            "to 8")
     focus: tuple[tuple[Fraction01, Fraction01], tuple[Fraction01, Fraction01]] = Field(
         ((0.5, 0.5), (0.5, 0.5)), description="[[x, y], [x, y]]: the centre of the view at the start and the end, "
                                               "fractions of the frame")
@@ -511,7 +511,7 @@ class Title(_Model):
     title: str = Field(description="the text; \\n breaks a line")
     duration: Time = Field(parse_time(3), description="how long the card shows")
     background: Background = Field("0x000000", description="a colour, or an image file fitted (cover) behind "
-                                   "the text", json_schema_extra={"default": "black"})
+                                                           "the text", json_schema_extra={"default": "black"})
     style: TitleStyle = Field(TitleStyle(), description="font, size, colour and position of the text")
     fade_in: Time = Field(TimeSpec(), description="the text fades in over the background over this long")
     fade_out: Time = Field(TimeSpec(), description="the text fades out over this long before the card ends")
@@ -545,7 +545,7 @@ class Transition(_Model):
 
     transition: TransitionName | TransitionSpec = Field(description="a name, or {type, duration, audio}")
     duration: Time | None = Field(None, description="the overlap; default 0.5 s (0 for cut); the timeline "
-                                                        "gets this much shorter")
+                                                    "gets this much shorter")
     audio: TransitionAudio | None = Field(None, description="a J-cut (lead) or L-cut (lag) of the sound")
 
     @field_validator("transition")
@@ -610,7 +610,7 @@ class Edl(_Model):
     media_root: str | None = Field(None, description="folder that relative paths start from (relative to the "
                                                      "EDL's folder); default: the EDL's folder")
     video: list[VideoItem] = Field(min_length=1, description="the main track, played in order: clip, image, "
-                                                                "title, color and transition items")
+                                                             "title, color and transition items")
     # Parts of the contract that later issues build; accepted so that files written to the
     # contract load, and reported as "not rendered yet" by the timeline stage.
     overlays: list[Overlay] = Field([], description="layers above the main track; later ones on top")
@@ -620,4 +620,4 @@ class Edl(_Model):
     extends: str | None = Field(None, description="(later) a series file to inherit from: accepted, not "
                                                   "rendered yet")
     deliverables: list[dict[str, Any]] = Field([], description="(later) several outputs from one cut: "
-                                                                 "accepted, not rendered yet")
+                                                               "accepted, not rendered yet")

@@ -167,6 +167,15 @@ def test_enums_list_the_names_the_loader_knows():
     assert _enums(SCHEMA["properties"]["version"]) == {1}
 
 
+def test_the_reference_names_every_field_and_transition():
+    """docs/edl.md has a table row for every field the schema knows (a new field comes with
+    its documentation) and names every transition."""
+    reference = (ROOT / "docs/edl.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([a-z_]+)` \|", reference, re.M))
+    assert {name for _, name, _ in properties()} - rows == set()
+    assert {name for name in model.TRANSITIONS if f"`{name}`" not in reference} == set()
+
+
 YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```", re.S | re.M)
 
 
