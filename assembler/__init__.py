@@ -13,7 +13,8 @@ In a notebook::
     result.duration, result.frames, result.elapsed
 
 Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
-``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``/``typeset``; ``sound``/``captions``/``layers``;
+``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``/``typeset``/``schema``;
+``sound``/``captions``/``layers``;
 ``timeline``;
 ``plan``/``duck``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``;
 ``outputs``; ``render``; ``review``/``dryrun``; ``cli``.

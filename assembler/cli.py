@@ -22,7 +22,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Column, Table
 
 from . import __version__
-from .edl import Edl
 from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError
 from .ffmpeg import Progress as RenderProgress, find_ffmpeg
 from .media import probe
@@ -33,6 +32,7 @@ from .review import verify as verify_receipt
 from .sheet import contact_sheet
 from .cache import Cache
 from .render import cache_folder, render as render_edl
+from .schema import json_schema
 from .timebase import format_seconds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -197,7 +197,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
 @app.command()
 def schema() -> None:
     """Print the JSON Schema of the EDL (for editor completion)."""
-    out.print(json.dumps(Edl.model_json_schema(by_alias=True), indent=2), markup=False)
+    out.print(json.dumps(json_schema(), indent=2, ensure_ascii=False), markup=False)
 
 
 @app.command(name="probe")

@@ -1,4 +1,4 @@
-"""Pydantic models of the EDL contract (shared/design/edl-v1.md). Pure data.
+"""Pydantic models of the EDL contract (docs/edl.md, its reference). Pure data.
 
 Contract: a validated, immutable description of what the user asked for, in the user's own
 terms (paths as written, times as :class:`~assembler.timebase.TimeSpec`). Nothing here
@@ -69,6 +69,8 @@ XFADE_NAMES = (
 ).split()
 TRANSITIONS = ("cut", *XFADE_NAMES)
 DEFAULT_TRANSITION_SECONDS = "0.5"
+# Validated by Transition (the message names the item); the schema lists the names for editors.
+TransitionName = Annotated[str, WithJsonSchema({"enum": list(TRANSITIONS)})]
 
 
 def _parse_time_field(value: Any) -> TimeSpec:
@@ -82,7 +84,9 @@ Time = Annotated[
     WithJsonSchema({
         "anyOf": [
             {"type": "number", "minimum": 0},
-            {"type": "string", "pattern": r"^\s*(\d+(\.\d*)?s?|\d+f|(\d+:)?\d+:\d+(\.\d+)?|\d+:\d+:\d+[:;]\d+)\s*$"},
+            # The notations of timebase.parse_time, so that an editor flags what the loader rejects.
+            {"type": "string", "pattern": r"^\s*((\d+(\.\d*)?|\.\d+)\s*s?|\d+\s*f|(\d+:)?\d+:\d+(\.\d+)?"
+                                          r"|\d+:\d{1,2}:\d{1,2}[:;]\d+)\s*$"},
         ],
         "description": "seconds (2.5), clock (\"00:01:02.500\"), SMPTE (\"00:00:04:12\") or frames (\"36f\")",
     }),
@@ -118,7 +122,8 @@ def _parse_color(value: Any) -> str:
 ColorValue = Annotated[
     str,
     PlainValidator(_parse_color),
-    WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity"}),
+    WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity",
+                    "examples": ["black", "white", "#14213d", "black@0.4"]}),
 ]
 
 # Stills a title card can stand on, told apart from colours by the file's suffix.
@@ -164,7 +169,8 @@ Size = Annotated[
     tuple[int, int],
     PlainValidator(_parse_size),
     PlainSerializer(lambda s: f"{s[0]}x{s[1]}", return_type=str),
-    WithJsonSchema({"type": "string", "pattern": r"^\d+x\d+$", "description": "WIDTHxHEIGHT, e.g. 1920x1080"}),
+    WithJsonSchema({"type": "string", "pattern": r"^\d+x\d+$", "description": "WIDTHxHEIGHT, e.g. 1920x1080",
+                    "examples": ["1920x1080", "1280x720", "1080x1920"]}),
 ]
 
 
@@ -177,7 +183,7 @@ Fps = Annotated[
     PlainValidator(_parse_fps),
     PlainSerializer(lambda r: str(r) if r.denominator != 1 else r.numerator),
     WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
-                    "description": "24, 29.97 or \"30000/1001\""}),
+                    "description": "24, 29.97 or \"30000/1001\"", "examples": [24, 25, 30, "24000/1001"]}),
 ]
 
 Fit = Literal["contain", "cover", "stretch"]
@@ -204,31 +210,35 @@ class _Model(BaseModel):
 class OutputVideo(_Model):
     """Video encoder settings."""
 
-    codec: str = "libx264"
-    crf: int | None = Field(20, ge=0, le=63)
-    preset: str | None = "medium"
-    pix_fmt: str = "yuv420p"
-    bitrate: str | None = None
+    codec: str = Field("libx264", description="ffmpeg video encoder")
+    crf: int | None = Field(20, ge=0, le=63, description="constant rate factor: lower is better and bigger; "
+                                                         "ignored when `bitrate` is set")
+    preset: str | None = Field("medium", description="encoder speed/size trade-off: ultrafast .. veryslow")
+    pix_fmt: str = Field("yuv420p", description="pixel format of the output; yuv420p plays everywhere")
+    bitrate: str | None = Field(None, description="a target bitrate such as 8M instead of `crf`")
 
 
 class OutputAudio(_Model):
     """Audio encoder settings."""
 
-    codec: str = "aac"
-    bitrate: str | None = "192k"
-    rate: int = Field(48000, ge=8000, le=192000)
-    channels: int = Field(2, ge=1, le=8)
+    codec: str = Field("aac", description="ffmpeg audio encoder")
+    bitrate: str | None = Field("192k", description="audio bitrate")
+    rate: int = Field(48000, ge=8000, le=192000, description="sample rate in Hz; every sound is resampled to it")
+    channels: int = Field(2, ge=1, le=8, description="channels of the mix (2: stereo)")
 
 
 class Output(_Model):
     """What the episode is rendered to; every item is conformed to it."""
 
-    size: Size = (1920, 1080)
-    fps: Fps = parse_rate(30)
-    fit: Fit = "contain"
-    background: ColorValue = "0x000000"
-    video: OutputVideo = OutputVideo()
-    audio: OutputAudio = OutputAudio()
+    size: Size = Field((1920, 1080), description="WIDTHxHEIGHT of the picture, both even")
+    fps: Fps = Field(parse_rate(30), description="frame rate: 24, 29.97 or \"30000/1001\"; every edit snaps "
+                                                 "to its frame grid")
+    fit: Fit = Field("contain", description="how pictures of another shape fill the frame: contain (bars), "
+                                            "cover (crop) or stretch; an item's own `fit` overrides it")
+    background: ColorValue = Field("0x000000", description="colour behind contained pictures and under "
+                                                           "transitions", json_schema_extra={"default": "black"})
+    video: OutputVideo = Field(OutputVideo(), description="video encoder settings")
+    audio: OutputAudio = Field(OutputAudio(), description="audio encoder settings")
     loudness: float | None = Field(None, ge=-70, le=-5, description="integrated LUFS of the final mix; "
                                                                     "true peak at most -1 dBTP; null: levels as mixed")
     stems: bool = Field(False, description="also write one WAV per sound role beside the output")
@@ -242,10 +252,10 @@ Role = Literal["music", "dialogue", "sfx", "other"]
 class Duck(_Model):
     """Lower an item while any sound of role ``under`` plays."""
 
-    under: Role
-    amount: float = Field(-12.0, ge=-60, le=0, description="dB")
-    attack: Time = parse_time(0.2)
-    release: Time = parse_time(0.8)
+    under: Role = Field(description="the role whose sound this item makes way for")
+    amount: float = Field(-12.0, ge=-60, le=0, description="how far the item is lowered, in dB")
+    attack: Time = Field(parse_time(0.2), description="how long the item takes to go down")
+    release: Time = Field(parse_time(0.8), description="how long it takes to come back up")
     follow: Literal["audible", "span"] = Field(
         "audible", description="audible: duck where the `under` sounds are above -40 dBFS (pauses of 0.3 s or more "
         "let the item back up, gaps shorter than attack + release stay ducked); span: for the whole of each item")
@@ -255,17 +265,20 @@ class Sound(_Model):
     """A sound on a track of its own (``audio:``), or attached to a clip (``video[i].audio``,
     where ``start`` counts from the clip's first frame)."""
 
-    file: str = Field(min_length=1)
-    role: Role | None = Field(None, description="default: other on a track, dialogue on a clip")
-    start: Time = TimeSpec()
-    in_: Time = Field(TimeSpec(), alias="in")
-    out: Time | None = None
-    duration: Time | None = None
-    volume: float = Field(0.0, ge=-60, le=30, description="dB")
-    fade_in: Time = TimeSpec()
-    fade_out: Time = TimeSpec()
-    loop: bool = False
-    duck: Duck | None = None
+    file: str = Field(min_length=1, description="the sound file (any format ffmpeg reads, or a video's sound)")
+    role: Role | None = Field(None, description="what the sound is, for ducking and stems; "
+                                                "default: other on a track, dialogue on a clip")
+    start: Time = Field(TimeSpec(), description="where it starts on the timeline (attached to a clip: "
+                                                "from the clip's first frame)")
+    in_: Time = Field(TimeSpec(), alias="in", description="where it starts in the source")
+    out: Time | None = Field(None, description="where it stops in the source (or give `duration`)")
+    duration: Time | None = Field(None, description="how long it plays; default: to the source's or the "
+                                                    "timeline's end, whichever comes first")
+    volume: float = Field(0.0, ge=-60, le=30, description="gain in dB")
+    fade_in: Time = Field(TimeSpec(), description="fade from silence over this long")
+    fade_out: Time = Field(TimeSpec(), description="fade to silence over this long at its end")
+    loop: bool = Field(False, description="repeat the source to fill `duration` or the timeline")
+    duck: Duck | None = Field(None, description="lower this sound while sounds of another role play")
 
     @model_validator(mode="after")
     def _out_or_duration(self) -> Sound:
@@ -278,8 +291,10 @@ class TransitionAudio(_Model):
     """A J-cut (``lead``: the incoming sound starts that much before its picture) or an
     L-cut (``lag``: the outgoing sound runs on that much under the next picture)."""
 
-    lead: Time | None = None
-    lag: Time | None = None
+    lead: Time | None = Field(None, description="J-cut: the incoming sound starts this much before its "
+                                                "picture")
+    lag: Time | None = Field(None, description="L-cut: the outgoing sound runs on this much under the next "
+                                               "picture")
 
     @model_validator(mode="after")
     def _one(self) -> TransitionAudio:
@@ -291,35 +306,38 @@ class TransitionAudio(_Model):
 class Marker(_Model):
     """A named point on the timeline, written into the output as the start of a chapter."""
 
-    at: Time
-    name: str = Field(min_length=1)
+    at: Time = Field(description="where the chapter starts on the timeline")
+    name: str = Field(min_length=1, description="the chapter's title")
 
 
 class Position(_Model):
     """Where the middle of a text block goes, as fractions of the frame's width and height."""
 
-    x: float = Field(ge=0, le=1)
-    y: float = Field(ge=0, le=1)
+    x: float = Field(ge=0, le=1, description="0 is the left edge of the frame, 1 the right")
+    y: float = Field(ge=0, le=1, description="0 is the top edge of the frame, 1 the bottom")
 
 
 class TitleStyle(_Model):
     """Text style of a title card. ``font`` is a font file path (relative to the EDL) or
     the bundled family; None means the bundled Noto Sans CJK."""
 
-    font: str | None = None
+    font: str | None = Field(None, description="a font file (.ttf, .otf...) or a family; default: the bundled "
+                                               "Noto Sans CJK SC", examples=["Noto Sans CJK SC", "fonts/Title.ttf"])
     size: int = Field(72, ge=4, le=1000, description="text height in pixels of a 1080-line frame; scaled with the output")
-    color: ColorValue = "0xFFFFFF"
+    color: ColorValue = Field("0xFFFFFF", description="colour of the text",
+                              json_schema_extra={"default": "white"})
     position: Literal["center", "top", "bottom", "left", "right", "top-left", "top-right", "bottom-left",
-                      "bottom-right"] | Position = "center"
+                      "bottom-right"] | Position = Field("center", description="a named place, or {x, y}: "
+                                                         "the middle of the text as fractions of the frame")
 
 
 class ClipCue(_Model):
     """A subtitle attached to a clip; ``start`` and ``end`` count from the clip's first
     frame on the timeline, so the cue moves with the clip and is cut at its end."""
 
-    start: Time
-    end: Time
-    text: str = Field(min_length=1)
+    start: Time = Field(description="when the cue appears, from the item's first frame")
+    end: Time = Field(description="when it goes, from the item's first frame")
+    text: str = Field(min_length=1, description="the words; \\n breaks a line")
 
     @model_validator(mode="after")
     def _ordered(self) -> ClipCue:
@@ -338,15 +356,18 @@ class SubtitleStyle(_Model):
     output. ``font`` is a family (the bundled Noto Sans CJK families, or one in
     ``fonts_dir``) or a font file."""
 
-    font: str = "Noto Sans CJK SC"
-    size: float = Field(48, ge=4, le=500)
-    color: ColorValue = "0xFFFFFF"
-    outline: float = Field(2, ge=0, le=50)
-    outline_color: ColorValue = "0x000000"
-    margin_v: float = Field(60, ge=0, le=1000, description="distance from the frame's edge")
+    font: str = Field("Noto Sans CJK SC", description="a family (bundled: Noto Sans CJK SC/TC/JP/KR/HK; or one "
+                      "in `fonts_dir`) or a font file", examples=["Noto Sans CJK SC", "Noto Sans CJK JP"])
+    size: float = Field(48, ge=4, le=500, description="text height in pixels of a 1080-line frame")
+    color: ColorValue = Field("0xFFFFFF", description="colour of the text", json_schema_extra={"default": "white"})
+    outline: float = Field(2, ge=0, le=50, description="outline width in pixels of a 1080-line frame")
+    outline_color: ColorValue = Field("0x000000", description="colour of the outline",
+                                      json_schema_extra={"default": "black"})
+    margin_v: float = Field(60, ge=0, le=1000, description="distance from the frame's edge in pixels of a "
+                                                           "1080-line frame")
     alignment: SubtitleAlignment | Annotated[int, Field(ge=1, le=9)] = Field(
         "bottom", description="a named place, or the ASS number pad position 1..9")
-    bold: bool = False
+    bold: bool = Field(False, description="bold text")
 
 
 def _parse_offset(value: Any) -> TimeSpec:
@@ -373,14 +394,16 @@ class Subtitles(_Model):
     and cues attached to clips. Three ways out, in any combination; when none is named,
     they are burned."""
 
-    file: str | None = None
-    offset: SignedTime = TimeSpec()
-    burn: bool | None = None
-    soft: bool | None = None
-    sidecar: bool | None = None
+    file: str | None = Field(None, description="a subtitle file (.srt, .ass, .ssa, .vtt), times on the timeline")
+    offset: SignedTime = Field(TimeSpec(), description="moves every cue of `file`; may be negative")
+    burn: bool | None = Field(None, description="draw the cues into the picture (the default when none of "
+                                                "burn, soft, sidecar is given)")
+    soft: bool | None = Field(None, description="carry them as a subtitle stream (mov_text) in the MP4")
+    sidecar: bool | None = Field(None, description="write <output stem>.srt beside the output")
     language: str | None = Field(None, description="ISO 639 code of the soft stream, e.g. eng, chi")
-    style: SubtitleStyle = SubtitleStyle()
-    fonts_dir: str | None = None
+    style: SubtitleStyle = Field(SubtitleStyle(), description="how burned cues look; when given, every cue "
+                                                              "takes it (an .ass file's own styles otherwise)")
+    fonts_dir: str | None = Field(None, description="a folder of more font families for subtitles and titles")
 
     @property
     def ways(self) -> tuple[bool, bool, bool]:
@@ -404,20 +427,25 @@ class Overlay(_Model):
     title card. ``scale``: the layer's width as a fraction of the frame's width (default:
     its own size in pixels; a colour fills the frame)."""
 
-    image: str | None = Field(None, min_length=1)
-    clip: str | None = Field(None, min_length=1)
-    title: str | None = None
-    color: ColorValue | None = None
-    start: Time = TimeSpec()
-    end: Time | None = None
-    duration: Time | None = None
+    image: str | None = Field(None, min_length=1, description="a picture file as the layer (PNG keeps its "
+                                                              "transparency)")
+    clip: str | None = Field(None, min_length=1, description="a video file as the layer (picture-in-picture, "
+                                                             "silent)")
+    title: str | None = Field(None, description="text drawn on the picture")
+    color: ColorValue | None = Field(None, description="a colour layer, e.g. \"black@0.4\"")
+    start: Time = Field(TimeSpec(), description="where the layer appears on the timeline")
+    end: Time | None = Field(None, description="where it goes; default: the end of the timeline or of the clip")
+    duration: Time | None = Field(None, description="how long it shows (instead of `end`)")
     in_: Time = Field(TimeSpec(), alias="in", description="where a clip starts playing in its source")
-    position: Anchor | Position = "center"
-    scale: float | None = Field(None, gt=0, le=4)
-    opacity: float = Field(1.0, ge=0, le=1)
-    fade_in: Time = TimeSpec()
-    fade_out: Time = TimeSpec()
-    style: TitleStyle | None = None  # a title's font, size and colour (its position is `position`)
+    position: Anchor | Position = Field("center", description="a named anchor (5 % of the frame's height "
+                                        "in from the edge) or {x, y}: the layer's centre as fractions of the frame")
+    scale: float | None = Field(None, gt=0, le=4, description="the layer's width as a fraction of the frame's "
+                                                          "width; default: its own pixels (a colour fills the frame)")
+    opacity: float = Field(1.0, ge=0, le=1, description="0 transparent .. 1 opaque")
+    fade_in: Time = Field(TimeSpec(), description="fade the layer in over this long")
+    fade_out: Time = Field(TimeSpec(), description="fade it out over this long before its end")
+    style: TitleStyle | None = Field(None, description="a title layer's font, size and colour (its place is "
+                                                       "`position`)")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Overlay:
@@ -440,18 +468,18 @@ OVERLAY_KINDS = ("image", "clip", "title", "color")
 class Clip(_Model):
     """A video file, trimmed to ``in``..``out`` (or ``in`` + ``duration``) of the source."""
 
-    clip: str = Field(min_length=1)
-    in_: Time = Field(TimeSpec(), alias="in")
-    out: Time | None = None
-    duration: Time | None = None
-    fit: Fit | None = None
-    speed: float = Field(1.0, ge=0.25, le=4.0)
+    clip: str = Field(min_length=1, description="the video file (relative to the EDL's folder or media_root)")
+    in_: Time = Field(TimeSpec(), alias="in", description="source in-point (SMPTE frames at the source's rate)")
+    out: Time | None = Field(None, description="source out-point; default: the end of the source")
+    duration: Time | None = Field(None, description="how much of the source plays from `in` (instead of `out`)")
+    fit: Fit | None = Field(None, description="contain, cover or stretch; default: output.fit")
+    speed: float = Field(1.0, ge=0.25, le=4.0, description="playback speed 0.25..4; the sound keeps its pitch")
     volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the clip's own sound")
-    mute: bool = False
+    mute: bool = Field(False, description="drop the clip's own sound")
     role: Role = Field("other", description="the role of the clip's own sound, for ducking")
     lut: str | None = Field(None, description="a 3D LUT file (.cube or .3dl) for this clip, before output.lut")
-    subtitles: list[ClipCue] = []
-    audio: list[Sound] = []
+    subtitles: list[ClipCue] = Field([], description="cues that move with the clip, times from its first frame")
+    audio: list[Sound] = Field([], description="sounds that move with the clip, `start` from its first frame")
 
     @model_validator(mode="after")
     def _out_or_duration(self) -> Clip:
@@ -470,8 +498,11 @@ class Motion(_Model):
     picture the view is centred on at the start and at the end, as fractions of the
     frame. The view never leaves the picture: near an edge the centre gives way."""
 
-    zoom: tuple[Zoom, Zoom] = (1.0, 1.0)
-    focus: tuple[tuple[Fraction01, Fraction01], tuple[Fraction01, Fraction01]] = ((0.5, 0.5), (0.5, 0.5))
+    zoom: tuple[Zoom, Zoom] = Field((1.0, 1.0), description="[start, end] magnification, 1 (the fitted picture) "
+                                                            "to 8")
+    focus: tuple[tuple[Fraction01, Fraction01], tuple[Fraction01, Fraction01]] = Field(
+        ((0.5, 0.5), (0.5, 0.5)), description="[[x, y], [x, y]]: the centre of the view at the start and the end, "
+                                              "fractions of the frame")
 
     @property
     def still(self) -> bool:
@@ -482,23 +513,24 @@ class Motion(_Model):
 class Image(_Model):
     """A still image shown for ``duration``, optionally in ``motion``."""
 
-    image: str = Field(min_length=1)
-    duration: Time = parse_time(3)
-    fit: Fit | None = None
-    motion: Motion | None = None
-    subtitles: list[ClipCue] = []  # as on a clip: times from its first frame
+    image: str = Field(min_length=1, description="the picture file")
+    duration: Time = Field(parse_time(3), description="how long it shows")
+    fit: Fit | None = Field(None, description="contain, cover or stretch; default: output.fit")
+    motion: Motion | None = Field(None, description="a slow push-in or pan over the whole duration")
+    subtitles: list[ClipCue] = Field([], description="cues that move with the still, times from its first frame")
 
 
 class Title(_Model):
     """A text card: ``title`` (may hold several lines) on a background colour or picture."""
 
-    title: str
-    duration: Time = parse_time(3)
-    background: Background = "0x000000"
-    style: TitleStyle = TitleStyle()
-    fade_in: Time = TimeSpec()  # the text fades in over the background
-    fade_out: Time = TimeSpec()
-    subtitles: list[ClipCue] = []  # as on a clip: times from its first frame
+    title: str = Field(description="the text; \\n breaks a line")
+    duration: Time = Field(parse_time(3), description="how long the card shows")
+    background: Background = Field("0x000000", description="a colour, or an image file fitted (cover) behind "
+                                                           "the text", json_schema_extra={"default": "black"})
+    style: TitleStyle = Field(TitleStyle(), description="font, size, colour and position of the text")
+    fade_in: Time = Field(TimeSpec(), description="the text fades in over the background over this long")
+    fade_out: Time = Field(TimeSpec(), description="the text fades out over this long before the card ends")
+    subtitles: list[ClipCue] = Field([], description="cues that move with the card, times from its first frame")
 
     @property
     def background_image(self) -> str | None:
@@ -509,26 +541,27 @@ class Title(_Model):
 class Color(_Model):
     """A solid colour (slate, black) for ``duration``."""
 
-    color: ColorValue
-    duration: Time = parse_time(1)
-    subtitles: list[ClipCue] = []  # as on a clip: times from its first frame
+    color: ColorValue = Field(description="the colour, e.g. black or \"#14213d\"")
+    duration: Time = Field(parse_time(1), description="how long it shows")
+    subtitles: list[ClipCue] = Field([], description="cues that move with the slate, times from its first frame")
 
 
 class TransitionSpec(_Model):
     """The long form ``transition: {type: wipeleft, duration: 0.75}``."""
 
-    type: str
-    duration: Time | None = None
-    audio: TransitionAudio | None = None
+    type: TransitionName = Field(description="the transition's name")
+    duration: Time | None = Field(None, description="the overlap; default 0.5 s (0 for cut)")
+    audio: TransitionAudio | None = Field(None, description="a J-cut (lead) or L-cut (lag) of the sound")
 
 
 class Transition(_Model):
     """A transition between the items before and after it. The overlap of length
     ``duration`` makes the timeline that much shorter."""
 
-    transition: str | TransitionSpec
-    duration: Time | None = None
-    audio: TransitionAudio | None = None
+    transition: TransitionName | TransitionSpec = Field(description="a name, or {type, duration, audio}")
+    duration: Time | None = Field(None, description="the overlap; default 0.5 s (0 for cut); the timeline "
+                                                    "gets this much shorter")
+    audio: TransitionAudio | None = Field(None, description="a J-cut (lead) or L-cut (lag) of the sound")
 
     @field_validator("transition")
     @classmethod
@@ -586,19 +619,23 @@ VideoItem = Annotated[
 class Edl(_Model):
     """An edit-decision list, version 1."""
 
-    version: Literal[1]
-    name: str | None = None
-    output: Output = Output()
-    media_root: str | None = None
-    video: list[VideoItem] = Field(min_length=1)
+    version: Literal[1] = Field(description="the EDL format's version: 1")
+    name: str | None = Field(None, description="the episode's name, for people")
+    output: Output = Field(Output(), description="what the episode is rendered to")
+    media_root: str | None = Field(None, description="folder that relative paths start from (relative to the "
+                                                     "EDL's folder); default: the EDL's folder")
+    video: list[VideoItem] = Field(min_length=1, description="the main track, played in order: clip, image, "
+                                                             "title, color and transition items")
     # Parts of the contract that later issues build; accepted so that files written to the
     # contract load, and reported as "not rendered yet" by the timeline stage.
-    overlays: list[Overlay] = []
-    audio: list[Sound] = []
-    subtitles: Subtitles | None = None
-    markers: list[Marker] = []
-    extends: str | None = None
-    deliverables: list[dict[str, Any]] = []
+    overlays: list[Overlay] = Field([], description="layers above the main track; later ones on top")
+    audio: list[Sound] = Field([], description="sound tracks beside the main track's own sound")
+    subtitles: Subtitles | None = Field(None, description="subtitle cues from a file and from the items")
+    markers: list[Marker] = Field([], description="named points, written as chapters into the MP4")
+    extends: str | None = Field(None, description="(later) a series file to inherit from: accepted, not "
+                                                  "rendered yet")
+    deliverables: list[dict[str, Any]] = Field([], description="(later) several outputs from one cut: "
+                                                               "accepted, not rendered yet")
 
     def __repr__(self) -> str:
         kinds = [item_kind(item) for item in self.video]

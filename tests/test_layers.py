@@ -11,7 +11,7 @@ PACKAGE = Path(assembler.__file__).parent
 LAYERS = [
     {"timebase", "errors", "escape"},
     {"edl", "media"},
-    {"load", "words", "typeset"},
+    {"load", "words", "typeset", "schema"},
     {"sound", "captions", "layers"},
     {"timeline"},
     {"plan", "duck"},
