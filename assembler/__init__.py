@@ -31,7 +31,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 from .edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay, Sound,
                   Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
-from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError
+from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
 from .ffmpeg import Progress
 from .load import load
 from .media import MediaInfo, probe
@@ -71,6 +71,7 @@ __all__ = [
     "TitleStyle",
     "Transition",
     "TransitionAudio",
+    "UsageError",
     "Verification",
     "check",
     "diff",

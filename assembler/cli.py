@@ -22,7 +22,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Column, Table
 
 from . import __version__
-from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError
+from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
 from .ffmpeg import Progress as RenderProgress, find_ffmpeg
 from .media import probe
 from .render import check as check_edl
@@ -62,7 +62,7 @@ def _fail(exc: AssemblerError) -> typer.Exit:
         err.print(exc.stderr_tail, markup=False)
         return typer.Exit(1)
     err.print(f"error: {exc}", style="bold red", markup=False)
-    return typer.Exit(2 if isinstance(exc, MediaError) else 1)
+    return typer.Exit(2 if isinstance(exc, (MediaError, UsageError)) else 1)
 
 
 @app.command()
@@ -157,7 +157,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         contact_sheet(timeline, sheet)
         err.print(f"contact sheet: {sheet}", markup=False)
     rate = timeline.output.fps
-    table = Table(title=f"{edl} - {timeline.output.width}x{timeline.output.height} @ {rate} fps")
+    table = Table(title=escape(f"{edl}") + f" - {timeline.output.width}x{timeline.output.height} @ {rate} fps")
     for column in ("#", "item", "source range", "timeline range", "length", "join after"):
         table.add_column(column)
     for k, p in enumerate(timeline.placements):
@@ -169,7 +169,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         join = timeline.joins[k] if k < len(timeline.joins) else None
         after = "" if join is None else join.transition if not join.frames else \
             f"{join.transition} {format_seconds(join.frames / rate)}"
-        table.add_row(f"video[{p.index}]", f"{p.kind}: {name}", source,
+        table.add_row(f"video[{p.index}]", escape(f"{p.kind}: {name}"), source,
                       f"{format_seconds(p.start / rate)} - {format_seconds(p.end / rate)}",
                       format_seconds(p.frames / rate), after)
     out.print(table)
@@ -182,7 +182,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
             what = x.media.path.name if x.media else (x.text or "").splitlines()[0] if x.text else x.color or ""
             size = f"{x.width}x{x.height}" if x.kind != "title" else f"text {x.font_size} px"
             place = f"{x.x}, {x.y}"
-            layers.add_row(f"overlays[{x.index}]", f"{x.kind}: {what}",
+            layers.add_row(f"overlays[{x.index}]", escape(f"{x.kind}: {what}"),
                            f"{format_seconds(x.start / rate)} - {format_seconds(x.end / rate)}", place, size,
                            f"{x.opacity:g}")
         out.print(layers)
@@ -190,7 +190,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         track = timeline.captions
         ways = ", ".join(w for w, on in (("burned", track.burn), ("soft stream", track.soft),
                                          ("sidecar .srt", track.sidecar)) if on)
-        out.print(f"subtitles: {len(track.captions)} cues, {ways}; {track.style.family} {track.style.size} px")
+        out.print(f"subtitles: {len(track.captions)} cue{'s' if len(track.captions) != 1 else ''}, {ways}; "
+                  f"{track.style.family} {track.style.size} px", markup=False)
     _problems(timeline.warnings)
 
 
@@ -295,6 +296,14 @@ _CACHE_OPTION = typer.Option(help="The cache folder (default: $ASSEMBLER_CACHE, 
 
 
 def _cache_root(edl: Path | None, cache: Path | None) -> Cache:
+    """The cache ``render EDL`` would use; a folder stands for the EDLs in it."""
+    if edl is not None and cache is None:
+        if edl.is_dir():
+            edl = edl / "episode.yaml"  # any name: the cache is the folder's
+        elif not edl.exists():
+            err.print(f"{edl} does not exist: give the EDL (or its folder) whose cache to look at", style="red",
+                      markup=False)
+            raise typer.Exit(2)
     return Cache(cache_folder(cache, edl))
 
 
@@ -318,8 +327,8 @@ def cache_info(edl: Annotated[Optional[Path], _CACHE_EDL] = None,
 @cache_app.command("prune")
 def cache_prune(edl: Annotated[Optional[Path], _CACHE_EDL] = None,
                 cache: Annotated[Optional[Path], _CACHE_OPTION] = None,
-                older_than: Annotated[Optional[float], typer.Option(help="Remove entries unused for this many days.")] = None,
-                max_size: Annotated[Optional[float], typer.Option(help="Then keep at most this many MiB "
+                older_than: Annotated[Optional[float], typer.Option(min=0, help="Remove entries unused for this many days.")] = None,
+                max_size: Annotated[Optional[float], typer.Option(min=0, help="Then keep at most this many MiB "
                                                                        "(least recently used go first).")] = None) -> None:
     """Remove old entries, or the least recently used ones beyond a size."""
     if older_than is None and max_size is None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from .cache import Cache
 from .captions import srt_text
 from .compile import Job, compile_copy, compile_level, compile_scan, compile_sound
-from .errors import AssemblerError
+from .errors import UsageError
 from .ffmpeg import FFmpeg, command, font_environment
 from .render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, plan, resolve_ffmpeg,
                      sidecar_path, single_job)
@@ -188,11 +188,11 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
         pictures = _segments(steps, store, timeline)
         job = assembly_job(timeline, pictures, folder / "sound" / SOUND_FILES[0], folder)
         steps.add("assembly", "the assembly: the segments' pictures joined by copy, the sound muxed", job, [made])
-        gain = round(timeline.loudness - measured["input_i"], 2) if measured else None
-        for role, path in stem_paths(made, timeline).items():
-            for n, (job, target) in enumerate(jobs := stem_jobs(timeline, role, gain, path, folder / "stems" / role)):
-                part = "" if len(jobs) == 1 else ", joined by copy" if job.graph is None else f", window {n}"
-                steps.add("stem", f"the {role} stem{part}", job, [target], _graph_file(target))
+    gain = round(timeline.loudness - measured["input_i"], 2) if measured else None
+    for role, path in stem_paths(made, timeline).items():
+        for n, (job, target) in enumerate(jobs := stem_jobs(timeline, role, gain, path, folder / "stems" / role)):
+            part = "" if len(jobs) == 1 else ", joined by copy" if job.graph is None else f", window {n}"
+            steps.add("stem", f"the {role} stem{part}", job, [target], _graph_file(target))
     track = timeline.captions
     if track is not None and track.sidecar:
         steps.write(sidecar_path(made), srt_text(track, timeline.output.fps))
@@ -205,12 +205,12 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
 def _empty(folder: Path, out: Path, cache: Path | None) -> None:
     """A folder of its own for the dry run: new, empty, or an earlier dry run's (emptied)."""
     if folder == out or folder in out.parents:
-        raise AssemblerError(f"the dry run's folder {folder} would hold the output {out}: name another")
+        raise UsageError(f"the dry run's folder {folder} would hold the output {out}: name another")
     if cache is not None and (folder == cache.resolve() or cache.resolve() in folder.parents):
-        raise AssemblerError(f"the dry run's folder {folder} is inside the cache {cache}: name another")
+        raise UsageError(f"the dry run's folder {folder} is inside the cache {cache}: name another")
     if folder.exists():
         if not folder.is_dir() or (any(folder.iterdir()) and not (folder / MARK).is_file()):
-            raise AssemblerError(f"{folder} is not empty and not an earlier dry run's folder: name another")
+            raise UsageError(f"{folder} is not empty and not an earlier dry run's folder: name another")
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     (folder / MARK).write_text("made by `assembler render --dry-run`, which empties this folder when run again\n",

@@ -5,6 +5,7 @@
      +-- MediaError        a media file cannot be read or probed
      +-- FFmpegNotFound    no usable ffmpeg binary
      +-- RenderError       ffmpeg failed: carries the command and the tail of its stderr
+     +-- UsageError        a call or command line asks for what cannot be (a cache folder that is a file)
 
 The library never prints and never exits; the CLI turns these into messages and exit codes.
 Imports nothing from the rest of the package.
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["CHECK_PATH", "AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError",
-           "field_path", "media_hint"]
+           "UsageError", "field_path", "media_hint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +91,8 @@ class RenderError(AssemblerError):
         self.stderr_tail = stderr_tail
         self.returncode = returncode
         super().__init__(f"{message}\n--- last lines of ffmpeg's output ---\n{stderr_tail}")
+
+
+class UsageError(AssemblerError):
+    """The call or the command line asks for what cannot be done, whatever the EDL holds:
+    a cache folder that is a file, a dry run's folder that holds other files."""

@@ -272,6 +272,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             job, measured = single_job(timeline, ff, Path(scratch))
             elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"))
         _write_sidecar(out, timeline)
+        # The stems at the one graph's gain, as the segmented render writes them at its own.
+        write_stems(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
+                    if measured else {})
         tally.finish()
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
                             loudness=measure(out, timeline, ff) if measured else None)

@@ -514,7 +514,7 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         ok = False
     elif end is not None and src_out > end + _END_SLACK:
         problems.append(doc.problem((*at, out_field), f"{seconds_text(src_out)} s is past the end of {path.name} "
-                                    f"({float(end):.3f} s)", f"the source ends at {float(end):.3f} s"))
+                                    f"({float(end):.3f} s)", f"end it at {float(end):.3f} s at the latest, or leave `{out_field}` out"))
         ok = False
     elif src_out is not None and src_out <= src_in:
         problems.append(doc.problem((*at, out_field), f"`in` ({seconds_text(src_in)} s) must be before `out` "

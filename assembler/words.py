@@ -161,7 +161,10 @@ def read_words(paths: list[Path]) -> dict[Path, SubtitleFile | tuple[Face, ...] 
     found: dict[Path, SubtitleFile | tuple[Face, ...] | MediaError] = {}
     for path in dict.fromkeys(paths):
         try:
-            found[path] = read_subtitles(path) if path.suffix.lower() in SUBTITLE_SUFFIXES else read_fonts(path)
+            # Fonts are font files and folders of them; anything else the EDL names here is
+            # its subtitle file, whose suffix read_subtitles judges (a .txt is not a font).
+            font = path.suffix.lower() in FONT_SUFFIXES or not path.suffix or path.is_dir()
+            found[path] = read_fonts(path) if font else read_subtitles(path)
         except MediaError as exc:
             found[path] = exc
     return found

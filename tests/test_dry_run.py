@@ -135,10 +135,16 @@ def test_single_dry_run_runs_as_printed(episode, tmp_path):
     done = cli("render", str(episode), "-o", str(out), "--single", "--dry-run-dir", str(tmp_path / "dry"))
     assert done.returncode == 0, done.stderr
     lines = commands(done.stdout)
-    assert len(lines) == 1 and "[0:v:0]" in done.stdout and not out.exists()
+    assert len([line for line in lines if line.endswith("one.mp4")]) == 1 and "[0:v:0]" in done.stdout
+    assert all(line.endswith(".wav") for line in lines if not line.endswith("one.mp4")) and not out.exists()
     run_as_printed(lines, tmp_path / "elsewhere")
     assert cli("render", str(episode), "-o", str(out), "--single", "-q").returncode == 0
     assert (tmp_path / "dry" / "one.mp4").read_bytes() == out.read_bytes()
+    # The one graph writes the stems too, at its own gain, as the render does.
+    written = sorted(p.name for p in tmp_path.glob("one.*.wav"))
+    assert written and len(lines) == 1 + len(written)
+    for name in written:
+        assert (tmp_path / "dry" / name).read_bytes() == (tmp_path / name).read_bytes()
 
 
 def test_a_dry_run_never_writes_into_a_folder_that_is_not_its_own(episode, tmp_path):
