@@ -43,6 +43,13 @@ CACHE_FORMAT = 1
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# assembler's render cache: safe to delete.\n"
 
 
+def stamp(stat: os.stat_result) -> list[int]:
+    """What says a file is unchanged without reading it: size and modification time, and
+    also the inode and its change time, which a copy that keeps the old modification time
+    (``cp -p``, ``rsync -a``, a same-length re-export on a coarse-clock disk) still moves."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev]
+
+
 def sha256_file(path: str | os.PathLike) -> str:
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
@@ -102,21 +109,21 @@ class Cache:
         return f"assembler-segment/{CACHE_FORMAT}|ffmpeg {ffmpeg_version} {self.fingerprint(ffmpeg_path)}"
 
     def fingerprint(self, path: str | os.PathLike) -> str:
-        """``sha256:<hex>`` of a file's content, remembered by path, size and mtime."""
+        """``sha256:<hex>`` of a file's content, remembered by path and :func:`stamp`."""
         self._ready()
         path = Path(path).resolve()
         stat = path.stat()
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path)).hexdigest() + ".json")
         try:
             known = json.loads(record.read_text())
-            if known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns:
+            if known["stamp"] == stamp(stat):
                 return known["fingerprint"]
         except (OSError, ValueError, KeyError, TypeError):
             pass
         fingerprint = "sha256:" + sha256_file(path)
         if not self.read_only:
-            _write_atomic(record, json.dumps({"path": os.fspath(path), "size": stat.st_size,
-                                              "mtime_ns": stat.st_mtime_ns, "fingerprint": fingerprint}).encode())
+            _write_atomic(record, json.dumps({"path": os.fspath(path), "stamp": stamp(stat),
+                                              "fingerprint": fingerprint}).encode())
         return fingerprint
 
     def probe(self, path: str | os.PathLike) -> MediaInfo:
@@ -131,18 +138,17 @@ class Cache:
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path.resolve())).hexdigest() + ".probe.json")
         if not (self.root / "fingerprints").is_dir():
             info = probe(path)
-            self._unwritten[record] = info.to_json()
+            self._unwritten[record] = {**info.to_json(), "stamp": stamp(stat)}
             return info
         try:
             known = json.loads(record.read_text())
-            if known["size_bytes"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns and known["format"] == CACHE_FORMAT:
-                del known["format"]
+            if known.pop("stamp") == stamp(stat) and known.pop("format") == CACHE_FORMAT:
                 return MediaInfo.from_json(known)
         except (OSError, ValueError, KeyError, TypeError):
             pass
         info = probe(path)
         if not self.read_only:
-            _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT}).encode())
+            _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT, "stamp": stamp(stat)}).encode())
         return info
 
     def audible(self, path: str | os.PathLike) -> Audible:

@@ -146,11 +146,16 @@ def _executor(address: str | None):
 def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
           sheet: Annotated[Optional[Path], typer.Option(help="Also write a contact sheet (PNG): "
                                                              "a picture of every item, as it will look.")] = None,
-          output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Also check that a render to this "
-                                                         "file may write it and what goes beside it.")] = None) -> None:
+          output: Annotated[Optional[Path], typer.Option("-o", "--output", help="The file a render would write "
+                                                         "(default: EDL name .mp4): checked too, with what goes "
+                                                         "beside it.")] = None,
+          single: Annotated[bool, typer.Option("--single", help="Check for a --single render "
+                                                                "(one graph, no segments).")] = False) -> None:
     """Validate an EDL and its media, and show the timeline."""
     try:
-        timeline = check_edl(edl, out=output)
+        # The output `render` would write is checked too: a clash found here is not found
+        # only when the render starts.
+        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single)
     except AssemblerError as exc:
         raise _fail(exc) from None
     if sheet is not None:

@@ -172,7 +172,8 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     root = None if cache is False or single else \
         Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
     store = Cache(root if root is not None else folder / ".no-cache", read_only=True)
-    timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out)
+    timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out,
+                     segmented=not single)
     ff = resolve_ffmpeg(ffmpeg)
     ff = replace(ff, path=os.path.abspath(ff.path))  # runs from any folder
     _empty(folder, out, root)

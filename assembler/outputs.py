@@ -59,10 +59,23 @@ def sidecar_path(out: Path) -> Path:
 
 
 def output_problems(validated: Validated, timeline: Timeline | None, out: Path,
-                    edl_file: Path | None) -> list[Problem]:
-    """Every reason not to write ``out`` (and what is written beside it) for this EDL."""
-    return [*_container_problems(validated, timeline, out),
-            *_clashes(validated.document, _reads(validated, edl_file), _writes(validated, timeline, out))]
+                    edl_file: Path | None, segmented: bool = True) -> list[Problem]:
+    """Every reason not to write ``out`` (and what is written beside it) for this EDL;
+    ``segmented``: through MP4 segments (not ``--single``'s one graph)."""
+    writes = _writes(validated, timeline, out)
+    return [*_container_problems(validated, timeline, out, segmented), *_folders(validated.document, writes),
+            *_clashes(validated.document, _reads(validated, edl_file), writes)]
+
+
+def _folders(doc: Document, writes: list[tuple[str, Path, str]]) -> list[Problem]:
+    """A file can only be written where no folder stands (found now, not when the last
+    segment is done and the output is renamed into place)."""
+    problems = []
+    for what, target, hint in writes:
+        if target.is_dir():
+            problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: a folder of that name is there",
+                                    hint))
+    return problems
 
 
 def _writes(validated: Validated, timeline: Timeline | None, out: Path) -> list[tuple[str, Path, str]]:
@@ -132,9 +145,17 @@ def _family(codec: str) -> str:
     return _FAMILIES.get(codec) or codec.split("_")[0]
 
 
-def _container_problems(validated: Validated, timeline: Timeline | None, out: Path) -> list[Problem]:
-    """The output's suffix names its container: one that exists, and holds these codecs."""
+def _container_problems(validated: Validated, timeline: Timeline | None, out: Path,
+                        segmented: bool) -> list[Problem]:
+    """The output's suffix names its container: one that exists, and holds these codecs;
+    a segmented render's pictures also pass through MP4 segments on their way there."""
     doc, suffix = validated.document, out.suffix.lower()
+    codec = validated.output.video.codec
+    if segmented and _family(codec) in _KNOWN and _family(codec) not in _MP4[1]:
+        at = ("output", "video", "codec")
+        message = f"{codec} video cannot be rendered in segments (MP4 files, which cannot hold it)"
+        hint = "render with --single (one ffmpeg graph, no segments), or choose a codec MP4 holds, such as libx264"
+        return [doc.problem(at, message, hint) if at in doc.lines else Problem(doc.file, 1, "", message, hint)]
     holds = [s for s, c in CONTAINERS.items() if _fits(c, validated, timeline) is None]
     alternatives = "name the output " + _either(holds or list(CONTAINERS))
     if suffix not in CONTAINERS:

@@ -31,7 +31,7 @@ from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
-from .errors import EdlError, Problem
+from .errors import EdlError, Problem, UsageError
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
@@ -87,7 +87,8 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
           prober: Callable[[Path], MediaInfo] = probe,
-          measurer: Callable[[Path], Audible] = audible_spans, out: str | os.PathLike | None = None) -> Timeline:
+          measurer: Callable[[Path], Audible] = audible_spans, out: str | os.PathLike | None = None,
+          segmented: bool = True) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
@@ -95,8 +96,9 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     paths of an EDL built in code resolve (default: the current directory). ``prober``
     may remember earlier probes (see ``Cache.probe``), ``measurer`` the audible spans of
     the sounds that others duck under (see ``Cache.audible``). With ``out``, writing it is
-    checked too: a container that holds the codecs, and no file written (the output, its
-    receipt, sidecar and stems) that the render reads.
+    checked too: a container that holds the codecs (and, ``segmented``, MP4 segments that
+    hold the video codec), and no file written (the output, its receipt, sidecar and stems)
+    that the render reads.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)
@@ -104,7 +106,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     timeline, problems = build(validated, media)
     if out is not None:
         problems = [*problems, *output_problems(validated, timeline, Path(out),
-                                                None if isinstance(edl, Edl) else Path(edl))]
+                                                None if isinstance(edl, Edl) else Path(edl), segmented)]
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
@@ -262,7 +264,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     started = time.monotonic()
     out = Path(out)
     if single:
-        timeline = check(edl, base_dir=base_dir, out=out)
+        timeline = check(edl, base_dir=base_dir, out=out, segmented=False)
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
@@ -280,6 +282,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
                             loudness=measure(out, timeline, ff) if measured else None)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
+    if root.exists() and not root.is_dir():
+        raise UsageError(f"the cache {root} is a file, not a folder: name a folder (or none) as the cache")
     try:
         store = Cache(root)
         timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out)

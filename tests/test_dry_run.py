@@ -152,10 +152,10 @@ def test_a_dry_run_never_writes_into_a_folder_that_is_not_its_own(episode, tmp_p
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     (tmp_path / "mine" / "run.sh").write_text("echo mine")  # a script of one's own is no dry run's mark
     done = cli("render", str(episode), "--dry-run-dir", str(tmp_path / "mine"))
-    assert done.returncode != 0 and "not an earlier dry run's folder" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "not an earlier dry run's folder" in done.stderr and "Traceback" not in done.stderr
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.txt", "run.sh"]
     done = cli("render", str(episode), "--cache", str(tmp_path / "c"), "--dry-run-dir", str(tmp_path / "c" / "dry"))
-    assert done.returncode != 0 and "inside the cache" in done.stderr and not (tmp_path / "c").exists()
+    assert done.returncode == 2 and "inside the cache" in done.stderr and not (tmp_path / "c").exists()
 
 
 def test_hostile_names_run_as_printed(tmp_path):

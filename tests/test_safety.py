@@ -278,3 +278,65 @@ def test_matroska_renders_with_the_default_codecs(project, single):
     # Matroska cannot say where AAC's last frame ends: encoded straight into it (--single),
     # the sound decodes up to one AAC frame long; copied from the cached sound, exact.
     assert 0 <= audio_duration(project / "ep.mkv") - 1 < (1024 / 48000 if single else 1e-3)
+
+
+def test_an_output_or_sidecar_that_is_a_folder_is_refused_before_encoding(project):
+    (project / "ep.mp4").mkdir()
+    assert "ep.yaml:1: cannot write the output " in refused(project, "render", "ep.yaml", "-q")
+    (project / "ep.yaml").write_text(SIDECAR.replace("ep02", "ep"), encoding="utf-8")
+    (project / "ep.srt").write_text("1\n00:00:00,000 --> 00:00:00,400\nHello\n", encoding="utf-8")
+    (project / "out" / "x.srt").mkdir(parents=True)
+    message = refused(project, "render", "ep.yaml", "-o", "out/x.mp4", "-q")
+    assert "cannot write the sidecar subtitles " in message and "a folder of that name is there" in message
+    assert not list(project.rglob("*.partial*"))
+
+
+def test_a_cache_that_is_a_file_is_a_clear_error(project):
+    before = sha256(project / "shots" / "s01.mp4")
+    done = CliRunner().invoke(app, ["render", "ep.yaml", "--cache", "shots/s01.mp4", "-q"])
+    assert done.exit_code == 2 and "is a file, not a folder" in done.output and "Traceback" not in done.output
+    assert sha256(project / "shots" / "s01.mp4") == before and not (project / "ep.mp4").exists()
+
+
+def test_a_codec_mp4_segments_cannot_hold_needs_single(project):
+    (project / "ep.yaml").write_text(EDL.replace("video: {preset: ultrafast}",
+                                                 "video: {codec: prores_ks, pix_fmt: yuv422p10le}"))
+    message = refused(project, "render", "ep.yaml", "-o", "x.mov", "-q")
+    assert "ep.yaml:2: output.video.codec: prores_ks video cannot be rendered in segments" in message
+    assert "render with --single" in message
+    assert "prores_ks video cannot be rendered in segments" in refused(project, "check", "ep.yaml", "-o", "x.mov")
+    assert CliRunner().invoke(app, ["check", "ep.yaml", "-o", "x.mov", "--single"]).exit_code == 0
+    done = CliRunner().invoke(app, ["render", "ep.yaml", "-o", "x.mov", "-q", "--single"])
+    assert done.exit_code == 0, done.output
+    with av.open(os.fspath(project / "x.mov")) as container:
+        assert container.streams.video[0].codec_context.name == "prores"
+    assert count_frames(project / "x.mov") == 24
+
+
+def test_check_checks_the_output_render_would_write(project):
+    """Without -o, `check` looks at the output `render` would write by default."""
+    (project / "ep02.yaml").write_text(SIDECAR, encoding="utf-8")
+    (project / "ep02.srt").write_text("1\n00:00:00,000 --> 00:00:00,400\nHello\n", encoding="utf-8")
+    assert "ep02.yaml:6: subtitles.file: ep02.srt is also the sidecar" in refused(project, "check", "ep02.yaml")
+    assert CliRunner().invoke(app, ["check", "ep02.yaml", "-o", "out/ep02.mp4"]).exit_code == 0
+
+
+def test_a_source_replaced_with_its_old_size_and_time_is_read_again(project):
+    """`cp -p`, `rsync -a` or a same-length re-export on a disk with a coarse clock keep
+    the size and the modification time: the cache must still see new content."""
+    music = project / "music.wav"
+    make_tone_wav(music, duration=1, freq=440)
+    (project / "ep.yaml").write_text(EDL + "audio:\n  - {file: music.wav, role: music}\n", encoding="utf-8")
+    assert CliRunner().invoke(app, ["render", "ep.yaml", "-q"]).exit_code == 0
+    first = sha256(project / "ep.mp4")
+    old = music.stat()
+    make_tone_wav(project / "other.wav", duration=1, freq=880)
+    os.replace(project / "other.wav", music)
+    os.utime(music, ns=(old.st_atime_ns, old.st_mtime_ns))
+    assert music.stat().st_size == old.st_size and music.stat().st_mtime_ns == old.st_mtime_ns
+    assert CliRunner().invoke(app, ["render", "ep.yaml", "-q"]).exit_code == 0
+    again = sha256(project / "ep.mp4")
+    receipt = json.loads((project / "ep.receipt.json").read_text())
+    assert [i["sha256"] for i in receipt["inputs"] if i["path"].endswith("music.wav")] == [sha256(music)]
+    assert CliRunner().invoke(app, ["render", "ep.yaml", "-o", "clean.mp4", "-q", "--no-cache"]).exit_code == 0
+    assert again != first and again == sha256(project / "clean.mp4")
