@@ -17,6 +17,7 @@ The same models build an EDL in code::
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Annotated, Any, Literal, Union
 
 from PIL import ImageColor
@@ -679,14 +680,38 @@ def _all_models(base: type[BaseModel] = _Model) -> list[type[BaseModel]]:
 FIELD_NAMES = {info.alias or name for cls in _all_models() for name, info in cls.model_fields.items()}
 
 
+# pydantic's complaints that only say which member of a union a value was not: when the
+# value failed another member for a reason of its own, that reason is the one to give.
+_WRONG_TYPE = {"string_type", "dict_type", "model_type", "model_attributes_type", "int_type", "int_parsing",
+               "float_type", "float_parsing", "bool_type", "bool_parsing", "list_type", "is_instance_of"}
+
+
+def explain_all(errors: list[Any], prefix: tuple = ()) -> list[tuple[tuple, str, str | None]]:
+    """pydantic's errors in the contract's words, one per field: (field path, message, hint).
+    A value that fits none of a union's members (a position that is neither an anchor
+    nor ``{x, y}``) is one problem, the member's that says most, not one per member."""
+    explained = [(explain(err, prefix), err["type"]) for err in errors]
+    specific = {path for (path, _, _), kind in explained if kind not in _WRONG_TYPE}
+    found: dict[tuple, tuple[tuple, str, str | None]] = {}
+    for (path, message, hint), kind in explained:
+        covered = kind in _WRONG_TYPE and any(p[:len(path)] == path for p in specific)
+        if not covered and path not in found:
+            found[path] = (path, message, hint)
+    return list(found.values())
+
+
 def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
     """One of pydantic's errors in the contract's words: (field path, message, hint)."""
     loc = list(prefix) + list(err["loc"])
     # pydantic puts the union tag into the location: video.3.clip.out -> video.3.out
     if len(loc) >= 3 and loc[0] == "video" and isinstance(loc[1], int) and loc[2] in ITEM_KINDS:
         del loc[2]
-    path = tuple(loc)
-    kind, message, hint = err["type"], err["msg"], None
+    # ...and the member's name inside a union field (position.Position, alignment.constrained-int),
+    # which no user wrote: every step of a path is a field, an index, or (last) an unknown key.
+    kind = err["type"]
+    last = len(loc) - 1 if kind == "extra_forbidden" else len(loc)
+    path = tuple(step for n, step in enumerate(loc) if n >= last or isinstance(step, int) or step in FIELD_NAMES)
+    message, hint = err["msg"], None
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
     if kind == "extra_forbidden":
@@ -699,6 +724,8 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
         hint = next((g for g in guesses if g), None)
     elif kind == "literal_error" and path == ("version",):
         message = f"version must be 1, not {err.get('input')!r}"
+    elif kind == "literal_error" and isinstance(err.get("input"), str):
+        hint = did_you_mean(err["input"], re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", ""))))
     elif "unknown transition" in message:
         name = str(err.get("input") if isinstance(err.get("input"), str) else path[-1])
         hint = did_you_mean(name, TRANSITIONS) or "see `assembler schema` for the names"
@@ -719,5 +746,5 @@ class ModelError(EdlError, ValidationError):
     def of(cls, model_name: str, error: ValidationError) -> ModelError:
         made = cls.from_exception_data(error.title, error.errors())
         where = f"{model_name}(...)"
-        EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in map(explain, error.errors())])
+        EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in explain_all(error.errors())])
         return made

@@ -136,7 +136,7 @@ _ITEM = TypeAdapter(model.VideoItem)
 
 
 def _problems(doc: Document, error: ValidationError, prefix: FieldPath = ()) -> list[Problem]:
-    return [doc.problem(*model.explain(err, prefix)) for err in error.errors()]
+    return [doc.problem(*explained) for explained in model.explain_all(error.errors(), prefix)]
 
 
 def validate(doc: Document) -> Validated:

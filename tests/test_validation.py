@@ -140,3 +140,36 @@ def test_later_features_are_warned_about_not_dropped_silently(media, tmp_path):
     path.write_text("version: 1\ndeliverables:\n  - {name: master}\nvideo:\n  - color: red\n")
     timeline = assembler.check(path)
     assert any(w.path == "deliverables" and "not rendered" in w.message for w in timeline.warnings)
+
+
+NAMED = """\
+version: 1
+output: {fit: contian}
+video:
+  - clip: red.mp4
+    role: dialog
+  - {transition: {type: wipeleft, duraton: 1}}
+  - clip: red.mp4
+overlays:
+  - {color: red, position: topright}
+subtitles:
+  style: {alignment: middle}
+"""
+
+
+def test_a_misspelt_name_gets_one_problem_in_the_contracts_words(tmp_path):
+    """A value that fits no member of a union is one problem at the field the user wrote,
+    not one per member under pydantic's internal names; named values get "did you mean"."""
+    (tmp_path / "ep.yaml").write_text(NAMED, encoding="utf-8")
+    with pytest.raises(EdlError) as caught:
+        assembler.load(tmp_path / "ep.yaml")
+    found = [(p.line, p.path, p.hint) for p in caught.value.problems]
+    assert found == [(2, "output.fit", "did you mean `contain`?"), (5, "video[0].role", "did you mean `dialogue`?"),
+                     (6, "video[1].transition.duraton", "did you mean `duration`?"),
+                     (9, "overlays[0].position", "did you mean `top-right`?"),
+                     (11, "subtitles.style.alignment", None)]
+    assert all("Position" not in str(p) and "constrained" not in str(p) and "literal[" not in str(p)
+               for p in caught.value.problems)
+    with pytest.raises(EdlError) as caught:
+        assembler.Clip(clip="x.mp4", fit="cver")
+    assert [(p.path, p.hint) for p in caught.value.problems] == [("fit", "did you mean `cover`?")]
