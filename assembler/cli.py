@@ -312,6 +312,10 @@ def _cache_root(edl: Path | None, cache: Path | None) -> Cache:
     return Cache(cache_folder(cache, edl))
 
 
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
 def _kinds(kinds: tuple[tuple[str, int], ...]) -> str:
     return ", ".join(f"{n} {kind}{'s' if n != 1 else ''}" for kind, n in kinds) or "nothing"
 
@@ -325,7 +329,7 @@ def cache_info(edl: Annotated[Optional[Path], _CACHE_EDL] = None,
         out.print(f"no cache at {info.root} (nothing rendered with it yet)", markup=False)
         return
     last = time.strftime("%Y-%m-%d %H:%M", time.localtime(info.newest)) if info.newest else "never"
-    out.print(f"cache {info.root}: {info.entries} entries ({_kinds(info.kinds)}), {info.bytes / 2**20:.1f} MiB, "
+    out.print(f"cache {info.root}: {_count(info.entries, 'entry', 'entries')} ({_kinds(info.kinds)}), {info.bytes / 2**20:.1f} MiB, "
               f"last used {last}", markup=False)
 
 
@@ -346,7 +350,7 @@ def cache_prune(edl: Annotated[Optional[Path], _CACHE_EDL] = None,
     pruned = store.prune(older_than=None if older_than is None else older_than * 86400,
                          max_bytes=None if max_size is None else int(max_size * 2**20))
     extra = f", and {pruned.leftovers} unused subtitle or unfinished files" if pruned.leftovers else ""
-    out.print(f"removed {pruned.entries} entries ({_kinds(pruned.kinds)}), {pruned.bytes / 2**20:.1f} MiB{extra}, "
+    out.print(f"removed {_count(pruned.entries, 'entry', 'entries')} ({_kinds(pruned.kinds)}), {pruned.bytes / 2**20:.1f} MiB{extra}, "
               f"from {store.root}; {store.info().entries} left", markup=False)
 
 

@@ -97,8 +97,9 @@ class DryRun:
                           "byte"),
                  _comment(f"all of them in order: sh {shlex.quote(os.fspath(self.script))}")]
         if pieces:
-            lines.append(_comment(f"segments: {len(pieces)} to make, {sum(bool(s.cached) for s in pieces)} of them "
-                                  "cached (a render reuses those; run here, they are made again)"))
+            cached = sum(bool(s.cached) for s in pieces)
+            lines.append(_comment(f"segments: {len(pieces)}; a render would make {len(pieces) - cached} and take "
+                                  f"{cached} from the cache (run here, every one is made)"))
         if self.loudness is not None:
             lines.append(_comment(self._level_note()))
         for step in self.steps:
