@@ -99,7 +99,7 @@ def render(
                       f"(sh {shlex.quote(os.fspath(plan.script))} runs them all)", markup=False)
             return
         bar = progress_bar(err, disable=quiet)
-        task = bar.add_task(escape(target.name), total=1.0, stage="", where="")
+        task = bar.add_task(escape(target.name), total=1.0, stage="starting", where="")
 
         def checked(timeline) -> None:
             # Validation passed: its warnings go first, then the bar, before anything encodes.
