@@ -195,7 +195,7 @@ def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict
 
 
 def text_problems(doc, at: tuple, lettering: Lettering, asked: int) -> list[Problem]:
-    """Warnings for text that could not be drawn as written: wrapped, shrunk, cut by the frame."""
+    """Warnings for text that could not be drawn as written: wrapped, shrunk, moved into the frame."""
     found = []
     if lettering.wrapped:
         found.append(doc.problem(at, f"wrapped into {lettering.lines} lines to fit the frame", warning=True))
@@ -203,7 +203,8 @@ def text_problems(doc, at: tuple, lettering: Lettering, asked: int) -> list[Prob
         found.append(doc.problem(at, f"shrunk to {lettering.size * 100 // asked} % of its size: a word is wider than "
                                  "90 % of the frame, or the lines are taller than it", "shorten the word or the text",
                                  warning=True))
-    if lettering.outside:
-        found.append(doc.problem(at, "runs out of the frame at this position", "move `position` toward the middle",
-                                 warning=True))
+    if lettering.moved:
+        x, y = lettering.moved
+        found.append(doc.problem(at, f"moved into the frame: its centre at {{x: {x:g}, y: {y:g}}} would put it outside",
+                                 "move `position` toward the middle, or name an anchor", warning=True))
     return found

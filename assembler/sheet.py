@@ -138,6 +138,19 @@ def _index(font: Path | None, family: str | None) -> int:
     return names.index(family.lower()) if family.lower() in names else names.index(DEFAULT_FAMILY.lower())
 
 
+def _caption(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
+    """The text on one line within ``width`` pixels, cut short with an ellipsis when it is
+    wider (measured: a CJK character is twice a Latin one); any space (a tab) as a space."""
+    text = "".join(" " if c.isspace() else c for c in text)
+    if font.getlength(text) <= width:
+        return text
+    low, high = 0, len(text)  # the most characters that fit with the ellipsis
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if font.getlength(text[:middle].rstrip() + "\u2026") <= width else (low, middle - 1)
+    return text[:low].rstrip() + "\u2026"
+
+
 def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> Image.Image:
     """One tile per main-track item: the picture, the item, its place on the timeline."""
     out = timeline.output
@@ -159,8 +172,10 @@ def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> 
         name = p.media.path.name if p.media else (p.text or "").splitlines()[0] if p.text else p.kind
         join = timeline.joins[n] if n < len(timeline.joins) else None
         after = f"  > {join.transition}" if join and join.frames else ""
-        draw.text((x, y + thumb[1] + 3), f"video[{p.index}] {p.kind}: {name}"[:40], font=font, fill=(230, 230, 230))
-        draw.text((x, y + thumb[1] + 18), f"{format_seconds(p.start / rate)} - {format_seconds(p.end / rate)}{after}",
+        draw.text((x, y + thumb[1] + 3), _caption(f"video[{p.index}] {p.kind}: {name}", font, thumb[0]), font=font,
+                  fill=(230, 230, 230))
+        draw.text((x, y + thumb[1] + 18), _caption(f"{format_seconds(p.start / rate)} - "
+                                                   f"{format_seconds(p.end / rate)}{after}", font, thumb[0]),
                   font=font, fill=(160, 160, 170))
     if path is not None:
         sheet.save(Path(path))

@@ -4,16 +4,21 @@ and the block placed by its edge as an image is, as runs that drawtext draws one
 Contract: text + :class:`~assembler.words.Face` + size and frame in output pixels + an
 anchor (a name, or the block's centre as fractions) -> :class:`Lettering` (frozen): runs
 of one face each at pen positions on their baselines, the ink box, and whether the text
-had to wrap or shrink (for the warnings); MediaError for a file that is no font. Measured with the very file and face drawtext
+had to wrap, shrink or move (for the warnings); MediaError for a file that is no font. Measured with the very file and face drawtext
 draws with (FreeType through Pillow, shaped by raqm as drawtext shapes by HarfBuzz: ink
 within a pixel of drawtext's, measured). Reads font files; spawns nothing. Imports ``errors``,
 ``words``.
 
-Line breaking: Latin script breaks at spaces only, never inside a word; CJK ideographs,
-kana and hangul may break between any two characters; closing and other trailing
-punctuation (，。、！？」…) stays on the line before, opening punctuation (「（“) on the
-line after. Only a word wider than the measure (or more lines than the frame holds)
-makes the text smaller.
+Line breaking: Latin script and Korean (written with spaces between words) break at
+spaces only, never inside a word; Chinese and Japanese (ideographs, kana) may break
+between any two characters; closing and other trailing punctuation (，。、！？」…) stays on
+the line before, opening punctuation (「（“) on the line after. No-break spaces (U+00A0,
+U+2007, U+202F) never break; other spaces do, and a space the face has no glyph for
+(a tab) is drawn as a plain space. Only a word wider than the measure (or more lines
+than the frame holds) makes the text smaller.
+
+A centre given as fractions is kept where the block fits; else the block moves, the least
+distance, until its ink lies inside the title-safe area (``moved`` says from where).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import functools
 import math
 import os
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -44,6 +49,9 @@ _LATIN_MARKS = "\u2018\u2019\u201c\u201d\u2022"
 _WIDE_RANGES = ((0x1100, 0x11FF), (0x2E80, 0x2FFF), (0x3000, 0x303F), (0x3040, 0x30FF), (0x3100, 0x31FF),
                 (0x3200, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xF900, 0xFAFF),
                 (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x3FFFF))
+# Hangul is wide but spaced into words like Latin (keep-all): no break inside a word.
+_HANGUL_RANGES = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF), (0xFFA0, 0xFFDC))
+_NO_BREAK = "\u00a0\u2007\u202f"  # no-break, figure and narrow no-break spaces
 
 
 @dataclass(frozen=True)
@@ -68,18 +76,20 @@ class Lettering:
     box: tuple[int, int, int, int]  # the ink's x, y, width, height
     wrapped: bool  # broken into more lines than the text's own
     shrunk: bool  # drawn smaller than asked, for a word wider than the measure
-    outside: bool  # some ink falls outside the frame (a centre given as fractions)
+    moved: tuple[float, float] | None = None  # the centre asked for, when the block had to leave it
 
 
 def set_text(text: str, face: Face, size: int, frame: tuple[int, int],
              anchor: str | tuple[float, float]) -> Lettering:
     """Lines that fit 90 % of the frame's width (and height), placed by ``anchor``: a named
     one puts the block's matching edge 5 % of the frame's height in from the frame's edge
-    (``center`` centres it), fractions put the block's centre there. Lines align to the
-    anchor's side: left, right, or centred."""
+    (``center`` centres it), fractions put the block's centre there (or as near as keeps
+    its ink in the title-safe area). Lines align to the anchor's side: left, right, or centred."""
     width, height = frame
-    measure, tallest = math.floor(SAFE * width), math.floor(SAFE * height)
-    paragraphs = [_atoms(p) for p in text.split("\n")]
+    # Within the margins anchors keep too: narrower than 90 % of the width in a portrait frame.
+    measure = min(math.floor(SAFE * width), width - 2 * round(MARGIN * height))
+    tallest = math.floor(SAFE * height)
+    paragraphs = [_atoms(p) for p in text.splitlines() or [""]]  # \r\n and U+2028 end a line as \n does
     try:
         latin = _latin_face(face)
     except OSError:
@@ -110,7 +120,7 @@ def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | 
     inks = [font.ink(line) for line in lines]
     inked = [(k, ink) for k, ink in enumerate(inks) if ink is not None]
     if not inked:  # nothing visible: no runs
-        return Lettering((), font.size, len(lines), (0, 0, 0, 0), wrapped, shrunk, False)
+        return Lettering((), font.size, len(lines), (0, 0, 0, 0), wrapped, shrunk)
     pitch = font.pitch
     top = inked[0][0] * pitch + inked[0][1][1]  # from the first baseline
     bottom = inked[-1][0] * pitch + inked[-1][1][3]
@@ -136,8 +146,21 @@ def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | 
                                 face.family if face.index else None))
     left, right = math.floor(left), math.ceil(right)
     y0, y1 = round(first + top), round(first + bottom)
-    outside = left < 0 or right > width or y0 < 0 or y1 > height
-    return Lettering(tuple(runs), font.size, len(lines), (left, y0, right - left, y1 - y0), wrapped, shrunk, outside)
+    moved = None
+    if not isinstance(anchor, str):
+        dx, dy = _into(left, right, margin, width - margin), _into(y0, y1, margin, height - margin)
+        if dx or dy:
+            runs = [replace(run, x=run.x + dx, y=run.y + dy) for run in runs]
+            left, right, y0, y1, moved = left + dx, right + dx, y0 + dy, y1 + dy, anchor
+    return Lettering(tuple(runs), font.size, len(lines), (left, y0, right - left, y1 - y0), wrapped, shrunk, moved)
+
+
+def _into(low: int, high: int, start: int, end: int) -> int:
+    """The least shift that brings ``[low, high)`` inside ``[start, end)``; centred on it
+    when wider (it overhangs both sides alike)."""
+    if high - low > end - start:
+        return (start + end - low - high) // 2
+    return start - low if low < start else end - high if high > end else 0
 
 
 # ------------------------------------------------------------------ breaking
@@ -145,6 +168,29 @@ def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | 
 def _wide(char: str) -> bool:
     code = ord(char)
     return any(a <= code <= b for a, b in _WIDE_RANGES)
+
+
+def _hangul(char: str) -> bool:
+    code = ord(char)
+    return any(a <= code <= b for a, b in _HANGUL_RANGES)
+
+
+def _breaks(char: str) -> bool:
+    """A space a line may break at (not a no-break space)."""
+    return char.isspace() and char not in _NO_BREAK
+
+
+def _korean(paragraph: str) -> set[int]:
+    """Where the words with hangul in them are: they break at spaces only (keep-all), hanja
+    and Latin letters in them too (大韓民國은, KBS뉴스)."""
+    inside: set[int] = set()
+    start = 0
+    for k, char in enumerate(paragraph + " "):
+        if _breaks(char):
+            if any(_hangul(c) for c in paragraph[start:k]):
+                inside.update(range(start, k))
+            start = k + 1
+    return inside
 
 
 def _trailing(char: str) -> bool:
@@ -162,17 +208,19 @@ def _atoms(paragraph: str) -> list[tuple[str, str]]:
     there drops them)."""
     atoms: list[tuple[str, str]] = []
     gap, atom = "", ""
-    for char in paragraph:
-        if char.isspace():
+    korean = _korean(paragraph)
+    for k, char in enumerate(paragraph):
+        if _breaks(char):
             if atom:
                 atoms.append((gap, atom))
                 gap, atom = "", ""
             gap += char
             continue
-        glued = not atom or _trailing(char) or _leading(atom[-1]) or not _wide(char) and not _wide(atom[-1])
+        glued = not atom or k in korean or _trailing(char) or _leading(atom[-1]) or char in _NO_BREAK \
+            or atom[-1] in _NO_BREAK or not _wide(char) and not _wide(atom[-1])
         if glued:
             atom += char
-        else:  # a break opportunity between two characters, at least one of them CJK
+        else:  # a break opportunity between two characters, at least one of them Chinese or Japanese
             atoms.append((gap, atom))
             gap, atom = "", char
     if atom:
@@ -236,7 +284,9 @@ class _Font:
         return _pillow(face.path, face.index, self.size)
 
     def runs(self, line: str) -> list[tuple[str, float, Face]]:
-        """The line as (text, pen offset, face) pieces of one face each."""
+        """The line as (text, pen offset, face) pieces of one face each; a space the face
+        has no glyph for (a tab: drawtext drops it, Pillow draws a box) as a plain space."""
+        line = line.translate({ord(c): " " for c in set(line) if c.isspace() and c != " " and not _blank(self.face, c)})
         pieces: list[tuple[str, float, Face]] = []
         pen, start, current = 0.0, 0, None
         for k, char in enumerate(line):
@@ -276,6 +326,16 @@ class _Font:
                 box = (dx + l, t, dx + r, b) if box is None else \
                     (min(box[0], dx + l), min(box[1], t), max(box[2], dx + r), max(box[3], b))
         return box
+
+
+@functools.lru_cache(maxsize=256)
+def _blank(face: Face, char: str) -> bool:
+    """Whether the face draws a space character as a space: an advance and no ink."""
+    font = _pillow(face.path, face.index, 100)
+    try:
+        return font.getlength(char) > 0 and font.getmask2(char, anchor="ls")[0].getbbox() is None
+    except (OSError, RuntimeError):  # raqm refuses some controls (U+0085)
+        return False
 
 
 def _ink(font: ImageFont.FreeTypeFont, text: str) -> tuple[int, int, int, int] | None:

@@ -206,17 +206,17 @@ def test_quotes_touching_latin_are_proportional_and_stay_full_width_in_chinese()
     assert hello.x - opening.x < 0.6 * 40  # the pen moved by a Latin quote's advance, not a full em
 
 
-def test_a_centre_given_as_fractions_is_kept_and_warned_about_when_text_leaves_the_frame(tmp_path):
+def test_a_centre_given_as_fractions_is_kept_where_the_text_fits_and_moved_into_the_frame_with_a_warning(tmp_path):
     edl = write_edl(tmp_path, "edge.yaml", {
         "version": 1, "output": {"size": f"{W}x{H}"}, "video": [{"color": "black", "duration": 1}],
         "overlays": [{"title": TEXTS["english"], "position": {"x": 0.9, "y": 0.5}},
                      {"title": "Fits", "position": {"x": 0.25, "y": 0.75}}]})
     timeline = assembler.check(edl)
     far, near = timeline.layers
-    assert abs(far.x + far.width / 2 - 0.9 * W) <= 1 and abs(near.x + near.width / 2 - 0.25 * W) <= 1
-    assert abs(near.y + near.height / 2 - 0.75 * H) <= 1
+    assert far.x + far.width == W - MARGIN and abs(far.y + far.height / 2 - 0.5 * H) <= 1  # moved the least
+    assert abs(near.x + near.width / 2 - 0.25 * W) <= 1 and abs(near.y + near.height / 2 - 0.75 * H) <= 1
     said = [(w.path, w.message) for w in timeline.warnings]
-    assert ("overlays[0].title", "runs out of the frame at this position") in said
+    assert ("overlays[0].title", "moved into the frame: its centre at {x: 0.9, y: 0.5} would put it outside") in said
     assert not any(path == "overlays[1].title" for path, _ in said)
 
 
