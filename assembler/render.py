@@ -87,14 +87,15 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
           prober: Callable[[Path], MediaInfo] = probe,
-          measurer: Callable[[Path], Audible] = audible_spans, out: str | os.PathLike | None = None) -> Timeline:
+          measurer: Callable[[Path, float], Audible] = audible_spans, out: str | os.PathLike | None = None) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
     together), each with file, line and field path. ``base_dir`` is where the relative
     paths of an EDL built in code resolve (default: the current directory). ``prober``
     may remember earlier probes (see ``Cache.probe``), ``measurer`` the audible spans of
-    the sounds that others duck under (see ``Cache.audible``). With ``out``, writing it is
+    the sounds that others duck under, given a file and its threshold in dBFS (see
+    ``Cache.audible``). With ``out``, writing it is
     checked too: a container that holds the codecs, and no file written (the output, its
     receipt, sidecar and stems) that the render reads.
     """
