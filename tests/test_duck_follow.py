@@ -14,8 +14,8 @@ import assembler
 import assembler.cache
 import assembler.mix
 from conftest import write_edl
-from media_tools import BITEXACT, make_clip, make_tone_wav, run_ffmpeg
-from test_sound import band_db
+from media_tools import BITEXACT, make_clip, make_tone_wav, rms_db, run_ffmpeg
+from test_sound import _integrated, band_db
 
 MUSIC, VOICE = 220, 1000  # Hz: the bed and the voice, far apart
 BED_DB = -6  # the music track's volume
@@ -308,3 +308,19 @@ def test_a_sound_never_ducks_under_itself_but_under_the_others_of_its_role(sound
         assert abs(music(heard, 1.7) - (own + AMOUNT)) < 1, heard
         assert abs(music(heard, 4.7) - own) < 1, heard
         assert abs(music(heard, 7.7) - (own + AMOUNT)) < 1, heard
+
+
+def test_a_ducked_mix_whose_encoding_misses_the_loudness_is_encoded_again(sounds, tmp_path):
+    # White noise loses about 1.1 LU of what the meter counts to AAC's low-pass at 192k: the
+    # level set on the PCM mix alone would leave the output at about -17.1 LUFS.
+    run_ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=white:amplitude=0.3:seed=7:d=4", "-ac", "2",
+               "-c:a", "pcm_s16le", *BITEXACT, str(tmp_path / "hiss.wav"))
+    edl = episode(sounds, "vo pause.wav", 11)
+    edl["audio"][0]["file"] = str(tmp_path / "hiss.wav")
+    edl["output"]["loudness"] = -16
+    result = assembler.render(write_edl(tmp_path, "ep.yaml", edl), tmp_path / "ep.mp4", cache=False)
+    assert abs(result.loudness["integrated"] + 16) <= 0.5, result.loudness
+    second_opinion, _ = _integrated(result.path)
+    assert abs(second_opinion + 16) <= 0.5
+    stem = tmp_path / "ep.music.wav"  # ducked as before: down under the line, up in the pause
+    assert abs(rms_db(stem, 1.4, 1.2) - rms_db(stem, 3.8, 1.8) - AMOUNT) < 1
