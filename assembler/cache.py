@@ -9,8 +9,8 @@ moved aside and rebuilt, never trusted.
 
 Fingerprints: a file's sha256, computed once and remembered with the file's size and
 mtime; a file whose size or mtime changed is hashed again. Probes are remembered by path,
-size and mtime; a sound's audible spans by its content and threshold (a changed file is measured again,
-a copy or a moved file is not).
+size and mtime; a sound's audible spans by its content and threshold (a changed file is
+measured again, a copy or a moved file is not).
 
 Layout::
 

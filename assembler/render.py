@@ -95,9 +95,9 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     paths of an EDL built in code resolve (default: the current directory). ``prober``
     may remember earlier probes (see ``Cache.probe``), ``measurer`` the audible spans of
     the sounds that others duck under, given a file and its threshold in dBFS (see
-    ``Cache.audible``). With ``out``, writing it is
-    checked too: a container that holds the codecs, and no file written (the output, its
-    receipt, sidecar and stems) that the render reads.
+    ``Cache.audible``). With ``out``, writing it is checked too: a container that holds
+    the codecs, and no file written (the output, its receipt, sidecar and stems) that the
+    render reads.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)

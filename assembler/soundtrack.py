@@ -142,7 +142,7 @@ def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: 
     miss = found["integrated"] - timeline.loudness
     if abs(miss) > _ENCODED_TOLERANCE:
         # The encoder's low-pass takes off treble that the meter's K-weighting counts (white
-        # noise reads 1.1 LU low from AAC at 192k): encoded again, by that much louder.
+        # noise reads 1.1 LU low from AAC at 192k): encoded again, the level moved by the miss.
         measured = dict(measured, input_i=measured["input_i"] + miss)
         job, found = encoded(measured)
     return {"seconds": time.monotonic() - started, **line, "argv": command(ff, job, "graph.txt", list(SOUND_FILES)),

@@ -276,6 +276,11 @@ def test_a_voice_turned_down_is_measured_at_a_higher_threshold(sounds, tmp_path)
     own = own_level(sounds)
     assert abs(music(tmp_path / "down.music.wav", 1.7) - own) < 1
     assert abs(music(result.path, 7.7) - own) < 1
+    # Beside a voice that is heard, the soft one is still named: it alone ducks nothing.
+    edl["audio"].append({"file": str(sounds / "vo pause.wav"), "role": "dialogue", "start": 1})
+    [warning] = assembler.check(write_edl(tmp_path, "both.yaml", edl)).warnings
+    assert warning.message == ("soft.wav (audio[1]) never reaches -40 dBFS in the mix: "
+                               "only the other dialogue sounds duck it")
 
 
 def test_a_duck_under_a_role_nothing_has_names_that_role_in_its_hint(sounds, tmp_path):
