@@ -9,15 +9,15 @@ moved aside and rebuilt, never trusted.
 
 Fingerprints: a file's sha256, computed once and remembered with the file's size and
 mtime; a file whose size or mtime changed is hashed again. Probes are remembered by path,
-size and mtime; a sound's audible spans by its content (a changed file is measured again,
-a copy or a moved file is not).
+size and mtime; a sound's audible spans by its content and threshold (a changed file is
+measured again, a copy or a moved file is not).
 
 Layout::
 
     ROOT/CACHEDIR.TAG
     ROOT/segments/ab/abcdef.../{video.mp4 | sound.m4a, meta.json}   (a segment | an episode's sound)
     ROOT/fingerprints/<sha256 of the absolute path>.json   (and .probe.json)
-    ROOT/fingerprints/<sha256 of the content>.audible.json
+    ROOT/fingerprints/<sha256 of the content>.<threshold>dB.audible.json
     ROOT/tmp/...
 
 Touches the disk; never spawns a process. Imports ``media``.
@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .media import Audible, MediaInfo, audible_spans, probe
+from .media import AUDIBLE_DB, Audible, MediaInfo, audible_spans, probe
 
 __all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "Pruned", "sha256_file"]
 
@@ -151,26 +151,29 @@ class Cache:
             _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT, "stamp": stamp(stat)}).encode())
         return info
 
-    def audible(self, path: str | os.PathLike) -> Audible:
-        """``media.audible_spans``, remembered by the file's content: a re-render decodes no
-        sound to find its pauses. Like a probe, it creates no cache that does not exist yet."""
+    def audible(self, path: str | os.PathLike, threshold_db: float = AUDIBLE_DB) -> Audible:
+        """``media.audible_spans``, remembered by the file's content and the threshold: a
+        re-render decodes no sound to find its pauses. Like a probe, it creates no cache
+        that does not exist yet."""
         path = Path(path)
         if (self.root / "fingerprints").is_dir():
             content = self.fingerprint(path).split(":")[1]
         else:
             content = sha256_file(path)
-        record = self.root / "fingerprints" / f"{content}.audible.json"
+        # repr: the exact float, so that two thresholds never share a record.
+        record = self.root / "fingerprints" / f"{content}.{float(threshold_db)!r}dB.audible.json"
         try:
             known = self._unwritten.get(record) or json.loads(record.read_text())
             if known.get("format", CACHE_FORMAT) == CACHE_FORMAT:
-                return Audible.from_json(known)
+                found = Audible.from_json(known)
+                if found.threshold_db == threshold_db:
+                    return found
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             pass
-        found = audible_spans(path)
-        if self.read_only:
-            pass
-        elif (self.root / "fingerprints").is_dir():
-            _write_atomic(record, json.dumps({**found.to_json(), "format": CACHE_FORMAT}).encode())
+        found = audible_spans(path, threshold_db)
+        if (self.root / "fingerprints").is_dir():
+            if not self.read_only:
+                _write_atomic(record, json.dumps({**found.to_json(), "format": CACHE_FORMAT}).encode())
         else:
             self._unwritten[record] = found.to_json()
         return found

@@ -7,15 +7,19 @@ which ``mix`` turns into its envelope; or the problems of sources that cannot be
 
 * ``follow: span``: each ``under`` item's whole span (a cue's samples, a clip's picture),
   touching spans merged: ducking as it was before sounds were measured;
-* ``follow: audible`` (the default): where each ``under`` source is audible, measured once
-  on its decoded file and mapped through its placement (its in-point, its cut, each
-  ``loop`` repeat, a clip's ``speed`` and J/L-cut sound), inside where it is placed; the
+* ``follow: audible`` (the default): where each ``under`` source is audible as heard in the
+  mix (its peaks reach -40 dBFS less the gain it is played at), measured once per file and
+  threshold on its decoded file and mapped through its placement (its in-point, its cut,
+  each ``loop`` repeat, a clip's ``speed`` and J/L-cut sound), inside where it is placed; the
   union, with gaps shorter than ``attack + release`` joined (the envelope could not come
   back up in them anyway). A voice-over with pauses lets the music back up in the pauses.
+  An ``under`` item never audible ducks nothing, and the cue is warned of it.
+
+A sound never ducks under itself (``sound`` warns when it is the only one of its role).
 
 Exact: sources' spans are integer samples at their own rate, mapped with Fractions and
 rounded once onto the output's sample grid. Pure but for the measurer it is given.
-Imports ``errors``, ``media`` (types), ``sound``, ``timeline``.
+Imports ``errors``, ``media`` (types and the threshold), ``sound``, ``timeline``.
 """
 
 from __future__ import annotations
@@ -27,58 +31,83 @@ from fractions import Fraction
 from pathlib import Path
 
 from .errors import MediaError, Problem
-from .media import Audible
+from .media import AUDIBLE_DB, Audible
 from .sound import Cue, _path_of, _sample, active_spans
 from .timeline import Timeline
 
 __all__ = ["follow", "joined"]
 
-Measure = Callable[[Path], Audible]
+Measure = Callable[[Path, float], Audible]  # a file and the source's threshold (dBFS) -> where it is audible
+Audibility = Callable[[Path, float, tuple], "Audible | None"]
 
 
 def follow(timeline: Timeline, measure: Measure, doc) -> tuple[Timeline, list[Problem]]:
-    """The timeline with each ducking cue's spans set; ``doc`` locates a source that
-    cannot be measured."""
+    """The timeline with each ducking cue's spans set, and a warning on each whose ``under``
+    sounds are never audible in the mix; ``doc`` locates a source that cannot be measured."""
     if not any(c.duck for c in timeline.cues):
         return timeline, []
-    measured: dict[Path, Audible | MediaError] = {}
+    measured: dict[tuple[Path, float], Audible | MediaError] = {}
     problems: list[Problem] = []
 
-    def audible(path: Path, at: tuple) -> Audible | None:
-        if path not in measured:
+    def audible(path: Path, gain_db: float, at: tuple) -> Audible | None:
+        # -40 dBFS as heard: a source played 20 dB up is heard from -60 dBFS on its own.
+        key = (path, AUDIBLE_DB - gain_db)
+        if key not in measured:
             try:
-                measured[path] = measure(path)
+                measured[key] = measure(*key)
             except MediaError as exc:
-                measured[path] = exc
+                measured[key] = exc
                 problems.append(doc.problem(at, f"cannot find where it is audible: {exc}",
                                             "re-encode the file, or duck with `follow: span`"))
-        found = measured[path]
+        found = measured[key]
         return None if isinstance(found, MediaError) else found
 
-    cues = tuple(replace(c, duck=replace(c.duck, spans=_spans(timeline, n, audible))) if c.duck else c
-                 for n, c in enumerate(timeline.cues))
-    return replace(timeline, cues=cues), problems
+    cues, warnings = [], []
+    for n, c in enumerate(timeline.cues):
+        if c.duck:
+            spans, silent = _spans(timeline, n, audible)
+            c = replace(c, duck=replace(c.duck, spans=spans))
+            if silent:
+                warnings.append(_silent(doc, c, silent, not spans))
+        cues.append(c)
+    return replace(timeline, cues=tuple(cues), warnings=(*timeline.warnings, *warnings)), problems
 
 
-def _spans(timeline: Timeline, n: int, audible: Callable[[Path, tuple], Audible | None]) -> tuple[tuple[int, int], ...]:
+def _silent(doc, cue: Cue, silent: list[str], alone: bool) -> Problem:
+    assert cue.duck is not None
+    names = ", ".join(silent)
+    verb = "never reaches" if len(silent) == 1 else "never reach"
+    what = "nothing ducks it" if alone else f"only the other {cue.duck.under} sounds duck it"
+    return doc.problem(_path_of(cue.where, "duck"), f"{names} {verb} {AUDIBLE_DB:g} dBFS in the mix: {what}",
+                       "raise its `volume`, or duck with `follow: span`", warning=True)
+
+
+def _spans(timeline: Timeline, n: int, audible: Audibility) -> tuple[tuple[tuple[int, int], ...], list[str]]:
+    """The spans cue ``n`` ducks over, and the ``under`` items never audible in the mix."""
     duck = timeline.cues[n].duck
     assert duck is not None
-    under = [c for k, c in enumerate(timeline.cues) if k != n and c.role == duck.under]
+    under = [c for k, c in enumerate(timeline.cues) if k != n and c.role == duck.under]  # never under itself
     clips = [(p, v) for p, v in zip(timeline.placements, timeline.voices) if p.sound and p.role == duck.under]
     if duck.follow == "span":
         spans = [(c.start, c.end) for c in under]
         spans += [(timeline.sample(p.start), timeline.sample(p.end)) for p, _ in clips]
-        return tuple(active_spans(spans))
+        return tuple(active_spans(spans)), []
     rate = timeline.output.sample_rate
-    spans = []
+    spans, silent = [], []
     for c in under:
-        heard = audible(c.media.path, (*_path_of(c.where), "file"))
-        spans += _cue_spans(c, heard, rate) if heard else [(c.start, c.end)]
+        heard = audible(c.media.path, c.volume_db, (*_path_of(c.where), "file"))
+        found = _cue_spans(c, heard, rate) if heard else [(c.start, c.end)]
+        if not found:
+            silent.append(f"{c.media.path.name} ({c.where})")
+        spans += found
     for p, v in clips:
         assert p.media is not None
-        heard = audible(p.media.path, ("video", p.index, "clip"))
-        spans += _mapped(heard, v.source_in, v.start, p.speed, (v.start, v.end), rate) if heard else [(v.start, v.end)]
-    return joined(active_spans(spans), _sample(duck.attack + duck.release, rate))
+        heard = audible(p.media.path, p.volume_db, ("video", p.index, "clip"))
+        found = _mapped(heard, v.source_in, v.start, p.speed, (v.start, v.end), rate) if heard else [(v.start, v.end)]
+        if not found:
+            silent.append(f"{p.media.path.name} (video[{p.index}])")
+        spans += found
+    return joined(active_spans(spans), _sample(duck.attack + duck.release, rate)), silent
 
 
 def _cue_spans(c: Cue, heard: Audible, rate: int) -> list[tuple[int, int]]:

@@ -258,8 +258,9 @@ class Duck(_Model):
     attack: Time = Field(parse_time(0.2), description="how long the item takes to go down")
     release: Time = Field(parse_time(0.8), description="how long it takes to come back up")
     follow: Literal["audible", "span"] = Field(
-        "audible", description="audible: duck where the `under` sounds are above -40 dBFS (pauses of 0.3 s or more "
-        "let the item back up, gaps shorter than attack + release stay ducked); span: for the whole of each item")
+        "audible", description="audible: duck where the `under` sounds are above -40 dBFS in the mix, after their "
+        "volume (pauses of 0.3 s or more let the item back up, gaps shorter than attack + release stay ducked); "
+        "span: for the whole of each item")
 
 
 class Sound(_Model):

@@ -21,7 +21,7 @@ from typing import Literal
 
 from .errors import CHECK_PATH, MediaError
 
-__all__ = ["AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "probe", "probe_all"]
+__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "probe", "probe_all"]
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 LUT_SUFFIXES = {".cube", ".3dl"}  # the 3D LUT files ffmpeg's lut3d reads (by suffix)
@@ -161,45 +161,49 @@ def probe_all(paths: list[Path], prober: Callable[[Path], MediaInfo] = probe) ->
     return found
 
 
-# Audible spans: the peak of every channel in windows of 10 ms against -40 dBFS. A peak
-# (not an RMS) so that the result is exact: no sum whose rounding depends on its order.
+# Audible spans: the peak of every channel in windows of 10 ms against a threshold (-40 dBFS
+# as heard in the mix, so the source's threshold is lower by the gain it is played at). A
+# peak (not an RMS) so that the result is exact: no sum whose rounding depends on its order.
 _WINDOW_PER_SECOND = 100
-_THRESHOLD = 10 ** (-40 / 20)
+AUDIBLE_DB = -40.0  # dBFS in the mix
 _MIN_GAP = Fraction(3, 10)  # seconds of quiet that make a pause; shorter quiet is part of the sound
-AUDIBLE_METHOD = "peak 10 ms, -40 dBFS, gaps of 0.3 s, 1"  # remembered measurements of another method are redone
+AUDIBLE_METHOD = "peak 10 ms, gaps of 0.3 s, 2"  # remembered measurements of another method are redone
 
 
 @dataclass(frozen=True)
 class Audible:
     """Where a file's first sound stream is audible: sample spans ``[start, end)`` at its
     own ``rate``, counted from its first decoded sample, in order and apart by at least
-    0.3 s; ``samples`` decoded in all."""
+    0.3 s; ``samples`` decoded in all; ``threshold_db`` the source's peak level it took."""
 
     rate: int
     samples: int
     spans: tuple[tuple[int, int], ...]
+    threshold_db: float = AUDIBLE_DB
 
     def seconds(self) -> tuple[tuple[Fraction, Fraction], ...]:
         return tuple((Fraction(a, self.rate), Fraction(b, self.rate)) for a, b in self.spans)
 
     def to_json(self) -> dict:
         return {"rate": self.rate, "samples": self.samples, "spans": [list(s) for s in self.spans],
-                "method": AUDIBLE_METHOD}
+                "threshold_db": self.threshold_db, "method": AUDIBLE_METHOD}
 
     @classmethod
     def from_json(cls, plain: dict) -> Audible:
         if plain.get("method") != AUDIBLE_METHOD:
             raise ValueError("measured another way")
-        return cls(int(plain["rate"]), int(plain["samples"]), tuple((int(a), int(b)) for a, b in plain["spans"]))
+        return cls(int(plain["rate"]), int(plain["samples"]), tuple((int(a), int(b)) for a, b in plain["spans"]),
+                   float(plain["threshold_db"]))
 
 
-def audible_spans(path: str | Path) -> Audible:
+def audible_spans(path: str | Path, threshold_db: float = AUDIBLE_DB) -> Audible:
     """Decode a file's sound (all channels) and find where it is audible: 10 ms windows
-    whose peak reaches -40 dBFS, quiet of less than 0.3 s bridged. Raises MediaError when
-    it has no sound it can decode."""
+    whose peak reaches ``threshold_db`` dBFS, quiet of less than 0.3 s bridged. Raises
+    MediaError when it has no sound it can decode."""
     import av
 
     path = Path(path)
+    threshold = 10 ** (threshold_db / 20)
     try:
         container = av.open(os.fspath(path))
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
@@ -224,7 +228,7 @@ def audible_spans(path: str | Path) -> Audible:
             for offset in range(0, whole, width):
                 piece = pending[offset:offset + width]
                 start, end = at + offset // channels, at + (offset + len(piece)) // channels
-                if piece and (max(piece) >= _THRESHOLD or -min(piece) >= _THRESHOLD):
+                if piece and (max(piece) >= threshold or -min(piece) >= threshold):
                     if spans and start - spans[-1][1] < gap:
                         spans[-1][1] = end
                     else:
@@ -240,4 +244,4 @@ def audible_spans(path: str | Path) -> Audible:
         except av.FFmpegError as exc:
             raise MediaError(f"{path.name}: its sound cannot be decoded ({exc})") from None
         windows(True)
-        return Audible(rate, at, tuple((a, b) for a, b in spans))
+        return Audible(rate, at, tuple((a, b) for a, b in spans), threshold_db)

@@ -87,7 +87,7 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
           prober: Callable[[Path], MediaInfo] = probe,
-          measurer: Callable[[Path], Audible] = audible_spans, out: str | os.PathLike | None = None,
+          measurer: Callable[[Path, float], Audible] = audible_spans, out: str | os.PathLike | None = None,
           segmented: bool = True) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
@@ -95,10 +95,10 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     together), each with file, line and field path. ``base_dir`` is where the relative
     paths of an EDL built in code resolve (default: the current directory). ``prober``
     may remember earlier probes (see ``Cache.probe``), ``measurer`` the audible spans of
-    the sounds that others duck under (see ``Cache.audible``). With ``out``, writing it is
-    checked too: a container that holds the codecs (and, ``segmented``, MP4 segments that
-    hold the video codec), and no file written (the output, its receipt, sidecar and stems)
-    that the render reads.
+    the sounds that others duck under, given a file and its threshold in dBFS (see
+    ``Cache.audible``). With ``out``, writing it is checked too: a container that holds
+    the codecs (and, ``segmented``, MP4 segments that hold the video codec), and no file
+    written (the output, its receipt, sidecar and stems) that the render reads.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)

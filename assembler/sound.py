@@ -106,11 +106,19 @@ def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict
                          Fraction(first) / rate, _sample(Fraction(last) / rate, sample_rate), problems)
             if cue:
                 cues.append(cue)
-    roles = {c.role for c in cues} | set(clip_roles.values())
-    for cue in cues:
-        if cue.duck and cue.duck.under not in roles:
-            problems.append(doc.problem(_path_of(cue.where, "duck"), f"nothing of role {cue.duck.under!r} sounds, so "
-                                        "this never ducks", "give the dialogue `role: dialogue`", warning=True))
+    for n, cue in enumerate(cues):
+        under = cue.duck.under if cue.duck else None
+        # A sound never ducks under itself: only the others of its role count.
+        if under is None or under in clip_roles.values() or any(c.role == under for k, c in enumerate(cues) if k != n):
+            continue
+        make_way = f"give the sounds it should make way for `role: {under}`"
+        if cue.role == under:
+            problems.append(doc.problem(_path_of(cue.where, "duck"), f"the only sound of role {under!r} is this one, "
+                                        "and a sound never ducks under itself: this never ducks",
+                                        f"{make_way}, or duck it under another role", warning=True))
+        else:
+            problems.append(doc.problem(_path_of(cue.where, "duck"), f"nothing of role {under!r} sounds, so "
+                                        "this never ducks", make_way, warning=True))
     return cues, problems
 
 

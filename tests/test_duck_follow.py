@@ -14,18 +14,19 @@ import assembler
 import assembler.cache
 import assembler.mix
 from conftest import write_edl
-from media_tools import BITEXACT, make_clip, make_tone_wav, run_ffmpeg
-from test_sound import band_db
+from media_tools import BITEXACT, make_clip, make_tone_wav, rms_db, run_ffmpeg
+from test_sound import _integrated, band_db
 
 MUSIC, VOICE = 220, 1000  # Hz: the bed and the voice, far apart
 BED_DB = -6  # the music track's volume
 AMOUNT = -12
 
 
-def voice_wav(path: Path, pause: float, tone: float = 2.0, freq: float = VOICE) -> Path:
-    """``tone`` s of a sine at -18 dBFS peak, ``pause`` s of digital silence, ``tone`` s again."""
+def voice_wav(path: Path, pause: float, tone: float = 2.0, freq: float = VOICE, amplitude: float = 0.125) -> Path:
+    """``tone`` s of a sine at ``amplitude`` peak (1/8: -18 dBFS), ``pause`` s of digital
+    silence, ``tone`` s again."""
     end = 2 * tone + pause
-    run_ffmpeg("-f", "lavfi", "-i", f"aevalsrc='0.125*sin(2*PI*{freq}*t)*(lt(t,{tone})+gte(t,{tone + pause}))'"
+    run_ffmpeg("-f", "lavfi", "-i", f"aevalsrc='{amplitude}*sin(2*PI*{freq}*t)*(lt(t,{tone})+gte(t,{tone + pause}))'"
                f":s=48000:d={end}", "-c:a", "pcm_s16le", *BITEXACT, str(path))
     return path
 
@@ -122,9 +123,9 @@ def test_the_measurement_is_remembered_and_a_changed_voice_is_measured_again(sou
     decoded: list[str] = []
     measure = assembler.cache.audible_spans
 
-    def counted(path):
+    def counted(path, threshold_db):
         decoded.append(Path(path).name)
-        return measure(path)
+        return measure(path, threshold_db)
 
     monkeypatch.setattr(assembler.cache, "audible_spans", counted)
     voice = voice_wav(tmp_path / "vo.wav", pause=4)
@@ -214,3 +215,117 @@ def test_an_envelope_cut_into_filters_gives_the_same_samples(sounds, tmp_path, m
     monkeypatch.setattr(assembler.mix, "_SPANS_PER_FILTER", 1)
     assert digest("cut") == whole
     assert len(assembler.check(tmp_path / "cut.yaml").cues[0].duck.spans) == 6
+
+
+def duck_line(edl_path: Path) -> int:
+    """The line of the EDL file that holds the (first) ``duck``."""
+    return next(n for n, text in enumerate(edl_path.read_text().splitlines(), 1) if '"duck"' in text)
+
+
+QUIET = 10 ** (-42 / 20)  # a recording whose peaks are at -42 dBFS: below -40 until it is boosted
+
+
+def test_a_quiet_voice_boosted_by_its_volume_ducks_as_it_is_heard(sounds, tmp_path, monkeypatch):
+    # Peaks at -42 dBFS played 20 dB up are heard at -22 dBFS: measured at -60 dBFS on the source.
+    measured: list[tuple[str, float]] = []
+    measure = assembler.cache.audible_spans
+
+    def counted(path, threshold_db):
+        measured.append((Path(path).name, threshold_db))
+        return measure(path, threshold_db)
+
+    monkeypatch.setattr(assembler.cache, "audible_spans", counted)
+    voice_wav(tmp_path / "quiet.wav", pause=4, amplitude=QUIET)
+    edl = episode(sounds, "vo pause.wav", 11)
+    edl["audio"][1].update(file=str(tmp_path / "quiet.wav"), volume=20)
+    cache = tmp_path / "cache"
+    result = assembler.render(write_edl(tmp_path, "ep.yaml", edl), tmp_path / "ep.mp4", cache=cache)
+    assert measured == [("quiet.wav", -60.0)] and not result.warnings
+    own = own_level(sounds)
+    for heard in (tmp_path / "ep.music.wav", result.path):
+        assert abs(music(heard, 1.7) - (own + AMOUNT)) < 1, heard  # under its first line
+        assert abs(music(heard, 4.7) - own) < 1, heard  # its pause
+        assert abs(music(heard, 7.7) - (own + AMOUNT)) < 1, heard
+    # Remembered per threshold: the same file played as it is is measured (and remembered) anew.
+    edl["audio"][1]["volume"] = 0
+    quiet = assembler.render(write_edl(tmp_path, "flat.yaml", edl), tmp_path / "flat.mp4", cache=cache)
+    assert measured == [("quiet.wav", -60.0), ("quiet.wav", -40.0)]
+    assert len(list((cache / "fingerprints").glob("*.audible.json"))) == 2
+    assert abs(music(tmp_path / "flat.music.wav", 1.7) - own) < 1  # heard at -42 dBFS: no ducking
+    [warning] = quiet.warnings
+    assert (warning.severity, warning.path) == ("warning", "audio[0].duck")
+    assert warning.line == duck_line(tmp_path / "flat.yaml")
+    assert "quiet.wav (audio[1]) never reaches -40 dBFS in the mix: nothing ducks it" in warning.message
+    edl["audio"][1]["volume"] = 20
+    assembler.render(write_edl(tmp_path, "again.yaml", edl), tmp_path / "again.mp4", cache=cache)
+    assert len(measured) == 2  # both thresholds remembered
+
+
+def test_a_voice_turned_down_is_measured_at_a_higher_threshold(sounds, tmp_path):
+    # Peaks at -35 dBFS, 10 dB down: heard at -45 dBFS, under -40 (the source measured at -30).
+    voice_wav(tmp_path / "soft.wav", pause=4, amplitude=10 ** (-35 / 20))
+    edl = episode(sounds, "vo pause.wav", 11)
+    edl["audio"][1]["file"] = str(tmp_path / "soft.wav")
+    loud = write_edl(tmp_path, "as is.yaml", edl)
+    assert assembler.check(loud).cues[0].duck.spans == ((48000, 3 * 48000), (7 * 48000, 9 * 48000))
+    edl["audio"][1]["volume"] = -10
+    result = assembler.render(write_edl(tmp_path, "down.yaml", edl), tmp_path / "down.mp4")
+    assert assembler.check(tmp_path / "down.yaml").cues[0].duck.spans == ()
+    assert [w.path for w in result.warnings] == ["audio[0].duck"]
+    assert "never reaches -40 dBFS in the mix" in result.warnings[0].message
+    own = own_level(sounds)
+    assert abs(music(tmp_path / "down.music.wav", 1.7) - own) < 1
+    assert abs(music(result.path, 7.7) - own) < 1
+    # Beside a voice that is heard, the soft one is still named: it alone ducks nothing.
+    edl["audio"].append({"file": str(sounds / "vo pause.wav"), "role": "dialogue", "start": 1})
+    [warning] = assembler.check(write_edl(tmp_path, "both.yaml", edl)).warnings
+    assert warning.message == ("soft.wav (audio[1]) never reaches -40 dBFS in the mix: "
+                               "only the other dialogue sounds duck it")
+
+
+def test_a_duck_under_a_role_nothing_has_names_that_role_in_its_hint(sounds, tmp_path):
+    edl = episode(sounds, "vo pause.wav", 11, under="sfx")
+    result = assembler.render(write_edl(tmp_path, "ep.yaml", edl), tmp_path / "ep.mp4")
+    [warning] = result.warnings
+    assert (warning.path, warning.line) == ("audio[0].duck", duck_line(tmp_path / "ep.yaml"))
+    assert "nothing of role 'sfx' sounds" in warning.message
+    assert "`role: sfx`" in warning.hint and "dialogue" not in warning.hint
+    assert abs(music(result.path, 1.7) - own_level(sounds)) < 1  # the dialogue does not duck it
+
+
+def test_a_sound_never_ducks_under_itself_but_under_the_others_of_its_role(sounds, tmp_path):
+    # The bed is dialogue too, ducked under dialogue: alone it never ducks, and is warned of it.
+    edl = episode(sounds, "vo pause.wav", 11)
+    edl["audio"][0]["role"] = "dialogue"
+    voice = edl["audio"].pop()
+    result = assembler.render(write_edl(tmp_path, "alone.yaml", edl), tmp_path / "alone.mp4")
+    [warning] = result.warnings
+    assert (warning.path, warning.line) == ("audio[0].duck", duck_line(tmp_path / "alone.yaml"))
+    assert "never ducks under itself" in warning.message and "`role: dialogue`" in warning.hint
+    own = own_level(sounds)
+    for t in (0.2, 1.7, 4.7, 7.7):
+        assert abs(music(result.path, t) - own) < 1, t
+    # Another dialogue item ducks it, where that one is heard.
+    edl["audio"].append(voice)
+    result = assembler.render(write_edl(tmp_path, "two.yaml", edl), tmp_path / "two.mp4")
+    assert not result.warnings
+    for heard in (tmp_path / "two.dialogue.wav", result.path):
+        assert abs(music(heard, 1.7) - (own + AMOUNT)) < 1, heard
+        assert abs(music(heard, 4.7) - own) < 1, heard
+        assert abs(music(heard, 7.7) - (own + AMOUNT)) < 1, heard
+
+
+def test_a_ducked_mix_whose_encoding_misses_the_loudness_is_encoded_again(sounds, tmp_path):
+    # White noise loses about 1.1 LU of what the meter counts to AAC's low-pass at 192k: the
+    # level set on the PCM mix alone would leave the output at about -17.1 LUFS.
+    run_ffmpeg("-f", "lavfi", "-i", "anoisesrc=color=white:amplitude=0.3:seed=7:d=4", "-ac", "2",
+               "-c:a", "pcm_s16le", *BITEXACT, str(tmp_path / "hiss.wav"))
+    edl = episode(sounds, "vo pause.wav", 11)
+    edl["audio"][0]["file"] = str(tmp_path / "hiss.wav")
+    edl["output"]["loudness"] = -16
+    result = assembler.render(write_edl(tmp_path, "ep.yaml", edl), tmp_path / "ep.mp4", cache=False)
+    assert abs(result.loudness["integrated"] + 16) <= 0.5, result.loudness
+    second_opinion, _ = _integrated(result.path)
+    assert abs(second_opinion + 16) <= 0.5
+    stem = tmp_path / "ep.music.wav"  # ducked as before: down under the line, up in the pause
+    assert abs(rms_db(stem, 1.4, 1.2) - rms_db(stem, 3.8, 1.8) - AMOUNT) < 1
