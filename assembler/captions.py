@@ -207,9 +207,16 @@ def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, media: d
     doc = validated.document
     found = media.get(path)
     if not isinstance(found, SubtitleFile):
-        problems.append(doc.problem(("subtitles", "file"), str(found or f"{path} was not read"),
-                                    media_hint(found)))
+        if path.is_dir():  # read as fonts, like `fonts_dir`: say what it is not
+            problems.append(doc.problem(("subtitles", "file"), f"{path.name} is a folder, not a subtitle file "
+                                        "(.srt, .ass, .ssa or .vtt)", "name the file inside it"))
+        else:
+            problems.append(doc.problem(("subtitles", "file"), str(found or f"{path} was not read"),
+                                        media_hint(found) if isinstance(found, MediaError) else None))
         return []
+    if not found.cues:
+        problems.append(doc.problem(("subtitles", "file"), f"{path.name} holds no cues: nothing is shown",
+                                    "is it a subtitle file of the format its name says?", warning=True))
     offset = spec.offset.resolve(rate)
     end_of_timeline = Fraction(frames) / rate
     placed = []

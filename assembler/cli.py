@@ -29,9 +29,9 @@ from .render import check as check_edl
 from .review import diff as diff_edls
 from .dryrun import dry_run
 from .review import verify as verify_receipt
-from .sheet import contact_sheet
+from .sheet import SHEET_SUFFIXES, contact_sheet
 from .cache import Cache
-from .render import cache_folder, render as render_edl
+from .render import cache_folder, folder_or_none, render as render_edl
 from .schema import json_schema
 from .timebase import format_seconds
 
@@ -155,10 +155,14 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
     try:
         # The output `render` would write is checked too: a clash found here is not found
         # only when the render starts.
-        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single)
+        if sheet is not None and sheet.suffix.lower() not in SHEET_SUFFIXES:
+            raise UsageError(f"--sheet {sheet}: a contact sheet is a picture: name it "
+                             f"{' or '.join(SHEET_SUFFIXES)}")
+        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single, sheet=sheet)
     except AssemblerError as exc:
         raise _fail(exc) from None
     if sheet is not None:
+        sheet.parent.mkdir(parents=True, exist_ok=True)
         contact_sheet(timeline, sheet)
         err.print(f"contact sheet: {sheet}", markup=False)
     rate = timeline.output.fps
@@ -309,7 +313,10 @@ def _cache_root(edl: Path | None, cache: Path | None) -> Cache:
             err.print(f"{edl} does not exist: give the EDL (or its folder) whose cache to look at", style="red",
                       markup=False)
             raise typer.Exit(2)
-    return Cache(cache_folder(cache, edl))
+    try:
+        return Cache(folder_or_none(cache_folder(cache, edl), "the cache"))
+    except UsageError as exc:
+        raise _fail(exc) from None
 
 
 def _count(n: int, one: str, many: str) -> str:

@@ -30,8 +30,8 @@ from .captions import srt_text
 from .compile import Job, compile_copy, compile_level, compile_scan, compile_sound
 from .errors import UsageError
 from .ffmpeg import FFmpeg, command, font_environment
-from .render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, plan, resolve_ffmpeg,
-                     sidecar_path, single_job)
+from .render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, folder_or_none, plan,
+                     resolve_ffmpeg, sidecar_path, single_job)
 from .soundtrack import SOUND_FILES, level_unwritten, recorded_level, sound_key, stem_jobs, stem_paths, window_jobs
 from .timeline import Timeline
 
@@ -172,6 +172,9 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     folder = Path(folder).resolve() if folder is not None else out.with_name(out.name + ".dryrun")
     root = None if cache is False or single else \
         Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
+    if root is not None:
+        folder_or_none(root, "the cache")
+    folder_or_none(folder, "the dry run's folder")
     store = Cache(root if root is not None else folder / ".no-cache", read_only=True)
     timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out,
                      segmented=not single)

@@ -59,10 +59,12 @@ def sidecar_path(out: Path) -> Path:
 
 
 def output_problems(validated: Validated, timeline: Timeline | None, out: Path,
-                    edl_file: Path | None, segmented: bool = True) -> list[Problem]:
+                    edl_file: Path | None, segmented: bool = True,
+                    also: tuple[tuple[str, Path, str], ...] = ()) -> list[Problem]:
     """Every reason not to write ``out`` (and what is written beside it) for this EDL;
-    ``segmented``: through MP4 segments (not ``--single``'s one graph)."""
-    writes = _writes(validated, timeline, out)
+    ``segmented``: through MP4 segments (not ``--single``'s one graph); ``also``: more
+    files to be written, as (what, path, how not to), such as a contact sheet."""
+    writes = [*_writes(validated, timeline, out), *also]
     return [*_container_problems(validated, timeline, out, segmented), *_folders(validated.document, writes),
             *_clashes(validated.document, _reads(validated, edl_file), writes)]
 

@@ -45,7 +45,7 @@ from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
 __all__ = ["PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
-           "default_cache_dir", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job"]
+           "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job"]
 
 EdlSource = str | os.PathLike | Edl
 T = TypeVar("T")
@@ -88,7 +88,7 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
           prober: Callable[[Path], MediaInfo] = probe,
           measurer: Callable[[Path, float], Audible] = audible_spans, out: str | os.PathLike | None = None,
-          segmented: bool = True) -> Timeline:
+          segmented: bool = True, sheet: str | os.PathLike | None = None) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
@@ -98,7 +98,8 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     the sounds that others duck under, given a file and its threshold in dBFS (see
     ``Cache.audible``). With ``out``, writing it is checked too: a container that holds
     the codecs (and, ``segmented``, MP4 segments that hold the video codec), and no file
-    written (the output, its receipt, sidecar and stems) that the render reads.
+    written (the output, its receipt, sidecar and stems) that the render reads; nor the
+    contact ``sheet``, when one is to be drawn.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)
@@ -106,7 +107,8 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     timeline, problems = build(validated, media)
     if out is not None:
         problems = [*problems, *output_problems(validated, timeline, Path(out),
-                                                None if isinstance(edl, Edl) else Path(edl), segmented)]
+                                                None if isinstance(edl, Edl) else Path(edl), segmented,
+                                                _sheet_writes(sheet))]
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
@@ -114,6 +116,10 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     if problems:
         raise EdlError([*timeline.warnings, *problems])
     return timeline
+
+
+def _sheet_writes(sheet: str | os.PathLike | None) -> tuple[tuple[str, Path, str], ...]:
+    return () if sheet is None else (("the contact sheet", Path(sheet), "name another file for the sheet"),)
 
 
 def resolve_ffmpeg(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg:
@@ -127,6 +133,18 @@ def default_cache_dir(edl: EdlSource | None, base_dir: str | os.PathLike | None 
         return Path(os.environ["ASSEMBLER_CACHE"])
     folder = Path(edl).resolve().parent if isinstance(edl, (str, os.PathLike)) else Path(base_dir or Path.cwd())
     return folder / ".assembler-cache"
+
+
+def folder_or_none(path: Path, what: str) -> Path:
+    """``path``, which is to be a folder: a folder or nothing yet, with no file at it or
+    above it (found now, not as an OSError once work has started)."""
+    for above in (path, *path.parents):
+        if above.exists():
+            if not above.is_dir():
+                name = "it" if above == path else f"{above}"
+                raise UsageError(f"{what} {path} cannot be a folder: {name} is a file")
+            return path
+    return path
 
 
 def cache_folder(cache: str | os.PathLike | None, edl: EdlSource | None = None,
@@ -282,8 +300,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
                             loudness=measure(out, timeline, ff) if measured else None)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
-    if root.exists() and not root.is_dir():
-        raise UsageError(f"the cache {root} is a file, not a folder: name a folder (or none) as the cache")
+    folder_or_none(root, "the cache")
     try:
         store = Cache(root)
         timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out)

@@ -21,7 +21,10 @@ from .timebase import format_seconds
 from .timeline import BUNDLED_FONT, Placement, Timeline
 from .words import DEFAULT_FAMILY
 
-__all__ = ["contact_sheet"]
+__all__ = ["SHEET_SUFFIXES", "contact_sheet"]
+
+# What Pillow writes, by the name's suffix.
+SHEET_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
 THUMB_WIDTH = 240
 COLUMNS = 5
@@ -178,5 +181,9 @@ def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> 
                                                    f"{format_seconds(p.end / rate)}{after}", font, thumb[0]),
                   font=font, fill=(160, 160, 170))
     if path is not None:
-        sheet.save(Path(path))
+        # Under a temporary name, then renamed: an interrupted save leaves no half picture.
+        target = Path(path)
+        partial = target.with_name(f".{target.stem}.{os.getpid()}.partial{target.suffix}")
+        sheet.save(partial)
+        os.replace(partial, target)
     return sheet

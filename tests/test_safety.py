@@ -293,8 +293,14 @@ def test_an_output_or_sidecar_that_is_a_folder_is_refused_before_encoding(projec
 
 def test_a_cache_that_is_a_file_is_a_clear_error(project):
     before = sha256(project / "shots" / "s01.mp4")
-    done = CliRunner().invoke(app, ["render", "ep.yaml", "--cache", "shots/s01.mp4", "-q"])
-    assert done.exit_code == 2 and "is a file, not a folder" in done.output and "Traceback" not in done.output
+    for cache in ("shots/s01.mp4", "shots/s01.mp4/inside"):
+        for extra in ([], ["--dry-run"]):
+            done = CliRunner().invoke(app, ["render", "ep.yaml", "--cache", cache, "-q", *extra])
+            assert done.exit_code == 2 and "cannot be a folder" in done.output and "Traceback" not in done.output
+        done = CliRunner().invoke(app, ["cache", "info", "--cache", cache])
+        assert done.exit_code == 2 and "cannot be a folder" in done.output
+    done = CliRunner().invoke(app, ["render", "ep.yaml", "--dry-run", "--dry-run-dir", "shots/s01.mp4/x"])
+    assert done.exit_code == 2 and "the dry run's folder" in done.output and "Traceback" not in done.output
     assert sha256(project / "shots" / "s01.mp4") == before and not (project / "ep.mp4").exists()
 
 
@@ -340,3 +346,19 @@ def test_a_source_replaced_with_its_old_size_and_time_is_read_again(project):
     assert [i["sha256"] for i in receipt["inputs"] if i["path"].endswith("music.wav")] == [sha256(music)]
     assert CliRunner().invoke(app, ["render", "ep.yaml", "-o", "clean.mp4", "-q", "--no-cache"]).exit_code == 0
     assert again != first and again == sha256(project / "clean.mp4")
+
+
+def test_a_contact_sheet_never_overwrites_an_input(project):
+    make_image(project / "still.png", color="blue", size=(64, 36))
+    (project / "ep.yaml").write_text(EDL + "  - {image: still.png, duration: 1}\n", encoding="utf-8")
+    message = refused(project, "check", "ep.yaml", "--sheet", "still.png")
+    assert "ep.yaml:6: video[1].image: still.png is also the contact sheet" in message
+    for bad in ("shots/s01.mp4", "ep.yaml"):  # not a picture's name: refused before anything is read
+        done = CliRunner().invoke(app, ["check", "ep.yaml", "--sheet", bad])
+        assert done.exit_code == 2 and "a contact sheet is a picture" in done.output and "Traceback" not in done.output
+    (project / "sdir.png").mkdir()
+    assert "a folder of that name is there" in refused(project, "check", "ep.yaml", "--sheet", "sdir.png")
+    done = CliRunner().invoke(app, ["check", "ep.yaml", "--sheet", "new/cut.png"])
+    assert done.exit_code == 0, done.output
+    with av.open(os.fspath(project / "new" / "cut.png")) as picture:
+        assert picture.streams.video[0].codec_context.width > 64

@@ -173,3 +173,23 @@ def test_a_misspelt_name_gets_one_problem_in_the_contracts_words(tmp_path):
     with pytest.raises(EdlError) as caught:
         assembler.Clip(clip="x.mp4", fit="cver")
     assert [(p.path, p.hint) for p in caught.value.problems] == [("fit", "did you mean `cover`?")]
+
+
+def test_a_subtitle_file_that_is_a_folder_or_holds_no_cues_is_said_so(tmp_path):
+    from media_tools import make_clip
+    make_clip(tmp_path / "a.mp4", duration=1)
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "empty.srt").write_text("this is not a subtitle file\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("1\n00:00:00,000 --> 00:00:00,500\nHi\n", encoding="utf-8")
+    for name, expected, severity in (("subs", "subs is a folder, not a subtitle file (.srt, .ass, .ssa or .vtt)", "error"),
+                                     ("notes.txt", "notes.txt is not a subtitle file (.srt, .ass, .ssa or .vtt)", "error"),
+                                     ("empty.srt", "empty.srt holds no cues: nothing is shown", "warning")):
+        (tmp_path / "ep.yaml").write_text(f"version: 1\nvideo:\n  - clip: a.mp4\nsubtitles:\n  file: {name}\n",
+                                          encoding="utf-8")
+        try:
+            problems = assembler.check(tmp_path / "ep.yaml").warnings
+        except EdlError as exc:
+            problems = exc.problems
+        found = [p for p in problems if p.path == "subtitles.file"]
+        assert [(p.line, p.message, p.severity) for p in found] == [(5, expected, severity)]
+        assert "font" not in found[0].message
