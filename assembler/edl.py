@@ -691,11 +691,14 @@ def explain_all(errors: list[Any], prefix: tuple = ()) -> list[tuple[tuple, str,
     """pydantic's errors in the contract's words, one per field: (field path, message, hint).
     A value that fits none of a union's members (a position that is neither an anchor
     nor ``{x, y}``) is one problem, the member's that says most, not one per member."""
-    explained = [(explain(err, prefix), err["type"]) for err in errors]
-    specific = {path for (path, _, _), kind in explained if kind not in _WRONG_TYPE}
+    explained = [(explain(err, prefix), err["type"], err.get("input")) for err in errors]
+    specific = {path for (path, _, _), kind, _ in explained if kind not in _WRONG_TYPE}
     found: dict[tuple, tuple[tuple, str, str | None]] = {}
-    for (path, message, hint), kind in explained:
-        covered = kind in _WRONG_TYPE and any(p[:len(path)] == path for p in specific)
+    for (path, message, hint), kind, given in explained:
+        # A mapping given where a name or a mapping may stand: its own fields say what is wrong.
+        named = kind == "literal_error" and isinstance(given, dict)
+        covered = (kind in _WRONG_TYPE or named) and any(p[:len(path)] == path and p != path for p in specific) \
+            or kind in _WRONG_TYPE and path in specific
         if not covered and path not in found:
             found[path] = (path, message, hint)
     return list(found.values())
@@ -727,8 +730,14 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
         message = f"version must be 1, not {err.get('input')!r}"
     elif kind == "literal_error" and isinstance(err.get("input"), str):
         hint = did_you_mean(err["input"], re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", ""))))
+        if path[-1] == "alignment":
+            hint = f"{hint + ' ' if hint else ''}or a number 1-9, as on the ASS number pad"
+    elif "unknown colour" in message and isinstance(err.get("input"), str):
+        hint = did_you_mean(err["input"].partition("@")[0].strip().lower(), tuple(ImageColor.colormap))
     elif "unknown transition" in message:
-        name = str(err.get("input") if isinstance(err.get("input"), str) else path[-1])
+        given = err.get("input")
+        given = given.get("type") if isinstance(given, dict) else given
+        name = str(given if isinstance(given, str) else path[-1])
         hint = did_you_mean(name, TRANSITIONS) or "see `assembler schema` for the names"
     return path, message, hint
 

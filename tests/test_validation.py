@@ -167,9 +167,18 @@ def test_a_misspelt_name_gets_one_problem_in_the_contracts_words(tmp_path):
     assert found == [(2, "output.fit", "did you mean `contain`?"), (5, "video[0].role", "did you mean `dialogue`?"),
                      (6, "video[1].transition.duraton", "did you mean `duration`?"),
                      (9, "overlays[0].position", "did you mean `top-right`?"),
-                     (11, "subtitles.style.alignment", None)]
+                     (11, "subtitles.style.alignment", "or a number 1-9, as on the ASS number pad")]
     assert all("Position" not in str(p) and "constrained" not in str(p) and "literal[" not in str(p)
                for p in caught.value.problems)
+    (tmp_path / "ep.yaml").write_text("version: 1\noutput: {background: blak}\nvideo:\n"
+                                      "  - {color: red, duration: 1}\n  - {transition: {type: wipelft}}\n"
+                                      "  - {color: navy, duration: 1}\n"
+                                      "overlays:\n  - {color: red, position: {x: 2, y: 0.5}}\n", encoding="utf-8")
+    with pytest.raises(EdlError) as caught:
+        assembler.load(tmp_path / "ep.yaml")
+    assert [(p.line, p.path, p.hint) for p in caught.value.problems] == [
+        (2, "output.background", "did you mean `black`?"), (5, "video[1].transition", "did you mean `wipeleft`?"),
+        (8, "overlays[0].position.x", None)]
     with pytest.raises(EdlError) as caught:
         assembler.Clip(clip="x.mp4", fit="cver")
     assert [(p.path, p.hint) for p in caught.value.problems] == [("fit", "did you mean `cover`?")]
