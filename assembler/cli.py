@@ -1,7 +1,9 @@
 """The command line: ``assembler render|check|schema|probe``. The only module that prints.
 
 Exit codes: 0 done, 1 render failed (ffmpeg's message is shown), 2 the EDL or the command
-line is wrong (every problem listed, no traceback, no output written), 130 interrupted.
+line is wrong (every problem listed, no traceback, no output written), 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM: docker stop, a CI cancel, ``timeout``), with the same
+cleanup.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import contextlib
 import json
 import os
 import shlex
+import signal
 import sys
 import time
 from pathlib import Path
@@ -42,6 +45,17 @@ _WIDTH = None if sys.stdout.isatty() else 160
 # No emoji codes: ffmpeg's stream specifiers (``[0:v:0]``) would become pictures.
 out = Console(highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=_WIDTH, emoji=False)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread: it unwinds like Ctrl-C (ffmpeg stopped, the
+    temporary files removed), but is not a KeyboardInterrupt, which click would turn into
+    "Aborted!" and exit 1."""
+
+
+def _terminate(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the cleanup short
+    raise Terminated()
 
 
 def _problems(problems: tuple[Problem, ...] | list[Problem]) -> None:
@@ -125,6 +139,9 @@ def render(
     except KeyboardInterrupt:
         err.print("interrupted; no output was written", style="bold red")
         raise typer.Exit(130) from None
+    except Terminated:
+        err.print("terminated; no output was written", style="bold red")
+        raise typer.Exit(143) from None
 
 
 @contextlib.contextmanager
@@ -375,7 +392,13 @@ def _version(version: Annotated[bool, typer.Option("--version", help="Show the v
 
 def main() -> None:
     """Entry point of the ``assembler`` command."""
-    app()
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _terminate)
+    try:
+        app()
+    except Terminated:  # in a command other than render, which says what it left
+        err.print("terminated", style="bold red")
+        sys.exit(143)
 
 
 if __name__ == "__main__":  # pragma: no cover

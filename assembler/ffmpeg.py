@@ -31,7 +31,8 @@ from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 from .words import BUNDLED_FONT
 
-__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "font_environment", "run"]
+__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "font_environment",
+           "partial_path", "remove_leftovers", "run", "write_atomic"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -150,7 +151,7 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
     partials = []
     for final in finals:
         final.parent.mkdir(parents=True, exist_ok=True)
-        partials.append(final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.partial{final.suffix or '.mp4'}"))
+        partials.append(partial_path(final, final.suffix or ".mp4"))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
         script = Path(scratch) / "graph.txt"
@@ -179,6 +180,67 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
     for partial, final in zip(partials, finals):
         os.replace(partial, final)
     return time.monotonic() - started
+
+
+def partial_path(final: Path, suffix: str = "") -> Path:
+    """A hidden temporary name beside ``final``, unique to this process and call; the pid
+    in it lets a later render tell a dead render's leftover from a running one's file."""
+    name = final.stem if suffix else final.name
+    return final.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial{suffix}")
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """``text`` into ``path`` whole or not at all, under a name no other writer shares."""
+    partial = partial_path(path)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, path)
+    except BaseException:
+        _remove(partial)
+        raise
+
+
+# Our own temporary names only: ".NAME.PID.8HEX.partial[.SUFFIX]" (before the pid was
+# added: ".NAME.8HEX.partial.SUFFIX").
+_PARTIAL = re.compile(r"\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?[0-9a-f]{8}\.partial(?:\.[^.]+)?")
+_STALE_SECONDS = 86400.0
+
+
+def remove_leftovers(final: Path) -> int:
+    """Remove the temporary files that earlier, killed renders of ``final`` (and of the
+    files written beside it) left in its folder: those of a process that is no longer
+    running here, or a day old (a live render writes its file far more often than that).
+    Returns how many were removed."""
+    removed = 0
+    try:
+        names = os.listdir(final.parent)
+    except OSError:
+        return 0
+    for name in names:
+        match = _PARTIAL.fullmatch(name)
+        if not match or not (match["name"] == final.stem or match["name"].startswith(final.stem + ".")):
+            continue
+        path = final.parent / name
+        try:
+            stale = time.time() - path.stat().st_mtime > _STALE_SECONDS
+            if (match["pid"] is not None and not _alive(int(match["pid"]))) or stale:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue  # gone meanwhile, or not ours to remove
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0: asks whether the process exists, sends nothing
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or not a pid we can ask about: keep its file
+    return True
 
 
 def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:

@@ -33,7 +33,7 @@ from .compile import Job, compile_assembly, compile_segment, compile_timeline, c
 from .edl import Edl
 from .errors import EdlError, Problem, UsageError
 from .escape import concat_list
-from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
+from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, remove_leftovers, run, write_atomic
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
@@ -190,9 +190,7 @@ def _burn_file(folder: Path, timeline: Timeline, segment: Segment) -> str | None
 
 
 def _write_text(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, path)
+    write_atomic(path, text)
 
 
 def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
@@ -286,6 +284,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
+        remove_leftovers(out)
         tally = _Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
         tally.update(None)
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
@@ -307,6 +306,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
+        remove_leftovers(out)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
         sound_id = sound_key(store, ff, timeline)
@@ -532,6 +532,4 @@ def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timelin
 
 
 def _write_json(path: Path, data: dict) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, path)
+    write_atomic(path, json.dumps(data, indent=1, ensure_ascii=False) + "\n")

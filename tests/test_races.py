@@ -1,0 +1,81 @@
+"""Signals, races and a cache that cannot be poisoned: SIGTERM like Ctrl-C, leftovers of
+killed renders removed, concurrent renders into one output, sources that change while a
+render reads them, and cache files that were edited or replaced."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import assembler
+from assembler.cache import Cache
+from assembler.errors import MediaError
+from conftest import write_edl
+from media_tools import make_clip, mean_color, frame_rgb
+
+
+def small(items: list, **output) -> dict:
+    return {"version": 1, "output": {"size": "320x180", "fps": 25, "video": {"preset": "ultrafast"}, **output},
+            "video": items}
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _wait_for(found, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not found() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert found(), "the render never got that far"
+
+
+def _long_render(folder: Path, *options: str) -> subprocess.Popen:
+    """``assembler render`` of a minute of 720p at the slowest preset, over an output
+    that holds a previous render, once ffmpeg has started writing."""
+    (folder / "ep.mp4").write_bytes(b"last good render")
+    path = write_edl(folder, "ep.yaml", {"version": 1, "output": {"size": "1280x720", "video": {"preset": "veryslow"}},
+                                         "video": [{"color": "red", "duration": 60}]})
+    proc = subprocess.Popen([sys.executable, "-m", "assembler", "render", str(path), "-o", str(folder / "ep.mp4"),
+                             *options], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _wait_for(lambda: list(folder.glob(".ep.*.partial.mp4")) or list(folder.glob(".assembler-cache/tmp/*/*")))
+    return proc
+
+
+@pytest.mark.parametrize("options", [("--single",), ()], ids=["single", "segments"])
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, options):
+    proc = _long_render(tmp_path, *options)
+    os.kill(proc.pid, signal.SIGTERM)  # only the render, as `docker stop` or `timeout` sends it
+    _, stderr = proc.communicate(timeout=30)
+    assert (proc.returncode, "Traceback" in stderr, "terminated" in stderr) == (143, False, True), stderr
+    assert (tmp_path / "ep.mp4").read_bytes() == b"last good render"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != ".assembler-cache") == ["ep.mp4", "ep.yaml"]
+    assert not list(tmp_path.glob(".assembler-cache/tmp/*"))
+
+
+def test_leftovers_of_a_killed_render_are_removed_by_the_next(tmp_path):
+    path = write_edl(tmp_path, "ep.yaml", small([{"color": "red", "duration": 0.5}]))
+    out = tmp_path / "ep.mp4"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no process has now
+    old = time.time() - 2 * 86400
+    leftovers = [f".ep.{dead.pid}.0123abcd.partial.mp4", f".ep.receipt.json.{dead.pid}.89abcdef.partial",
+                 ".ep.4567cdef.partial.mp4"]  # the last: the name before pids, two days old
+    kept = [f".ep.{os.getppid()}.0123abcd.partial.mp4",  # a live process's: still being written
+            f".other.{dead.pid}.0123abcd.partial.mp4",  # another output's
+            ".ep.mp4.notes", ".ep.abcd.partial.mp4"]  # not our pattern
+    for name in [*leftovers, *kept]:
+        (tmp_path / name).write_bytes(b"x")
+    os.utime(tmp_path / ".ep.4567cdef.partial.mp4", (old, old))
+    assembler.render(path, out, cache=tmp_path / "c")
+    hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
+    assert hidden == sorted(kept)
