@@ -13,6 +13,7 @@ This is the only module that imports ``subprocess``.
 from __future__ import annotations
 
 import collections
+import contextlib
 import functools
 import os
 import re
@@ -31,8 +32,8 @@ from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 from .words import BUNDLED_FONT
 
-__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "font_environment",
-           "partial_path", "remove_leftovers", "run", "write_atomic"]
+__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "folder_lock",
+           "font_environment", "partial_path", "remove_leftovers", "run", "write_atomic"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -139,12 +140,15 @@ def stall_seconds() -> float:
 
 
 def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, ffmpeg: FFmpeg | None = None,
-        progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None) -> float:
+        progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None,
+        publish: Callable[[list[tuple[Path, Path]]], None] | None = None) -> float:
     """Run a job into ``outputs`` atomically; return the wall time in seconds.
 
     Every output appears complete or not at all: each is written to a hidden temporary
     name beside it and renamed only when ffmpeg succeeded. Raises RenderError (with the
     command and the tail of ffmpeg's stderr) on failure, Cancelled when ``cancel`` is set.
+    ``publish`` is given the (temporary, final) pairs instead of the renames, to rename
+    them itself (with what must describe them); if it raises, the temporary files go.
     """
     ff = ffmpeg or find_ffmpeg()
     finals = [Path(outputs)] if isinstance(outputs, (str, os.PathLike)) else [Path(p) for p in outputs]
@@ -177,8 +181,16 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
         for partial in partials:
             _remove(partial)
         raise RenderError(f"ffmpeg failed (exit status {code}) while rendering {finals[0].name}", argv, tail, code)
-    for partial, final in zip(partials, finals):
-        os.replace(partial, final)
+    try:
+        if publish is not None:
+            publish(list(zip(partials, finals)))
+        else:
+            for partial, final in zip(partials, finals):
+                os.replace(partial, final)
+    except BaseException:
+        for partial in partials:
+            _remove(partial)
+        raise
     return time.monotonic() - started
 
 
@@ -198,6 +210,24 @@ def write_atomic(path: Path, text: str) -> None:
     except BaseException:
         _remove(partial)
         raise
+
+
+@contextlib.contextmanager
+def folder_lock(folder: Path):
+    """Hold ``folder`` for this writer alone (other processes and threads that ask wait),
+    so that a file and the receipt that describes it are replaced together. Advisory,
+    leaves no file; where there is no ``flock`` (Windows) it holds nothing."""
+    try:
+        import fcntl
+        fd = os.open(folder, os.O_RDONLY)
+    except (ImportError, OSError):
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 # Our own temporary names only: ".NAME.PID.8HEX.partial[.SUFFIX]" (before the pid was

@@ -33,7 +33,8 @@ from .compile import Job, compile_assembly, compile_segment, compile_timeline, c
 from .edl import Edl
 from .errors import EdlError, Problem, UsageError
 from .escape import concat_list
-from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, remove_leftovers, run, write_atomic
+from .ffmpeg import (FFmpeg, Progress, analyze, command, find_ffmpeg, folder_lock, remove_leftovers, run,
+                     write_atomic)
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
@@ -314,8 +315,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         receipt_file = receipt_path(out)
         stems_present = all(p.exists() for p in stem_paths(out, timeline).values()) and \
             _sidecar_current(out, timeline)
-        if not temporary and stems_present and (known := _unchanged(out, receipt_file, identity,
-                                                                    time.monotonic() - started)):
+        if not temporary and stems_present and (known := _unchanged(out, receipt_file, identity, started)):
             # The output is itself a pure function of these keys, and it is intact.
             _Tally({}, timeline, progress).finish("up to date")
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
@@ -335,17 +335,29 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel))
         tally.update("sound", 1.0)  # also when it came from the cache and said nothing
         rendered = time.monotonic()
+        staged: list[tuple[Path, Path]] = []
         with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
             entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
             job = assembly_job(timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))
-            run(job, out, ffmpeg=ff, progress=tally.callback("assembly"))
-        _write_sidecar(out, timeline)
-        stems = write_stems(out, timeline, ff, sound_receipt)
-        finished = time.monotonic()
-        sound_receipt["stems"] = [os.fspath(p) for p in stems]
-        receipt = _write_receipt(edl, out, receipt_file, identity, timeline, planned, built, sound_receipt, store, ff, {
-            "check": checked - started, "segments": rendered - checked, "assemble": finished - rendered,
-            "total": finished - started})
+            run(job, out, ffmpeg=ff, progress=tally.callback("assembly"), publish=staged.extend)
+        try:
+            (assembled, _), = staged
+            _write_sidecar(out, timeline)
+            stems = write_stems(out, timeline, ff, sound_receipt)
+            finished = time.monotonic()
+            sound_receipt["stems"] = [os.fspath(p) for p in stems]
+            described = _receipt(edl, out, sha256_file(assembled), identity, timeline, planned, built, sound_receipt,
+                                 store, ff, {"check": checked - started, "segments": rendered - checked,
+                                             "assemble": finished - rendered, "total": finished - started})
+            # Together: another render into the same output must not put its file between
+            # ours and our receipt (a receipt that describes the other file).
+            with folder_lock(out.parent):
+                os.replace(assembled, out)
+                _write_json(receipt_file, described)
+            receipt = receipt_file
+        finally:
+            for partial, _ in staged:
+                partial.unlink(missing_ok=True)
         tally.finish()
     finally:
         if temporary:
@@ -438,9 +450,14 @@ def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _unchanged(out: Path, receipt: Path, identity: str, elapsed: float) -> dict | None:
+def _unchanged(out: Path, receipt: Path, identity: str, started: float) -> dict | None:
     """Whether ``out`` is already exactly what this render would write; if so, its receipt
     is brought up to date (nothing was rendered now) and its sound line returned."""
+    with folder_lock(out.parent):  # no other render replaces the pair meanwhile
+        return _reuse(out, receipt, identity, started)
+
+
+def _reuse(out: Path, receipt: Path, identity: str, started: float) -> dict | None:
     try:
         recorded = json.loads(receipt.read_text(encoding="utf-8"))
         if recorded.get("identity") != identity or sha256_file(out) != recorded["output"]["sha256"]:
@@ -450,7 +467,7 @@ def _unchanged(out: Path, receipt: Path, identity: str, elapsed: float) -> dict 
     for part in [*recorded.get("segments", []), recorded.get("sound") or {}]:
         part["rendered_now"] = False
         part.pop("seconds", None)
-    recorded["timings"] = {"total": round(elapsed, 3), "reused": True}
+    recorded["timings"] = {"total": round(time.monotonic() - started, 3), "reused": True}
     _write_json(receipt, recorded)
     return recorded.get("sound") or {}
 
@@ -500,10 +517,11 @@ def _version() -> str:
         return "0.0.0"
 
 
-def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timeline: Timeline,
-                   planned: list[PlannedSegment], built: dict[str, dict], sound: dict, store: Cache, ff: FFmpeg,
-                   timings: dict[str, float]) -> Path:
-    """``<output>.receipt.json``: everything needed to say what made these bytes."""
+def _receipt(edl: EdlSource, out: Path, output_sha: str, identity: str, timeline: Timeline,
+             planned: list[PlannedSegment], built: dict[str, dict], sound: dict, store: Cache, ff: FFmpeg,
+             timings: dict[str, float]) -> dict:
+    """``<output>.receipt.json``: everything needed to say what made these bytes (whose
+    sha256 is ``output_sha``, hashed before they became ``out``)."""
     inputs = sorted({path for p in planned for path in p.job.paths} |
                     {path for job in mix_jobs(timeline) for path in job.paths})
     segments_out, seen = [], set()
@@ -522,13 +540,12 @@ def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timelin
                    for path in inputs],
         "segments": segments_out,
         "sound": sound,
-        "output": {"path": os.fspath(out.resolve()), "sha256": sha256_file(out), "frames": timeline.frames,
+        "output": {"path": os.fspath(out.resolve()), "sha256": output_sha, "frames": timeline.frames,
                    "duration": str(timeline.duration)},
         "timings": {k: round(v, 3) for k, v in timings.items()},
         "identity": identity,
     }
-    _write_json(path, receipt)
-    return path
+    return receipt
 
 
 def _write_json(path: Path, data: dict) -> None:
