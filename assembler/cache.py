@@ -31,13 +31,14 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import MediaError
 from .media import AUDIBLE_DB, Audible, MediaInfo, audible_spans, probe
 
-__all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "Pruned", "sha256_file"]
+__all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "Pruned", "sha256_file", "source_changed"]
 
 CACHE_FORMAT = 1
 _TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# assembler's render cache: safe to delete.\n"
@@ -207,14 +208,31 @@ class Cache:
         self._checked.add(key)
         return folder
 
-    def put(self, key: str, names: tuple[str, ...], make: Callable[[list[Path]], dict]) -> Path:
+    def changed(self, sources: Mapping[str, str]) -> list[str]:
+        """Those of ``sources`` (path -> fingerprint) whose content is no longer that."""
+        changed = []
+        for path, known in sources.items():
+            try:
+                if self.fingerprint(path) != known:
+                    changed.append(path)
+            except OSError:
+                changed.append(path)
+        return changed
+
+    def put(self, key: str, names: tuple[str, ...], make: Callable[[list[Path]], dict],
+            sources: Mapping[str, str] | None = None) -> Path:
         """Create the entry for ``key``: ``make(paths)`` writes the files ``names`` (in a
-        temporary folder) and returns extra metadata to record."""
+        temporary folder) and returns extra metadata to record. ``sources`` are the files
+        the key was made from (path -> fingerprint): one that changed while ``make`` read
+        it would put other content under this key, so nothing is stored and MediaError
+        says which."""
         self._ready()
         scratch = self.root / "tmp" / f"{key[:16]}.{uuid.uuid4().hex[:8]}"
         scratch.mkdir(parents=True)
         try:
             extra = make([scratch / n for n in names])
+            if sources and (changed := self.changed(sources)):
+                raise source_changed(changed)
             meta = {"key": key, "format": CACHE_FORMAT, "created": time.time(), **extra,
                     "files": {n: {"size": (scratch / n).stat().st_size, "sha256": sha256_file(scratch / n)}
                               for n in names}}
@@ -230,6 +248,11 @@ class Cache:
             return final
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+
+    def forget(self, key: str) -> None:
+        """Remove the entry for ``key``, if there is one."""
+        if self._folder(key).exists():
+            self._discard(self._folder(key))
 
     def _discard(self, folder: Path) -> None:
         self._checked.discard(folder.name)
@@ -284,6 +307,11 @@ class Cache:
             except OSError:
                 pass
         return Pruned(len(removed), sum(size for _, size in removed), _kinds(kind for kind, _ in removed), leftovers)
+
+
+def source_changed(paths: list[str]) -> MediaError:
+    return MediaError(f"{', '.join(paths)} changed while the render read {'it' if len(paths) == 1 else 'them'}: "
+                      "what was made from it is not kept", "render again once the file is written in full")
 
 
 def _kinds(kinds) -> tuple[tuple[str, int], ...]:

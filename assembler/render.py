@@ -26,7 +26,7 @@ from typing import TypeVar
 from fractions import Fraction
 from pathlib import Path
 
-from .cache import Cache, sha256_file
+from .cache import Cache, sha256_file, source_changed
 from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
@@ -78,6 +78,7 @@ class PlannedSegment:
     segment: Segment
     job: Job
     key: str
+    sources: tuple[tuple[str, str], ...] = ()  # (path, fingerprint) the key was made from
 
 
 def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Validated:
@@ -167,7 +168,8 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = 
         for path in job.paths:
             if path not in fingerprints:
                 fingerprints[path] = store.fingerprint(path)
-        planned.append(PlannedSegment(segment, job, job_key(job, fingerprints, salt)))
+        planned.append(PlannedSegment(segment, job, job_key(job, fingerprints, salt),
+                                      tuple((path, fingerprints[path]) for path in job.paths)))
     return planned
 
 
@@ -196,9 +198,11 @@ def _write_text(path: Path, text: str) -> None:
 
 def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
                   progress: Callable[[Progress], None] | None = None,
-                  cancel: threading.Event | None = None) -> dict:
+                  cancel: threading.Event | None = None, sources: dict[str, str] | None = None) -> dict:
     """Render one segment into the cache unless it is there already. A plain function of
-    plain values, so that it can run on another machine that shares the cache and media."""
+    plain values, so that it can run on another machine that shares the cache and media.
+    ``sources`` (path -> fingerprint, as the key was made): a segment whose sources changed
+    meanwhile is not stored under that key (MediaError)."""
     store = Cache(cache_root)
     if store.get(key, SEGMENT_FILES) is not None:
         return {"key": key, "built": False, "seconds": 0.0}
@@ -209,7 +213,7 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
         run(job, paths, ffmpeg=ff, progress=progress, cancel=cancel)
         return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph}
 
-    store.put(key, SEGMENT_FILES, make)
+    store.put(key, SEGMENT_FILES, make, sources)
     return {"key": key, "built": True, "seconds": time.monotonic() - started}
 
 
@@ -311,6 +315,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
         sound_id = sound_key(store, ff, timeline)
+        heard = {path: store.fingerprint(path) for job in mix_jobs(timeline) for path in job.paths}
         identity = _identity(planned, sound_id, timeline, out)
         receipt_file = receipt_path(out)
         stems_present = all(p.exists() for p in stem_paths(out, timeline).values()) and \
@@ -333,6 +338,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         built, (sound, sound_receipt) = _build_all(
             missing, store, ff, tally, jobs, executor,
             lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel))
+        if sound_receipt["rendered_now"] and (changed := store.changed(heard)):
+            store.forget(sound_id)  # mixed from other content than its key says
+            raise source_changed(changed)
         tally.update("sound", 1.0)  # also when it came from the cache and said nothing
         rendered = time.monotonic()
         staged: list[tuple[Path, Path]] = []
@@ -416,9 +424,10 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
         for p in missing:
             if own:  # local threads share memory: live progress and cancellation
                 future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
-                                     tally.callback(p.key), cancel)
+                                     tally.callback(p.key), cancel, dict(p.sources))
             else:
-                future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path)
+                future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
+                                     sources=dict(p.sources))
             futures[future] = p
         made = sound(cancel) if heard is None else None
         for future in as_completed([*futures, *([heard] if heard else [])]):

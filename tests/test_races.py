@@ -105,3 +105,34 @@ def test_four_renders_into_one_output_each_receipt_describes_the_file_beside_it(
         shown = mean_color(out, 0.2)
         assert max(abs(a - b) for a, b in zip(shown, colours[described])) < 40, (described, shown)
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_source_replaced_while_the_render_runs_is_not_cached_under_its_old_key(tmp_path):
+    take = make_clip(tmp_path / "take.mp4", color="red", duration=1, tone=440)
+    first = take.read_bytes()
+    make_clip(tmp_path / "new take.mp4", color="blue", duration=1, tone=990)
+    path = write_edl(tmp_path, "ep.yaml", small([{"clip": "take.mp4"}, {"color": "white", "duration": 0.4}]))
+    out, cache = tmp_path / "ep.mp4", tmp_path / "c"
+
+    def regenerate(progress) -> None:  # once the keys are made, before any job opens the take
+        if (tmp_path / "new take.mp4").exists():
+            os.replace(tmp_path / "new take.mp4", take)
+
+    with pytest.raises(MediaError, match="take.mp4 changed while the render read it"):
+        assembler.render(path, out, cache=cache, progress=regenerate, jobs=1)
+    assert not out.exists()
+    take.write_bytes(first)  # the old take is back: its key again, and its picture
+    again = assembler.render(path, out, cache=cache)
+    assert again.rendered == again.segments
+    r, g, b = mean_color(out, 0.5)
+    assert r > 200 and b < 60, (r, g, b)
+
+
+def test_the_cache_keeps_nothing_made_from_a_source_that_changed_meanwhile(tmp_path):
+    take = make_clip(tmp_path / "take.mp4", color="red", duration=1, tone=440)
+    store = Cache(tmp_path / "c")
+    known = {os.fspath(take): store.fingerprint(take)}
+    make_clip(take, color="blue", duration=1, tone=990)
+    with pytest.raises(MediaError, match="changed while"):
+        store.put("ab" * 32, ("video.mp4",), lambda paths: paths[0].write_bytes(b"made") and {}, known)
+    assert store.get("ab" * 32, ("video.mp4",)) is None and not list((tmp_path / "c" / "tmp").iterdir())
