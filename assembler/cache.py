@@ -94,15 +94,23 @@ class Cache:
         if self.read_only:
             return
         for sub in ("segments", "fingerprints", "tmp"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
+            self.folder(sub)
         tag = self.root / "CACHEDIR.TAG"
         if not tag.exists():
             _write_atomic(tag, _TAG.encode())
         # The first render's probes, kept back while the EDL might still have been refused:
         # remembered now, so that the re-render right after it opens no media file either.
         for record, plain in self._unwritten.items():
-            _write_atomic(record, json.dumps({**plain, "format": CACHE_FORMAT}).encode())
+            _write_record(record, {**plain, "format": CACHE_FORMAT})
         self._unwritten.clear()
+
+    def folder(self, name: str) -> Path:
+        """The cache's folder ``name``, made when missing; a file in its place (the cache
+        damaged by hand) is removed, as the cache is ours and safe to rebuild."""
+        path = self.root / name
+        if not self.read_only:
+            _make_folder(path, self.root)
+        return path
 
     # -- fingerprints ---------------------------------------------------------------
     def salt(self, ffmpeg_version: str, ffmpeg_path: str) -> str:
@@ -116,15 +124,14 @@ class Cache:
         stat = path.stat()
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path)).hexdigest() + ".json")
         try:
-            known = json.loads(record.read_text())
-            if known["stamp"] == stamp(stat):
+            known = _read_record(record)
+            if known["stamp"] == stamp(stat) and isinstance(known["fingerprint"], str):
                 return known["fingerprint"]
-        except (OSError, ValueError, KeyError, TypeError):
+        except _UNTRUSTED:
             pass
         fingerprint = "sha256:" + sha256_file(path)
         if not self.read_only:
-            _write_atomic(record, json.dumps({"path": os.fspath(path), "stamp": stamp(stat),
-                                              "fingerprint": fingerprint}).encode())
+            _write_record(record, {"path": os.fspath(path), "stamp": stamp(stat), "fingerprint": fingerprint})
         return fingerprint
 
     def probe(self, path: str | os.PathLike) -> MediaInfo:
@@ -142,14 +149,14 @@ class Cache:
             self._unwritten[record] = {**info.to_json(), "stamp": stamp(stat)}
             return info
         try:
-            known = json.loads(record.read_text())
+            known = _read_record(record)
             if known.pop("stamp") == stamp(stat) and known.pop("format") == CACHE_FORMAT:
                 return MediaInfo.from_json(known)
-        except (OSError, ValueError, KeyError, TypeError):
+        except _UNTRUSTED:
             pass
         info = probe(path)
         if not self.read_only:
-            _write_atomic(record, json.dumps({**info.to_json(), "format": CACHE_FORMAT, "stamp": stamp(stat)}).encode())
+            _write_record(record, {**info.to_json(), "format": CACHE_FORMAT, "stamp": stamp(stat)})
         return info
 
     def audible(self, path: str | os.PathLike, threshold_db: float = AUDIBLE_DB) -> Audible:
@@ -164,17 +171,17 @@ class Cache:
         # repr: the exact float, so that two thresholds never share a record.
         record = self.root / "fingerprints" / f"{content}.{float(threshold_db)!r}dB.audible.json"
         try:
-            known = self._unwritten.get(record) or json.loads(record.read_text())
+            known = self._unwritten.get(record) or _read_record(record)
             if known.get("format", CACHE_FORMAT) == CACHE_FORMAT:
                 found = Audible.from_json(known)
                 if found.threshold_db == threshold_db:
                     return found
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        except _UNTRUSTED:
             pass
         found = audible_spans(path, threshold_db)
         if (self.root / "fingerprints").is_dir():
             if not self.read_only:
-                _write_atomic(record, json.dumps({**found.to_json(), "format": CACHE_FORMAT}).encode())
+                _write_record(record, {**found.to_json(), "format": CACHE_FORMAT})
         else:
             self._unwritten[record] = found.to_json()
         return found
@@ -238,7 +245,7 @@ class Cache:
                               for n in names}}
             _write_atomic(scratch / "meta.json", json.dumps(meta, indent=1, sort_keys=True).encode())
             final = self._folder(key)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            _make_folder(final.parent, self.root)
             try:
                 os.rename(scratch, final)
             except OSError:
@@ -319,6 +326,42 @@ def _kinds(kinds) -> tuple[tuple[str, int], ...]:
     for kind in kinds:
         counted[kind] = counted.get(kind, 0) + 1
     return tuple(sorted(counted.items()))
+
+
+# What a damaged or hand-edited record can raise on the way to a value: it is then missing.
+_UNTRUSTED = (OSError, ValueError, KeyError, TypeError, AttributeError, ArithmeticError, IndexError)
+
+
+def _seal(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
+
+
+def _write_record(path: Path, record: dict) -> None:
+    """A remembered fingerprint, probe or measurement, sealed by the hash of its content,
+    so that an edited one (other timing, another file's hash) is never believed."""
+    _write_atomic(path, json.dumps({**record, "sha256": _seal(record)}).encode())
+
+
+def _read_record(path: Path) -> dict:
+    """A record as :func:`_write_record` wrote it, or ValueError."""
+    known = json.loads(path.read_text())
+    if not isinstance(known, dict) or known.pop("sha256", None) != _seal(known):
+        raise ValueError(f"{path} was not written by this cache as it is")
+    return known
+
+
+def _make_folder(path: Path, root: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        # The file in the way, at the folder or above it: inside the cache, never above it.
+        above = path
+        while above not in (root, above.parent) and not (above.is_file() or above.is_symlink()):
+            above = above.parent
+        if above in (root, above.parent):
+            raise
+        above.unlink()
+        path.mkdir(parents=True, exist_ok=True)
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

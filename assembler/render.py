@@ -163,7 +163,7 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = 
     planned = []
     fingerprints: dict[str, str] = {}
     for segment in segments(timeline):
-        burn = _burn_file(subtitles or store.root / "subtitles", timeline, segment)
+        burn = _burn_file(subtitles or store.folder("subtitles"), timeline, segment)
         job = compile_segment(timeline, segment.start, segment.end, burn=burn)
         for path in job.paths:
             if path not in fingerprints:
@@ -185,10 +185,14 @@ def _burn_file(folder: Path, timeline: Timeline, segment: Segment) -> str | None
         return None
     path = folder / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.ass"
     try:
-        os.utime(path)  # in use: `cache prune` leaves it alone for a day
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_text(path, text)
+        # Checked like a segment: an edited file under this name would burn other words.
+        if path.read_bytes() == text.encode("utf-8"):
+            os.utime(path)  # in use: `cache prune` leaves it alone for a day
+            return os.fspath(path)
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_text(path, text)
     return os.fspath(path)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,3 +137,48 @@ def test_the_cache_keeps_nothing_made_from_a_source_that_changed_meanwhile(tmp_p
     with pytest.raises(MediaError, match="changed while"):
         store.put("ab" * 32, ("video.mp4",), lambda paths: paths[0].write_bytes(b"made") and {}, known)
     assert store.get("ab" * 32, ("video.mp4",)) is None and not list((tmp_path / "c" / "tmp").iterdir())
+
+
+def test_an_edited_burned_subtitle_file_in_the_cache_is_written_again(tmp_path):
+    make_clip(tmp_path / "a.mp4", color="black", duration=1, tone=None)
+    edl = small([{"clip": "a.mp4", "subtitles": [{"start": 0, "end": 1, "text": "IIIIIIII"}]}])
+    edl["subtitles"] = {"burn": True, "style": {"size": 240}}
+    path, cache = write_edl(tmp_path, "ep.yaml", edl), tmp_path / "c"
+    assembler.render(path, tmp_path / "first.mp4", cache=cache)
+    (burned,) = (cache / "subtitles").glob("*.ass")
+    burned.write_text(burned.read_text(encoding="utf-8").replace("IIIIIIII", ""), encoding="utf-8")
+    for entry in cache.glob("segments/*/*"):
+        Cache(cache).forget(entry.name)  # the segment is made again, from the subtitle file
+    assembler.render(path, tmp_path / "again.mp4", cache=cache)
+    lit = (frame_rgb(tmp_path / "again.mp4", 0.5) > 64).sum()
+    assert lit > 500 and lit == (frame_rgb(tmp_path / "first.mp4", 0.5) > 64).sum()
+
+
+@pytest.mark.parametrize("damage", [{"width": "wide"}, {"duration": [1]}, {"duration": "5"}, {"fps": "1/0"}],
+                         ids=["text-width", "list-duration", "other-duration", "zero-rate"])
+def test_an_edited_probe_record_is_not_believed(tmp_path, damage):
+    make_clip(tmp_path / "a.mp4", color="red", duration=1, tone=440)
+    path, cache = write_edl(tmp_path, "ep.yaml", small([{"clip": "a.mp4"}])), tmp_path / "c"
+    assembler.render(path, tmp_path / "ep.mp4", cache=cache)
+    (record,) = (cache / "fingerprints").glob("*.probe.json")
+    record.write_text(json.dumps({**json.loads(record.read_text()), **damage}))
+    result = assembler.render(path, tmp_path / "again.mp4", cache=cache)
+    assert result.frames == 25
+    assert Cache(cache).probe(tmp_path / "a.mp4").duration == 1 and Cache(cache).probe(tmp_path / "a.mp4").width == 320
+
+
+@pytest.mark.parametrize("folder", ["segments", "fingerprints", "tmp", "subtitles", "segments/XX"])
+def test_cache_folders_replaced_by_files_are_rebuilt(tmp_path, folder):
+    make_clip(tmp_path / "a.mp4", color="red", duration=1, tone=440)
+    edl = small([{"clip": "a.mp4", "subtitles": [{"start": 0, "end": 1, "text": "hi"}]}])
+    path, cache = write_edl(tmp_path, "ep.yaml", edl), tmp_path / "c"
+    first = assembler.render(path, tmp_path / "ep.mp4", cache=cache)
+    if folder == "segments/XX":  # the folder of the first segment's key
+        folder = f"segments/{json.loads(first.receipt.read_text())['segments'][0]['key'][:2]}"
+    target = cache / folder
+    shutil.rmtree(target)
+    target.write_bytes(b"not a folder")
+    (tmp_path / "ep.mp4").unlink()
+    again = assembler.render(path, tmp_path / "ep.mp4", cache=cache)
+    assert target.is_dir() and again.frames == 25
+    assert assembler.render(path, tmp_path / "third.mp4", cache=cache).rendered == 0
