@@ -392,7 +392,7 @@ def _version(version: Annotated[bool, typer.Option("--version", help="Show the v
 
 def main() -> None:
     """Entry point of the ``assembler`` command."""
-    if hasattr(signal, "SIGTERM"):
+    with contextlib.suppress(AttributeError, ValueError):  # no SIGTERM (Windows), or not the main thread
         signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
