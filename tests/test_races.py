@@ -182,3 +182,34 @@ def test_cache_folders_replaced_by_files_are_rebuilt(tmp_path, folder):
     again = assembler.render(path, tmp_path / "ep.mp4", cache=cache)
     assert target.is_dir() and again.frames == 25
     assert assembler.render(path, tmp_path / "third.mp4", cache=cache).rendered == 0
+
+
+_SLOW_IMPORT = """
+import importlib.abc, sys, time
+class Slow(importlib.abc.MetaPathFinder):  # the first second of `assembler`, made long enough to hit
+    def find_spec(self, name, path, target=None):
+        if name == "assembler.cli":
+            print("importing", flush=True)
+            time.sleep(20)
+sys.meta_path.insert(0, Slow())
+sys.argv = ["assembler", "--version"]
+import assembler_launch
+assembler_launch.main()
+"""
+
+
+@pytest.mark.parametrize("sent, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_signal_while_the_command_imports_is_no_traceback(sent, code):
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_IMPORT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline() == "importing\n"
+    os.kill(proc.pid, sent)
+    _, stderr = proc.communicate(timeout=10)
+    assert (proc.returncode, "Traceback" in stderr) == (code, False), stderr
+    assert sent != signal.SIGINT or stderr == "interrupted\n"
+
+
+def test_the_command_starts_from_the_launcher():
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "assembler"), "--version"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.startswith("assembler ")
