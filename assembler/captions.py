@@ -184,7 +184,7 @@ def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, fam
     font file (whose family libass then looks up)."""
     doc = validated.document
     if spec.fonts_dir and isinstance(found := media.get(resolve(spec.fonts_dir)), MediaError):
-        problems.append(doc.problem(("subtitles", "fonts_dir"), str(found)))
+        problems.append(doc.problem(("subtitles", "fonts_dir"), str(found), found.hint))
     font = spec.style.font
     if Path(font).suffix.lower() in FONT_SUFFIXES:
         path = resolve(font)

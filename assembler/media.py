@@ -19,7 +19,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Literal
 
-from .errors import CHECK_PATH, MediaError
+from .errors import CHECK_PATH, MediaError, os_hint
 
 __all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "probe", "probe_all"]
 
@@ -85,7 +85,7 @@ def probe(path: str | Path) -> MediaInfo:
     except FileNotFoundError:
         raise MediaError(f"{path} does not exist", CHECK_PATH) from None
     except OSError as exc:
-        raise MediaError(f"{path} cannot be read: {exc.strerror}", "check the file's permissions") from None
+        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc) or "check the file's permissions") from None
     if not path.is_file():
         raise MediaError(f"{path} is not a file", "name a file, not a folder")
     if path.suffix.lower() in FONT_SUFFIXES:

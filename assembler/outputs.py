@@ -102,10 +102,17 @@ def _reads(validated: Validated, edl_file: Path | None) -> list[tuple[tuple | No
     found += [(None, path) for path in dict.fromkeys([*media_paths(validated), *word_paths(validated)])
               if path not in located]
     for at, folder in list(found):
-        if at == ("subtitles", "fonts_dir") and folder.is_dir():
+        if at == ("subtitles", "fonts_dir") and _is_dir(folder):
             found += [(at, p) for p in sorted(folder.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES]
     return [(at, path, _shown(doc, path)) for at, path in found] + \
         ([(None, edl_file, "the EDL itself")] if edl_file else [])
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long for the file system: said where the folder is read
+        return False
 
 
 def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
