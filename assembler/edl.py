@@ -36,7 +36,7 @@ from pydantic import (
 )
 
 from .errors import EdlError, Problem, field_path
-from .timebase import TimeSpec, parse_rate, parse_time, shown
+from .timebase import MAX_FPS, MAX_SECONDS, TimeSpec, parse_rate, parse_time, shown
 
 __all__ = [
     "Clip",
@@ -84,7 +84,7 @@ Time = Annotated[
     PlainSerializer(lambda t: str(t), return_type=str),
     WithJsonSchema({
         "anyOf": [
-            {"type": "number", "minimum": 0},
+            {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
             # The notations of timebase.parse_time, so that an editor flags what the loader rejects.
             {"type": "string", "pattern": r"^\s*((\d+(\.\d*)?|\.\d+)\s*s?|\d+\s*f|(\d+:)?\d+:\d+(\.\d+)?"
                                           r"|\d+:\d{1,2}:\d{1,2}[:;]\d+)\s*$"},
@@ -186,7 +186,7 @@ Fps = Annotated[
     Any,
     PlainValidator(_parse_fps),
     PlainSerializer(lambda r: str(r) if r.denominator != 1 else r.numerator),
-    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
+    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FPS}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
                     "description": "24, 29.97 or \"30000/1001\"", "examples": [24, 25, 30, "24000/1001"]}),
 ]
 
