@@ -725,6 +725,7 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
         message = f"unknown field `{path[-1]}`"
         # A field of another part of the EDL (`fps` in an item) is not a typo of itself.
         hint = did_you_mean(str(path[-1]), FIELD_NAMES) if path[-1] not in FIELD_NAMES \
+            else f"an item is of one kind: give `{path[-1]}` an item of its own" if path[-1] in ITEM_KINDS \
             else f"`{path[-1]}` is a field of another part of the EDL; see `assembler schema`"
     elif kind == "missing":
         message = f"`{path[-1]}` is required"

@@ -73,6 +73,8 @@ class Validated:
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
 _LONG_NUMBER = re.compile(r"\d{1000,}")
+_DEEP = re.compile(r"[\[{](?:\s*[\[{]){%d}" % MAX_DEPTH)
+_QUOTED = re.compile(r"[\"'#|>]")  # before the run on its line: it may be text, not brackets
 
 
 def parse(path: str | Path) -> Document:
@@ -87,6 +89,10 @@ def parse(path: str | Path) -> Document:
         hint = os_hint(exc) if isinstance(exc, OSError) else None
         raise EdlError([Problem(name, None, "", f"cannot read the file: {_reason(exc)}", hint)]) from None
     what = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    # ruamel's scanner takes seconds over a thousand brackets in a row before its parser
+    # runs out of stack: a run deeper than the limit, not inside a string, is refused first.
+    if (deep := _DEEP.search(text)) and not _QUOTED.search(text, text.rfind("\n", 0, deep.start()) + 1, deep.start()):
+        raise _too_deep(name, text.count("\n", 0, deep.start()) + 1)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -127,12 +133,16 @@ def _refuse_unreadable(name: str, text: str, exc: BaseException) -> None:
     """The parsers' own limits in our words: Python's advice about set_int_max_str_digits()
     and "maximum recursion depth" would be untrue of a file that is only too big."""
     if isinstance(exc, RecursionError):
-        raise EdlError([Problem(name, None, "", f"lists or mappings nested too deeply (more than {MAX_DEPTH} "
-                                                "levels)", "an EDL needs fewer than ten")]) from None
+        raise _too_deep(name, None) from None
     if isinstance(exc, ValueError) and (long := _LONG_NUMBER.search(text)):
         line = text.count("\n", 0, long.start()) + 1
         raise EdlError([Problem(name, line, "", f"a number of {len(long[0])} digits",
                                 "times are at most 24 h and sizes 8K: a typo?")]) from None
+
+
+def _too_deep(name: str, line: int | None) -> EdlError:
+    return EdlError([Problem(name, line, "", f"lists or mappings nested too deeply (more than {MAX_DEPTH} levels)",
+                             "an EDL needs fewer than ten")])
 
 
 class _Plain:
