@@ -96,24 +96,20 @@ def test_brackets_in_a_string_are_text_not_depth(tmp_path):
     assert assembler.load(path).video[0].title == "[" * 100
 
 
-def test_an_unknown_field_known_elsewhere_is_not_its_own_suggestion(tmp_path):
+# (the item's extra line, the line and name of the field refused, what the hint says instead)
+ELSEWHERE = [("fps: 24", 5, "fps", "another part of the EDL"),
+             ("title: Hi", 3, "color", "an item of its own")]  # a title's fields win: the card's colour is refused
+
+
+@pytest.mark.parametrize("extra,line,name,words", ELSEWHERE, ids=["field-of-another-part", "item-of-two-kinds"])
+def test_an_unknown_field_known_elsewhere_is_not_its_own_suggestion(tmp_path, extra, line, name, words):
     path = tmp_path / "ep.yaml"
-    path.write_text("version: 1\nvideo:\n  - color: red\n    duration: 1\n    fps: 24\n", encoding="utf-8")
+    path.write_text(f"version: 1\nvideo:\n  - color: red\n    duration: 1\n    {extra}\n", encoding="utf-8")
     with pytest.raises(EdlError) as caught:
         assembler.load(path)
     [problem] = caught.value.problems
-    assert str(problem).startswith(f"{path}:5: video[0].fps: unknown field `fps`")
-    assert "did you mean `fps`" not in str(problem) and "another part of the EDL" in str(problem)
-
-
-def test_an_item_of_two_kinds_is_not_told_its_own_name(tmp_path):
-    path = tmp_path / "ep.yaml"
-    path.write_text("version: 1\nvideo:\n  - color: red\n    duration: 1\n    title: Hi\n", encoding="utf-8")
-    with pytest.raises(EdlError) as caught:
-        assembler.load(path)
-    [problem] = caught.value.problems
-    assert str(problem).startswith(f"{path}:3: video[0].color: unknown field `color`")  # a title's, not a card's
-    assert "did you mean `color`" not in str(problem) and "an item of its own" in str(problem)
+    assert str(problem).startswith(f"{path}:{line}: video[0].{name}: unknown field `{name}`")
+    assert f"did you mean `{name}`" not in str(problem) and words in str(problem)
 
 
 def test_json_as_python_writes_it_keeps_characters_beyond_the_bmp(tmp_path):
