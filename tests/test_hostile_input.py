@@ -145,23 +145,40 @@ def test_a_nul_in_an_edl_built_in_code_is_refused_before_ffmpeg(tmp_path):
         assembler.check(edl, base_dir=tmp_path)
 
 
-@pytest.mark.parametrize("field", ["fonts_dir", "font", "clip"])
-def test_a_path_too_long_for_the_file_system_is_said_so(tmp_path, field):
-    long = "d" * 300
-    item = {"clip": f"{long}/a.mp4"} if field == "clip" else \
-        {"title": "hi", "duration": 1, "style": {"font": f"{long}/f.ttf"}} if field == "font" else \
-        {"title": "hi", "duration": 1}
-    edl = {"version": 1, "video": [item]}
-    if field == "fonts_dir":
-        edl["subtitles"] = {"fonts_dir": long}
+LONG = "d" * 300  # one name longer than the 255 bytes a file system allows
+TITLE = {"title": "hi", "duration": 1}
+# (what names the long path, the EDL; the field that the problem names)
+TOO_LONG = [
+    ("fonts_dir", {"subtitles": {"fonts_dir": LONG}, "video": [TITLE]}, "subtitles.fonts_dir"),
+    ("subtitle-file", {"subtitles": {"file": f"{LONG}/a.srt"}, "video": [TITLE]}, "subtitles.file"),
+    ("lut", {"output": {"lut": f"{LONG}/a.cube"}, "video": [TITLE]}, "output.lut"),
+    ("clip", {"video": [{"clip": f"{LONG}/a.mp4"}]}, "video[0].clip"),
+    ("background", {"video": [{**TITLE, "background": f"{LONG}/b.png"}]}, "video[0].background"),
+]
+
+
+@pytest.mark.parametrize("name,edl,field", TOO_LONG, ids=[case[0] for case in TOO_LONG])
+def test_a_path_too_long_for_the_file_system_is_said_so(tmp_path, name, edl, field):
     path = tmp_path / "ep.yaml"
-    path.write_text(json.dumps(edl), encoding="utf-8")
+    path.write_text(json.dumps({"version": 1, **edl}), encoding="utf-8")
     with pytest.raises(EdlError) as caught:
         assembler.check(path)
     [problem] = caught.value.problems
-    assert str(problem).startswith(f"{path}:1: ")
-    if field != "font":  # a font file is looked for among files that exist: "not found" is true
-        assert "File name too long" in str(problem) and "255 bytes" in (problem.hint or "")
+    assert str(problem).startswith(f"{path}:1: {field}: ") and "File name too long" in problem.message
+    assert "255 bytes" in (problem.hint or "")
+
+
+@pytest.mark.parametrize("option", ["-o", "--cache"])
+def test_an_output_or_cache_path_too_long_is_refused_before_encoding(tmp_path, option):
+    path = tmp_path / "ep.yaml"
+    path.write_text(json.dumps({"version": 1, "output": {"size": "320x180"}, "video": [TITLE]}), encoding="utf-8")
+    target = tmp_path / LONG / "x.mp4"
+    args = ["-o", str(target)] if option == "-o" else ["-o", str(tmp_path / "ep.mp4"), "--cache", str(target)]
+    done = subprocess.run([sys.executable, "-m", "assembler", "render", str(path), *args], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "File name too long" in done.stderr and "255 bytes" in done.stderr
+    assert list(tmp_path.iterdir()) == [path]
 
 
 def test_the_cli_prints_our_errors_only(tmp_path):
