@@ -128,6 +128,15 @@ def test_a_json_edl_whose_top_level_is_a_list(tmp_path, text):
         assembler.load(path)
 
 
+@pytest.mark.parametrize("title", ["plain", "a\x9f"], ids=["read-by-ruamel", "read-by-python-json"])
+def test_a_json_infinity_is_not_a_frame_rate(tmp_path, title):
+    path = tmp_path / "ep.json"
+    path.write_text('{"version": 1,\n "output": {"fps": Infinity},\n "video": [{"title": "' + title +
+                    '", "duration": 1}]}', encoding="utf-8")
+    with pytest.raises(EdlError, match=r"output\.fps: .*is not a frame rate"):
+        assembler.load(path)
+
+
 def test_a_json_fallback_number_of_5000_digits(tmp_path):
     path = tmp_path / "ep.json"  # the C1 control makes ruamel refuse it, so Python's json reads it
     path.write_text('{"version": 1, "video": [{"title": "\x9f", "duration": ' + "9" * 5000 + "}]}",
