@@ -27,7 +27,7 @@ from . import edl as model
 from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .timebase import frame_of
-from .media import FONT_SUFFIXES
+from .media import FONT_SUFFIXES, is_folder
 from .words import DEFAULT_FAMILY, Face, SubtitleFile
 
 __all__ = ["Caption", "CaptionStyle", "CaptionTrack", "ass_text", "place_captions", "srt_text", "text_width"]
@@ -184,7 +184,7 @@ def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, fam
     font file (whose family libass then looks up)."""
     doc = validated.document
     if spec.fonts_dir and isinstance(found := media.get(resolve(spec.fonts_dir)), MediaError):
-        problems.append(doc.problem(("subtitles", "fonts_dir"), str(found)))
+        problems.append(doc.problem(("subtitles", "fonts_dir"), str(found), found.hint))
     font = spec.style.font
     if Path(font).suffix.lower() in FONT_SUFFIXES:
         path = resolve(font)
@@ -207,7 +207,7 @@ def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, media: d
     doc = validated.document
     found = media.get(path)
     if not isinstance(found, SubtitleFile):
-        if path.is_dir():  # read as fonts, like `fonts_dir`: say what it is not
+        if is_folder(path):  # read as fonts, like `fonts_dir`: say what it is not
             problems.append(doc.problem(("subtitles", "file"), f"{path.name} is a folder, not a subtitle file "
                                         "(.srt, .ass, .ssa or .vtt)", "name the file inside it"))
         else:

@@ -36,7 +36,7 @@ from pydantic import (
 )
 
 from .errors import EdlError, Problem, field_path
-from .timebase import TimeSpec, parse_rate, parse_time
+from .timebase import MAX_FPS, MAX_SECONDS, TimeSpec, parse_rate, parse_time, shown
 
 __all__ = [
     "Clip",
@@ -84,7 +84,7 @@ Time = Annotated[
     PlainSerializer(lambda t: str(t), return_type=str),
     WithJsonSchema({
         "anyOf": [
-            {"type": "number", "minimum": 0},
+            {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
             # The notations of timebase.parse_time, so that an editor flags what the loader rejects.
             {"type": "string", "pattern": r"^\s*((\d+(\.\d*)?|\.\d+)\s*s?|\d+\s*f|(\d+:)?\d+:\d+(\.\d+)?"
                                           r"|\d+:\d{1,2}:\d{1,2}[:;]\d+)\s*$"},
@@ -148,19 +148,22 @@ Background = Annotated[
 ]
 
 
+# 8K: DCI's 8192 wide, UHD's 4320 high, either way up; more is a typo, and a frame
+# that size is already 100 MB of raw picture for every filter that holds one.
+MAX_SIDE, MAX_AREA = 8192, 8192 * 4320
+_SIZE = re.compile(r"^\s*(\d{1,5})\s*[xX]\s*(\d{1,5})\s*$")
+
+
 def _parse_size(value: Any) -> tuple[int, int]:
-    if isinstance(value, str) and "x" in value.lower():
-        w, _, h = value.lower().partition("x")
-        try:
-            size = (int(w), int(h))
-        except ValueError:
-            raise ValueError(f"size {value!r} must look like 1920x1080") from None
+    if isinstance(value, str) and (m := _SIZE.match(value)):
+        size = (int(m[1]), int(m[2]))
     elif isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
         size = (value[0], value[1])
     else:
-        raise ValueError(f"size {value!r} must look like 1920x1080")
-    if not all(16 <= v <= 8192 for v in size):
-        raise ValueError(f"size {value!r} is out of range (16..8192 pixels a side)")
+        raise ValueError(f"size {shown(value)} must look like 1920x1080")
+    if not all(16 <= v <= MAX_SIDE for v in size) or size[0] * size[1] > MAX_AREA:
+        raise ValueError(f"size {shown(value)} is out of range (16..{MAX_SIDE} pixels a side, "
+                         f"at most 8K: {MAX_SIDE}x4320 or 4320x{MAX_SIDE})")
     if any(v % 2 for v in size):
         raise ValueError(f"size {value!r}: width and height must be even (4:2:0 video)")
     return size
@@ -183,7 +186,7 @@ Fps = Annotated[
     Any,
     PlainValidator(_parse_fps),
     PlainSerializer(lambda r: str(r) if r.denominator != 1 else r.numerator),
-    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
+    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FPS}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
                     "description": "24, 29.97 or \"30000/1001\"", "examples": [24, 25, 30, "24000/1001"]}),
 ]
 
@@ -720,7 +723,10 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
         message = message[len("Value error, "):]
     if kind == "extra_forbidden":
         message = f"unknown field `{path[-1]}`"
-        hint = did_you_mean(str(path[-1]), FIELD_NAMES)
+        # A field of another part of the EDL (`fps` in an item) is not a typo of itself.
+        hint = did_you_mean(str(path[-1]), FIELD_NAMES) if path[-1] not in FIELD_NAMES \
+            else f"an item is of one kind: give `{path[-1]}` an item of its own" if path[-1] in ITEM_KINDS \
+            else f"`{path[-1]}` is a field of another part of the EDL; see `assembler schema`"
     elif kind == "missing":
         message = f"`{path[-1]}` is required"
     elif kind == "item_kind" and isinstance(err.get("input"), dict):

@@ -13,11 +13,12 @@ Imports nothing from the rest of the package.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from typing import Literal
 
 __all__ = ["CHECK_PATH", "AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError",
-           "UsageError", "field_path", "media_hint"]
+           "UsageError", "field_path", "media_hint", "os_hint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,15 @@ class EdlError(AssemblerError):
 
 
 CHECK_PATH = "check the path; relative paths start at the EDL's folder"
+
+
+def os_hint(exc: OSError) -> str | None:
+    """What to do about a file the system refused, by the reason it gave."""
+    if exc.errno == errno.ENAMETOOLONG:
+        return "a name in the path is longer than the file system allows (255 bytes a name): shorten it"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "check the file's permissions"
+    return None
 
 
 class MediaError(AssemblerError):

@@ -12,6 +12,8 @@ Imports ``edl``, ``errors``; never ffmpeg, never media.
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError
 
 from . import edl as model
-from .errors import EdlError, Problem, field_path
+from .errors import EdlError, Problem, field_path, os_hint
 
 __all__ = ["Document", "Validated", "field_path", "from_model", "load", "parse", "validate"]
 
@@ -66,6 +68,15 @@ class Validated:
     subtitles: model.Subtitles | None = None  # None when absent or invalid
 
 
+# What one document may hold: an EDL of thousands of items is far below both, and an
+# alias bomb ("billion laughs": aliases of aliases, each a list of the last) far above.
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+_LONG_NUMBER = re.compile(r"\d{1000,}")
+_DEEP = re.compile(r"[\[{](?:\s*[\[{]){%d}" % MAX_DEPTH)
+_QUOTED = re.compile(r"[\"'#|>]")  # before the run on its line: it may be text, not brackets
+
+
 def parse(path: str | Path) -> Document:
     """Read YAML or JSON with line numbers. Raises EdlError for unreadable or malformed files."""
     path = Path(path)
@@ -74,62 +85,130 @@ def parse(path: str | Path) -> Document:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise EdlError([Problem(name, None, "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EdlError([Problem(name, None, "", f"cannot read the file: {exc}")]) from None
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        hint = os_hint(exc) if isinstance(exc, OSError) else None
+        raise EdlError([Problem(name, None, "", f"cannot read the file: {_reason(exc)}", hint)]) from None
+    what = "JSON" if path.suffix.lower() == ".json" else "YAML"
+    # ruamel's scanner takes seconds over a thousand brackets in a row before its parser
+    # runs out of stack: a run deeper than the limit, not inside a string, is refused first.
+    if (deep := _DEEP.search(text)) and not _QUOTED.search(text, text.rfind("\n", 0, deep.start()) + 1, deep.start()):
+        raise _too_deep(name, text.count("\n", 0, deep.start()) + 1)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
-        node = yaml.load(text)
+        with warnings.catch_warnings():  # ruamel's warnings name its own source files, not ours
+            warnings.simplefilter("ignore")
+            node = yaml.load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        what = "JSON" if path.suffix.lower() == ".json" else "YAML"
         raise EdlError([Problem(name, line, "", f"not valid {what}: {exc.problem or exc.context}")]) from None
     except Exception as exc:  # ruamel raises a few non-Marked errors (e.g. tabs in JSON)
-        if path.suffix.lower() != ".json":
+        _refuse_unreadable(name, text, exc)
+        if what != "JSON":
             raise EdlError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
         try:
-            return Document(name, path.parent.resolve(), json.loads(text), {})
+            node = json.loads(text)
         except json.JSONDecodeError as jexc:
             raise EdlError([Problem(name, jexc.lineno, "", f"not valid JSON: {jexc.msg}")]) from None
+        except (ValueError, RecursionError) as jexc:
+            _refuse_unreadable(name, text, jexc)
+            raise
     lines: dict[FieldPath, int] = {}
-    data = _plain(node, (), lines)
+    plain = _Plain(name, lines)
+    data = plain.value(node, (), 0)
     if not isinstance(data, dict):
         raise EdlError([Problem(name, 1, "", "an EDL must be a mapping with `version: 1` and `video: [...]`")])
-    return Document(name, path.parent.resolve(), data, lines)
+    document = Document(name, path.parent.resolve(), data, lines)
+    if plain.bad:
+        raise EdlError([document.problem(at, message, hint) for at, message, hint in plain.bad])
+    return document
 
 
-def _plain(node: Any, path: FieldPath, lines: dict[FieldPath, int]) -> Any:
-    """Copy ruamel's round-trip nodes into plain Python values, recording line numbers."""
-    if isinstance(node, Mapping):
-        out = {}
-        for key, value in node.items():
-            child = (*path, str(key))
-            try:
-                lines[child] = node.lc.key(key)[0] + 1
-            except (AttributeError, KeyError, TypeError):
-                pass
-            out[str(key)] = _plain(value, child, lines)
-        return out
-    if isinstance(node, list):
-        out_list = []
-        for index, value in enumerate(node):
-            child = (*path, index)
-            try:
-                lines[child] = node.lc.item(index)[0] + 1
-            except (AttributeError, KeyError, TypeError, IndexError):
-                pass
-            out_list.append(_plain(value, child, lines))
-        return out_list
-    if isinstance(node, bool) or node is None:
+def _reason(exc: BaseException) -> str:
+    return exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+
+
+def _refuse_unreadable(name: str, text: str, exc: BaseException) -> None:
+    """The parsers' own limits in our words: Python's advice about set_int_max_str_digits()
+    and "maximum recursion depth" would be untrue of a file that is only too big."""
+    if isinstance(exc, RecursionError):
+        raise _too_deep(name, None) from None
+    if isinstance(exc, ValueError) and (long := _LONG_NUMBER.search(text)):
+        line = text.count("\n", 0, long.start()) + 1
+        raise EdlError([Problem(name, line, "", f"a number of {len(long[0])} digits",
+                                "times are at most 24 h and sizes 8K: a typo?")]) from None
+
+
+def _too_deep(name: str, line: int | None) -> EdlError:
+    return EdlError([Problem(name, line, "", f"lists or mappings nested too deeply (more than {MAX_DEPTH} levels)",
+                             "an EDL needs fewer than ten")])
+
+
+class _Plain:
+    """Copies ruamel's round-trip nodes (or JSON's values) into plain Python values,
+    recording line numbers; counts what it copies, since an alias is copied each time it
+    is used, and collects strings that no path or text may hold."""
+
+    def __init__(self, name: str, lines: dict[FieldPath, int]):
+        self.name, self.lines, self.count = name, lines, 0
+        self.bad: list[tuple[FieldPath, str, str | None]] = []
+
+    def value(self, node: Any, path: FieldPath, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise EdlError([Problem(self.name, self.lines.get(path), field_path(path),
+                                    f"the file expands to more than {MAX_VALUES} values",
+                                    "YAML aliases (*name) copy what they name each time: use fewer")])
+        if depth > MAX_DEPTH and isinstance(node, (Mapping, list)):
+            raise EdlError([Problem(self.name, self.lines.get(path), field_path(path),
+                                    f"lists or mappings nested more than {MAX_DEPTH} levels deep",
+                                    "an EDL needs fewer than ten")])
+        if isinstance(node, Mapping):
+            out = {}
+            for key, value in node.items():
+                child = (*path, str(key))
+                try:
+                    self.lines[child] = node.lc.key(key)[0] + 1
+                except (AttributeError, KeyError, TypeError):
+                    pass
+                if isinstance(key, str) and (name := self.text(key, child)) != child[-1]:
+                    self.lines[(*path, name)] = self.lines.get(child, 0)
+                    child = (*path, name)
+                out[child[-1]] = self.value(value, child, depth + 1)
+            return out
+        if isinstance(node, list):
+            out_list = []
+            for index, value in enumerate(node):
+                child = (*path, index)
+                try:
+                    self.lines[child] = node.lc.item(index)[0] + 1
+                except (AttributeError, KeyError, TypeError, IndexError):
+                    pass
+                out_list.append(self.value(value, child, depth + 1))
+            return out_list
+        if isinstance(node, bool) or node is None:
+            return node
+        if isinstance(node, int):
+            return int(node)
+        if isinstance(node, float):
+            return float(node)
+        if isinstance(node, str):
+            return self.text(node, path)
         return node
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, str):
-        return str(node)
-    return node
+
+    def text(self, node: str, path: FieldPath) -> str:
+        text = str(node)
+        if "\0" in text:
+            self.bad.append((path, "holds a NUL character (\\0), which no path or text may hold", None))
+        try:
+            # YAML's "\ud83c\udfac" escapes (as json.dump writes 🎬) are one character, not two halves.
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16")
+        except UnicodeDecodeError:
+            self.bad.append((path, "holds half of a UTF-16 surrogate pair (an escape such as \\ud83c alone)",
+                             "write the character itself, or both halves of its pair"))
+            text = text.encode("utf-8", "replace").decode("utf-8")
+        return text
 
 
 _ITEM = TypeAdapter(model.VideoItem)
@@ -195,4 +274,8 @@ def from_model(edl: model.Edl, folder: str | Path | None = None) -> Validated:
     """Wrap an EDL built in code; its relative paths resolve against ``folder`` (default: cwd)."""
     folder = Path(folder or Path.cwd()).resolve()
     doc = Document("<edl>", folder, edl.model_dump(mode="json", by_alias=True), {})
-    return Validated(doc, edl, edl.output, tuple(edl.video), (), tuple(edl.overlays), tuple(edl.audio), edl.subtitles)
+    plain = _Plain(doc.file, {})  # a NUL in a title is refused as from a file, not by ffmpeg
+    plain.value(doc.data, (), 0)
+    problems = tuple(doc.problem(*bad) for bad in plain.bad)
+    return Validated(doc, None if problems else edl, edl.output, tuple(edl.video), problems, tuple(edl.overlays),
+                     tuple(edl.audio), edl.subtitles)

@@ -19,12 +19,22 @@ from itertools import chain
 from pathlib import Path
 from typing import Literal
 
-from .errors import CHECK_PATH, MediaError
+from .errors import CHECK_PATH, MediaError, os_hint
 
-__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "probe", "probe_all"]
+__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "is_folder", "probe", "probe_all"]
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 LUT_SUFFIXES = {".cube", ".3dl"}  # the 3D LUT files ffmpeg's lut3d reads (by suffix)
+
+
+def is_folder(path: Path) -> bool:
+    """Path.is_dir() that is False, not an OSError, for a name too long for the file system
+    (the error is said where the path is read)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
 # Demuxers that read a single still picture.
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
                   "jpegxl_pipe", "qoi_pipe", "pam_pipe", "ppm_pipe", "svg_pipe"}
@@ -85,7 +95,7 @@ def probe(path: str | Path) -> MediaInfo:
     except FileNotFoundError:
         raise MediaError(f"{path} does not exist", CHECK_PATH) from None
     except OSError as exc:
-        raise MediaError(f"{path} cannot be read: {exc.strerror}", "check the file's permissions") from None
+        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc) or "check the file's permissions") from None
     if not path.is_file():
         raise MediaError(f"{path} is not a file", "name a file, not a folder")
     if path.suffix.lower() in FONT_SUFFIXES:

@@ -16,9 +16,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from .errors import Problem
+from .errors import Problem, os_hint
 from .load import Document, Validated
-from .media import FONT_SUFFIXES
+from .media import FONT_SUFFIXES, is_folder
 from .soundtrack import stem_paths
 from .timeline import Timeline, input_fields, media_paths, word_paths
 
@@ -74,7 +74,12 @@ def _folders(doc: Document, writes: list[tuple[str, Path, str]]) -> list[Problem
     segment is done and the output is renamed into place)."""
     problems = []
     for what, target, hint in writes:
-        if target.is_dir():
+        try:
+            folder = target.is_dir()
+        except OSError as exc:  # a name too long for the file system
+            problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: {exc.strerror}", os_hint(exc)))
+            continue
+        if folder:
             problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: a folder of that name is there",
                                     hint))
     return problems
@@ -102,7 +107,7 @@ def _reads(validated: Validated, edl_file: Path | None) -> list[tuple[tuple | No
     found += [(None, path) for path in dict.fromkeys([*media_paths(validated), *word_paths(validated)])
               if path not in located]
     for at, folder in list(found):
-        if at == ("subtitles", "fonts_dir") and folder.is_dir():
+        if at == ("subtitles", "fonts_dir") and is_folder(folder):
             found += [(at, p) for p in sorted(folder.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES]
     return [(at, path, _shown(doc, path)) for at, path in found] + \
         ([(None, edl_file, "the EDL itself")] if edl_file else [])

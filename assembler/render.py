@@ -31,7 +31,7 @@ from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
-from .errors import EdlError, Problem, UsageError
+from .errors import EdlError, Problem, UsageError, os_hint
 from .escape import concat_list
 from .ffmpeg import (FFmpeg, Progress, analyze, command, find_ffmpeg, folder_lock, remove_leftovers, run,
                      write_atomic)
@@ -140,12 +140,15 @@ def default_cache_dir(edl: EdlSource | None, base_dir: str | os.PathLike | None 
 def folder_or_none(path: Path, what: str) -> Path:
     """``path``, which is to be a folder: a folder or nothing yet, with no file at it or
     above it (found now, not as an OSError once work has started)."""
-    for above in (path, *path.parents):
-        if above.exists():
-            if not above.is_dir():
-                name = "it" if above == path else f"{above}"
-                raise UsageError(f"{what} {path} cannot be a folder: {name} is a file")
-            return path
+    try:
+        for above in (path, *path.parents):
+            if above.exists():
+                if not above.is_dir():
+                    name = "it" if above == path else f"{above}"
+                    raise UsageError(f"{what} {path} cannot be a folder: {name} is a file")
+                return path
+    except OSError as exc:  # a name too long for the file system
+        raise UsageError(f"{what} {path} cannot be a folder: {exc.strerror} ({os_hint(exc)})") from None
     return path
 
 

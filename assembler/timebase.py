@@ -35,8 +35,15 @@ __all__ = [
     "parse_time",
     "sample_of",
     "seconds_text",
+    "shown",
     "smpte_problem",
 ]
+
+# Bounds on what a file may ask for, checked where numbers are parsed, so that a typo
+# (10**8 s, "1e999999999") is an error at once, not hours of planning or a huge integer.
+MAX_SECONDS = 24 * 3600  # any time or duration, and the whole timeline
+MAX_FPS = 240
+_MAX_CHARS = 40  # a number's text is refused before Python converts it (5000 digits hang int())
 
 _FRAMES = re.compile(r"^\s*(\d+)\s*f\s*$")
 _SMPTE = re.compile(r"^\s*(\d+):(\d{1,2}):(\d{1,2})[:;](\d+)\s*$")
@@ -65,32 +72,54 @@ class TimeSpec:
         return self.text or seconds_text(self.seconds)
 
 
+def shown(value: object) -> str:
+    """A value as messages quote it: a 5000-digit typo is not worth 5000 characters."""
+    text = repr(value)
+    return text if len(text) <= _MAX_CHARS + 2 else text[:_MAX_CHARS] + "..."
+
+
 def _decimal(text: str) -> Fraction:
-    """A decimal string to an exact Fraction (never through a binary float)."""
+    """A decimal string to an exact Fraction (never through a binary float); refused
+    before converting when the exponent or the digits would make a huge integer."""
     try:
-        return Fraction(Decimal(text))
+        number = Decimal(text)
     except InvalidOperation as exc:  # pragma: no cover - guarded by the regexes
-        raise ValueError(f"not a number: {text!r}") from exc
+        raise ValueError(f"not a number: {shown(text)}") from exc
+    if not number.is_finite() or len(text) > _MAX_CHARS or not -_MAX_CHARS <= number.adjusted() <= _MAX_CHARS:
+        raise ValueError(f"{shown(text)} is not a number of sane size")
+    return Fraction(number)
+
+
+def _bounded(spec: TimeSpec) -> TimeSpec:
+    if spec.seconds > MAX_SECONDS or spec.frames > MAX_SECONDS * MAX_FPS:
+        raise ValueError(f"{shown(spec.text)} is longer than 24 h ({MAX_SECONDS} s), the most an EDL may ask for")
+    return spec
 
 
 def parse_time(value: object) -> TimeSpec:
     """Parse any time notation of the EDL contract; raise ValueError with a hint if bad."""
+    return _bounded(_parse_time(value))
+
+
+def _parse_time(value: object) -> TimeSpec:
     if isinstance(value, TimeSpec):
         return value
     if isinstance(value, bool):
         raise ValueError("a time must be a number of seconds or a string like \"00:01:02.5\"")
     if isinstance(value, int):
-        if value < 0:
-            raise ValueError(f"a time cannot be negative ({value})")
+        if value < 0 or value > MAX_SECONDS:  # (never printed whole: str() of 5000 digits raises)
+            raise ValueError(f"a time must be 0 .. {MAX_SECONDS} s (24 h)")
         return TimeSpec(Fraction(value), 0, str(value))
     if isinstance(value, float):
-        if not math.isfinite(value) or value < 0:
-            raise ValueError(f"a time must be a finite number of seconds >= 0, not {value}")
+        if not math.isfinite(value) or value < 0 or value > MAX_SECONDS:
+            raise ValueError(f"a time must be a finite number of seconds 0 .. {MAX_SECONDS} (24 h), not {value}")
         # repr() is the shortest decimal that round-trips: 2.5 -> "2.5", 0.1 -> "0.1".
         return TimeSpec(_decimal(repr(value)), 0, repr(value))
     if not isinstance(value, str):
         raise ValueError(f"a time must be a number or a string, not {type(value).__name__}")
     text = value.strip()
+    if len(text) > _MAX_CHARS:
+        raise ValueError(f"{shown(value)} is too long for a time ({_MAX_CHARS} characters at most)")
     if m := _FRAMES.match(text):
         return TimeSpec(Fraction(0), int(m[1]), text)
     if m := _SMPTE.match(text):
@@ -104,7 +133,7 @@ def parse_time(value: object) -> TimeSpec:
     if _NUMBER.match(text):
         return TimeSpec(_decimal(text.rstrip("s ")), 0, text)
     raise ValueError(
-        f"{value!r} is not a time; write seconds (2.5), a clock (\"00:01:02.500\"), "
+        f"{shown(value)} is not a time; write seconds (2.5), a clock (\"00:01:02.500\"), "
         f"SMPTE with frames (\"00:00:04:12\") or a frame count (\"36f\")"
     )
 
@@ -132,7 +161,7 @@ _NTSC = {Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)}
 
 
 def parse_rate(value: object) -> Fraction:
-    """A frame rate: int, decimal (23.976 -> 24000/1001) or "num/den"; must be > 0."""
+    """A frame rate: int, decimal (23.976 -> 24000/1001) or "num/den"; 0 < rate <= 240."""
     if isinstance(value, Fraction):
         rate = value
     elif isinstance(value, bool):
@@ -142,19 +171,21 @@ def parse_rate(value: object) -> Fraction:
     elif isinstance(value, (float, str)):
         text = repr(value) if isinstance(value, float) else value.strip()
         try:
+            if len(text) > _MAX_CHARS:
+                raise ValueError(text)
             if "/" in text:
                 num, den = text.split("/", 1)
                 rate = Fraction(int(num), int(den))
             else:
                 rate = _decimal(text)
         except (ValueError, ZeroDivisionError, InvalidOperation) as exc:
-            raise ValueError(f"{value!r} is not a frame rate; write 24, 29.97 or \"30000/1001\"") from exc
+            raise ValueError(f"{shown(value)} is not a frame rate; write 24, 29.97 or \"30000/1001\"") from None
         if rate.denominator != 1 and "/" not in text:
             rate = next((r for r in _NTSC if abs(r - rate) < Fraction(1, 200)), rate)
     else:
         raise ValueError(f"a frame rate must be a number or a string, not {type(value).__name__}")
-    if rate <= 0 or rate > 1000:
-        raise ValueError(f"frame rate {value!r} is out of range (0 < fps <= 1000)")
+    if rate <= 0 or rate > MAX_FPS:
+        raise ValueError(f"frame rate {shown(value)} is out of range (0 < fps <= {MAX_FPS})")
     return rate
 
 

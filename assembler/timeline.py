@@ -34,7 +34,7 @@ from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
 from .sound import Cue, place_cues, sound_paths
-from .timebase import frame_of, sample_of, seconds_text, smpte_problem
+from .timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, smpte_problem
 from .typeset import Lettering, set_text
 from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
@@ -335,6 +335,9 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
         pieces.append((index, placed))
 
     placements, joins = _arrange(validated, pieces, out, problems)
+    if placements and placements[-1].end > MAX_SECONDS * rate:  # now, before planning makes its segments
+        problems.append(doc.problem(("video",), f"the timeline lasts {format_seconds(placements[-1].end / rate)}, "
+                                    "more than 24 h", "an EDL makes at most 24 h: split the episode"))
     # The main track alone decides where things are: with it sound, layers and cues are
     # checked against their places even when something else in the file is invalid.
     placed = bool(placements) and all(item is not None for item in validated.items) \

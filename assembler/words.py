@@ -21,7 +21,7 @@ import noto_cjk_sans_otc
 import pysubs2
 from PIL import ImageFont
 
-from .errors import CHECK_PATH, MediaError
+from .errors import CHECK_PATH, MediaError, os_hint
 from .media import FONT_SUFFIXES
 
 __all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "SUBTITLE_SUFFIXES", "Face", "FileCue", "FileStyle",
@@ -86,7 +86,7 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
     except UnicodeDecodeError:
         raise MediaError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
-        raise MediaError(f"{path} cannot be read: {exc.strerror}") from None
+        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc)) from None
     try:
         loaded = pysubs2.SSAFile.from_string(text, format_=kind)
     except Exception as exc:  # pysubs2 raises many kinds for a malformed file
@@ -167,6 +167,8 @@ def read_words(paths: list[Path]) -> dict[Path, SubtitleFile | tuple[Face, ...] 
             found[path] = read_fonts(path) if font else read_subtitles(path)
         except MediaError as exc:
             found[path] = exc
+        except OSError as exc:  # a name too long for the file system, a folder we may not list
+            found[path] = MediaError(f"{path} cannot be read: {exc.strerror or exc}", os_hint(exc))
     return found
 
 
