@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import os
 import re
 import shutil
@@ -31,7 +32,8 @@ from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 from .words import BUNDLED_FONT
 
-__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "font_environment", "run"]
+__all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "encoder", "encoders", "find_ffmpeg",
+           "font_environment", "pixel_formats", "run"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -99,6 +101,76 @@ def _identify(path: str) -> FFmpeg:
     match = re.match(r"n?(\d+)\.(\d+)", version)
     # Builds from git ("N-12345-g...") are newer than any release.
     return FFmpeg(path, version, int(match[1]) if match else 99)
+
+
+@dataclass(frozen=True)
+class Encoder:
+    """What one encoder of an ffmpeg build accepts, as ``-h encoder=NAME`` says."""
+
+    name: str
+    kind: str  # "video", "audio" or "subtitle"
+    pix_fmts: tuple[str, ...] | None  # None: the build does not say
+    sample_rates: tuple[int, ...] | None
+    preset: str | None  # the type of its -preset option ("string", "int", ...); None: it has none
+    presets: tuple[str, ...] = ()  # the named values of -preset, when it lists them
+    preset_range: tuple[int, int] | None = None  # an int -preset's range
+
+
+_KINDS = {"V": "video", "A": "audio", "S": "subtitle"}
+# libx264/libx265 take -preset as a free string and hand it to the library, which knows these.
+_X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+                 "placebo")
+
+
+def _ask(ff: FFmpeg, *args: str) -> str:
+    try:
+        done = subprocess.run([ff.path, "-hide_banner", *args], capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise FFmpegNotFound(f"cannot ask ffmpeg at {ff.path!r} what it supports: {exc}") from exc
+    return done.stdout
+
+
+@functools.lru_cache(maxsize=8)
+def encoders(ff: FFmpeg) -> dict[str, str]:
+    """Every encoder of this build: name -> kind ("video", "audio", "subtitle"); asked once per build."""
+    found = {}
+    for line in _ask(ff, "-encoders").splitlines():
+        match = re.match(r"\s*([VAS])[.A-Z]{5}\s+(\S+)\s", line)
+        if match and match[2] != "=":
+            found[match[2]] = _KINDS[match[1]]
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def pixel_formats(ff: FFmpeg) -> frozenset[str]:
+    """The pixel formats this build knows by name."""
+    return frozenset(m[1] for line in _ask(ff, "-pix_fmts").splitlines()
+                     if (m := re.match(r"[IO.][O.][H.][P.][B.]\s+(\S+)\s+\d", line)))
+
+
+@functools.lru_cache(maxsize=64)
+def encoder(ff: FFmpeg, name: str) -> Encoder | None:
+    """What the encoder ``name`` of this build accepts; None when the build has no such encoder."""
+    kind = encoders(ff).get(name)
+    if kind is None:
+        return None
+    text = _ask(ff, "-h", f"encoder={name}")
+    pix = re.search(r"Supported pixel formats: (.*)", text)
+    rates = re.search(r"Supported sample rates: (.*)", text)
+    option = re.search(r"^\s*-preset\s+<(\w+)>.*$", text, re.M)
+    named, span = (), None
+    if option:
+        after = text[option.end():].splitlines()[1:]
+        named = tuple(m[1] for m in (re.match(r"\s{5,}(\S+)\s+\S+\s+E", line) for line in
+                                     itertools.takewhile(lambda line: not line.lstrip().startswith("-"), after)) if m)
+        bounds = re.search(r"\(from (-?\d+) to (-?\d+)\)", option[0])
+        span = (int(bounds[1]), int(bounds[2])) if bounds else None
+    if name in ("libx264", "libx264rgb", "libx265"):
+        named = _X26X_PRESETS
+    return Encoder(name, kind, tuple(pix[1].split()) if pix else None,
+                   tuple(int(r) for r in rates[1].split() if r.isdigit()) if rates else None,
+                   option[1] if option else None, named, span)
 
 
 def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,

@@ -31,7 +31,7 @@ from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
-from .errors import EdlError, Problem, UsageError
+from .errors import EdlError, FFmpegNotFound, Problem, UsageError
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
@@ -88,7 +88,8 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
           prober: Callable[[Path], MediaInfo] = probe,
           measurer: Callable[[Path, float], Audible] = audible_spans, out: str | os.PathLike | None = None,
-          segmented: bool = True, sheet: str | os.PathLike | None = None) -> Timeline:
+          segmented: bool = True, sheet: str | os.PathLike | None = None,
+          ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
@@ -99,7 +100,8 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     ``Cache.audible``). With ``out``, writing it is checked too: a container that holds
     the codecs (and, ``segmented``, MP4 segments that hold the video codec), and no file
     written (the output, its receipt, sidecar and stems) that the render reads; nor the
-    contact ``sheet``, when one is to be drawn.
+    contact ``sheet``, when one is to be drawn; and the encoder settings against what
+    ``ffmpeg`` (default: the one a render would use) supports.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)
@@ -108,7 +110,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     if out is not None:
         problems = [*problems, *output_problems(validated, timeline, Path(out),
                                                 None if isinstance(edl, Edl) else Path(edl), segmented,
-                                                _sheet_writes(sheet))]
+                                                _sheet_writes(sheet), _ffmpeg_or_none(ffmpeg))]
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
@@ -116,6 +118,14 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     if problems:
         raise EdlError([*timeline.warnings, *problems])
     return timeline
+
+
+def _ffmpeg_or_none(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg | None:
+    # Without an ffmpeg there is nothing to hold the settings against; rendering says why.
+    try:
+        return resolve_ffmpeg(ffmpeg)
+    except FFmpegNotFound:
+        return None
 
 
 def _sheet_writes(sheet: str | os.PathLike | None) -> tuple[tuple[str, Path, str], ...]:
@@ -282,7 +292,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     started = time.monotonic()
     out = Path(out)
     if single:
-        timeline = check(edl, base_dir=base_dir, out=out, segmented=False)
+        timeline = check(edl, base_dir=base_dir, out=out, segmented=False, ffmpeg=ffmpeg)
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
@@ -303,7 +313,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     folder_or_none(root, "the cache")
     try:
         store = Cache(root)
-        timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out)
+        timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out, ffmpeg=ffmpeg)
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)

@@ -1,0 +1,86 @@
+"""What the render will write is found wrong at check time (exit 2, file:line, a hint), not by
+ffmpeg after the episode was encoded: encoder settings the ffmpeg in use refuses, folders it
+cannot write; and awkward output names (a colon, 240 bytes) render."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from assembler.cli import app
+from media_tools import count_frames, make_clip, mean_color
+
+EDL = """\
+version: 1
+output:
+  size: 320x180
+  fps: 24
+  video: {{crf: 30{video}}}
+  audio: {{channels: 2{audio}}}
+video:
+  - clip: shots/s01.mp4
+    out: 1
+"""
+
+
+@pytest.fixture(scope="module")
+def shot(tmp_path_factory) -> Path:
+    return make_clip(tmp_path_factory.mktemp("shot") / "s01.mp4", color="red", duration=1, tone=440)
+
+
+@pytest.fixture
+def project(tmp_path, shot, monkeypatch) -> Path:
+    (tmp_path / "shots").mkdir()
+    shutil.copy(shot, tmp_path / "shots" / "s01.mp4")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ASSEMBLER_CACHE", raising=False)
+    return tmp_path
+
+
+def write(folder: Path, video: str = "", audio: str = "", name: str = "ep.yaml") -> Path:
+    path = folder / name
+    path.write_text(EDL.format(video=video, audio=audio), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("video, audio, line, expected", [
+    (", codec: libnothing", "", 5, "output.video.codec: 'libnothing' is not an encoder of this ffmpeg"),
+    (", codec: aac", "", 5, "output.video.codec: 'aac' is an audio encoder, not a video one"),
+    ("", ", codec: libx264", 6, "output.audio.codec: 'libx264' is a video encoder, not an audio one"),
+    (", preset: bogus", "", 5, "output.video.preset: libx264 has no preset 'bogus'"),
+    (", codec: libsvtav1", "", 5, "output.video.preset: libsvtav1 has no preset 'medium'"),
+    (", pix_fmt: nope", "", 5, "output.video.pix_fmt: 'nope' is not a pixel format ffmpeg knows"),
+    (", pix_fmt: rgb24", "", 5, "output.video.pix_fmt: libx264 cannot write rgb24"),
+    (", bitrate: 8Q", "", 5, "output.video.bitrate: bit rate '8Q' is not a number"),
+    (", bitrate: '-5'", "", 5, "output.video.bitrate: bit rate '-5' is not a number"),
+    ("", ", bitrate: xx", 6, "output.audio.bitrate: bit rate 'xx' is not a number"),
+    ("", ", rate: 9000", 6, "output.audio.rate: aac cannot encode at 9000 Hz"),
+    ("", ", codec: libopus, rate: 44100", 6, "output.audio.rate: libopus cannot encode at 44100 Hz"),
+])
+@pytest.mark.parametrize("command", ["check", "render"])
+def test_encoder_settings_ffmpeg_refuses_are_found_at_check(project, command, video, audio, line, expected):
+    write(project, video, audio)
+    done = CliRunner().invoke(app, [command, "ep.yaml", *(["-q"] if command == "render" else [])])
+    assert done.exit_code == 2, done.output
+    assert f"ep.yaml:{line}: {expected}" in done.output
+    assert "Traceback" not in done.output
+    assert not (project / "ep.mp4").exists() and not (project / ".assembler-cache" / "segments").exists()
+
+
+@pytest.mark.parametrize("video, audio", [
+    (", bitrate: 400k", ", bitrate: 96k"),
+    (", codec: libvpx-vp9, preset: medium", ""),  # vp9 has no -preset: ffmpeg ignores it
+    (", codec: libsvtav1, preset: '12'", ", codec: libopus"),
+    (", pix_fmt: yuv444p", ", rate: 44100"),
+])
+def test_encoder_settings_ffmpeg_takes_render(project, video, audio):
+    write(project, video, audio)
+    out = "ep.mkv" if "libopus" in audio or "vp9" in video else "ep.mp4"
+    done = CliRunner().invoke(app, ["render", "ep.yaml", "-o", out, "-q"])
+    assert done.exit_code == 0, done.output
+    assert count_frames(project / out) == 24
+    assert mean_color(project / out, 0.5)[0] > 200
