@@ -24,7 +24,7 @@ from .media import FONT_SUFFIXES
 from .soundtrack import stem_paths
 from .timeline import Timeline, input_fields, media_paths, word_paths
 
-__all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path"]
+__all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path", "unwritable"]
 
 _RENAME = "choose another output name"
 # What each container holds, tried with the bundled ffmpeg 9.0.2 (libx264/x265/svtav1/vpx/
@@ -76,12 +76,26 @@ def output_problems(validated: Validated, timeline: Timeline | None, out: Path,
 def _folders(doc: Document, writes: list[tuple[str, Path, str]]) -> list[Problem]:
     """A file can only be written where no folder stands (found now, not when the last
     segment is done and the output is renamed into place)."""
-    problems = []
+    problems, seen = [], set()
     for what, target, hint in writes:
         if target.is_dir():
             problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: a folder of that name is there",
                                     hint))
+        elif (closed := unwritable(target.parent)) is not None and closed not in seen:
+            seen.add(closed)
+            problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: {closed} is not writable",
+                                    "choose an output in a folder you can write"))
     return problems
+
+
+def unwritable(folder: Path) -> Path | None:
+    """The folder that stops files being made in ``folder`` (it, or the nearest one above
+    that exists, when it is to be made), when this process may not write there (read-only
+    permissions or a read-only disk); None when it can."""
+    for above in (folder, *folder.parents):
+        if above.exists():
+            return None if not above.is_dir() or os.access(above, os.W_OK | os.X_OK) else above
+    return None
 
 
 def _writes(validated: Validated, timeline: Timeline | None, out: Path) -> list[tuple[str, Path, str]]:

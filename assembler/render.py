@@ -37,7 +37,7 @@ from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
-from .outputs import output_problems, receipt_path, sidecar_path
+from .outputs import output_problems, receipt_path, sidecar_path, unwritable
 from .plan import Segment, segments
 from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_stems
 from .timebase import seconds_text
@@ -311,6 +311,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
     folder_or_none(root, "the cache")
+    if (closed := unwritable(root)) is not None:
+        raise UsageError(f"the cache {root} cannot be written: {closed} is read-only to this user "
+                         "(choose another with --cache, or render with --no-cache)")
     try:
         store = Cache(root)
         timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out, ffmpeg=ffmpeg)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,3 +86,40 @@ def test_encoder_settings_ffmpeg_takes_render(project, video, audio):
     assert done.exit_code == 0, done.output
     assert count_frames(project / out) == 24
     assert mean_color(project / out, 0.5)[0] > 200
+
+
+def run_read_only(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """The CLI run with ``folder`` read-only: by its permissions, or (for root, whom
+    permissions do not stop) as a read-only bind mount in a private user namespace."""
+    argv = [sys.executable, "-m", "assembler", *args]
+    folder.chmod(0o555)
+    if not os.access(folder, os.W_OK):
+        return subprocess.run(argv, capture_output=True, text=True, timeout=120)
+    if not shutil.which("unshare") or subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode:
+        pytest.skip("running as root without user namespaces: no way to make a folder read-only")
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && shift && exec "$@"'
+    return subprocess.run(["unshare", "-rm", "sh", "-c", script, "sh", os.fspath(folder), *argv],
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("command", ["check", "render"])
+def test_read_only_output_folder_is_refused_before_encoding(project, command):
+    write(project)
+    (project / "ro").mkdir()
+    done = run_read_only(project / "ro", command, "ep.yaml", "-o", "ro/new/ep.mp4",
+                         *(["-q"] if command == "render" else []))
+    assert done.returncode == 2, done.stderr
+    assert "ep.yaml:1: cannot write the output ro/new/ep.mp4: ro is not writable" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (project / ".assembler-cache" / "segments").exists() or \
+        not any((project / ".assembler-cache" / "segments").iterdir())
+
+
+def test_read_only_cache_is_refused_before_encoding(project):
+    write(project)
+    (project / "cache").mkdir()
+    done = run_read_only(project / "cache", "render", "ep.yaml", "--cache", "cache/c", "-q")
+    assert done.returncode == 2, done.stderr
+    assert "error: the cache cache/c cannot be written: cache is read-only" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (project / "ep.mp4").exists()
