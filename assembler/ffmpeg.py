@@ -187,8 +187,14 @@ def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
         argv += [ff.script_flag, os.fspath(script)]
     for group, path in zip(job.outputs, paths):
         muxer = [] if "-f" in group else ["-f", _MUXERS.get(Path(path).suffix.lower(), "mp4")]
-        argv += [*group, *muxer, os.fspath(path)]
+        argv += [*group, *muxer, _as_file(os.fspath(path))]
     return argv
+
+
+def _as_file(path: str) -> str:
+    # ffmpeg reads a name that starts "WORD:" as a protocol ("S01E01:pilot.mp4" is protocol
+    # "S01E01"); "file:" makes it the file it is. "-" stays the pipe, "/..." needs nothing.
+    return f"file:{path}" if re.match(r"[A-Za-z0-9+.-]{2,}:", path) else path
 
 
 class Cancelled(Exception):

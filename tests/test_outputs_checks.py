@@ -123,3 +123,15 @@ def test_read_only_cache_is_refused_before_encoding(project):
     assert "error: the cache cache/c cannot be written: cache is read-only" in done.stderr
     assert "Traceback" not in done.stderr
     assert not (project / "ep.mp4").exists()
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_output_name_with_a_colon_renders(project, single):
+    write(project)
+    done = CliRunner().invoke(app, ["render", "ep.yaml", "-o", "S01E01:pilot.mp4", "-q",
+                                    *(["--single"] if single else [])])
+    assert done.exit_code == 0, done.output
+    assert count_frames(project / "S01E01:pilot.mp4") == 24
+    assert mean_color(project / "S01E01:pilot.mp4", 0.5)[0] > 200
+    assert single or (project / "S01E01:pilot.receipt.json").is_file()
+    assert not [p for p in project.iterdir() if p.name.endswith(".partial.mp4")]
