@@ -33,7 +33,7 @@ from .errors import FFmpegNotFound, RenderError
 from .words import BUNDLED_FONT
 
 __all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "encoder", "encoders", "find_ffmpeg",
-           "font_environment", "pixel_formats", "run"]
+           "font_environment", "hidden_partial", "pixel_formats", "run"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -228,7 +228,7 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
     partials = []
     for final in finals:
         final.parent.mkdir(parents=True, exist_ok=True)
-        partials.append(final.with_name(f".{final.stem}.{uuid.uuid4().hex[:8]}.partial{final.suffix or '.mp4'}"))
+        partials.append(hidden_partial(final))
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
         script = Path(scratch) / "graph.txt"
@@ -257,6 +257,16 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
     for partial, final in zip(partials, finals):
         os.replace(partial, final)
     return time.monotonic() - started
+
+
+def hidden_partial(final: Path) -> Path:
+    """A unique hidden name beside ``final`` to write it under until it is complete; its
+    stem is shortened so that the name stays within the 255 bytes a file name may have
+    (a 240-byte output name is fine, its temporary name must be too)."""
+    tail = f".{uuid.uuid4().hex[:8]}.partial{final.suffix or '.mp4'}"
+    room = 255 - 1 - len(os.fsencode(tail))
+    stem = os.fsencode(final.stem)[:room].decode("utf-8", "ignore")  # no half characters
+    return final.with_name(f".{stem}{tail}")
 
 
 def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:

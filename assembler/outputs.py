@@ -78,7 +78,11 @@ def _folders(doc: Document, writes: list[tuple[str, Path, str]]) -> list[Problem
     segment is done and the output is renamed into place)."""
     problems, seen = [], set()
     for what, target, hint in writes:
-        if target.is_dir():
+        if len(os.fsencode(target.name)) > 255:
+            problems.append(Problem(doc.file, 1, "", f"cannot write {what}: its name {target.name} is "
+                                    f"{len(os.fsencode(target.name))} bytes long, and a file name holds 255",
+                                    "choose a shorter output name"))
+        elif target.is_dir():
             problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: a folder of that name is there",
                                     hint))
         elif (closed := unwritable(target.parent)) is not None and closed not in seen:

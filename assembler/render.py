@@ -33,7 +33,7 @@ from .compile import Job, compile_assembly, compile_segment, compile_timeline, c
 from .edl import Edl
 from .errors import EdlError, FFmpegNotFound, Problem, UsageError
 from .escape import concat_list
-from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, run
+from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, hidden_partial, run
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
@@ -545,6 +545,6 @@ def _write_receipt(edl: EdlSource, out: Path, path: Path, identity: str, timelin
 
 
 def _write_json(path: Path, data: dict) -> None:
-    partial = path.with_name(f".{path.name}.partial")
+    partial = hidden_partial(path)
     partial.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(partial, path)

@@ -135,3 +135,22 @@ def test_output_name_with_a_colon_renders(project, single):
     assert mean_color(project / "S01E01:pilot.mp4", 0.5)[0] > 200
     assert single or (project / "S01E01:pilot.receipt.json").is_file()
     assert not [p for p in project.iterdir() if p.name.endswith(".partial.mp4")]
+
+
+def test_240_byte_output_name_renders(project):
+    write(project)
+    name = "é" * 118 + ".mp4"  # 240 bytes: its hidden temporary name is shortened to fit 255
+    assert len(os.fsencode(name)) == 240
+    done = CliRunner().invoke(app, ["render", "ep.yaml", "-o", name, "-q"])
+    assert done.exit_code == 0, done.output
+    assert count_frames(project / name) == 24
+    assert (project / ("é" * 118 + ".receipt.json")).is_file()
+    assert not [p for p in project.iterdir() if ".partial" in p.name]
+
+
+def test_output_whose_receipt_name_is_too_long_is_refused_at_check(project):
+    write(project)
+    name = "x" * 250 + ".mp4"  # fits, but its receipt (250 + 13 bytes) would not
+    done = CliRunner().invoke(app, ["check", "ep.yaml", "-o", name])
+    assert done.exit_code == 2, done.output
+    assert f"ep.yaml:1: cannot write the receipt: its name {'x' * 250}.receipt.json is 263 bytes long" in done.output
