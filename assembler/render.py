@@ -32,14 +32,13 @@ from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
 from .errors import EdlError, FFmpegNotFound, Problem, UsageError
-from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg, hidden_partial, run
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path, unwritable
 from .plan import Segment, segments
-from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_stems
+from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
 from .timebase import seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
@@ -385,8 +384,7 @@ def single_job(timeline: Timeline, ff: FFmpeg, folder: Path) -> tuple[Job, dict 
 def assembly_job(timeline: Timeline, pictures: list[Path], sound: Path, folder: Path) -> Job:
     """The segments' ``pictures`` joined by copy and muxed with the ``sound``, the chapters
     and the soft subtitles, with the files it reads (their list too) written into ``folder``."""
-    video_list = folder / "video.txt"
-    video_list.write_text(concat_list([os.fspath(p) for p in pictures]), encoding="utf-8")
+    video_list = write_listing(folder / "video.txt", pictures)
     return compile_assembly(os.fspath(video_list), os.fspath(sound), timeline, _chapters_file(timeline, folder),
                             _soft_file(timeline, folder))
 

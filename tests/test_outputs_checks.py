@@ -154,3 +154,18 @@ def test_output_whose_receipt_name_is_too_long_is_refused_at_check(project):
     done = CliRunner().invoke(app, ["check", "ep.yaml", "-o", name])
     assert done.exit_code == 2, done.output
     assert f"ep.yaml:1: cannot write the receipt: its name {'x' * 250}.receipt.json is 263 bytes long" in done.output
+
+
+def test_edl_in_a_folder_whose_name_holds_a_newline_renders(tmp_path, shot, monkeypatch):
+    # The cache, the segments and the output are all under that folder: ffmpeg's concat
+    # lists cannot name such paths, so they name links to them.
+    folder = tmp_path / "season\none"
+    (folder / "shots").mkdir(parents=True)
+    shutil.copy(shot, folder / "shots" / "s01.mp4")
+    edl = write(folder, audio=", bitrate: 96k")
+    monkeypatch.delenv("ASSEMBLER_CACHE", raising=False)
+    done = CliRunner().invoke(app, ["render", os.fspath(edl), "-q"])
+    assert done.exit_code == 0, done.output
+    assert count_frames(folder / "ep.mp4") == 24
+    assert mean_color(folder / "ep.mp4", 0.5)[0] > 200
+    assert (folder / ".assembler-cache").is_dir()
