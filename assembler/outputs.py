@@ -7,8 +7,10 @@ input the render would write over (at the top of the file for the EDL itself), o
 codec the output's container cannot hold. Two paths are the same file when they resolve
 to the same path (symbolic links followed) or, both existing, have the same device and
 inode (hard links, and names that differ in case on a disk that ignores case).
-Reads the file system (``stat``, the fonts folder); writes nothing, spawns nothing.
-Imports ``load``, ``timeline``, ``soundtrack`` (the stems' names).
+With an ffmpeg, the output's encoder settings are held against what that build supports
+(asked once per build through ``ffmpeg``). Reads the file system (``stat``, ``access``,
+the fonts folder); writes nothing. Imports ``load``, ``timeline``, ``soundtrack`` (the
+stems' names), ``ffmpeg`` (the encoders).
 """
 
 from __future__ import annotations
