@@ -114,6 +114,7 @@ class Encoder:
     preset: str | None  # the type of its -preset option ("string", "int", ...); None: it has none
     presets: tuple[str, ...] = ()  # the named values of -preset, when it lists them
     preset_range: tuple[int, int] | None = None  # an int -preset's range
+    layouts: str | None = None  # its channel layouts as listed ("mono stereo 5.1 ..."; names hold spaces)
 
 
 _KINDS = {"V": "video", "A": "audio", "S": "subtitle"}
@@ -168,9 +169,10 @@ def encoder(ff: FFmpeg, name: str) -> Encoder | None:
         span = (int(bounds[1]), int(bounds[2])) if bounds else None
     if name in ("libx264", "libx264rgb", "libx265"):
         named = _X26X_PRESETS
+    layouts = re.search(r"Supported channel layouts: (.*)", text)
     return Encoder(name, kind, tuple(pix[1].split()) if pix else None,
                    tuple(int(r) for r in rates[1].split() if r.isdigit()) if rates else None,
-                   option[1] if option else None, named, span)
+                   option[1] if option else None, named, span, layouts[1].strip() if layouts else None)
 
 
 def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,

@@ -24,7 +24,7 @@ from .ffmpeg import FFmpeg, encoder, encoders, pixel_formats
 from .load import Document, Validated
 from .media import FONT_SUFFIXES
 from .soundtrack import stem_paths
-from .timeline import Timeline, input_fields, media_paths, word_paths
+from .timeline import LAYOUTS, Timeline, input_fields, media_paths, word_paths
 
 __all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path", "unwritable"]
 
@@ -265,6 +265,10 @@ def encoder_problems(validated: Validated, ff: FFmpeg) -> list[Problem]:
     if audio is not None and audio.sample_rates and out.audio.rate not in audio.sample_rates:
         say(("output", "audio", "rate"), f"{audio.name} cannot encode at {out.audio.rate} Hz",
             f"use one of {', '.join(map(str, audio.sample_rates))}")
+    layout = LAYOUTS.get(out.audio.channels)
+    if audio is not None and audio.layouts and layout and f" {layout} " not in f" {audio.layouts} ":
+        say(("output", "audio", "channels"), f"{audio.name} cannot encode {out.audio.channels} channels ({layout})",
+            f"it takes {audio.layouts}")
     return problems
 
 

@@ -22,7 +22,7 @@ output:
   size: 320x180
   fps: 24
   video: {{crf: 30{video}}}
-  audio: {{channels: 2{audio}}}
+  audio: {{{audio}}}
 video:
   - clip: shots/s01.mp4
     out: 1
@@ -45,7 +45,7 @@ def project(tmp_path, shot, monkeypatch) -> Path:
 
 def write(folder: Path, video: str = "", audio: str = "", name: str = "ep.yaml") -> Path:
     path = folder / name
-    path.write_text(EDL.format(video=video, audio=audio), encoding="utf-8")
+    path.write_text(EDL.format(video=video, audio=audio.removeprefix(", ")), encoding="utf-8")
     return path
 
 
@@ -62,6 +62,7 @@ def write(folder: Path, video: str = "", audio: str = "", name: str = "ep.yaml")
     ("", ", bitrate: xx", 6, "output.audio.bitrate: bit rate 'xx' is not a number"),
     ("", ", rate: 9000", 6, "output.audio.rate: aac cannot encode at 9000 Hz"),
     ("", ", codec: libopus, rate: 44100", 6, "output.audio.rate: libopus cannot encode at 44100 Hz"),
+    ("", ", codec: libmp3lame, channels: 6", 6, "output.audio.channels: libmp3lame cannot encode 6 channels (5.1)"),
 ])
 @pytest.mark.parametrize("command", ["check", "render"])
 def test_encoder_settings_ffmpeg_refuses_are_found_at_check(project, command, video, audio, line, expected):
@@ -78,6 +79,7 @@ def test_encoder_settings_ffmpeg_refuses_are_found_at_check(project, command, vi
     (", codec: libvpx-vp9, preset: medium", ""),  # vp9 has no -preset: ffmpeg ignores it
     (", codec: libsvtav1, preset: '12'", ", codec: libopus"),
     (", pix_fmt: yuv444p", ", rate: 44100"),
+    ("", ", codec: libmp3lame, channels: 1"),
 ])
 def test_encoder_settings_ffmpeg_takes_render(project, video, audio):
     write(project, video, audio)
