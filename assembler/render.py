@@ -199,7 +199,7 @@ def _burn_file(folder: Path, timeline: Timeline, segment: Segment) -> str | None
 
 
 def _write_text(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
+    partial = hidden_partial(path)
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
 

@@ -140,13 +140,20 @@ def test_output_name_with_a_colon_renders(project, single):
 
 
 def test_240_byte_output_name_renders(project):
-    write(project)
-    name = "é" * 118 + ".mp4"  # 240 bytes: its hidden temporary name is shortened to fit 255
+    # With what goes beside it: the sidecar (240 bytes too) and a stem (249), each written
+    # under a hidden temporary name shortened to fit 255 bytes.
+    path = write(project)
+    (project / "ep.srt").write_text("1\n00:00:00,100 --> 00:00:00,900\nHello\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("output:\n", "output:\n  stems: true\n") +
+                    "subtitles: {file: ep.srt, burn: false, soft: false, sidecar: true}\n", encoding="utf-8")
+    name = "é" * 118 + ".mp4"
     assert len(os.fsencode(name)) == 240
     done = CliRunner().invoke(app, ["render", "ep.yaml", "-o", name, "-q"])
     assert done.exit_code == 0, done.output
     assert count_frames(project / name) == 24
     assert (project / ("é" * 118 + ".receipt.json")).is_file()
+    assert "Hello" in (project / ("é" * 118 + ".srt")).read_text(encoding="utf-8")
+    assert [p.name for p in project.glob("*.wav")] == ["é" * 118 + ".other.wav"]
     assert not [p for p in project.iterdir() if ".partial" in p.name]
 
 
