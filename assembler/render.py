@@ -146,7 +146,11 @@ def default_cache_dir(edl: EdlSource | None, base_dir: str | os.PathLike | None 
 
 def folder_or_none(path: Path, what: str) -> Path:
     """``path``, which is to be a folder: a folder or nothing yet, with no file at it or
-    above it (found now, not as an OSError once work has started)."""
+    above it, and no name in it past the 255 bytes a file name holds (found now, not as an
+    OSError once work has started)."""
+    if any(len(os.fsencode(part)) > 255 for part in path.parts):
+        raise UsageError(f"{what} {path} cannot be a folder: a name in it is longer than the 255 bytes a "
+                         "file name holds")
     for above in (path, *path.parents):
         if above.exists():
             if not above.is_dir():

@@ -178,3 +178,16 @@ def test_edl_in_a_folder_whose_name_holds_a_newline_renders(tmp_path, shot, monk
     assert count_frames(folder / "ep.mp4") == 24
     assert mean_color(folder / "ep.mp4", 0.5)[0] > 200
     assert (folder / ".assembler-cache").is_dir()
+
+
+def test_long_names_around_the_output_are_errors_or_work(project):
+    write(project)
+    long = "x" * 250 + ".mp4"  # the default dry-run folder, NAME.dryrun, would be 257 bytes
+    done = CliRunner().invoke(app, ["render", "ep.yaml", "-o", long, "--dry-run"])
+    assert done.exit_code == 2, done.output
+    assert "the dry run's folder" in done.output and "longer than the 255 bytes" in done.output
+    sheet = "é" * 124 + ".png"  # 252 bytes: its hidden temporary name is shortened to fit
+    done = CliRunner().invoke(app, ["check", "ep.yaml", "--sheet", sheet])
+    assert done.exit_code == 0, done.output
+    assert (project / sheet).stat().st_size > 1000
+    assert not [p for p in project.iterdir() if ".partial" in p.name]
