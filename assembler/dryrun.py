@@ -177,7 +177,7 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     folder_or_none(folder, "the dry run's folder")
     store = Cache(root if root is not None else folder / ".no-cache", read_only=True)
     timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out,
-                     segmented=not single)
+                     segmented=not single, ffmpeg=ffmpeg)
     ff = resolve_ffmpeg(ffmpeg)
     ff = replace(ff, path=os.path.abspath(ff.path))  # runs from any folder
     _empty(folder, out, root)

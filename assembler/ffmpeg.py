@@ -15,6 +15,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
+import itertools
 import os
 import re
 import shutil
@@ -32,8 +33,9 @@ from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 from .words import BUNDLED_FONT
 
-__all__ = ["Cancelled", "FFmpeg", "Progress", "analyze", "command", "find_ffmpeg", "folder_lock",
-           "font_environment", "partial_path", "remove_leftovers", "run", "write_atomic"]
+__all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "encoder", "encoders", "find_ffmpeg",
+           "folder_lock", "font_environment", "partial_path", "pixel_formats", "remove_leftovers", "run",
+           "write_atomic"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -103,6 +105,78 @@ def _identify(path: str) -> FFmpeg:
     return FFmpeg(path, version, int(match[1]) if match else 99)
 
 
+@dataclass(frozen=True)
+class Encoder:
+    """What one encoder of an ffmpeg build accepts, as ``-h encoder=NAME`` says."""
+
+    name: str
+    kind: str  # "video", "audio" or "subtitle"
+    pix_fmts: tuple[str, ...] | None  # None: the build does not say
+    sample_rates: tuple[int, ...] | None
+    preset: str | None  # the type of its -preset option ("string", "int", ...); None: it has none
+    presets: tuple[str, ...] = ()  # the named values of -preset, when it lists them
+    preset_range: tuple[int, int] | None = None  # an int -preset's range
+    layouts: str | None = None  # its channel layouts as listed ("mono stereo 5.1 ..."; names hold spaces)
+
+
+_KINDS = {"V": "video", "A": "audio", "S": "subtitle"}
+# libx264/libx265 take -preset as a free string and hand it to the library, which knows these.
+_X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow",
+                 "placebo")
+
+
+def _ask(ff: FFmpeg, *args: str) -> str:
+    try:
+        done = subprocess.run([ff.path, "-hide_banner", *args], capture_output=True, text=True, timeout=30,
+                              stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise FFmpegNotFound(f"cannot ask ffmpeg at {ff.path!r} what it supports: {exc}") from exc
+    return done.stdout
+
+
+@functools.lru_cache(maxsize=8)
+def encoders(ff: FFmpeg) -> dict[str, str]:
+    """Every encoder of this build: name -> kind ("video", "audio", "subtitle"); asked once per build."""
+    found = {}
+    for line in _ask(ff, "-encoders").splitlines():
+        match = re.match(r"\s*([VAS])[.A-Z]{5}\s+(\S+)\s", line)
+        if match and match[2] != "=":
+            found[match[2]] = _KINDS[match[1]]
+    return found
+
+
+@functools.lru_cache(maxsize=8)
+def pixel_formats(ff: FFmpeg) -> frozenset[str]:
+    """The pixel formats this build knows by name."""
+    return frozenset(m[1] for line in _ask(ff, "-pix_fmts").splitlines()
+                     if (m := re.match(r"[IO.][O.][H.][P.][B.]\s+(\S+)\s+\d", line)))
+
+
+@functools.lru_cache(maxsize=64)
+def encoder(ff: FFmpeg, name: str) -> Encoder | None:
+    """What the encoder ``name`` of this build accepts; None when the build has no such encoder."""
+    kind = encoders(ff).get(name)
+    if kind is None:
+        return None
+    text = _ask(ff, "-h", f"encoder={name}")
+    pix = re.search(r"Supported pixel formats: (.*)", text)
+    rates = re.search(r"Supported sample rates: (.*)", text)
+    option = re.search(r"^\s*-preset\s+<(\w+)>.*$", text, re.M)
+    named, span = (), None
+    if option:
+        after = text[option.end():].splitlines()[1:]
+        named = tuple(m[1] for m in (re.match(r"\s{5,}(\S+)\s+\S+\s+E", line) for line in
+                                     itertools.takewhile(lambda line: not line.lstrip().startswith("-"), after)) if m)
+        bounds = re.search(r"\(from (-?\d+) to (-?\d+)\)", option[0])
+        span = (int(bounds[1]), int(bounds[2])) if bounds else None
+    if name in ("libx264", "libx264rgb", "libx265"):
+        named = _X26X_PRESETS
+    layouts = re.search(r"Supported channel layouts: (.*)", text)
+    return Encoder(name, kind, tuple(pix[1].split()) if pix else None,
+                   tuple(int(r) for r in rates[1].split() if r.isdigit()) if rates else None,
+                   option[1] if option else None, named, span, layouts[1].strip() if layouts else None)
+
+
 def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
             outputs: str | os.PathLike | Sequence[str | os.PathLike], loglevel: str = "error",
             progress: bool = True) -> list[str]:
@@ -117,8 +191,14 @@ def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
         argv += [ff.script_flag, os.fspath(script)]
     for group, path in zip(job.outputs, paths):
         muxer = [] if "-f" in group else ["-f", _MUXERS.get(Path(path).suffix.lower(), "mp4")]
-        argv += [*group, *muxer, os.fspath(path)]
+        argv += [*group, *muxer, _as_file(os.fspath(path))]
     return argv
+
+
+def _as_file(path: str) -> str:
+    # ffmpeg reads a name that starts "WORD:" as a protocol ("S01E01:pilot.mp4" is protocol
+    # "S01E01"); "file:" makes it the file it is. "-" stays the pipe, "/..." needs nothing.
+    return f"file:{path}" if re.match(r"[A-Za-z0-9+.-]{2,}:", path) else path
 
 
 class Cancelled(Exception):
@@ -196,9 +276,14 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
 
 def partial_path(final: Path, suffix: str = "") -> Path:
     """A hidden temporary name beside ``final``, unique to this process and call; the pid
-    in it lets a later render tell a dead render's leftover from a running one's file."""
+    in it lets a later render tell a dead render's leftover from a running one's file. Its
+    name part is shortened so that the whole stays within the 255 bytes a file name may
+    have (a 240-byte output name is fine, its temporary name must be too)."""
     name = final.stem if suffix else final.name
-    return final.with_name(f".{name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.partial{suffix}")
+    tail = f".{os.getpid()}.{uuid.uuid4().hex[:8]}.partial{suffix}"
+    room = 255 - 1 - len(os.fsencode(tail))
+    name = os.fsencode(name)[:room].decode("utf-8", "ignore")  # no half characters
+    return final.with_name(f".{name}{tail}")
 
 
 def write_atomic(path: Path, text: str) -> None:

@@ -7,22 +7,26 @@ input the render would write over (at the top of the file for the EDL itself), o
 codec the output's container cannot hold. Two paths are the same file when they resolve
 to the same path (symbolic links followed) or, both existing, have the same device and
 inode (hard links, and names that differ in case on a disk that ignores case).
-Reads the file system (``stat``, the fonts folder); writes nothing, spawns nothing.
-Imports ``load``, ``timeline``, ``soundtrack`` (the stems' names).
+With an ffmpeg, the output's encoder settings are held against what that build supports
+(asked once per build through ``ffmpeg``). Reads the file system (``stat``, ``access``,
+the fonts folder); writes nothing. Imports ``load``, ``timeline``, ``soundtrack`` (the
+stems' names), ``ffmpeg`` (the encoders).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
-from .errors import Problem, os_hint
+from .errors import Problem, field_path, os_hint
+from .ffmpeg import FFmpeg, encoder, encoders, pixel_formats
 from .load import Document, Validated
 from .media import FONT_SUFFIXES, is_folder
 from .soundtrack import stem_paths
-from .timeline import Timeline, input_fields, media_paths, word_paths
+from .timeline import LAYOUTS, Timeline, input_fields, media_paths, word_paths
 
-__all__ = ["CONTAINERS", "output_problems", "receipt_path", "sidecar_path"]
+__all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path", "unwritable"]
 
 _RENAME = "choose another output name"
 # What each container holds, tried with the bundled ffmpeg 9.0.2 (libx264/x265/svtav1/vpx/
@@ -60,29 +64,50 @@ def sidecar_path(out: Path) -> Path:
 
 def output_problems(validated: Validated, timeline: Timeline | None, out: Path,
                     edl_file: Path | None, segmented: bool = True,
-                    also: tuple[tuple[str, Path, str], ...] = ()) -> list[Problem]:
+                    also: tuple[tuple[str, Path, str], ...] = (), ffmpeg: FFmpeg | None = None) -> list[Problem]:
     """Every reason not to write ``out`` (and what is written beside it) for this EDL;
     ``segmented``: through MP4 segments (not ``--single``'s one graph); ``also``: more
-    files to be written, as (what, path, how not to), such as a contact sheet."""
+    files to be written, as (what, path, how not to), such as a contact sheet; ``ffmpeg``:
+    the build whose encoders must take the output's settings."""
     writes = [*_writes(validated, timeline, out), *also]
-    return [*_container_problems(validated, timeline, out, segmented), *_folders(validated.document, writes),
+    return [*(encoder_problems(validated, ffmpeg) if ffmpeg is not None else ()),
+            *_container_problems(validated, timeline, out, segmented), *_folders(validated.document, writes),
             *_clashes(validated.document, _reads(validated, edl_file), writes)]
 
 
 def _folders(doc: Document, writes: list[tuple[str, Path, str]]) -> list[Problem]:
     """A file can only be written where no folder stands (found now, not when the last
     segment is done and the output is renamed into place)."""
-    problems = []
+    problems, seen = [], set()
     for what, target, hint in writes:
+        if len(os.fsencode(target.name)) > 255:
+            problems.append(Problem(doc.file, 1, "", f"cannot write {what}: its name {target.name} is "
+                                    f"{len(os.fsencode(target.name))} bytes long, and a file name holds 255",
+                                    "choose a shorter output name"))
+            continue
         try:
             folder = target.is_dir()
-        except OSError as exc:  # a name too long for the file system
+        except OSError as exc:  # a path too long for the file system
             problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: {exc.strerror}", os_hint(exc)))
             continue
         if folder:
             problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: a folder of that name is there",
                                     hint))
+        elif (closed := unwritable(target.parent)) is not None and closed not in seen:
+            seen.add(closed)
+            problems.append(Problem(doc.file, 1, "", f"cannot write {what} {target}: {closed} is not writable",
+                                    "choose an output in a folder you can write"))
     return problems
+
+
+def unwritable(folder: Path) -> Path | None:
+    """The folder that stops files being made in ``folder`` (it, or the nearest one above
+    that exists, when it is to be made), when this process may not write there (read-only
+    permissions or a read-only disk); None when it can."""
+    for above in (folder, *folder.parents):
+        if above.exists():
+            return None if not above.is_dir() or os.access(above, os.W_OK | os.X_OK) else above
+    return None
 
 
 def _writes(validated: Validated, timeline: Timeline | None, out: Path) -> list[tuple[str, Path, str]]:
@@ -200,3 +225,71 @@ def _fits(container: tuple, validated: Validated, timeline: Timeline | None) -> 
     if soft and not soft_ok:
         return ("subtitles", "soft"), "the soft subtitles (mov_text)"
     return None
+
+
+# What ffmpeg's option parser takes for a bit rate: a positive number with an SI prefix
+# ("192k", "8M", "2.5M", "1Mi"); anything else fails only once the encoder is opened.
+_A = {"video": "a video", "audio": "an audio", "subtitle": "a subtitle"}
+_BITRATE = re.compile(r"(\d+(\.\d*)?|\.\d+)([kKMGT]i?)?B?")
+
+
+def encoder_problems(validated: Validated, ff: FFmpeg) -> list[Problem]:
+    """The output's encoder settings against what the ffmpeg ``ff`` has: the encoders (of
+    the right kind), the pixel format, the preset and the sample rate they take, and bit
+    rates ffmpeg can read; found at check time, not when the first segment is encoded."""
+    doc, out = validated.document, validated.output
+    problems: list[Problem] = []
+
+    def say(at: tuple, message: str, hint: str) -> None:
+        problems.append(Problem(doc.file, doc.line_of(at) or 1, field_path(at), message, hint))
+
+    for kind, codec in (("video", out.video.codec), ("audio", out.audio.codec)):
+        found = encoders(ff).get(codec)
+        if found != kind:
+            what = f"is {_A[found]} encoder, not {_A[kind]} one" if found else \
+                "is not an encoder of this ffmpeg"
+            usual = "libx264" if kind == "video" else "aac"
+            say(("output", kind, "codec"), f"{codec!r} {what} ({ff.version} at {ff.path})",
+                f"use one `ffmpeg -encoders` lists as {kind}, such as {usual}")
+    for kind, rate in (("video", out.video.bitrate), ("audio", out.audio.bitrate)):
+        if rate is not None and (not _BITRATE.fullmatch(str(rate)) or float(re.match(r"[\d.]+", str(rate))[0]) <= 0):
+            say(("output", kind, "bitrate"), f"bit rate {rate!r} is not a number of bits per second ffmpeg reads",
+                "write it as a positive number with k or M, such as 8M or 192k")
+    video = encoder(ff, out.video.codec) if encoders(ff).get(out.video.codec) == "video" else None
+    pix = out.video.pix_fmt
+    if pix not in pixel_formats(ff):
+        say(("output", "video", "pix_fmt"), f"{pix!r} is not a pixel format ffmpeg knows",
+            "use one `ffmpeg -pix_fmts` lists, such as yuv420p")
+    elif video is not None and video.pix_fmts and pix not in video.pix_fmts:
+        say(("output", "video", "pix_fmt"), f"{video.name} cannot write {pix}",
+            f"use one of {', '.join(video.pix_fmts)}")
+    if video is not None and out.video.preset is not None:
+        problem = _preset_problem(video, str(out.video.preset))
+        if problem:
+            say(("output", "video", "preset"), *problem)
+    audio = encoder(ff, out.audio.codec) if encoders(ff).get(out.audio.codec) == "audio" else None
+    if audio is not None and audio.sample_rates and out.audio.rate not in audio.sample_rates:
+        say(("output", "audio", "rate"), f"{audio.name} cannot encode at {out.audio.rate} Hz",
+            f"use one of {', '.join(map(str, audio.sample_rates))}")
+    layout = LAYOUTS.get(out.audio.channels)
+    if audio is not None and audio.layouts and layout and f" {layout} " not in f" {audio.layouts} ":
+        say(("output", "audio", "channels"), f"{audio.name} cannot encode {out.audio.channels} channels ({layout})",
+            f"it takes {audio.layouts}")
+    return problems
+
+
+def _preset_problem(video, preset: str) -> tuple[str, str] | None:
+    """(message, hint) when ``video`` refuses ``preset``; an encoder without the option
+    ignores it (the default `medium` stays harmless for vp9)."""
+    if video.preset is None or preset in video.presets:
+        return None
+    if video.preset == "int" and re.fullmatch(r"-?\d+", preset) and video.preset_range:
+        low, high = video.preset_range
+        if low <= int(preset) <= high:
+            return None
+    if video.preset not in ("int", "string") or (video.preset == "string" and not video.presets):
+        return None
+    choices = [*video.presets, *([f"a number from {video.preset_range[0]} to {video.preset_range[1]}"]
+                                 if video.preset == "int" and video.preset_range else [])]
+    return (f"{video.name} has no preset {preset!r}",
+            f"use {_either(choices)}, or null for the encoder's own default")

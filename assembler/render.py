@@ -31,16 +31,15 @@ from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
-from .errors import EdlError, Problem, UsageError, os_hint
-from .escape import concat_list
+from .errors import EdlError, FFmpegNotFound, Problem, UsageError, os_hint
 from .ffmpeg import (FFmpeg, Progress, analyze, command, find_ffmpeg, folder_lock, remove_leftovers, run,
                      write_atomic)
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
-from .outputs import output_problems, receipt_path, sidecar_path
+from .outputs import output_problems, receipt_path, sidecar_path, unwritable
 from .plan import Segment, segments
-from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_stems
+from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
 from .timebase import seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
@@ -90,7 +89,8 @@ def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Valid
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
           prober: Callable[[Path], MediaInfo] = probe,
           measurer: Callable[[Path, float], Audible] = audible_spans, out: str | os.PathLike | None = None,
-          segmented: bool = True, sheet: str | os.PathLike | None = None) -> Timeline:
+          segmented: bool = True, sheet: str | os.PathLike | None = None,
+          ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
@@ -101,7 +101,8 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     ``Cache.audible``). With ``out``, writing it is checked too: a container that holds
     the codecs (and, ``segmented``, MP4 segments that hold the video codec), and no file
     written (the output, its receipt, sidecar and stems) that the render reads; nor the
-    contact ``sheet``, when one is to be drawn.
+    contact ``sheet``, when one is to be drawn; and the encoder settings against what
+    ``ffmpeg`` (default: the one a render would use) supports.
     """
     validated = validate_source(edl, base_dir)
     media: dict = probe_all(media_paths(validated), prober)
@@ -110,7 +111,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     if out is not None:
         problems = [*problems, *output_problems(validated, timeline, Path(out),
                                                 None if isinstance(edl, Edl) else Path(edl), segmented,
-                                                _sheet_writes(sheet))]
+                                                _sheet_writes(sheet), _ffmpeg_or_none(ffmpeg))]
     everything = [*validated.problems, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
@@ -118,6 +119,14 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     if problems:
         raise EdlError([*timeline.warnings, *problems])
     return timeline
+
+
+def _ffmpeg_or_none(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg | None:
+    # Without an ffmpeg there is nothing to hold the settings against; rendering says why.
+    try:
+        return resolve_ffmpeg(ffmpeg)
+    except FFmpegNotFound:
+        return None
 
 
 def _sheet_writes(sheet: str | os.PathLike | None) -> tuple[tuple[str, Path, str], ...]:
@@ -139,7 +148,11 @@ def default_cache_dir(edl: EdlSource | None, base_dir: str | os.PathLike | None 
 
 def folder_or_none(path: Path, what: str) -> Path:
     """``path``, which is to be a folder: a folder or nothing yet, with no file at it or
-    above it (found now, not as an OSError once work has started)."""
+    above it, and no name in it past the 255 bytes a file name holds (found now, not as an
+    OSError once work has started)."""
+    if any(len(os.fsencode(part)) > 255 for part in path.parts):
+        raise UsageError(f"{what} {path} cannot be a folder: a name in it is longer than the 255 bytes a "
+                         "file name holds")
     try:
         for above in (path, *path.parents):
             if above.exists():
@@ -292,7 +305,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     started = time.monotonic()
     out = Path(out)
     if single:
-        timeline = check(edl, base_dir=base_dir, out=out, segmented=False)
+        timeline = check(edl, base_dir=base_dir, out=out, segmented=False, ffmpeg=ffmpeg)
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
@@ -312,9 +325,12 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
     folder_or_none(root, "the cache")
+    if (closed := unwritable(root)) is not None:
+        raise UsageError(f"the cache {root} cannot be written: {closed} is read-only to this user "
+                         "(choose another with --cache, or render with --no-cache)")
     try:
         store = Cache(root)
-        timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out)
+        timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out, ffmpeg=ffmpeg)
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
@@ -399,8 +415,7 @@ def single_job(timeline: Timeline, ff: FFmpeg, folder: Path) -> tuple[Job, dict 
 def assembly_job(timeline: Timeline, pictures: list[Path], sound: Path, folder: Path) -> Job:
     """The segments' ``pictures`` joined by copy and muxed with the ``sound``, the chapters
     and the soft subtitles, with the files it reads (their list too) written into ``folder``."""
-    video_list = folder / "video.txt"
-    video_list.write_text(concat_list([os.fspath(p) for p in pictures]), encoding="utf-8")
+    video_list = write_listing(folder / "video.txt", pictures)
     return compile_assembly(os.fspath(video_list), os.fspath(sound), timeline, _chapters_file(timeline, folder),
                             _soft_file(timeline, folder))
 

@@ -183,7 +183,9 @@ def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> 
     if path is not None:
         # Under a temporary name, then renamed: an interrupted save leaves no half picture.
         target = Path(path)
-        partial = target.with_name(f".{target.stem}.{os.getpid()}.partial{target.suffix}")
+        # Its stem cut to 200 bytes (never inside a character): a long name's temporary one fits 255 too.
+        stem = os.fsencode(target.stem)[:200].decode("utf-8", "ignore")
+        partial = target.with_name(f".{stem}.{os.getpid()}.partial{target.suffix}")
         sheet.save(partial)
         os.replace(partial, target)
     return sheet

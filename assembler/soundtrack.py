@@ -34,7 +34,7 @@ from .plan import Window, sound_windows
 from .timeline import Timeline
 
 __all__ = ["SOUND_FILES", "level_unwritten", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
-           "stem_paths", "window_jobs", "write_stems"]
+           "stem_paths", "window_jobs", "write_listing", "write_stems"]
 
 SOUND_FILES = ("sound.m4a",)
 
@@ -229,6 +229,25 @@ def window_jobs(timeline: Timeline, scratch: Path) -> tuple[list[tuple[Job, Path
 
 def _listing(scratch: Path, pieces: list[Path]) -> Path:
     scratch.mkdir(parents=True, exist_ok=True)
-    listing = scratch / "windows.txt"
-    listing.write_text(concat_list([os.fspath(p) for p in pieces]), encoding="utf-8")
+    return write_listing(scratch / "windows.txt", pieces)
+
+
+def write_listing(listing: Path, pieces: list[Path]) -> Path:
+    """The concat list ``listing`` joining ``pieces``. The demuxer's list cannot hold a line
+    break, which a folder's name may: such a piece is named relative to the list when it is
+    beside it (the demuxer resolves names from the list's folder), else through a link made
+    there."""
+    names = []
+    for n, piece in enumerate(pieces):
+        name = os.fspath(piece)
+        if "\n" in name or "\r" in name:
+            if piece.parent == listing.parent:
+                name = piece.name
+            else:
+                link = listing.with_name(f"{listing.stem}.{n:05d}{piece.suffix}")
+                link.unlink(missing_ok=True)
+                link.symlink_to(os.path.abspath(piece))
+                name = link.name
+        names.append(name)
+    listing.write_text(concat_list(names), encoding="utf-8")
     return listing

@@ -178,7 +178,7 @@ def parse_rate(value: object) -> Fraction:
                 rate = Fraction(int(num), int(den))
             else:
                 rate = _decimal(text)
-        except (ValueError, ZeroDivisionError, InvalidOperation) as exc:
+        except (ValueError, ZeroDivisionError, InvalidOperation):
             raise ValueError(f"{shown(value)} is not a frame rate; write 24, 29.97 or \"30000/1001\"") from None
         if rate.denominator != 1 and "/" not in text:
             rate = next((r for r in _NTSC if abs(r - rate) < Fraction(1, 200)), rate)
