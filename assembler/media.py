@@ -35,6 +35,10 @@ def is_folder(path: Path) -> bool:
     except OSError:
         return False
 
+# The file named, not the numbered sequence image2 reads a name like `p%d.png` as (other
+# demuxers ignore the option).
+ONE_FILE = {"pattern_type": "none"}
+
 # Demuxers that read a single still picture.
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
                   "jpegxl_pipe", "qoi_pipe", "pam_pipe", "ppm_pipe", "svg_pipe"}
@@ -107,7 +111,7 @@ def probe(path: str | Path) -> MediaInfo:
     import av
 
     try:
-        container = av.open(os.fspath(path))
+        container = av.open(os.fspath(path), options=ONE_FILE)
     except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
         raise MediaError(f"{path.name} is not a media file ffmpeg can read ({exc})",
                          "the file is there but does not decode: is it complete (not still being written or "

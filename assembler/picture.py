@@ -60,8 +60,9 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
             # from another demuxer, overlay hung now and then in ffmpeg 9 (about 1 run in 20).
             if layer.kind == "image":
                 # Scaled once, then repeated: a logo costs one scale, not one a frame.
-                source = [Filter("movie", filename=path), Filter("scale", layer.width, layer.height),
-                          Filter("format", "rgba"), Filter("loop", loop=count - 1, size=1, start=0)]
+                source = [Filter("movie", filename=path, format_opts=_ONE_FILE),
+                          Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
+                          Filter("loop", loop=count - 1, size=1, start=0)]
             else:
                 skip = layer.source_in + Fraction(head) / rate
                 # seek_point lands on the keyframe before; trim drops what comes before `skip`,
@@ -95,6 +96,11 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
         video = g.chain([video, drawn], [Filter("overlay", layer.x, layer.y, eof_action="pass", repeatlast=0,
                                                 format="yuv420")], "v")
     return video
+
+
+# image2's options for a `movie` source: the one file named, never a numbered sequence
+# (other demuxers ignore them).
+_ONE_FILE = "pattern_type=none"
 
 
 def _upright(rotation: int) -> list[Filter]:
@@ -158,7 +164,11 @@ def input_args(p: Placement, out: OutputSpec) -> list[str]:
         assert p.media is not None
         # One picture, repeated by `_repeat`; the rate is what xfade checks its inputs by.
         rate = ["-framerate" if p.media.kind == "image" else "-r", str(out.fps)]
-        return [*rate, "-i", os.fspath(p.media.path.resolve())]
+        path = os.fspath(p.media.path.resolve())
+        # image2 reads a name such as `p%d.png` as a numbered sequence (and shows p1.png);
+        # the option exists only in image2, which a name without `%` may not get.
+        single = ["-f", "image2", "-pattern_type", "none"] if p.media.kind == "image" and "%" in path else []
+        return [*rate, *single, "-i", path]
     return []
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
-from .media import MediaInfo
+from .media import ONE_FILE, MediaInfo
 from .timebase import format_seconds
 from .timeline import BUNDLED_FONT, Placement, Timeline
 from .words import DEFAULT_FAMILY
@@ -45,7 +45,7 @@ def _picture_at(media: MediaInfo, middle: Fraction) -> Image.Image:
     """A file's picture at ``middle`` seconds (its first for a still), upright, square pixels."""
     import av  # only when a sheet is drawn (see media.probe)
 
-    with av.open(os.fspath(media.path)) as container:
+    with av.open(os.fspath(media.path), options=ONE_FILE) as container:
         stream = container.streams.video[0]
         if middle > 0 and stream.time_base:
             container.seek(int(middle / Fraction(stream.time_base)), stream=stream, backward=True)
