@@ -104,7 +104,8 @@ def probe(path: str | Path) -> MediaInfo:
         raise MediaError(f"{path} is not a file", "name a file, not a folder")
     if path.suffix.lower() in FONT_SUFFIXES:
         return MediaInfo(path, "font", stat.st_size, stat.st_mtime_ns)
-    if path.suffix.lower() in LUT_SUFFIXES:  # read by lut3d itself, which names its own errors
+    if path.suffix.lower() in LUT_SUFFIXES:
+        _check_lut(path)
         return MediaInfo(path, "lut", stat.st_size, stat.st_mtime_ns)
     # Imported here: PyAV maps ffmpeg's libraries (about 20 MiB that the process keeps for
     # its life), and a re-render finds every probe remembered in the cache.
@@ -140,6 +141,71 @@ def probe(path: str | Path) -> MediaInfo:
         rate = video.average_rate or video.guessed_rate or video.base_rate
         return MediaInfo(kind="video", duration=_duration(container, video), fps=Fraction(rate) if rate else None,
                          rotation=_rotation(container, video), **info)
+
+
+_MAGIC = ((b"\x89PNG", "a PNG picture"), (b"\xff\xd8\xff", "a JPEG picture"), (b"GIF8", "a GIF picture"),
+          (b"RIFF", "a WAV sound or WebP picture"), (b"ID3", "an MP3 sound"), (b"fLaC", "a FLAC sound"),
+          (b"OggS", "an Ogg sound or video"), (b"\x1a\x45\xdf\xa3", "a Matroska or WebM video"),
+          (b"%PDF", "a PDF document"), (b"PK\x03\x04", "a zip archive"))
+
+
+def what_it_holds(head: bytes) -> str | None:
+    """What a file's first bytes say it is when it is not text (None for text), so that a
+    file named like subtitles or a LUT is judged by its content, not its name."""
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if head[4:8] == b"ftyp":
+        return "an MP4 or MOV video"
+    if b"\0" in head:
+        return "binary data"
+    return None
+
+
+def linked(path: Path) -> str:
+    """`` (a link to X)`` for a symbolic link, so that a message names the file it reads."""
+    return f" (a link to {path.resolve()})" if path.is_symlink() else ""
+
+
+def _check_lut(path: Path) -> None:
+    """Raise MediaError unless ``path`` holds a 3D LUT as lut3d reads it: a .cube with its
+    LUT_3D_SIZE and that many cubed rows, or a .3dl's shaper line and 17 cubed rows.
+    (lut3d says nothing useful, and only when the render has already started.)"""
+    hint = "export the grade again as a 3D LUT (.cube or .3dl)"
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc)) from None
+    if (what := what_it_holds(data[:4096])) is not None:
+        raise MediaError(f"{path.name}{linked(path)} is {what}, not a 3D LUT", hint)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MediaError(f"{path.name}{linked(path)} is not a text file, so not a 3D LUT", hint) from None
+    lines = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    rows = sum(1 for words in lines if len(words) == 3 and all(_is_number(w) for w in words))
+    if path.suffix.lower() == ".cube":
+        sizes = [words[1] for words in lines if words[0] == "LUT_3D_SIZE" and len(words) == 2]
+        if not sizes or not sizes[0].isdigit() or not 2 <= int(sizes[0]) <= 256:
+            raise MediaError(f"{path.name}{linked(path)} is not a 3D LUT: it has no LUT_3D_SIZE line "
+                             "(from 2 to 256)", hint)
+        size = int(sizes[0])
+    else:
+        size = 17  # the only size lut3d reads from a .3dl
+        if not lines or not all(w.isdigit() for w in lines[0]) or len(lines[0]) < 2:
+            raise MediaError(f"{path.name}{linked(path)} is not a 3D LUT: it does not start with its "
+                             "input levels (a line of whole numbers)", hint)
+    if rows < size ** 3:
+        raise MediaError(f"{path.name}{linked(path)} is not a whole 3D LUT: it has {rows} of its "
+                         f"{size ** 3} rows ({size}x{size}x{size})", hint)
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def _duration(container, stream) -> Fraction | None:

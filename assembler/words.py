@@ -5,7 +5,7 @@ exact seconds, with the line each starts on, for messages), or
 :class:`~assembler.errors.MediaError`; font files and folders -> the families they hold
 (:class:`Face`), so that a family that is not there is an error before anything is
 drawn. ffmpeg's subtitles filter draws nothing, and exits 0, when it finds no font.
-Reads files; never spawns a process. Imports ``errors`` and ``media`` (a constant).
+Reads files; never spawns a process. Imports ``errors`` and ``media`` (a constant, and what a file holds).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import pysubs2
 from PIL import ImageFont
 
 from .errors import CHECK_PATH, MediaError, os_hint
-from .media import FONT_SUFFIXES
+from .media import FONT_SUFFIXES, linked, what_it_holds
 
 __all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "SUBTITLE_SUFFIXES", "Face", "FileCue", "FileStyle",
            "SubtitleFile", "families", "read_fonts", "read_subtitles", "read_words"]
@@ -80,13 +80,19 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
     if kind is None:
         raise MediaError(f"{path.name} is not a subtitle file (.srt, .ass, .ssa or .vtt)")
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise MediaError(f"{path} does not exist", CHECK_PATH) from None
-    except UnicodeDecodeError:
-        raise MediaError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
     except OSError as exc:
         raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc)) from None
+    # By content, not name: a video or picture (a link gone astray) is not "text to save as UTF-8".
+    if (what := what_it_holds(data[:4096])) is not None:
+        raise MediaError(f"{path.name}{linked(path)} is {what}, not a subtitle file",
+                         f"name the {kind.upper()} file itself") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MediaError(f"{path.name} is not UTF-8 text; save it as UTF-8") from None
     try:
         loaded = pysubs2.SSAFile.from_string(text, format_=kind)
     except Exception as exc:  # pysubs2 raises many kinds for a malformed file

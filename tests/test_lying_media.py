@@ -45,3 +45,61 @@ def test_a_still_named_like_a_sequence_is_read_as_that_one_file(tmp_path):
     drawn = assembler.render(over, tmp_path / "over.mp4").path
     assert near(mean_color(drawn, 0.5, box=(0.1, 0.1, 0.4, 0.4)), (0, 0, 255))
     assert near(mean_color(drawn, 0.5, box=(0.6, 0.6, 0.9, 0.9)), (0, 128, 0))
+
+
+# ------------------------------------------------------------------ (b) content, not names
+
+def where(problems, path: str) -> list[str]:
+    """The errors (as printed) at field ``path``."""
+    return [str(p) for p in problems if p.path == path and p.severity == "error"]
+
+
+@pytest.mark.parametrize("target", ["clip.mp4", "picture.png"])
+def test_a_subtitle_link_to_a_video_or_picture_is_an_error_at_its_line(tmp_path, target):
+    make_clip(tmp_path / "clip.mp4", duration=1)
+    make_image(tmp_path / "picture.png")
+    (tmp_path / "subs.srt").symlink_to(tmp_path / target)
+    edl = tmp_path / "ep.yaml"
+    edl.write_text("version: 1\nvideo:\n  - clip: clip.mp4\nsubtitles:\n  file: subs.srt\n", encoding="utf-8")
+    found = where(problems_of(edl), "subtitles.file")
+    what = "an MP4 or MOV video" if target == "clip.mp4" else "a PNG picture"
+    assert found == [f"{edl}:5: subtitles.file: subs.srt (a link to {tmp_path / target}) is {what}, "
+                     "not a subtitle file (name the SRT file itself)"]
+
+
+def write_cube(path: Path, size: int = 2, rows: int | None = None) -> Path:
+    steps = [i / (size - 1) for i in range(size)]
+    table = [f"{r:.3f} {g:.3f} {b:.3f}" for b in steps for g in steps for r in steps]
+    path.write_text("\n".join([f"LUT_3D_SIZE {size}", *table[:rows]]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("lut, words", [
+    ("link-to-mp4", "look.cube (a link to {folder}/clip.mp4) is an MP4 or MOV video, not a 3D LUT"),
+    ("link-to-png", "look.cube (a link to {folder}/picture.png) is a PNG picture, not a 3D LUT"),
+    ("text", "look.cube is not a 3D LUT: it has no LUT_3D_SIZE line (from 2 to 256)"),
+    ("cut", "look.cube is not a whole 3D LUT: it has 5 of its 8 rows (2x2x2)"),
+    ("3dl", "look.3dl is not a 3D LUT: it does not start with its input levels (a line of whole numbers)"),
+])
+def test_a_lut_that_is_not_a_lut_is_an_error_at_check_with_its_line(tmp_path, lut, words):
+    make_clip(tmp_path / "clip.mp4", duration=1)
+    make_image(tmp_path / "picture.png")
+    name = "look.3dl" if lut == "3dl" else "look.cube"
+    if lut.startswith("link"):
+        (tmp_path / name).symlink_to(tmp_path / ("clip.mp4" if lut == "link-to-mp4" else "picture.png"))
+    elif lut == "cut":
+        write_cube(tmp_path / name, rows=5)
+    else:
+        (tmp_path / name).write_text("TITLE \"a look\"\n0.1 0.2 0.3\n", encoding="utf-8")
+    edl = tmp_path / "ep.yaml"
+    edl.write_text(f"version: 1\nvideo:\n  - clip: clip.mp4\n    lut: {name}\n", encoding="utf-8")
+    hint = " (export the grade again as a 3D LUT (.cube or .3dl))"
+    assert where(problems_of(edl), "video[0].lut") == [f"{edl}:4: video[0].lut: {words.format(folder=tmp_path)}{hint}"]
+
+
+def test_a_whole_small_lut_passes_the_check(tmp_path):
+    make_clip(tmp_path / "clip.mp4", duration=1)
+    write_cube(tmp_path / "look.cube")
+    edl = tmp_path / "ep.yaml"
+    edl.write_text("version: 1\nvideo:\n  - clip: clip.mp4\n    lut: look.cube\n", encoding="utf-8")
+    assert assembler.check(edl).placements[0].luts == (tmp_path / "look.cube",)
