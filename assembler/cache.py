@@ -150,7 +150,8 @@ class Cache:
             return info
         try:
             known = _read_record(record)
-            if known.pop("stamp") == stamp(stat) and known.pop("format") == CACHE_FORMAT:
+            # A probe from before data_end was measured is measured again.
+            if known.pop("stamp") == stamp(stat) and known.pop("format") == CACHE_FORMAT and "data_end" in known:
                 return MediaInfo.from_json(known)
         except _UNTRUSTED:
             pass

@@ -64,20 +64,23 @@ class MediaInfo:
     has_audio: bool = False
     audio_rate: int = 0
     audio_channels: int = 0
+    # Where the data really ends, in seconds, when that is short of ``duration``: a file cut
+    # off (an interrupted copy) keeps the header that promises all of it.
+    data_end: Fraction | None = None
 
     def to_json(self) -> dict:
         """Plain values (exact fractions as "n/d" strings), for remembering a probe."""
         plain = {k: getattr(self, k) for k in self.__dataclass_fields__}
         plain["path"] = os.fspath(self.path)
-        for key in ("duration", "sar", "fps"):
+        for key in ("duration", "sar", "fps", "data_end"):
             plain[key] = None if plain[key] is None else str(plain[key])
         return plain
 
     @classmethod
     def from_json(cls, plain: dict) -> MediaInfo:
         values = dict(plain, path=Path(plain["path"]))
-        for key in ("duration", "sar", "fps"):
-            values[key] = None if values[key] is None else Fraction(values[key])
+        for key in ("duration", "sar", "fps", "data_end"):
+            values[key] = None if values.get(key) is None else Fraction(values[key])
         return cls(**values)
 
     @property
@@ -128,7 +131,8 @@ def probe(path: str | Path) -> MediaInfo:
             info.update(has_audio=True, audio_rate=audio.codec_context.sample_rate or 0,
                         audio_channels=audio.codec_context.channels or 0)
         if video is None:
-            return MediaInfo(kind="audio", duration=_duration(container, audio), **info)
+            duration = _duration(container, audio)
+            return MediaInfo(kind="audio", duration=duration, data_end=_data_end(path, duration), **info)
         ctx = video.codec_context
         still = bool(set(fmt.split(",")) & _IMAGE_FORMATS)
         sar = video.sample_aspect_ratio or ctx.sample_aspect_ratio
@@ -139,8 +143,9 @@ def probe(path: str | Path) -> MediaInfo:
         if still:
             return MediaInfo(kind="image", **info)
         rate = video.average_rate or video.guessed_rate or video.base_rate
-        return MediaInfo(kind="video", duration=_duration(container, video), fps=Fraction(rate) if rate else None,
-                         rotation=_rotation(container, video), **info)
+        duration = _duration(container, video)
+        return MediaInfo(kind="video", duration=duration, fps=Fraction(rate) if rate else None,
+                         rotation=_rotation(container, video), data_end=_data_end(path, duration), **info)
 
 
 _MAGIC = ((b"\x89PNG", "a PNG picture"), (b"\xff\xd8\xff", "a JPEG picture"), (b"GIF8", "a GIF picture"),
@@ -214,6 +219,37 @@ def _duration(container, stream) -> Fraction | None:
     if container.duration:
         return Fraction(container.duration, 1_000_000)
     return None
+
+
+_WHOLE = Fraction(1, 10)  # data that ends this close to the header's duration is the whole file
+
+
+def _data_end(path: Path, duration: Fraction | None) -> Fraction | None:
+    """Where the picture's or the sound's packets stop (the earlier), in seconds from their
+    start, when that is short of ``duration``; None for a whole file. Packets are read, not
+    decoded: it costs one read of the file, once (the probe is remembered)."""
+    import av
+
+    if duration is None:
+        return None
+    ends: dict[int, Fraction] = {}
+    try:
+        with av.open(os.fspath(path), options=ONE_FILE) as container:
+            streams = [*container.streams.video[:1], *container.streams.audio[:1]]
+            starts = {s.index: Fraction(s.start_time or 0) * Fraction(s.time_base) for s in streams if s.time_base}
+            try:
+                for packet in container.demux(streams):
+                    if packet.pts is not None and packet.time_base and packet.stream.index in starts:
+                        end = Fraction(packet.pts + (packet.duration or 0)) * Fraction(packet.time_base)
+                        ends[packet.stream.index] = max(ends.get(packet.stream.index, end), end)
+            except av.FFmpegError:
+                pass  # where it stopped is what is there
+    except (av.FFmpegError, OSError):
+        return None
+    if not ends:
+        return Fraction(0)
+    end = min(found - starts[index] for index, found in ends.items())
+    return max(Fraction(0), end) if end < duration - _WHOLE else None
 
 
 def _rotation(container, stream) -> int:

@@ -10,7 +10,7 @@ import pytest
 import assembler
 from assembler import EdlError
 from conftest import write_edl
-from media_tools import make_clip, make_image, mean_color
+from media_tools import make_clip, make_image, mean_color, run_ffmpeg
 
 OUTPUT = {"size": "320x180", "fps": 25, "video": {"preset": "ultrafast"}}
 
@@ -103,3 +103,41 @@ def test_a_whole_small_lut_passes_the_check(tmp_path):
     edl = tmp_path / "ep.yaml"
     edl.write_text("version: 1\nvideo:\n  - clip: clip.mp4\n    lut: look.cube\n", encoding="utf-8")
     assert assembler.check(edl).placements[0].luts == (tmp_path / "look.cube",)
+
+
+# ------------------------------------------------------------------ (c) a truncated clip
+
+@pytest.fixture
+def cut(tmp_path) -> Path:
+    """A 2 s clip whose header (at the front) is whole and whose bytes stop at half."""
+    make_clip(tmp_path / "whole.mp4", duration=2, fps=25)
+    run_ffmpeg("-i", str(tmp_path / "whole.mp4"), "-c", "copy", "-movflags", "+faststart", str(tmp_path / "front.mp4"))
+    data = (tmp_path / "front.mp4").read_bytes()
+    (tmp_path / "cut.mp4").write_bytes(data[:len(data) // 2])
+    return tmp_path / "cut.mp4"
+
+
+def test_a_truncated_clip_is_probed_to_where_its_data_ends(cut):
+    whole, info = assembler.probe(cut.parent / "front.mp4"), assembler.probe(cut)
+    assert whole.duration == info.duration == 2 and whole.data_end is None
+    assert 0.5 < info.data_end < 1.5
+
+
+def test_a_clip_that_reads_past_the_data_of_a_truncated_file_is_an_error_at_its_field(cut):
+    edl = write_edl(cut.parent, "ep.yaml", episode([{"clip": "whole.mp4", "out": 0.4}, {"clip": "cut.mp4"}]))
+    found = [p for p in problems_of(edl) if p.path == "video[1].clip"]
+    end = f"{float(assembler.probe(cut).data_end):.3f}"
+    line = edl.read_text().splitlines().index('      "clip": "cut.mp4"') + 1
+    assert [(p.severity, p.line, p.message) for p in found] == [
+        ("error", line, f"cut.mp4 is cut short: its data ends at {end} s, though its header says 2.000 s, "
+                      "and the clip reads up to 2.000 s")]
+    assert f"end the clip by {end} s" in found[0].hint
+
+
+def test_a_clip_that_loses_less_than_half_a_second_is_a_warning_and_one_inside_the_data_nothing(cut):
+    end = assembler.probe(cut).data_end
+    near_end = write_edl(cut.parent, "a.yaml", episode([{"clip": "cut.mp4", "out": float(end) + 0.3}]))
+    warned = [p for p in assembler.check(near_end).warnings if p.path == "video[0].clip"]
+    assert [p.severity for p in warned] == ["warning"] and "is cut short" in warned[0].message
+    inside = write_edl(cut.parent, "b.yaml", episode([{"clip": "cut.mp4", "out": float(end) - 0.2}]))
+    assert assembler.check(inside).warnings == ()
