@@ -115,9 +115,12 @@ def render(
         bar = progress_bar(err, disable=quiet)
         task = bar.add_task(escape(target.name), total=1.0, stage="starting", where="")
 
+        shown: list = []
+
         def checked(timeline) -> None:
             # Validation passed: its warnings go first, then the bar, before anything encodes.
             _problems(timeline.warnings)
+            shown.extend(timeline.warnings)
             bar.start()
 
         try:
@@ -129,6 +132,7 @@ def render(
             bar.stop()
         reused = f", {result.segments - result.rendered} of {result.segments} segments from the cache" \
             if result.segments else ""
+        _problems(result.warnings[len(shown):])  # found while encoding: ffmpeg's decode errors
         err.print(f"wrote {result.path} ({format_seconds(result.duration)}, {result.frames} frames) "
                   f"in {result.elapsed:.1f} s{reused}", markup=False)
         if result.loudness:

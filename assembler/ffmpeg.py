@@ -221,7 +221,8 @@ def stall_seconds() -> float:
 
 def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, ffmpeg: FFmpeg | None = None,
         progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None,
-        publish: Callable[[list[tuple[Path, Path]]], None] | None = None) -> float:
+        publish: Callable[[list[tuple[Path, Path]]], None] | None = None,
+        said: Callable[[str], None] | None = None) -> float:
     """Run a job into ``outputs`` atomically; return the wall time in seconds.
 
     Every output appears complete or not at all: each is written to a hidden temporary
@@ -229,6 +230,8 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
     command and the tail of ffmpeg's stderr) on failure, Cancelled when ``cancel`` is set.
     ``publish`` is given the (temporary, final) pairs instead of the renames, to rename
     them itself (with what must describe them); if it raises, the temporary files go.
+    ``said`` is given what ffmpeg wrote on stderr (its last lines) when it succeeded: errors
+    it went past, such as a clip's damaged data.
     """
     ff = ffmpeg or find_ffmpeg()
     finals = [Path(outputs)] if isinstance(outputs, (str, os.PathLike)) else [Path(p) for p in outputs]
@@ -261,6 +264,8 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
         for partial in partials:
             _remove(partial)
         raise RenderError(f"ffmpeg failed (exit status {code}) while rendering {finals[0].name}", argv, tail, code)
+    if said is not None and tail.strip():
+        said(tail)
     try:
         if publish is not None:
             publish(list(zip(partials, finals)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import threading
@@ -40,7 +41,7 @@ from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path, unwritable
 from .plan import Segment, segments
 from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
-from .timebase import seconds_text
+from .timebase import format_seconds, seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
@@ -229,12 +230,39 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
     ff = find_ffmpeg(ffmpeg_path)
     started = time.monotonic()
 
+    said: list[str] = []
+
     def make(paths: list[Path]) -> dict:
-        run(job, paths, ffmpeg=ff, progress=progress, cancel=cancel)
+        run(job, paths, ffmpeg=ff, progress=progress, cancel=cancel, said=said.append)
         return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph}
 
     store.put(key, SEGMENT_FILES, make, sources)
-    return {"key": key, "built": True, "seconds": time.monotonic() - started}
+    errors = [_ADDRESS.sub("", line) for text in said for line in text.splitlines() if line.strip()]
+    return {"key": key, "built": True, "seconds": time.monotonic() - started, "errors": errors}
+
+
+_ADDRESS = re.compile(r" @ 0x[0-9a-f]+")  # ffmpeg's object addresses: noise to a reader
+
+
+def decode_warnings(planned: list[PlannedSegment], built: dict[str, dict], timeline: Timeline,
+                    file: str) -> tuple[Problem, ...]:
+    """What ffmpeg said it could not decode while it rendered a segment (it goes on with a
+    damaged picture or sound and exits 0), as a warning at each item the segment shows."""
+    found = []
+    for p in planned:
+        errors = built.get(p.key, {}).get("errors")
+        if not errors:
+            continue
+        rate = timeline.output.fps
+        media = {i: pl.media.path.name for pl in timeline.placements if pl.media is not None for i in [pl.index]}
+        names = ", ".join(dict.fromkeys(media[i] for i in p.segment.items if i in media)) or "its sources"
+        where = (f"{format_seconds(Fraction(p.segment.start) / rate)}-"
+                 f"{format_seconds(Fraction(p.segment.end) / rate)}")
+        found.append(Problem(file, None, f"video[{p.segment.items[0]}]" if p.segment.items else "",
+                             f"ffmpeg reported {len(errors)} error(s) decoding {names} for {where} of the episode "
+                             f"(the picture or sound there may be damaged), first: {errors[0]}",
+                             "check the file plays cleanly there; export or copy it again", "warning"))
+    return tuple(found)
 
 
 class _Tally:
@@ -393,7 +421,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
-    return RenderResult(out, timeline.duration, timeline.frames, finished - started, timeline.warnings,
+    damaged = decode_warnings(planned, built, timeline, "<edl>" if isinstance(edl, Edl) else os.fspath(edl))
+    return RenderResult(out, timeline.duration, timeline.frames, finished - started, (*timeline.warnings, *damaged),
                         len(planned), len(missing), receipt, sound_receipt.get("loudness"))
 
 

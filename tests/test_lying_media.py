@@ -7,8 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from typer.testing import CliRunner
+
 import assembler
 from assembler import EdlError
+from assembler.cli import app
 from conftest import write_edl
 from media_tools import make_clip, make_image, mean_color, run_ffmpeg
 
@@ -141,3 +144,31 @@ def test_a_clip_that_loses_less_than_half_a_second_is_a_warning_and_one_inside_t
     assert [p.severity for p in warned] == ["warning"] and "is cut short" in warned[0].message
     inside = write_edl(cut.parent, "b.yaml", episode([{"clip": "cut.mp4", "out": float(end) - 0.2}]))
     assert assembler.check(inside).warnings == ()
+
+
+# ------------------------------------------------------------------ (d) ffmpeg's decode errors
+
+def test_a_clip_with_garbage_over_its_middle_renders_with_a_warning_naming_it_and_the_time(tmp_path):
+    run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2", "-c:v", "libx264", "-preset", "ultrafast",
+               "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(tmp_path / "busy.mp4"))
+    data = bytearray((tmp_path / "busy.mp4").read_bytes())
+    # Deterministic garbage over the middle fifth of the bytes (the header at the front stays).
+    for i in range(len(data) * 4 // 10, len(data) * 6 // 10):
+        data[i] = (i * 7919 + 13) % 251
+    (tmp_path / "garbled.mp4").write_bytes(bytes(data))
+    clean = write_edl(tmp_path, "clean.yaml", episode([{"clip": "busy.mp4"}]))
+    assert assembler.render(clean, tmp_path / "clean.mp4", cache=tmp_path / "cache").warnings == ()
+    edl = write_edl(tmp_path, "ep.yaml", episode([{"clip": "busy.mp4", "out": 0.4}, {"clip": "garbled.mp4"}]))
+    result = assembler.render(edl, tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    damaged = [w for w in result.warnings if "decoding" in w.message]
+    assert damaged and all(w.severity == "warning" and w.file == str(edl) for w in damaged)
+    assert {w.path for w in damaged} == {"video[1]"}
+    assert all("garbled.mp4" in w.message and "busy.mp4" not in w.message for w in damaged)
+    assert damaged[0].message.startswith("ffmpeg reported ")
+    assert " error(s) decoding garbled.mp4 for 0:00.400-0:02.400 of the episode" in damaged[0].message
+    # Cached segments, rendered cleanly before, say nothing: only the damaged file's segment speaks.
+    assert len(damaged) == 1 and "[h264]" in damaged[0].message
+    # The command line prints it after the encoding that found it.
+    done = CliRunner().invoke(app, ["render", str(edl), "-o", str(tmp_path / "cli.mp4"), "--no-cache", "-q"])
+    assert done.exit_code == 0, done.output
+    assert "ep.yaml: video[1]: warning: ffmpeg reported" in done.output.replace("\n", "")
