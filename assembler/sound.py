@@ -29,7 +29,10 @@ from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import MediaInfo
 
-__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "place_cues", "sound_paths"]
+__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "sound_paths"]
+
+# A clip or sound may lose this much at the end of a file cut short with a warning; more is an error.
+_LOST_TAIL = Fraction(1, 2)
 
 CLICK_FADE = Fraction(5, 1000)  # seconds: short enough to be inaudible as a fade, long enough to stop a click
 _SLACK = Fraction(1, 1000)
@@ -168,6 +171,9 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
                                     f"{float(available):.3f} s after `in`", "`loop: true` repeats it"))
         return None
     length = asked if asked is not None else None if sound.loop else available
+    reads = info.duration if sound.loop or length is None else source_in + length
+    if reads is not None and cut_short(doc, (*at, "file"), info, reads, problems):
+        return None
     samples = limit - first if length is None else min(limit - first, _sample(length, sample_rate))
     fade_in, fade_out = _sample(sound.fade_in.resolve(rate), sample_rate), _sample(sound.fade_out.resolve(rate), sample_rate)
     if fade_in + fade_out > samples:
@@ -180,6 +186,22 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
                                sound.duck.release.resolve(rate), sound.duck.follow)
     return Cue(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
                max(fade_in, min(click, samples // 2)), max(fade_out, min(click, samples // 2)), duck)
+
+
+def cut_short(doc, at: tuple, info: MediaInfo, reads: Fraction, problems: list[Problem]) -> bool:
+    """Whether a clip or sound read up to ``reads`` seconds of its file goes past where the
+    file's data really ends (ffmpeg would give a frozen frame and silence there): an error
+    when more than `_LOST_TAIL` is missing (True), a warning for less."""
+    end = info.data_end
+    if end is None or reads <= end + _SLACK:
+        return False
+    hint = (f"the file is incomplete (an interrupted copy or download?): copy it again, "
+            f"or end it by {float(end):.3f} s")
+    message = (f"{info.path.name} is cut short: its data ends at {float(end):.3f} s, though its header "
+               f"says {float(info.duration or 0):.3f} s, and it is read up to {float(reads):.3f} s")
+    lost = reads - end > _LOST_TAIL
+    problems.append(doc.problem(at, message, hint, warning=not lost))
+    return lost
 
 
 def active_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

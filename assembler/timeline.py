@@ -33,7 +33,7 @@ from .layers import Layer, overlay_paths, place_layers, text_problems
 from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
-from .sound import Cue, place_cues, sound_paths
+from .sound import Cue, cut_short, place_cues, sound_paths
 from .timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, smpte_problem
 from .typeset import Lettering, set_text
 from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
@@ -44,8 +44,6 @@ __all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice
 LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
 _END_SLACK = Fraction(1, 1000)
-# A clip may lose this much at the end of a file cut short with a warning; more is an error.
-_LOST_TAIL = Fraction(1, 2)
 
 
 @dataclass(frozen=True)
@@ -525,29 +523,13 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         problems.append(doc.problem((*at, out_field), f"`in` ({seconds_text(src_in)} s) must be before `out` "
                                     f"({seconds_text(src_out)} s)"))
         ok = False
-    if not ok or src_out is None or _cut_short(doc, (*at, key), info, src_out, problems):
+    if not ok or src_out is None or cut_short(doc, (*at, key), info, src_out, problems):
         return None
     speed = Fraction(str(item.speed))
     frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)
     return dict(index=index, kind="clip", media=info, frames=frames, source_in=src_in, source_out=src_out,
                 speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute, role=item.role,
                 luts=_lut(validated, (*at, "lut"), item.lut, media, problems))
-
-
-def _cut_short(doc, at: tuple, info: MediaInfo, src_out: Fraction, problems: list[Problem]) -> bool:
-    """Whether a clip reads past where its file's data really ends (ffmpeg would show a
-    frozen frame and silence there): an error when more than `_LOST_TAIL` is missing (True),
-    a warning for less. A clip that ends before the data does is whole."""
-    end = info.data_end
-    if end is None or src_out <= end + _END_SLACK:
-        return False
-    hint = (f"the file is incomplete (an interrupted copy or download?): copy it again, "
-            f"or end the clip by {float(end):.3f} s")
-    message = (f"{info.path.name} is cut short: its data ends at {float(end):.3f} s, though its header "
-               f"says {float(info.duration or 0):.3f} s, and the clip reads up to {float(src_out):.3f} s")
-    lost = src_out - end > _LOST_TAIL
-    problems.append(doc.problem(at, message, hint, warning=not lost))
-    return lost
 
 
 def _length(doc, at: tuple, seconds: Fraction, rate: Fraction, problems: list[Problem]) -> int:

@@ -133,8 +133,8 @@ def test_a_clip_that_reads_past_the_data_of_a_truncated_file_is_an_error_at_its_
     line = edl.read_text().splitlines().index('      "clip": "cut.mp4"') + 1
     assert [(p.severity, p.line, p.message) for p in found] == [
         ("error", line, f"cut.mp4 is cut short: its data ends at {end} s, though its header says 2.000 s, "
-                      "and the clip reads up to 2.000 s")]
-    assert f"end the clip by {end} s" in found[0].hint
+                      "and it is read up to 2.000 s")]
+    assert f"end it by {end} s" in found[0].hint
 
 
 def test_a_clip_that_loses_less_than_half_a_second_is_a_warning_and_one_inside_the_data_nothing(cut):
@@ -144,6 +144,23 @@ def test_a_clip_that_loses_less_than_half_a_second_is_a_warning_and_one_inside_t
     assert [p.severity for p in warned] == ["warning"] and "is cut short" in warned[0].message
     inside = write_edl(cut.parent, "b.yaml", episode([{"clip": "cut.mp4", "out": float(end) - 0.2}]))
     assert assembler.check(inside).warnings == ()
+
+
+def test_a_sound_cut_short_is_an_error_at_its_file(tmp_path):
+    # AAC in MP4 (a WAV's length comes from its size, so a cut WAV is only shorter, not lying).
+    run_ffmpeg("-f", "lavfi", "-i", "sine=f=440:d=2", "-c:a", "aac", "-movflags", "+faststart",
+               str(tmp_path / "whole.m4a"))
+    data = (tmp_path / "whole.m4a").read_bytes()
+    (tmp_path / "cut.m4a").write_bytes(data[:len(data) // 2])
+    assert assembler.probe(tmp_path / "whole.m4a").data_end is None
+    end = assembler.probe(tmp_path / "cut.m4a").data_end
+    assert 0.5 < end < 1.5
+    edl = write_edl(tmp_path, "ep.yaml", episode([{"color": "black", "duration": 2}],
+                                                 audio=[{"file": "cut.m4a", "role": "music"}]))
+    found = [p for p in problems_of(edl) if p.path == "audio[0].file"]
+    assert [(p.severity, p.message) for p in found] == [
+        ("error", f"cut.m4a is cut short: its data ends at {float(end):.3f} s, though its header says 2.000 s, "
+                  "and it is read up to 2.000 s")]
 
 
 # ------------------------------------------------------------------ (d) ffmpeg's decode errors
