@@ -1,0 +1,52 @@
+"""Smaller things the hostile-input cases found: a title's own leading and trailing spaces
+are kept, every line of a printed problem carries its place, a JSON EDL that only Python's
+json reads still has line numbers, and user text prints literally everywhere the CLI prints."""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+import pytest
+from PIL import ImageFont
+
+import assembler
+from assembler.words import BUNDLED_FONT
+from conftest import write_edl
+
+W, H, FPS = 640, 360, 4
+FRAME = 1 / FPS
+OUTPUT = {"size": f"{W}x{H}", "fps": FPS, "video": {"preset": "ultrafast", "crf": 10}}
+SIZE = 180  # of 1080 lines: 60 pixels at 360
+
+
+def ink_columns(path) -> list[tuple[int, int]]:
+    """Each frame's inked columns, left and right (exclusive)."""
+    found = []
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            xs = np.nonzero((frame.to_ndarray(format="gray") > 90).any(axis=0))[0]
+            assert len(xs) > 10, "no text drawn"
+            found.append((int(xs.min()), int(xs.max()) + 1))
+    return found
+
+
+# ------------------------------------------------------------------ (a) a title's own spaces
+
+def test_a_title_keeps_its_leading_and_trailing_spaces(tmp_path):
+    cards = [("Act two", "left"), ("    Act two", "left"), ("Act two", "right"), ("Act two    ", "right"),
+             ("Act two", "center"), ("    Act two", "center"), ("  Act two  ", "center")]
+    edl = write_edl(tmp_path, "spaces.yaml", {"version": 1, "output": OUTPUT, "video": [
+        {"title": text, "duration": FRAME, "background": "black", "style": {"size": SIZE, "position": where}}
+        for text, where in cards]})
+    inks = ink_columns(assembler.render(edl, tmp_path / "spaces.mp4", cache=False).path)
+    assert len(inks) == len(cards)
+    # Four spaces of the face at the size drawn: the ink moves by their advance.
+    font = ImageFont.truetype(str(BUNDLED_FONT), SIZE * H // 1080, index=2)
+    spaces = font.getlength("    ")
+    assert spaces > 40
+    after = font.getlength("Act two    ") - font.getbbox("Act two", anchor="ls")[2]  # from the ink's end
+    left, spaced_left, right, spaced_right, centred, spaced_centred, both = inks
+    assert abs(spaced_left[0] - left[0] - spaces) <= 2
+    assert abs(right[1] - spaced_right[1] - after) <= 2
+    assert abs(spaced_centred[0] - centred[0] - spaces / 2) <= 2
+    assert abs(both[0] - centred[0]) <= 1  # the same spaces on both sides keep it centred
