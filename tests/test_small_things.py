@@ -4,12 +4,17 @@ json reads still has line numbers, and user text prints literally everywhere the
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
+
 import av
 import numpy as np
 import pytest
 from PIL import ImageFont
 
 import assembler
+from assembler.errors import Problem
 from assembler.words import BUNDLED_FONT
 from conftest import write_edl
 
@@ -50,3 +55,31 @@ def test_a_title_keeps_its_leading_and_trailing_spaces(tmp_path):
     assert abs(right[1] - spaced_right[1] - after) <= 2
     assert abs(spaced_centred[0] - centred[0] - spaces / 2) <= 2
     assert abs(both[0] - centred[0]) <= 1  # the same spaces on both sides keep it centred
+
+
+# ------------------------------------------------------------------ (b) a problem's every line has its place
+
+def cli(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assembler", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120)
+
+
+def test_each_line_of_a_problem_whose_field_holds_line_breaks_starts_with_its_place(tmp_path):
+    edl = write_edl(tmp_path, "breaks.yaml", {"version": 1, "output": OUTPUT, "video": [
+        {"clip": "no\nsuch\u2028clip\r\nat all.mp4"}, {"color": "black", "duration": 1}]})
+    done = cli("check", str(edl), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[-1].endswith("nothing was rendered.")
+    told = lines[:-1]
+    assert len(told) == 4, done.stderr  # the path's three breaks: four lines, each placed
+    line = 1 + next(k for k, text in enumerate(edl.read_text().splitlines()) if '"clip"' in text)
+    assert all(re.match(rf"^{re.escape(str(edl))}:{line}: ", text) for text in told), done.stderr
+    assert told[0].endswith("video[0].clip: " + str(tmp_path / "no")) and "at all.mp4 does not exist" in told[3]
+
+
+def test_a_warning_s_continuation_lines_carry_its_place_too():
+    text = str(Problem("a.yaml", 7, "video[1].title", "first\nsecond\rthird", hint="a\nhint", severity="warning"))
+    assert text.split("\n") == ["a.yaml:7: video[1].title: warning: first", "a.yaml:7: second", "a.yaml:7: third (a",
+                                 "a.yaml:7: hint)"]
+    assert str(Problem("a.yaml", None, "", "one line")) == "a.yaml: one line"
