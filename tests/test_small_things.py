@@ -83,3 +83,28 @@ def test_a_warning_s_continuation_lines_carry_its_place_too():
     assert text.split("\n") == ["a.yaml:7: video[1].title: warning: first", "a.yaml:7: second", "a.yaml:7: third (a",
                                  "a.yaml:7: hint)"]
     assert str(Problem("a.yaml", None, "", "one line")) == "a.yaml: one line"
+
+
+# ------------------------------------------------------------------ (c) JSON that only Python's json reads
+
+@pytest.mark.parametrize("control", ["\u0080", "\u009f"])  # U+0085 ruamel reads: YAML allows it
+def test_a_json_edl_that_ruamel_refuses_reports_every_problem_at_its_line(tmp_path, control):
+    edl = write_edl(tmp_path, "c1.json", {"version": 1, "output": OUTPUT, "video": [
+        {"title": f"Act{control}two", "duration": 1},
+        {"color": "no such colour", "duration": 1},
+        {"clip": "missing.mp4", "sped": 2},
+        {"title": "x", "duration": [1, 2], "colour": "red"}]})
+    text = edl.read_text(encoding="utf-8").split("\n")  # JSON's lines end at \n only, not at U+0085
+
+    def line(needle: str) -> int:
+        return 1 + next(k for k, row in enumerate(text) if needle in row)
+
+    with pytest.raises(assembler.EdlError) as caught:
+        assembler.check(edl)
+    found = {p.path: p.line for p in caught.value.problems}
+    assert found["video[1].color"] == line('"no such colour"')
+    assert found["video[2].sped"] == line('"sped"')
+    assert found["video[2].clip"] == line('"missing.mp4"')
+    assert found["video[3].duration"] == line('"duration": [')
+    assert found["video[3].colour"] == line('"colour"')
+    assert all(p.line for p in caught.value.problems), [str(p) for p in caught.value.problems]
