@@ -108,3 +108,75 @@ def test_a_json_edl_that_ruamel_refuses_reports_every_problem_at_its_line(tmp_pa
     assert found["video[3].duration"] == line('"duration": [')
     assert found["video[3].colour"] == line('"colour"')
     assert all(p.line for p in caught.value.problems), [str(p) for p in caught.value.problems]
+
+
+# ------------------------------------------------------------------ (d) user text printed literally
+
+CLIP = "x [red]y[/red] :v: z.mp4"
+TITLE = "Act [/b] two"
+LAYER = "[bold]over[/bold] :smile:"
+
+
+@pytest.fixture(scope="module")
+def marked(tmp_path_factory):
+    """An episode whose names and texts look like rich markup and emoji codes (a name's "/" is a folder's end)."""
+    from media_tools import make_clip
+    folder = tmp_path_factory.mktemp("marked")
+    make_clip(folder / "plain.mp4", color="red", size=(320, 180), fps=FPS, duration=1, tone=440)
+    (folder / CLIP).parent.mkdir()  # the name's "/" makes a folder "x [red]y["
+    (folder / "plain.mp4").rename(folder / CLIP)  # ffmpeg would take the colon's left for a protocol
+    (folder / "s [i]x :v:.srt").write_text("\n", encoding="utf-8")
+    output = {"size": "320x180", "fps": FPS, "video": {"preset": "ultrafast"}}
+    episode = {"version": 1, "output": output, "subtitles": {"file": "s [i]x :v:.srt"},
+               "overlays": [{"title": LAYER, "start": 0, "duration": FRAME}],
+               "video": [{"clip": CLIP}, {"title": TITLE, "duration": FRAME}, {"title": ":smile:", "duration": FRAME}]}
+    edl = write_edl(folder, "ep [b]x :v:.yaml", episode)
+    other = write_edl(folder, "ep [b]y :v:.yaml", {**episode, "video": [{"clip": CLIP}, {"title": TITLE + " :v:",
+                                                                                          "duration": FRAME}]})
+    return folder, edl, other
+
+
+def test_check_prints_names_and_titles_literally(marked):
+    folder, edl, _ = marked
+    done = cli("check", str(edl), cwd=folder)
+    assert done.returncode == 0, done.stderr
+    for text in (f"clip: {CLIP.rsplit('/', 1)[1]}", f"title: {TITLE}", "title: :smile:", f"title: {LAYER}", str(edl)):
+        assert text in done.stdout, (text, done.stdout)
+    assert "s [i]x :v:.srt holds no cues" in done.stderr, done.stderr  # a warning
+
+
+def test_errors_print_names_literally(marked):
+    folder, _, _ = marked
+    edl = write_edl(folder, "gone [b]x.yaml", {"version": 1, "video": [{"clip": "gone [b]x[/b] :v: [/].mp4"}]})
+    done = cli("check", str(edl), cwd=folder)
+    assert done.returncode == 2
+    assert f"{edl}:" in done.stderr and "gone [b]x[/b] :v: [/].mp4 does not exist" in done.stderr, done.stderr
+    done = cli("probe", str(folder / CLIP), str(folder / "gone [/b] :v:.mp4"), cwd=folder)
+    assert f"{folder / CLIP}: video" in done.stdout, done.stdout
+    assert f"{folder / 'gone [/b] :v:.mp4'}: " in done.stderr, done.stderr
+    done = cli("cache", "info", str(folder / "gone [b]x :smile:.yaml"), cwd=folder)
+    assert done.returncode == 2 and f"{folder / 'gone [b]x :smile:.yaml'} does not exist" in done.stderr, done.stderr
+
+
+def test_a_dry_run_and_a_diff_print_names_literally(marked, tmp_path):
+    folder, edl, other = marked
+    target = tmp_path / "out [b]o :v:.mp4"
+    done = cli("render", str(edl), "-o", str(target), "--dry-run", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert "dry run: nothing encoded" in done.stderr and "out [b]o :v:" in done.stderr, done.stderr
+    assert CLIP in done.stdout
+    done = cli("diff", str(edl), str(other), cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert f"only in {other}" in done.stdout and f"segments of {other} to render" in done.stdout, done.stdout
+
+
+def test_a_render_and_its_verify_print_names_literally(marked, tmp_path):
+    folder, edl, _ = marked
+    target = tmp_path / "ren [b]o :v:.mp4"
+    done = cli("render", str(edl), "-o", str(target), "--no-cache", cwd=folder)
+    assert done.returncode == 0, done.stderr
+    assert f"wrote {target}" in done.stderr and "s [i]x :v:.srt holds no cues" in done.stderr, done.stderr
+    receipt = target.with_suffix(".receipt.json")
+    done = cli("verify", str(receipt), cwd=folder)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert f"OK: {edl} re-renders" in done.stdout, done.stdout
