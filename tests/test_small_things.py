@@ -180,3 +180,26 @@ def test_a_render_and_its_verify_print_names_literally(marked, tmp_path):
     done = cli("verify", str(receipt), cwd=folder)
     assert done.returncode == 0, done.stderr + done.stdout
     assert f"OK: {edl} re-renders" in done.stdout, done.stdout
+
+
+# ------------------------------------------------------------------ (e) a long looped bed is read again, not held
+
+@pytest.mark.parametrize("rate", [48000, 44100])
+def test_a_bed_read_again_each_time_round_sounds_as_the_held_loop_did(tmp_path, monkeypatch, rate):
+    from assembler import mix
+    from media_tools import _pcm, run_ffmpeg, BITEXACT
+    bed = tmp_path / "bed.wav"  # noise: a sample out of place anywhere would show
+    run_ffmpeg("-f", "lavfi", "-i", f"anoisesrc=d=1.5:c=pink:r={rate}:seed=7:a=0.3", "-ac", "2",
+               "-c:a", "pcm_s16le", *BITEXACT, str(bed))
+    edl = write_edl(tmp_path, "bed.yaml", {"version": 1, "output": {"size": "160x90", "fps": 25, "video": {
+        "preset": "ultrafast"}}, "video": [{"color": "black", "duration": 5}], "audio": [{"file": str(bed), "loop": True}]})
+    heard = {}
+    for held, name in ((10 ** 9, "held"), (1, "again")):
+        monkeypatch.setattr(mix, "_HELD_LOOP", held)
+        job = assembler.dry_run(edl, tmp_path / f"{name}.mp4", cache=False, folder=tmp_path / f"dry-{name}")
+        again = name == "again" and rate == 48000  # resampled, it is held: the seam would sound otherwise
+        assert ("-stream_loop" in job.text) == again and ("aloop" in job.text) == (not again)
+        heard[name] = _pcm(assembler.render(edl, tmp_path / f"{name}.mp4", cache=False).path)[0]
+    assert heard["held"].shape == heard["again"].shape
+    assert np.abs(heard["held"]).max() > 0.05  # the bed is there, four times round
+    assert np.abs(heard["held"] - heard["again"]).max() < 1e-4
