@@ -14,6 +14,7 @@ Imports nothing from the rest of the package.
 from __future__ import annotations
 
 import errno
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,10 +36,15 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
         field = f" {self.path}:" if self.path else ""
-        text = f"{where}:{field} {self.message}"
-        if self.severity == "warning":
-            text = f"{where}:{field} warning: {self.message}"
-        return f"{text} ({self.hint})" if self.hint else text
+        said = " warning:" if self.severity == "warning" else ""
+        text = f"{self.message} ({self.hint})" if self.hint else self.message
+        # A field's text may hold line breaks: each printed line keeps its place (grep, editors' jump-to).
+        first, *rest = _BREAKS.split(text)
+        return "\n".join([f"{where}:{field}{said} {first}", *(f"{where}: {line}" for line in rest)])
+
+
+# What a terminal or an editor takes for the end of a line.
+_BREAKS = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
 
 
 def field_path(path: tuple[str | int, ...]) -> str:

@@ -11,6 +11,7 @@ Imports ``edl``, ``errors``; never ffmpeg, never media.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import warnings
@@ -95,6 +96,7 @@ def parse(path: str | Path) -> Document:
         raise _too_deep(name, text.count("\n", 0, deep.start()) + 1)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    lines: dict[FieldPath, int] = {}
     try:
         with warnings.catch_warnings():  # ruamel's warnings name its own source files, not ours
             warnings.simplefilter("ignore")
@@ -109,12 +111,12 @@ def parse(path: str | Path) -> Document:
             raise EdlError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
         try:
             node = json.loads(text)
+            lines.update(_json_lines(text))
         except json.JSONDecodeError as jexc:
             raise EdlError([Problem(name, jexc.lineno, "", f"not valid JSON: {jexc.msg}")]) from None
         except (ValueError, RecursionError) as jexc:
             _refuse_unreadable(name, text, jexc)
             raise
-    lines: dict[FieldPath, int] = {}
     plain = _Plain(name, lines)
     data = plain.value(node, (), 0)
     if not isinstance(data, dict):
@@ -138,6 +140,62 @@ def _refuse_unreadable(name: str, text: str, exc: BaseException) -> None:
         line = text.count("\n", 0, long.start()) + 1
         raise EdlError([Problem(name, line, "", f"a number of {len(long[0])} digits",
                                 "times are at most 24 h and sizes 8K: a typo?")]) from None
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_SCALAR = re.compile(r"-?Infinity|NaN|true|false|null|-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _json_lines(text: str) -> dict[FieldPath, int]:
+    """The line of every key and list item of a text Python's json has read (ruamel refused
+    it), by a scan of its tokens; with a stack of its own, since json reads deeper than Python recurses."""
+    breaks = [k for k, char in enumerate(text) if char == "\n"]
+    lines: dict[FieldPath, int] = {}
+
+    def skip(pos: int) -> int:
+        return _JSON_SPACE.match(text, pos).end()
+
+    def member(parent: FieldPath, index: int | None, pos: int) -> tuple[FieldPath, int]:
+        """The path of the member starting at ``pos`` (a key, or the item ``index``), and where its value starts."""
+        lines_at = bisect.bisect_left(breaks, pos) + 1
+        if index is not None:
+            path: FieldPath = (*parent, index)
+        else:
+            key, pos = json.decoder.scanstring(text, pos + 1)
+            path = (*parent, key)
+            pos = skip(skip(pos) + 1)  # past the colon
+        lines[path] = lines_at
+        return path, pos
+
+    stack: list[list] = []  # open containers: their path and their last item's index (None: a mapping)
+    path: FieldPath = ()
+    pos = skip(0)
+    while True:
+        char = text[pos]  # a value starts here
+        if char in "[{":
+            pos = skip(pos + 1)
+            if text[pos] not in "]}":
+                stack.append([path, 0 if char == "[" else None])
+                path, pos = member(path, stack[-1][1], pos)
+                continue
+            pos += 1
+        elif char == '"':
+            pos = json.decoder.scanstring(text, pos + 1)[1]
+        else:
+            pos = _JSON_SCALAR.match(text, pos).end()
+        while True:  # after a value: the next member, or the ends of containers
+            if not stack:
+                return lines
+            pos = skip(pos)
+            if text[pos] == ",":
+                pos = skip(pos + 1)
+                top = stack[-1]
+                if top[1] is not None:
+                    top[1] += 1
+                path, pos = member(top[0], top[1], pos)
+                break
+            stack.pop()
+            pos += 1
 
 
 def _too_deep(name: str, line: int | None) -> EdlError:

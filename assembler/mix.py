@@ -9,8 +9,9 @@ and input arguments, parses what ffmpeg measured.
   a click fade at hard edits; voices that overlap (transitions) are cross-faded over
   exactly the overlapping samples, those that meet are concatenated;
 
-* each cue is read from its in-point (``aloop`` repeats it in memory when it loops),
-  given its volume and fades, and delayed to its sample on the timeline;
+* each cue is read from its in-point, given its volume and fades, and delayed to its
+  sample on the timeline; one that loops from its start and is long is read again from
+  the file each time round (``-stream_loop``), others ``aloop`` repeats from memory;
 * ``duck`` lowers a cue by ``amount`` dB over the spans ``duck.follow`` found for it (where
   the sounds of the named role are audible, or their items' spans): the spans are exact
   samples, so the envelope is the same on every render, ramping over ``attack`` and ``release``;
@@ -56,7 +57,8 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, 
         index = first_input + len(links) - 1
         path = os.fspath(cue.media.path.resolve())
         start = [] if cue.loop or not cue.source_in else ["-ss", number(cue.source_in)]
-        inputs += [*start, "-i", path]
+        again = ["-stream_loop", "-1"] if _rereads(cue, out.sample_rate) else []
+        inputs += [*start, *again, "-i", path]
         paths.append(path)
         links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, length), "a"))
     if len(links) == 1:
@@ -73,7 +75,7 @@ def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int) -> list[F
     chain = [Filter("aresample", rate),
              Filter("aformat", sample_fmts="fltp", sample_rates=rate, channel_layouts=out.layout),
              Filter("asetpts", f"N/{rate}/TB")]
-    if cue.loop:
+    if cue.loop and not _rereads(cue, rate):
         first = int(cue.source_in * rate)
         body = int((cue.media.duration or 0) * rate) - first
         chain += [Filter("atrim", start_sample=first), Filter("asetpts", f"N/{rate}/TB"),
@@ -94,6 +96,26 @@ def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int) -> list[F
     if cue.duck:
         chain += _duck(cue, timeline, origin)
     return chain
+
+
+# A loop longer than this is read again from the file each time round (``-stream_loop``),
+# since ``aloop`` holds all of it in memory (2.7 GB for a 2-hour bed); a shorter one is
+# held (at most 11 MiB), rather than the file reopened hundreds of times.
+_HELD_LOOP = 30  # seconds
+
+
+# Whose every sample decodes the same after a seek to the start as from a fresh decoder.
+_FRAME_ALONE = (".wav", ".wave", ".w64", ".aif", ".aiff", ".flac")
+
+
+def _rereads(cue: Cue, rate: int) -> bool:
+    """Whether a looped cue is read again from its file each time round: a long one that
+    loops from its start (an in-point would be the file's start again on the next round),
+    at the output's rate, of PCM or FLAC (across the seam, a resampler, or a lossy decoder's
+    overlap with the last frame, would give other samples than the held loop's fresh start:
+    up to 0.1 of full scale, measured)."""
+    return cue.loop and not cue.source_in and (cue.media.duration or 0) > _HELD_LOOP \
+        and cue.media.audio_rate == rate and cue.media.path.suffix.lower() in _FRAME_ALONE
 
 
 # ffmpeg's expression parser refuses an envelope of about a hundred spans (measured: 90 parse,

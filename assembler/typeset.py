@@ -133,8 +133,10 @@ def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | 
         side, across, first = "center", anchor[0] * width, anchor[1] * height - (top + bottom) / 2
     runs, left, right = [], width, 0
     for k, ink in inked:
-        # Each line's ink meets the anchor's side (or is centred on it).
-        x = across - (ink[0] if side == "left" else ink[2] if side == "right" else (ink[0] + ink[2]) / 2)
+        # Each line's ink meets the anchor's side (or is centred on it); spaces at its ends count as ink.
+        ends = (min(ink[0], 0) if lines[k][:1].isspace() else ink[0],
+                max(ink[2], font.width(lines[k])) if lines[k][-1:].isspace() else ink[2])
+        x = across - (ends[0] if side == "left" else ends[1] if side == "right" else (ends[0] + ends[1]) / 2)
         x, y = round(x), round(first + k * pitch)
         left, right = min(left, x + ink[0]), max(right, x + ink[2])
         for piece, dx, face in font.runs(lines[k]):
@@ -225,6 +227,9 @@ def _atoms(paragraph: str) -> list[tuple[str, str]]:
             gap, atom = "", char
     if atom:
         atoms.append((gap, atom))
+    if atoms:  # a paragraph's own leading and trailing spaces are the writer's: no break takes them
+        atoms[0] = ("", atoms[0][0] + atoms[0][1])
+        atoms[-1] = (atoms[-1][0], atoms[-1][1] + (gap if not atom else ""))
     return atoms
 
 
