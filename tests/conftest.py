@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import corpus
 from media_tools import make_clip, make_image, make_split_clip, run_ffmpeg, BITEXACT
 
 # Tones are far apart so that an FFT window tells them apart at a glance.
@@ -43,4 +44,10 @@ def write_edl(folder: Path, name: str, edl: dict) -> Path:
     """Write an EDL as YAML-compatible JSON text (JSON is YAML), or real JSON for .json."""
     path = folder / name
     path.write_text(json.dumps(edl, ensure_ascii=False, indent=2), encoding="utf-8")
+    corpus.record(path, edl)  # only with ASSEMBLER_CORPUS set (bench/same_bytes.py)
     return path
+
+
+def pytest_sessionfinish(session):
+    worker = getattr(session.config, "workerinput", {}).get("workerid", "main")
+    corpus.harvest(worker)
