@@ -19,6 +19,7 @@ import itertools
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -284,19 +285,28 @@ def partial_path(final: Path, suffix: str = "") -> Path:
     in it lets a later render tell a dead render's leftover from a running one's file. Its
     name part is shortened so that the whole stays within the 255 bytes a file name may
     have (a 240-byte output name is fine, its temporary name must be too)."""
+    return final.with_name(_partial_name(final, suffix, os.getpid(), uuid.uuid4().hex[:8]))
+
+
+def _partial_name(final: Path, suffix: str, pid: int, token: str) -> str:
     name = final.stem if suffix else final.name
-    tail = f".{os.getpid()}.{uuid.uuid4().hex[:8]}.partial{suffix}"
+    tail = f".{pid}.{token}.partial{suffix}"
     room = 255 - 1 - len(os.fsencode(tail))
     name = os.fsencode(name)[:room].decode("utf-8", "ignore")  # no half characters
-    return final.with_name(f".{name}{tail}")
+    return f".{name}{tail}"
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """``text`` into ``path`` whole or not at all, under a name no other writer shares."""
+def write_atomic(path: Path, text: str, publish: Callable[[list[tuple[Path, Path]]], None] | None = None) -> None:
+    """``text`` into ``path`` whole or not at all, under a name no other writer shares;
+    ``publish``, as in :func:`run`, is given the (temporary, final) pair instead of the
+    rename."""
     partial = partial_path(path)
     try:
         partial.write_text(text, encoding="utf-8")
-        os.replace(partial, path)
+        if publish is not None:
+            publish([(partial, path)])
+        else:
+            os.replace(partial, path)
     except BaseException:
         _remove(partial)
         raise
@@ -305,8 +315,10 @@ def write_atomic(path: Path, text: str) -> None:
 @contextlib.contextmanager
 def folder_lock(folder: Path):
     """Hold ``folder`` for this writer alone (other processes and threads that ask wait),
-    so that a file and the receipt that describes it are replaced together. Advisory,
-    leaves no file; where there is no ``flock`` (Windows) it holds nothing."""
+    so that a file and the ones that describe or go with it are replaced together. Once it
+    is held, SIGINT and SIGTERM wait in this thread until it is let go: a swap of several
+    renames is never cut in half. Advisory, leaves no file; where there is no ``flock``
+    (Windows) it holds nothing."""
     try:
         import fcntl
         fd = os.open(folder, os.O_RDONLY)
@@ -314,41 +326,73 @@ def folder_lock(folder: Path):
         yield
         return
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        fcntl.flock(fd, fcntl.LOCK_EX)  # waiting here may still be interrupted
+        with _signals_held():
+            yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
 
 
-# Our own temporary names only: ".NAME.PID.8HEX.partial[.SUFFIX]" (before the pid was
-# added: ".NAME.8HEX.partial.SUFFIX").
-_PARTIAL = re.compile(r"\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?[0-9a-f]{8}\.partial(?:\.[^.]+)?")
+@contextlib.contextmanager
+def _signals_held():
+    held = {signal.SIGINT, signal.SIGTERM}
+    try:
+        before = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    except (AttributeError, OSError, ValueError):  # no signal masks here (Windows)
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)  # a signal that came meanwhile arrives now
+
+
+# Our own temporary names: ".NAME.PID.8HEX.partial[.SUFFIX]", NAME shortened to fit 255
+# bytes (and, before the pid was added, ".NAME.8HEX.partial.SUFFIX").
+_PARTIAL = re.compile(r"\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<token>[0-9a-f]{8})\.partial(?P<suffix>\.[^.]+)?")
+_UNNUMBERED = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.partial(?P<suffix>\.[^.]+)?")
 _STALE_SECONDS = 86400.0
 
 
-def remove_leftovers(final: Path) -> int:
-    """Remove the temporary files that earlier, killed renders of ``final`` (and of the
-    files written beside it) left in its folder: those of a process that is no longer
-    running here, or a day old (a live render writes its file far more often than that).
-    Returns how many were removed."""
+def remove_leftovers(finals: Path | Sequence[Path]) -> int:
+    """Remove the temporary files that earlier, killed renders left beside ``finals``
+    (every file a render writes: the output, its receipt, sidecar and stems) under the
+    names :func:`partial_path` gives them, each only when the process that made it is no
+    longer running here (never another running render's), or, for the names older
+    renders gave without a pid, when it is a day old. Nothing else is touched: not
+    another output's temporaries, nor a file that only looks like one. Returns how many
+    were removed."""
+    finals = [Path(finals)] if isinstance(finals, (str, os.PathLike)) else [Path(f) for f in finals]
     removed = 0
-    try:
-        names = os.listdir(final.parent)
-    except OSError:
-        return 0
-    for name in names:
-        match = _PARTIAL.fullmatch(name)
-        if not match or not (match["name"] == final.stem or match["name"].startswith(final.stem + ".")):
-            continue
-        path = final.parent / name
+    for folder in dict.fromkeys(f.parent for f in finals):
+        mine = [f for f in finals if f.parent == folder]
         try:
-            stale = time.time() - path.stat().st_mtime > _STALE_SECONDS
-            if (match["pid"] is not None and not _alive(int(match["pid"]))) or stale:
-                path.unlink()
-                removed += 1
+            names = os.listdir(folder)
         except OSError:
-            continue  # gone meanwhile, or not ours to remove
+            continue
+        for name in names:
+            path = folder / name
+            try:
+                if _left_by_dead(name, mine) or (_unnumbered(name, mine) and
+                                                 time.time() - path.stat().st_mtime > _STALE_SECONDS):
+                    path.unlink()
+                    removed += 1
+            except OSError:
+                continue  # gone meanwhile, or not ours to remove
     return removed
+
+
+def _left_by_dead(name: str, finals: list[Path]) -> bool:
+    match = _PARTIAL.fullmatch(name)
+    if not match:
+        return False
+    pid, token, suffix = int(match["pid"]), match["token"], match["suffix"] or ""
+    return any(name == _partial_name(f, suffix, pid, token) for f in finals) and not _alive(pid)
+
+
+def _unnumbered(name: str, finals: list[Path]) -> bool:
+    match = _UNNUMBERED.fullmatch(name)
+    return bool(match) and any(match["name"] == (f.stem if match["suffix"] else f.name) for f in finals)
 
 
 def _alive(pid: int) -> bool:

@@ -26,7 +26,8 @@ from .media import FONT_SUFFIXES, is_folder
 from .soundtrack import stem_paths
 from .timeline import LAYOUTS, Timeline, input_fields, media_paths, word_paths
 
-__all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path", "unwritable"]
+__all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path", "unwritable",
+           "written_files"]
 
 _RENAME = "choose another output name"
 # What each container holds, tried with the bundled ffmpeg 9.0.2 (libx264/x265/svtav1/vpx/
@@ -60,6 +61,12 @@ def receipt_path(out: Path) -> Path:
 def sidecar_path(out: Path) -> Path:
     """``<output stem>.srt`` beside the output: the name players pick up by themselves."""
     return out.with_suffix(".srt")
+
+
+def written_files(out: Path, timeline: Timeline) -> list[Path]:
+    """Every file a render of ``timeline`` into ``out`` writes: the output, its receipt,
+    the sidecar subtitles and the stems, when it has them."""
+    return [path for _, path, _ in _writes(None, timeline, out)]
 
 
 def output_problems(validated: Validated, timeline: Timeline | None, out: Path,
@@ -110,10 +117,10 @@ def unwritable(folder: Path) -> Path | None:
     return None
 
 
-def _writes(validated: Validated, timeline: Timeline | None, out: Path) -> list[tuple[str, Path, str]]:
+def _writes(validated: Validated | None, timeline: Timeline | None, out: Path) -> list[tuple[str, Path, str]]:
     """(what, path, how not to write it) for every file the render writes."""
     found = [("the output", out, _RENAME), ("the receipt", receipt_path(out), _RENAME)]
-    spec = validated.subtitles
+    spec = validated.subtitles if validated is not None else None
     sidecar = (timeline.captions is not None and timeline.captions.sidecar) if timeline else \
         spec is not None and spec.ways[2]
     if sidecar:

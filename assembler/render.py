@@ -38,7 +38,7 @@ from .ffmpeg import (FFmpeg, Progress, analyze, command, find_ffmpeg, folder_loc
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
-from .outputs import output_problems, receipt_path, sidecar_path, unwritable
+from .outputs import output_problems, receipt_path, sidecar_path, unwritable, written_files
 from .plan import Segment, segments
 from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
 from .timebase import format_seconds, seconds_text
@@ -337,16 +337,20 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
-        remove_leftovers(out)
+        remove_leftovers(written_files(out, timeline))
         tally = _Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
         tally.update(None)
-        with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
-            job, measured = single_job(timeline, ff, Path(scratch))
-            elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"))
-        _write_sidecar(out, timeline)
-        # The stems at the one graph's gain, as the segmented render writes them at its own.
-        write_stems(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
-                    if measured else {})
+        staged: list[tuple[Path, Path]] = []
+        try:
+            with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
+                job, measured = single_job(timeline, ff, Path(scratch))
+                elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"), publish=staged.extend)
+            # The stems at the one graph's gain, as the segmented render writes them at its own.
+            _stage_beside(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
+                          if measured else {}, staged)
+            _swap(out, staged)
+        finally:
+            _discard(staged)
         tally.finish()
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
                             loudness=measure(out, timeline, ff) if measured else None)
@@ -362,16 +366,14 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if on_checked is not None:
             on_checked(timeline)
         ff = resolve_ffmpeg(ffmpeg)
-        remove_leftovers(out)
+        remove_leftovers(written_files(out, timeline))
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
         sound_id = sound_key(store, ff, timeline)
         heard = {path: store.fingerprint(path) for job in mix_jobs(timeline) for path in job.paths}
         identity = _identity(planned, sound_id, timeline, out)
         receipt_file = receipt_path(out)
-        stems_present = all(p.exists() for p in stem_paths(out, timeline).values()) and \
-            _sidecar_current(out, timeline)
-        if not temporary and stems_present and (known := _unchanged(out, receipt_file, identity, started)):
+        if not temporary and (known := _unchanged(out, receipt_file, identity, started, timeline)):
             # The output is itself a pure function of these keys, and it is intact.
             _Tally({}, timeline, progress).finish("up to date")
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
@@ -395,28 +397,24 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally.update("sound", 1.0)  # also when it came from the cache and said nothing
         rendered = time.monotonic()
         staged: list[tuple[Path, Path]] = []
-        with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
-            entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
-            job = assembly_job(timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))
-            run(job, out, ffmpeg=ff, progress=tally.callback("assembly"), publish=staged.extend)
         try:
-            (assembled, _), = staged
-            _write_sidecar(out, timeline)
-            stems = write_stems(out, timeline, ff, sound_receipt)
+            with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
+                entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
+                job = assembly_job(timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))
+                run(job, out, ffmpeg=ff, progress=tally.callback("assembly"), publish=staged.extend)
+            stems = _stage_beside(out, timeline, ff, sound_receipt, staged)
             finished = time.monotonic()
             sound_receipt["stems"] = [os.fspath(p) for p in stems]
-            described = _receipt(edl, out, sha256_file(assembled), identity, timeline, planned, built, sound_receipt,
-                                 store, ff, {"check": checked - started, "segments": rendered - checked,
-                                             "assemble": finished - rendered, "total": finished - started})
-            # Together: another render into the same output must not put its file between
-            # ours and our receipt (a receipt that describes the other file).
-            with folder_lock(out.parent):
-                os.replace(assembled, out)
-                _write_json(receipt_file, described)
+            described = _receipt(edl, out, sha256_file(staged[0][0]), identity, timeline, planned, built,
+                                 sound_receipt, store, ff, {"check": checked - started, "segments": rendered - checked,
+                                                            "assemble": finished - rendered,
+                                                            "total": finished - started})
+            described["beside"] = [{"path": os.fspath(final.resolve()), "sha256": sha256_file(partial)}
+                                   for partial, final in staged[1:]]
+            _swap(out, staged, receipt_file, described)
             receipt = receipt_file
         finally:
-            for partial, _ in staged:
-                partial.unlink(missing_ok=True)
+            _discard(staged)
         tally.finish()
     finally:
         if temporary:
@@ -510,11 +508,39 @@ def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, 
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _unchanged(out: Path, receipt: Path, identity: str, started: float) -> dict | None:
-    """Whether ``out`` is already exactly what this render would write; if so, its receipt
-    is brought up to date (nothing was rendered now) and its sound line returned."""
-    with folder_lock(out.parent):  # no other render replaces the pair meanwhile
+def _unchanged(out: Path, receipt: Path, identity: str, started: float, timeline: Timeline) -> dict | None:
+    """Whether ``out`` (with its stems and sidecar) is already exactly what this render
+    would write; if so, its receipt is brought up to date (nothing was rendered now) and
+    its sound line returned."""
+    with folder_lock(out.parent):  # no other render replaces the set meanwhile
+        if not all(p.exists() for p in stem_paths(out, timeline).values()) or not _sidecar_current(out, timeline):
+            return None
         return _reuse(out, receipt, identity, started)
+
+
+def _stage_beside(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict, staged: list[tuple[Path, Path]]) -> list[Path]:
+    """The sidecar and the stems written under temporary names, their (temporary, final)
+    pairs added to ``staged`` (to be swapped in with the output); returns the stems."""
+    track = timeline.captions
+    if track is not None and track.sidecar:
+        write_atomic(sidecar_path(out), srt_text(track, timeline.output.fps), publish=staged.extend)
+    return write_stems(out, timeline, ff, sound, publish=staged.extend)
+
+
+def _swap(out: Path, staged: list[tuple[Path, Path]], receipt: Path | None = None,
+          described: dict | None = None) -> None:
+    """Every staged file into place, then the receipt that describes them, as one step for
+    any other render into the same output: the set beside it all comes from one render."""
+    with folder_lock(out.parent):
+        for partial, final in staged:
+            os.replace(partial, final)
+        if receipt is not None:
+            _write_json(receipt, described)
+
+
+def _discard(staged: list[tuple[Path, Path]]) -> None:
+    for partial, _ in staged:
+        partial.unlink(missing_ok=True)  # none left once they were swapped in
 
 
 def _reuse(out: Path, receipt: Path, identity: str, started: float) -> dict | None:
@@ -540,16 +566,6 @@ def _soft_file(timeline: Timeline, scratch: Path) -> str | None:
     path = scratch / "soft.srt"
     path.write_text(srt_text(track, timeline.output.fps), encoding="utf-8")
     return os.fspath(path)
-
-
-def _write_sidecar(out: Path, timeline: Timeline) -> Path | None:
-    """Every cue on the final timeline as ``<output>.srt``, when asked for."""
-    track = timeline.captions
-    if track is None or not track.sidecar:
-        return None
-    path = sidecar_path(out)
-    _write_text(path, srt_text(track, timeline.output.fps))
-    return path
 
 
 def _sidecar_current(out: Path, timeline: Timeline) -> bool:

@@ -195,15 +195,17 @@ def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
     return {role: out.with_name(f"{out.stem}.{role}.wav") for role in sorted(roles)}
 
 
-def write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict) -> list[Path]:
+def write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict,
+                publish: Callable[[list[tuple[Path, Path]]], None] | None = None) -> list[Path]:
     """One WAV per role beside the output, at the mix's gain (they add up to the mix, but
-    for the limiter's work on rare peaks)."""
+    for the limiter's work on rare peaks); ``publish``, as in ``run``, is given each
+    (temporary, final) pair instead of the rename."""
     gain = (sound.get("loudness") or {}).get("gain_db")
     written = []
     for role, path in stem_paths(out, timeline).items():
         with tempfile.TemporaryDirectory(prefix="assembler-stem-") as scratch:
             for job, target in stem_jobs(timeline, role, gain, path, Path(scratch)):
-                run(job, target, ffmpeg=ff)
+                run(job, target, ffmpeg=ff, publish=publish if target == path else None)
         written.append(path)
     return written
 

@@ -1,6 +1,6 @@
 """Signals, races and a cache that cannot be poisoned: SIGTERM like Ctrl-C, leftovers of
-killed renders removed, concurrent renders into one output, sources that change while a
-render reads them, and cache files that were edited or replaced."""
+killed renders removed, sources that change while a render reads them, and cache files
+that were edited or replaced (concurrent renders into one output: test_render_sets)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -80,32 +79,6 @@ def test_leftovers_of_a_killed_render_are_removed_by_the_next(tmp_path):
     assembler.render(path, out, cache=tmp_path / "c")
     hidden = sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("."))
     assert hidden == sorted(kept)
-
-
-def test_four_renders_into_one_output_each_receipt_describes_the_file_beside_it(tmp_path):
-    colours = {"red": (255, 0, 0), "blue": (0, 0, 255)}
-    edls = {c: write_edl(tmp_path, f"{c}.yaml", small([{"color": c, "duration": 0.4}], stems=True)) for c in colours}
-    out, errors = tmp_path / "ep.mp4", []
-
-    def go(colour: str) -> None:
-        try:
-            assembler.render(edls[colour], out, cache=tmp_path / f"c-{colour}", jobs=1)
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    for _ in range(2):
-        threads = [threading.Thread(target=go, args=(c,)) for c in ("red", "blue", "red", "blue")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert not errors
-        receipt = json.loads((tmp_path / "ep.receipt.json").read_text())
-        assert receipt["output"]["sha256"] == sha(out)
-        described = Path(receipt["edl"]["path"]).stem
-        shown = mean_color(out, 0.2)
-        assert max(abs(a - b) for a, b in zip(shown, colours[described])) < 40, (described, shown)
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def test_a_source_replaced_while_the_render_runs_is_not_cached_under_its_old_key(tmp_path):
