@@ -163,6 +163,70 @@ def test_a_sound_cut_short_is_an_error_at_its_file(tmp_path):
                   "and it is read up to 2.000 s")]
 
 
+def line_of(edl: Path, text: str) -> int:
+    return edl.read_text().splitlines().index(text) + 1
+
+
+def test_an_overlay_clip_cut_short_is_judged_like_a_clip_of_the_main_track(cut):
+    end = assembler.probe(cut).data_end
+    over = lambda **more: {"clip": "cut.mp4", "start": 0, "scale": 0.5, **more}  # noqa: E731
+    edl = write_edl(cut.parent, "ep.yaml", episode([{"color": "black", "duration": 2}], overlays=[
+        over(), over(duration=float(end) + 0.3), over(**{"in": float(end) - 0.1, "duration": 0.3}),
+        over(**{"in": float(end) + 0.2, "duration": 0.2}), over(duration=float(end) - 0.2)]))
+    found = {p.path: p for p in problems_of(edl) if "is cut short" in p.message}
+    # Read to the header's end: an error at its line; an in-point past the data: all lost, an error
+    # however short; losing under half a second of the tail: a warning; inside the data: nothing.
+    assert {path: p.severity for path, p in found.items()} == {
+        "overlays[0].clip": "error", "overlays[1].clip": "warning", "overlays[2].clip": "warning",
+        "overlays[3].clip": "error"}
+    lines = [n + 1 for n, text in enumerate(edl.read_text().splitlines()) if text == '      "clip": "cut.mp4",']
+    assert [found[f"overlays[{n}].clip"].line for n in range(4)] == lines[:4]
+    assert found["overlays[0].clip"].message == (f"cut.mp4 is cut short: its data ends at {float(end):.3f} s, "
+                                                 "though its header says 2.000 s, and it is read up to 2.000 s")
+
+
+def test_a_main_clip_whose_in_point_is_past_the_data_is_an_error_however_short(cut):
+    end = assembler.probe(cut).data_end
+    edl = write_edl(cut.parent, "ep.yaml", episode([{"clip": "cut.mp4", "in": float(end) + 0.1,
+                                                     "out": float(end) + 0.3}]))
+    assert [p.severity for p in problems_of(edl) if p.path == "video[0].clip"] == ["error"]
+
+
+@pytest.fixture
+def empty(tmp_path) -> Path:
+    """A video whose header promises 2 s and whose data is all gone (nothing past `mdat`),
+    also named like a picture (a title's background must be), and the whole one beside."""
+    make_clip(tmp_path / "whole.mp4", duration=2, fps=25)
+    run_ffmpeg("-i", str(tmp_path / "whole.mp4"), "-c", "copy", "-movflags", "+faststart", str(tmp_path / "front.mp4"))
+    data = (tmp_path / "front.mp4").read_bytes()
+    for name in ("empty.mp4", "empty.png"):
+        (tmp_path / name).write_bytes(data[:data.index(b"mdat") + 4])
+    (tmp_path / "whole.png").write_bytes(data)
+    return tmp_path / "empty.mp4"
+
+
+@pytest.mark.parametrize("kind", ["image", "overlay", "background"])
+def test_a_video_used_as_a_still_with_no_data_is_an_error_at_its_field(empty, kind):
+    assert assembler.probe(empty).data_end == 0 and assembler.probe(empty.with_suffix(".png")).kind == "video"
+
+    def edl(name: str) -> Path:
+        card = {"color": "black", "duration": 1}
+        video, more = {
+            "image": ([{"image": f"{name}.mp4", "duration": 1}], {}),
+            "overlay": ([card], {"overlays": [{"image": f"{name}.mp4", "start": 0}]}),
+            "background": ([{"title": "Act one", "background": f"{name}.png", "duration": 1}], {}),
+        }[kind]
+        return write_edl(empty.parent, f"{name}.yaml", episode(video, **more))
+
+    field = {"image": "video[0].image", "overlay": "overlays[0].image", "background": "video[0].background"}[kind]
+    found = [p for p in problems_of(edl("empty")) if p.path == field]
+    name = "empty.png" if kind == "background" else "empty.mp4"
+    assert [(p.severity, p.message.split(":")[0]) for p in found] == [("error", f"{name} is cut short")]
+    assert found[0].line == line_of(edl("empty"), f'      "{field.split(".")[-1]}": "{name}",')
+    # The same video whole is a still like any other.
+    assert assembler.check(edl("whole")).warnings == ()
+
+
 # ------------------------------------------------------------------ (d) ffmpeg's decode errors
 
 def test_a_clip_with_garbage_over_its_middle_renders_with_a_warning_naming_it_and_the_time(tmp_path):
