@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -28,13 +27,14 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cache import Cache, sha256_file, source_changed
+from .damage import Reader, clean, decode_warnings
 from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
 from .errors import EdlError, FFmpegNotFound, Problem, UsageError, os_hint
-from .ffmpeg import (FFmpeg, Progress, analyze, command, find_ffmpeg, folder_lock, remove_leftovers, run,
-                     write_atomic)
+from .ffmpeg import (FFmpeg, Progress, analyze, command, decode_errors, find_ffmpeg, folder_lock, remove_leftovers,
+                     run, write_atomic)
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
@@ -234,35 +234,30 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
 
     def make(paths: list[Path]) -> dict:
         run(job, paths, ffmpeg=ff, progress=progress, cancel=cancel, said=said.append)
-        return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph}
+        # Kept with the segment: a render that takes it from the cache repeats them.
+        return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph,
+                "errors": clean(said)}
 
     store.put(key, SEGMENT_FILES, make, sources)
-    errors = [_ADDRESS.sub("", line) for text in said for line in text.splitlines() if line.strip()]
-    return {"key": key, "built": True, "seconds": time.monotonic() - started, "errors": errors}
+    return {"key": key, "built": True, "seconds": time.monotonic() - started, "errors": clean(said)}
 
 
-_ADDRESS = re.compile(r" @ 0x[0-9a-f]+")  # ffmpeg's object addresses: noise to a reader
+def _damaged(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timeline, ff: FFmpeg,
+             stretches: list[tuple[int, int, list[str]]], sound: bool = False) -> tuple[Problem, ...]:
+    """ffmpeg's decode errors in each stretch it rendered, as warnings at the items that
+    read the damaged files (the EDL is read again for their lines: this is rare)."""
+    if not any(errors for _, _, errors in stretches):
+        return ()
+
+    def recheck(r: Reader) -> list[str]:
+        start, end = r.source or (Fraction(0), None)
+        return decode_errors(r.path.resolve(), float(start), None if end is None else float(end - start), ffmpeg=ff)
+
+    return decode_warnings(validate_source(edl, base_dir).document, timeline, stretches, recheck, sound)
 
 
-def decode_warnings(planned: list[PlannedSegment], built: dict[str, dict], timeline: Timeline,
-                    file: str) -> tuple[Problem, ...]:
-    """What ffmpeg said it could not decode while it rendered a segment (it goes on with a
-    damaged picture or sound and exits 0), as a warning at each item the segment shows."""
-    found = []
-    for p in planned:
-        errors = built.get(p.key, {}).get("errors")
-        if not errors:
-            continue
-        rate = timeline.output.fps
-        media = {i: pl.media.path.name for pl in timeline.placements if pl.media is not None for i in [pl.index]}
-        names = ", ".join(dict.fromkeys(media[i] for i in p.segment.items if i in media)) or "its sources"
-        where = (f"{format_seconds(Fraction(p.segment.start) / rate)}-"
-                 f"{format_seconds(Fraction(p.segment.end) / rate)}")
-        found.append(Problem(file, None, f"video[{p.segment.items[0]}]" if p.segment.items else "",
-                             f"ffmpeg reported {len(errors)} error(s) decoding {names} for {where} of the episode "
-                             f"(the picture or sound there may be damaged), first: {errors[0]}",
-                             "check the file plays cleanly there; export or copy it again", "warning"))
-    return tuple(found)
+def _said(planned: list[PlannedSegment], errors: Callable[[str], list[str]]) -> list[tuple[int, int, list[str]]]:
+    return [(p.segment.start, p.segment.end, errors(p.key)) for p in planned]
 
 
 class _Tally:
@@ -342,13 +337,15 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally.update(None)
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
             job, measured = single_job(timeline, ff, Path(scratch))
-            elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"))
+            said: list[str] = []
+            elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"), said=said.append)
         _write_sidecar(out, timeline)
         # The stems at the one graph's gain, as the segmented render writes them at its own.
         write_stems(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
                     if measured else {})
         tally.finish()
-        return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
+        damaged = _damaged(edl, base_dir, timeline, ff, [(0, timeline.frames, clean(said))], sound=True)
+        return RenderResult(out, timeline.duration, timeline.frames, elapsed, (*timeline.warnings, *damaged),
                             loudness=measure(out, timeline, ff) if measured else None)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
@@ -374,8 +371,12 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if not temporary and stems_present and (known := _unchanged(out, receipt_file, identity, started)):
             # The output is itself a pure function of these keys, and it is intact.
             _Tally({}, timeline, progress).finish("up to date")
+            said = {s.get("key"): s.get("decode_errors") or []
+                    for s in known.get("segments") or [] if isinstance(s, dict)}
+            damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: said.get(key, [])))
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
-                                timeline.warnings, len(planned), 0, receipt_file, known.get("loudness"))
+                                (*timeline.warnings, *damaged), len(planned), 0, receipt_file,
+                                (known.get("sound") or {}).get("loudness"))
         # A shot used twice with the same trims is one segment, rendered once.
         missing = list({p.key: p for p in planned if store.get(p.key, SEGMENT_FILES) is None}.values())
         # Longest first (by frames; the sound goes first of all), so that no worker is left
@@ -418,10 +419,10 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             for partial, _ in staged:
                 partial.unlink(missing_ok=True)
         tally.finish()
+        damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: _meta(store, key).get("errors", [])))
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
-    damaged = decode_warnings(planned, built, timeline, "<edl>" if isinstance(edl, Edl) else os.fspath(edl))
     return RenderResult(out, timeline.duration, timeline.frames, finished - started, (*timeline.warnings, *damaged),
                         len(planned), len(missing), receipt, sound_receipt.get("loudness"))
 
@@ -512,7 +513,7 @@ def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, 
 
 def _unchanged(out: Path, receipt: Path, identity: str, started: float) -> dict | None:
     """Whether ``out`` is already exactly what this render would write; if so, its receipt
-    is brought up to date (nothing was rendered now) and its sound line returned."""
+    is brought up to date (nothing was rendered now) and returned."""
     with folder_lock(out.parent):  # no other render replaces the pair meanwhile
         return _reuse(out, receipt, identity, started)
 
@@ -529,7 +530,7 @@ def _reuse(out: Path, receipt: Path, identity: str, started: float) -> dict | No
         part.pop("seconds", None)
     recorded["timings"] = {"total": round(time.monotonic() - started, 3), "reused": True}
     _write_json(receipt, recorded)
-    return recorded.get("sound") or {}
+    return recorded
 
 
 def _soft_file(timeline: Timeline, scratch: Path) -> str | None:
@@ -586,12 +587,13 @@ def _receipt(edl: EdlSource, out: Path, output_sha: str, identity: str, timeline
                     {path for job in mix_jobs(timeline) for path in job.paths})
     segments_out, seen = [], set()
     for p in planned:
-        meta = json.loads((store.get(p.key, SEGMENT_FILES) / "meta.json").read_text())
+        meta = _meta(store, p.key)
         fresh = p.key in built and built[p.key]["built"] and p.key not in seen  # a repeat reuses the first
         seen.add(p.key)
         segments_out.append({"kind": p.segment.kind, "frames": [p.segment.start, p.segment.end],
                              "items": list(p.segment.items), "key": p.key, "rendered_now": fresh,
-                             "seconds": built[p.key]["seconds"] if fresh else 0.0, "argv": meta.get("argv")})
+                             "seconds": built[p.key]["seconds"] if fresh else 0.0, "argv": meta.get("argv"),
+                             **({"decode_errors": meta["errors"]} if meta.get("errors") else {})})
     receipt = {
         "assembler": _version(),
         "ffmpeg": {"path": ff.path, "version": ff.version, "fingerprint": store.fingerprint(ff.path)},
@@ -606,6 +608,11 @@ def _receipt(edl: EdlSource, out: Path, output_sha: str, identity: str, timeline
         "identity": identity,
     }
     return receipt
+
+
+def _meta(store: Cache, key: str) -> dict:
+    """What the cache holds about a segment it has (its command, ffmpeg's decode errors)."""
+    return json.loads((store.get(key, SEGMENT_FILES) / "meta.json").read_text())
 
 
 def _write_json(path: Path, data: dict) -> None:
