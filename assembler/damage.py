@@ -28,7 +28,7 @@ from .sound import _path_of
 from .timebase import format_seconds
 from .timeline import Timeline
 
-__all__ = ["Reader", "clean", "decode_warnings", "readers"]
+__all__ = ["Reader", "clean", "decode_warnings", "readers", "stopped_at"]
 
 _ADDRESS = re.compile(r" @ 0x[0-9a-f]+")  # ffmpeg's object addresses: noise to a reader
 
@@ -96,10 +96,32 @@ def decode_warnings(doc, timeline: Timeline, stretches: Sequence[tuple[int, int,
         if len(suspects) > 1:
             suspects = [r for r in suspects if recheck(r)] or suspects
         for r in suspects:
-            episode = f"{format_seconds(Fraction(r.first) / rate)}-{format_seconds(Fraction(r.last) / rate)}"
-            of_file = f" ({float(r.source[0]):.3f}-{float(r.source[1]):.3f} s of the file)" if r.source else ""
             found.append(doc.problem(r.at, f"ffmpeg reported {len(errors)} error(s) decoding {r.path.name} for "
-                                     f"{episode} of the episode{of_file}: the picture or sound there may be "
-                                     f"damaged; first: {errors[0]}",
-                                     "check the file plays cleanly there; export or copy it again", warning=True))
+                                     f"{_stretch(r, rate)}: the picture or sound there may be damaged; first: "
+                                     f"{errors[0]}", _HINT, warning=True))
     return tuple(found)
+
+
+_HINT = "check the file plays cleanly there; export or copy it again"
+
+
+def _stretch(r: Reader, rate) -> str:
+    episode = f"{format_seconds(Fraction(r.first) / rate)}-{format_seconds(Fraction(r.last) / rate)}"
+    return f"{episode} of the episode" + (f" ({float(r.source[0]):.3f}-{float(r.source[1]):.3f} s of the file)"
+                                          if r.source else "")
+
+
+def stopped_at(doc, timeline: Timeline, start: int, end: int, tail: str, recheck: Callable[[Reader], list[str]],
+               sound: bool = False) -> str | None:
+    """Why ffmpeg failed on frames ``[start, end)``, when it was damaged data (an overlay's
+    clip is read by a `movie` source, which stops there where an input goes on): the
+    items whose files do not decode, located, in one line; None when it was not that."""
+    if "Invalid data found" not in tail:
+        return None
+    damaged = [r for r in readers(timeline, start, end, sound) if recheck(r)]
+    if not damaged:
+        return None
+    rate = timeline.output.fps
+    named = "; ".join(str(doc.problem(r.at, f"{r.path.name} does not decode for {_stretch(r, rate)}", _HINT))
+                      for r in damaged)
+    return f"ffmpeg stopped at data it could not decode: {named}"

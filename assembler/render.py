@@ -27,12 +27,12 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cache import Cache, sha256_file, source_changed
-from .damage import Reader, clean, decode_warnings
+from .damage import Reader, clean, decode_warnings, stopped_at
 from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
-from .errors import EdlError, FFmpegNotFound, Problem, UsageError, os_hint
+from .errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
 from .ffmpeg import (FFmpeg, Progress, analyze, command, decode_errors, find_ffmpeg, folder_lock, remove_leftovers,
                      run, write_atomic)
 from .load import Validated, from_model, parse, validate
@@ -248,12 +248,23 @@ def _damaged(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timel
     read the damaged files (the EDL is read again for their lines: this is rare)."""
     if not any(errors for _, _, errors in stretches):
         return ()
+    return decode_warnings(validate_source(edl, base_dir).document, timeline, stretches, _recheck(ff), sound)
 
+
+def _blame(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timeline, ff: FFmpeg, start: int,
+           end: int, exc: RenderError, sound: bool = False) -> RenderError:
+    """ffmpeg's failure on frames ``[start, end)``, said as the items whose files it could
+    not decode, when that is why."""
+    said = stopped_at(validate_source(edl, base_dir).document, timeline, start, end, exc.stderr_tail, _recheck(ff),
+                      sound)
+    return exc if said is None else RenderError(said, exc.argv, exc.stderr_tail, exc.returncode)
+
+
+def _recheck(ff: FFmpeg) -> Callable[[Reader], list[str]]:
     def recheck(r: Reader) -> list[str]:
         start, end = r.source or (Fraction(0), None)
         return decode_errors(r.path.resolve(), float(start), None if end is None else float(end - start), ffmpeg=ff)
-
-    return decode_warnings(validate_source(edl, base_dir).document, timeline, stretches, recheck, sound)
+    return recheck
 
 
 def _said(planned: list[PlannedSegment], errors: Callable[[str], list[str]]) -> list[tuple[int, int, list[str]]]:
@@ -338,7 +349,10 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
             job, measured = single_job(timeline, ff, Path(scratch))
             said: list[str] = []
-            elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"), said=said.append)
+            try:
+                elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"), said=said.append)
+            except RenderError as exc:
+                raise _blame(edl, base_dir, timeline, ff, 0, timeline.frames, exc, sound=True) from None
         _write_sidecar(out, timeline)
         # The stems at the one graph's gain, as the segmented render writes them at its own.
         write_stems(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
@@ -389,7 +403,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally.update(None)  # the bar names the stage before the first job reports
         built, (sound, sound_receipt) = _build_all(
             missing, store, ff, tally, jobs, executor,
-            lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel))
+            lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel),
+            lambda p, exc: _blame(edl, base_dir, timeline, ff, p.segment.start, p.segment.end, exc))
         if sound_receipt["rendered_now"] and (changed := store.changed(heard)):
             store.forget(sound_id)  # mixed from other content than its key says
             raise source_changed(changed)
@@ -461,10 +476,13 @@ def _chapters_file(timeline: Timeline, folder: Path) -> str | None:
 
 
 def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _Tally, jobs: int | None,
-               executor: Executor | None, sound: Callable[[threading.Event], T]) -> tuple[dict[str, dict], T]:
+               executor: Executor | None, sound: Callable[[threading.Event], T],
+               blame: Callable[[PlannedSegment, RenderError], RenderError] | None = None
+               ) -> tuple[dict[str, dict], T]:
     """Render the missing segments, in parallel, and the sound beside them (on a worker of
     our own pool, first, as its chain is the longest; here while an executor renders the
-    segments elsewhere); on any failure or interrupt, stop the rest."""
+    segments elsewhere); on any failure or interrupt, stop the rest. ``blame`` says a
+    segment's failure in the EDL's terms."""
     cancel = threading.Event()
     own = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
@@ -486,7 +504,10 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
             if future is heard:
                 made = future.result()
                 continue
-            result = future.result()
+            try:
+                result = future.result()
+            except RenderError as exc:
+                raise (blame(futures[future], exc) if blame else exc) from None
             results[result["key"]] = result
             tally.update(result["key"], 1.0)
     except BaseException:

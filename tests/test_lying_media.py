@@ -315,3 +315,24 @@ def test_of_the_files_a_segment_reads_the_warning_names_the_damaged_one(garbled)
     assert "garbled.mp4 for 0:02.000-0:03.600 of the episode (0.400-2.000 s" in said
     assert set(said) <= {"garbled.mp4 for 0:02.000-0:03.600 of the episode (0.400-2.000 s",
                          "garbled.mp4 for 0:01.600-0:02.000 of the episode (0.000-0.400 s"}
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_an_overlay_clip_ffmpeg_stops_at_is_named_with_its_line(garbled, single):
+    # An overlay's clip is read by a `movie` source, which stops at damaged data (an input goes on).
+    folder = garbled.parent
+    edl = write_edl(folder, "ep.yaml", episode([{"clip": "busy.mp4"}], overlays=[
+        {"clip": "garbled.mp4", "start": 0, "scale": 0.4, "position": "top-left"}]))
+    with pytest.raises(assembler.RenderError) as raised:
+        assembler.render(edl, folder / "ep.mp4", cache=False, single=single)
+    line = line_of(edl, '      "clip": "garbled.mp4",')
+    assert str(raised.value).splitlines()[0] == (
+        f"ffmpeg stopped at data it could not decode: {edl}:{line}: overlays[0].clip: garbled.mp4 does not decode "
+        "for 0:00.000-0:02.000 of the episode (0.000-2.000 s of the file) (check the file plays cleanly there; "
+        "export or copy it again)")
+    assert "Invalid data found" in raised.value.stderr_tail
+    done = CliRunner().invoke(app, ["render", str(edl), "-o", str(folder / "cli.mp4"), "--no-cache", "-q",
+                                    *(["--single"] if single else [])])
+    assert done.exit_code == 1 and f"ep.yaml:{line}: overlays[0].clip: garbled.mp4 does not decode" in \
+        done.output.replace("\n", "")
+    assert not (folder / "ep.mp4").exists() and not (folder / "cli.mp4").exists()
