@@ -50,19 +50,20 @@ class Reader:
     source: tuple[Fraction, Fraction] | None
 
 
-def readers(timeline: Timeline, start: int, end: int, sound: bool = False) -> list[Reader]:
+def readers(timeline: Timeline, start: int, end: int, sound: bool = False, pictures: bool = True) -> list[Reader]:
     """The items that read a file while frames ``[start, end)`` are made, in the EDL's
-    order: pictures of the main track, overlays, and with ``sound`` the sounds beside."""
+    order: the main track and overlays (without ``pictures``: only the clips heard), and
+    with ``sound`` the sounds beside."""
     rate, found = timeline.output.fps, []
     for p in timeline.placements:
         a, b = max(start, p.start), min(end, p.end)
-        if p.media is None or a >= b:
+        if p.media is None or a >= b or not pictures and not p.sound:
             continue
         field = {"clip": "clip", "image": "image"}.get(p.kind, "background")
         source = (p.source_in + (a - p.start) / rate * p.speed, p.source_in + (b - p.start) / rate * p.speed) \
             if p.kind == "clip" else None
         found.append(Reader(("video", p.index, field), p.media.path, a, b, source))
-    for layer in timeline.layers:
+    for layer in timeline.layers if pictures else ():
         a, b = max(start, layer.start), min(end, layer.end)
         if layer.media is None or a >= b:
             continue
@@ -84,15 +85,17 @@ def readers(timeline: Timeline, start: int, end: int, sound: bool = False) -> li
 
 
 def decode_warnings(doc, timeline: Timeline, stretches: Sequence[tuple[int, int, Sequence[str]]],
-                    recheck: Callable[[Reader], list[str]], sound: bool = False) -> tuple[Problem, ...]:
+                    recheck: Callable[[Reader], list[str]], sound: bool = False,
+                    pictures: bool = True) -> tuple[Problem, ...]:
     """A warning for each item that read a damaged file in each stretch ``(start, end,
-    errors)`` whose process reported ``errors``; ``doc`` locates them (``doc.problem``)."""
+    errors)`` whose process reported ``errors``; ``doc`` locates them (``doc.problem``);
+    ``sound`` and ``pictures`` say what the process read (see :func:`readers`)."""
     found: list[Problem] = []
     rate = timeline.output.fps
     for start, end, errors in stretches:
         if not errors:
             continue
-        suspects = readers(timeline, start, end, sound)
+        suspects = readers(timeline, start, end, sound, pictures)
         if len(suspects) > 1:
             suspects = [r for r in suspects if recheck(r)] or suspects
         for r in suspects:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -243,12 +244,16 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
 
 
 def _damaged(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timeline, ff: FFmpeg,
-             stretches: list[tuple[int, int, list[str]]], sound: bool = False) -> tuple[Problem, ...]:
-    """ffmpeg's decode errors in each stretch it rendered, as warnings at the items that
-    read the damaged files (the EDL is read again for their lines: this is rare)."""
-    if not any(errors for _, _, errors in stretches):
+             stretches: list[tuple[int, int, list[str]]], heard: list[tuple[int, int, list[str]]] = (),
+             single: bool = False) -> tuple[Problem, ...]:
+    """ffmpeg's decode errors in each stretch it rendered (``heard``: of the sound alone;
+    ``single``: of everything at once), as warnings at the items that read the damaged
+    files (the EDL is read again for their lines: this is rare)."""
+    if not any(errors for _, _, errors in [*stretches, *heard]):
         return ()
-    return decode_warnings(validate_source(edl, base_dir).document, timeline, stretches, _recheck(ff), sound)
+    doc = validate_source(edl, base_dir).document
+    return (*decode_warnings(doc, timeline, stretches, _recheck(ff), sound=single),
+            *decode_warnings(doc, timeline, heard, _recheck(ff), sound=True, pictures=False))
 
 
 def _blame(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timeline, ff: FFmpeg, start: int,
@@ -269,6 +274,16 @@ def _recheck(ff: FFmpeg) -> Callable[[Reader], list[str]]:
 
 def _said(planned: list[PlannedSegment], errors: Callable[[str], list[str]]) -> list[tuple[int, int, list[str]]]:
     return [(p.segment.start, p.segment.end, errors(p.key)) for p in planned]
+
+
+def _heard(timeline: Timeline, sound: dict) -> list[tuple[int, int, list[str]]]:
+    """The sound's windows (samples) that ffmpeg reported decode errors in, as frames."""
+    rate, sr = timeline.output.fps, timeline.output.sample_rate
+    found = []
+    for (start, end, _), errors in zip(sound.get("windows") or [], sound.get("decode_errors") or []):
+        if errors:
+            found.append((int(Fraction(start, sr) * rate), math.ceil(Fraction(end, sr) * rate), errors))
+    return found
 
 
 class _Tally:
@@ -358,7 +373,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         write_stems(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
                     if measured else {})
         tally.finish()
-        damaged = _damaged(edl, base_dir, timeline, ff, [(0, timeline.frames, clean(said))], sound=True)
+        damaged = _damaged(edl, base_dir, timeline, ff, [(0, timeline.frames, clean(said))], single=True)
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, (*timeline.warnings, *damaged),
                             loudness=measure(out, timeline, ff) if measured else None)
     temporary = cache is False
@@ -387,7 +402,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             _Tally({}, timeline, progress).finish("up to date")
             said = {s.get("key"): s.get("decode_errors") or []
                     for s in known.get("segments") or [] if isinstance(s, dict)}
-            damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: said.get(key, [])))
+            damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: said.get(key, [])),
+                               _heard(timeline, known.get("sound") or {}))
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
                                 (*timeline.warnings, *damaged), len(planned), 0, receipt_file,
                                 (known.get("sound") or {}).get("loudness"))
@@ -434,7 +450,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             for partial, _ in staged:
                 partial.unlink(missing_ok=True)
         tally.finish()
-        damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: _meta(store, key).get("errors", [])))
+        damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: _meta(store, key).get("errors", [])),
+                           _heard(timeline, sound_receipt))
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)

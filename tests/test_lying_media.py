@@ -336,3 +336,23 @@ def test_an_overlay_clip_ffmpeg_stops_at_is_named_with_its_line(garbled, single)
     assert done.exit_code == 1 and f"ep.yaml:{line}: overlays[0].clip: garbled.mp4 does not decode" in \
         done.output.replace("\n", "")
     assert not (folder / "ep.mp4").exists() and not (folder / "cli.mp4").exists()
+
+
+def test_a_sound_with_garbage_over_its_middle_warns_at_its_line_also_from_the_cache(tmp_path):
+    run_ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=2:c=pink:seed=7", "-c:a", "aac", "-b:a", "128k",
+               "-movflags", "+faststart", str(tmp_path / "noise.m4a"))
+    data = bytearray((tmp_path / "noise.m4a").read_bytes())
+    for i in range(len(data) * 4 // 10, len(data) * 6 // 10):
+        data[i] = (i * 7919 + 13) % 251
+    (tmp_path / "garbled.m4a").write_bytes(bytes(data))
+    edl = write_edl(tmp_path, "ep.yaml", episode([{"color": "black", "duration": 2}],
+                                                 audio=[{"file": "garbled.m4a", "role": "music"}]))
+    line = line_of(edl, '      "file": "garbled.m4a",')
+    said = []
+    for out in ("ep.mp4", "ep.mp4", "other.mp4"):  # made, up to date, from the cached sound
+        said.append([str(w) for w in decoding(assembler.render(edl, tmp_path / out, cache=tmp_path / "c").warnings)])
+    assert len(said[0]) == 1 and said[0] == said[1] == said[2]
+    assert said[0][0].startswith(f"{edl}:{line}: audio[0].file: warning: ffmpeg reported ")
+    assert "decoding garbled.m4a for 0:00.000-0:02.000 of the episode (0.000-2.000 s of the file)" in said[0][0]
+    single = [str(w) for w in decoding(assembler.render(edl, tmp_path / "one.mp4", single=True).warnings)]
+    assert [w.split(": warning:")[0] for w in single] == [f"{edl}:{line}: audio[0].file"]
