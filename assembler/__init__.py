@@ -16,7 +16,7 @@ Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns
 ``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``/``typeset``/``schema``;
 ``sound``/``captions``/``layers``;
 ``timeline``;
-``plan``/``duck``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``;
+``plan``/``duck``/``damage``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``;
 ``outputs``; ``render``; ``review``/``dryrun``; ``cli``.
 """
 

@@ -1,7 +1,8 @@
 """A content-addressed store of rendered segments, and the fingerprints of source files.
 
 Contract: ``key -> entry folder`` holding the files a job made and a ``meta.json`` that
-describes them (key, format, each file's size and sha256). An entry is created in a
+describes them (key, format, each file's size and sha256, what ffmpeg said of damaged
+data while it made them), sealed by the hash of its content. An entry is created in a
 temporary folder and renamed into place in one step, so readers see a whole entry or
 none, and two renders sharing the cache never corrupt it (the second rename of the same
 key loses and is discarded). An entry that is unreadable or does not match its meta is
@@ -200,7 +201,8 @@ class Cache:
         if key in self._checked:
             return folder
         try:
-            meta = json.loads((folder / "meta.json").read_text())
+            # Sealed: what it says beside the files' hashes (ffmpeg's decode errors) is repeated.
+            meta = _read_record(folder / "meta.json")
             files = meta["files"]
             ok = (meta["key"] == key and meta["format"] == CACHE_FORMAT and sorted(files) == sorted(names)
                   and all((folder / n).stat().st_size == files[n]["size"]
@@ -244,7 +246,7 @@ class Cache:
             meta = {"key": key, "format": CACHE_FORMAT, "created": time.time(), **extra,
                     "files": {n: {"size": (scratch / n).stat().st_size, "sha256": sha256_file(scratch / n)}
                               for n in names}}
-            _write_atomic(scratch / "meta.json", json.dumps(meta, indent=1, sort_keys=True).encode())
+            _write_record(scratch / "meta.json", meta)
             final = self._folder(key)
             _make_folder(final.parent, self.root)
             try:

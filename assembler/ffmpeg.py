@@ -34,9 +34,9 @@ from .compile import Job
 from .errors import FFmpegNotFound, RenderError
 from .words import BUNDLED_FONT
 
-__all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "encoder", "encoders", "find_ffmpeg",
-           "folder_lock", "font_environment", "partial_path", "pixel_formats", "remove_leftovers", "run",
-           "write_atomic"]
+__all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "decode_errors", "encoder",
+           "encoders", "find_ffmpeg", "folder_lock", "font_environment", "partial_path", "pixel_formats",
+           "remove_leftovers", "run", "write_atomic"]
 
 _MUXERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska", ".webm": "webm"}
 
@@ -422,6 +422,19 @@ def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:
         raise RenderError(f"ffmpeg failed (exit status {done.returncode}) while measuring", argv,
                           "\n".join(text.splitlines()[-40:]), done.returncode)
     return text
+
+
+def decode_errors(path: str | os.PathLike, start: float, seconds: float | None, *,
+                  ffmpeg: FFmpeg | None = None) -> list[str]:
+    """The errors ffmpeg reports decoding ``seconds`` of a file from ``start`` (None: only
+    its first picture), and nothing else is done: which of the files a job read its
+    errors came from, as ffmpeg's messages do not say."""
+    ff = ffmpeg or find_ffmpeg()
+    span = ["-t", f"{seconds:.6f}"] if seconds is not None else []
+    argv = [ff.path, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{start:.6f}", *span,
+            "-i", _as_file(os.fspath(path)), *(["-frames:v", "1"] if seconds is None else []), "-f", "null", "-"]
+    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True)
+    return [line for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
 
 
 def _environment(job: Job, scratch: Path) -> dict[str, str] | None:

@@ -5,7 +5,7 @@ Contract: validated overlays + probed media -> tuple of :class:`Layer` (in drawi
 order: later on top) and the problems found (missing files, a layer outside the
 timeline, fades longer than the layer), located in the EDL.
 Pure but for measuring text (``typeset`` reads the font). Imports ``timebase``, ``errors``,
-``edl``, ``load``, ``media``, ``words`` (types and constants) and ``typeset``.
+``edl``, ``load``, ``media``, ``words`` (types and constants), ``typeset`` and ``sound`` (a file cut short).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from . import edl as model
 from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, MediaInfo
+from .sound import cut_short, still_cut_short
 from .timebase import frame_of, seconds_text
 from .typeset import MARGIN, Lettering, set_text
 from .words import DEFAULT_FAMILY, Face
@@ -109,7 +110,8 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], media: di
                         continue
                     limit = min(limit, start + frame_of(left, rate))
         end = _end(doc, at, item, start, limit, frames, rate, problems)
-        if end is None:
+        if end is None or "media" in fields and _cut_short(doc, at, item, fields, Fraction(end - start) / rate,
+                                                           problems):
             continue
         fades = (frame_of(item.fade_in.resolve(rate), rate), frame_of(item.fade_out.resolve(rate), rate))
         if sum(fades) > end - start:
@@ -124,6 +126,17 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], media: di
             fields.update(_box(item, fields.get("media"), width, height))
         layers.append(Layer(n, item.kind, start, end, opacity=item.opacity, fades=fades, color=item.color, **fields))
     return layers, problems
+
+
+def _cut_short(doc, at: tuple, item: model.Overlay, fields: dict, seconds: Fraction,
+               problems: list[Problem]) -> bool:
+    """Whether an overlay's file lacks the data it shows (a clip's stretch, a still's one
+    frame): an error, or a warning for a clip that loses only its tail."""
+    info: MediaInfo = fields["media"]
+    if item.image:
+        return still_cut_short(doc, (*at, "image"), info, problems)
+    begin = fields["source_in"]
+    return cut_short(doc, (*at, "clip"), info, begin + seconds, problems, begin)
 
 
 def _end(doc, at: tuple, item: model.Overlay, start: int, limit: int, frames: int, rate: Fraction,

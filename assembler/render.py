@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -28,20 +28,21 @@ from fractions import Fraction
 from pathlib import Path
 
 from .cache import Cache, sha256_file, source_changed
+from .damage import Reader, clean, decode_warnings, stopped_at
 from .duck import follow
 from .captions import ass_text, srt_text
 from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
 from .edl import Edl
-from .errors import EdlError, FFmpegNotFound, Problem, UsageError, os_hint
-from .ffmpeg import (FFmpeg, Progress, analyze, command, find_ffmpeg, folder_lock, remove_leftovers, run,
-                     write_atomic)
+from .errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
+from .ffmpeg import (FFmpeg, Progress, analyze, command, decode_errors, find_ffmpeg, folder_lock, remove_leftovers,
+                     run, write_atomic)
 from .load import Validated, from_model, parse, validate
 from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path, unwritable, written_files
 from .plan import Segment, segments
 from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
-from .timebase import format_seconds, seconds_text
+from .timebase import seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
 
@@ -234,35 +235,55 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
 
     def make(paths: list[Path]) -> dict:
         run(job, paths, ffmpeg=ff, progress=progress, cancel=cancel, said=said.append)
-        return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph}
+        # Kept with the segment: a render that takes it from the cache repeats them.
+        return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph,
+                "errors": clean(said)}
 
     store.put(key, SEGMENT_FILES, make, sources)
-    errors = [_ADDRESS.sub("", line) for text in said for line in text.splitlines() if line.strip()]
-    return {"key": key, "built": True, "seconds": time.monotonic() - started, "errors": errors}
+    return {"key": key, "built": True, "seconds": time.monotonic() - started, "errors": clean(said)}
 
 
-_ADDRESS = re.compile(r" @ 0x[0-9a-f]+")  # ffmpeg's object addresses: noise to a reader
+def _damaged(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timeline, ff: FFmpeg,
+             stretches: list[tuple[int, int, list[str]]], heard: list[tuple[int, int, list[str]]] = (),
+             single: bool = False) -> tuple[Problem, ...]:
+    """ffmpeg's decode errors in each stretch it rendered (``heard``: of the sound alone;
+    ``single``: of everything at once), as warnings at the items that read the damaged
+    files (the EDL is read again for their lines: this is rare)."""
+    if not any(errors for _, _, errors in [*stretches, *heard]):
+        return ()
+    doc = validate_source(edl, base_dir).document
+    return (*decode_warnings(doc, timeline, stretches, _recheck(ff), sound=single),
+            *decode_warnings(doc, timeline, heard, _recheck(ff), sound=True, pictures=False))
 
 
-def decode_warnings(planned: list[PlannedSegment], built: dict[str, dict], timeline: Timeline,
-                    file: str) -> tuple[Problem, ...]:
-    """What ffmpeg said it could not decode while it rendered a segment (it goes on with a
-    damaged picture or sound and exits 0), as a warning at each item the segment shows."""
+def _blame(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timeline, ff: FFmpeg, start: int,
+           end: int, exc: RenderError, sound: bool = False) -> RenderError:
+    """ffmpeg's failure on frames ``[start, end)``, said as the items whose files it could
+    not decode, when that is why."""
+    said = stopped_at(validate_source(edl, base_dir).document, timeline, start, end, exc.stderr_tail, _recheck(ff),
+                      sound)
+    return exc if said is None else RenderError(said, exc.argv, exc.stderr_tail, exc.returncode)
+
+
+def _recheck(ff: FFmpeg) -> Callable[[Reader], list[str]]:
+    def recheck(r: Reader) -> list[str]:
+        start, end = r.source or (Fraction(0), None)
+        return decode_errors(r.path.resolve(), float(start), None if end is None else float(end - start), ffmpeg=ff)
+    return recheck
+
+
+def _said(planned: list[PlannedSegment], errors: Callable[[str], list[str]]) -> list[tuple[int, int, list[str]]]:
+    return [(p.segment.start, p.segment.end, errors(p.key)) for p in planned]
+
+
+def _heard(timeline: Timeline, sound: dict) -> list[tuple[int, int, list[str]]]:
+    """The sound's windows (samples) that ffmpeg reported decode errors in, as frames."""
+    rate, sr = timeline.output.fps, timeline.output.sample_rate
     found = []
-    for p in planned:
-        errors = built.get(p.key, {}).get("errors")
-        if not errors:
-            continue
-        rate = timeline.output.fps
-        media = {i: pl.media.path.name for pl in timeline.placements if pl.media is not None for i in [pl.index]}
-        names = ", ".join(dict.fromkeys(media[i] for i in p.segment.items if i in media)) or "its sources"
-        where = (f"{format_seconds(Fraction(p.segment.start) / rate)}-"
-                 f"{format_seconds(Fraction(p.segment.end) / rate)}")
-        found.append(Problem(file, None, f"video[{p.segment.items[0]}]" if p.segment.items else "",
-                             f"ffmpeg reported {len(errors)} error(s) decoding {names} for {where} of the episode "
-                             f"(the picture or sound there may be damaged), first: {errors[0]}",
-                             "check the file plays cleanly there; export or copy it again", "warning"))
-    return tuple(found)
+    for (start, end, _), errors in zip(sound.get("windows") or [], sound.get("decode_errors") or []):
+        if errors:
+            found.append((int(Fraction(start, sr) * rate), math.ceil(Fraction(end, sr) * rate), errors))
+    return found
 
 
 class _Tally:
@@ -341,10 +362,15 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally = _Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
         tally.update(None)
         staged: list[tuple[Path, Path]] = []
+        said: list[str] = []
         try:
             with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
                 job, measured = single_job(timeline, ff, Path(scratch))
-                elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"), publish=staged.extend)
+                try:
+                    elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"), publish=staged.extend,
+                                  said=said.append)
+                except RenderError as exc:
+                    raise _blame(edl, base_dir, timeline, ff, 0, timeline.frames, exc, sound=True) from None
             # The stems at the one graph's gain, as the segmented render writes them at its own.
             _stage_beside(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
                           if measured else {}, staged)
@@ -352,7 +378,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         finally:
             _discard(staged)
         tally.finish()
-        return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
+        damaged = _damaged(edl, base_dir, timeline, ff, [(0, timeline.frames, clean(said))], single=True)
+        return RenderResult(out, timeline.duration, timeline.frames, elapsed, (*timeline.warnings, *damaged),
                             loudness=measure(out, timeline, ff) if measured else None)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
@@ -376,8 +403,13 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if not temporary and (known := _unchanged(out, receipt_file, identity, started, timeline)):
             # The output is itself a pure function of these keys, and it is intact.
             _Tally({}, timeline, progress).finish("up to date")
+            said = {s.get("key"): s.get("decode_errors") or []
+                    for s in known.get("segments") or [] if isinstance(s, dict)}
+            damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: said.get(key, [])),
+                               _heard(timeline, known.get("sound") or {}))
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
-                                timeline.warnings, len(planned), 0, receipt_file, known.get("loudness"))
+                                (*timeline.warnings, *damaged), len(planned), 0, receipt_file,
+                                (known.get("sound") or {}).get("loudness"))
         # A shot used twice with the same trims is one segment, rendered once.
         missing = list({p.key: p for p in planned if store.get(p.key, SEGMENT_FILES) is None}.values())
         # Longest first (by frames; the sound goes first of all), so that no worker is left
@@ -390,7 +422,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally.update(None)  # the bar names the stage before the first job reports
         built, (sound, sound_receipt) = _build_all(
             missing, store, ff, tally, jobs, executor,
-            lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel))
+            lambda cancel: make_sound(store, sound_id, timeline, ff, lambda done: tally.update("sound", done), cancel),
+            lambda p, exc: _blame(edl, base_dir, timeline, ff, p.segment.start, p.segment.end, exc))
         if sound_receipt["rendered_now"] and (changed := store.changed(heard)):
             store.forget(sound_id)  # mixed from other content than its key says
             raise source_changed(changed)
@@ -416,10 +449,11 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         finally:
             _discard(staged)
         tally.finish()
+        damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: _meta(store, key).get("errors", [])),
+                           _heard(timeline, sound_receipt))
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
-    damaged = decode_warnings(planned, built, timeline, "<edl>" if isinstance(edl, Edl) else os.fspath(edl))
     return RenderResult(out, timeline.duration, timeline.frames, finished - started, (*timeline.warnings, *damaged),
                         len(planned), len(missing), receipt, sound_receipt.get("loudness"))
 
@@ -458,10 +492,13 @@ def _chapters_file(timeline: Timeline, folder: Path) -> str | None:
 
 
 def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _Tally, jobs: int | None,
-               executor: Executor | None, sound: Callable[[threading.Event], T]) -> tuple[dict[str, dict], T]:
+               executor: Executor | None, sound: Callable[[threading.Event], T],
+               blame: Callable[[PlannedSegment, RenderError], RenderError] | None = None
+               ) -> tuple[dict[str, dict], T]:
     """Render the missing segments, in parallel, and the sound beside them (on a worker of
     our own pool, first, as its chain is the longest; here while an executor renders the
-    segments elsewhere); on any failure or interrupt, stop the rest."""
+    segments elsewhere); on any failure or interrupt, stop the rest. ``blame`` says a
+    segment's failure in the EDL's terms."""
     cancel = threading.Event()
     own = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
@@ -483,7 +520,10 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
             if future is heard:
                 made = future.result()
                 continue
-            result = future.result()
+            try:
+                result = future.result()
+            except RenderError as exc:
+                raise (blame(futures[future], exc) if blame else exc) from None
             results[result["key"]] = result
             tally.update(result["key"], 1.0)
     except BaseException:
@@ -511,7 +551,7 @@ def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, 
 def _unchanged(out: Path, receipt: Path, identity: str, started: float, timeline: Timeline) -> dict | None:
     """Whether ``out`` (with its stems and sidecar) is already exactly what this render
     would write; if so, its receipt is brought up to date (nothing was rendered now) and
-    its sound line returned."""
+    returned."""
     with folder_lock(out.parent):  # no other render replaces the set meanwhile
         if not all(p.exists() for p in stem_paths(out, timeline).values()) or not _sidecar_current(out, timeline):
             return None
@@ -555,7 +595,7 @@ def _reuse(out: Path, receipt: Path, identity: str, started: float) -> dict | No
         part.pop("seconds", None)
     recorded["timings"] = {"total": round(time.monotonic() - started, 3), "reused": True}
     _write_json(receipt, recorded)
-    return recorded.get("sound") or {}
+    return recorded
 
 
 def _soft_file(timeline: Timeline, scratch: Path) -> str | None:
@@ -602,12 +642,13 @@ def _receipt(edl: EdlSource, out: Path, output_sha: str, identity: str, timeline
                     {path for job in mix_jobs(timeline) for path in job.paths})
     segments_out, seen = [], set()
     for p in planned:
-        meta = json.loads((store.get(p.key, SEGMENT_FILES) / "meta.json").read_text())
+        meta = _meta(store, p.key)
         fresh = p.key in built and built[p.key]["built"] and p.key not in seen  # a repeat reuses the first
         seen.add(p.key)
         segments_out.append({"kind": p.segment.kind, "frames": [p.segment.start, p.segment.end],
                              "items": list(p.segment.items), "key": p.key, "rendered_now": fresh,
-                             "seconds": built[p.key]["seconds"] if fresh else 0.0, "argv": meta.get("argv")})
+                             "seconds": built[p.key]["seconds"] if fresh else 0.0, "argv": meta.get("argv"),
+                             **({"decode_errors": meta["errors"]} if meta.get("errors") else {})})
     receipt = {
         "assembler": _version(),
         "ffmpeg": {"path": ff.path, "version": ff.version, "fingerprint": store.fingerprint(ff.path)},
@@ -622,6 +663,11 @@ def _receipt(edl: EdlSource, out: Path, output_sha: str, identity: str, timeline
         "identity": identity,
     }
     return receipt
+
+
+def _meta(store: Cache, key: str) -> dict:
+    """What the cache holds about a segment it has (its command, ffmpeg's decode errors)."""
+    return json.loads((store.get(key, SEGMENT_FILES) / "meta.json").read_text())
 
 
 def _write_json(path: Path, data: dict) -> None:

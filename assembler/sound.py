@@ -29,7 +29,7 @@ from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import MediaInfo
 
-__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "sound_paths"]
+__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "still_cut_short", "sound_paths"]
 
 # A clip or sound may lose this much at the end of a file cut short with a warning; more is an error.
 _LOST_TAIL = Fraction(1, 2)
@@ -172,7 +172,7 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
         return None
     length = asked if asked is not None else None if sound.loop else available
     reads = info.duration if sound.loop or length is None else source_in + length
-    if reads is not None and cut_short(doc, (*at, "file"), info, reads, problems):
+    if reads is not None and cut_short(doc, (*at, "file"), info, reads, problems, source_in):
         return None
     samples = limit - first if length is None else min(limit - first, _sample(length, sample_rate))
     fade_in, fade_out = _sample(sound.fade_in.resolve(rate), sample_rate), _sample(sound.fade_out.resolve(rate), sample_rate)
@@ -188,10 +188,12 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
                max(fade_in, min(click, samples // 2)), max(fade_out, min(click, samples // 2)), duck)
 
 
-def cut_short(doc, at: tuple, info: MediaInfo, reads: Fraction, problems: list[Problem]) -> bool:
-    """Whether a clip or sound read up to ``reads`` seconds of its file goes past where the
-    file's data really ends (ffmpeg would give a frozen frame and silence there): an error
-    when more than `_LOST_TAIL` is missing (True), a warning for less."""
+def cut_short(doc, at: tuple, info: MediaInfo, reads: Fraction, problems: list[Problem],
+              start: Fraction = Fraction(0)) -> bool:
+    """Whether a picture or sound read from ``start`` up to ``reads`` seconds of its file
+    goes past where the file's data really ends (ffmpeg would give a frozen frame and
+    silence there): an error when more than `_LOST_TAIL` is missing, or all of what is
+    read (True), a warning for less."""
     end = info.data_end
     if end is None or reads <= end + _SLACK:
         return False
@@ -199,9 +201,14 @@ def cut_short(doc, at: tuple, info: MediaInfo, reads: Fraction, problems: list[P
             f"or end it by {float(end):.3f} s")
     message = (f"{info.path.name} is cut short: its data ends at {float(end):.3f} s, though its header "
                f"says {float(info.duration or 0):.3f} s, and it is read up to {float(reads):.3f} s")
-    lost = reads - end > _LOST_TAIL
+    lost = reads - end > _LOST_TAIL or end <= start
     problems.append(doc.problem(at, message, hint, warning=not lost))
     return lost
+
+
+def still_cut_short(doc, at: tuple, info: MediaInfo, problems: list[Problem]) -> bool:
+    """A video file used as a still shows its first frame: whether its data lacks even that."""
+    return info.kind == "video" and cut_short(doc, at, info, 1 / (info.fps or 25), problems)
 
 
 def active_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

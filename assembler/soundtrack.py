@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .cache import Cache
+from .damage import clean
 from .compile import (Job, compile_copy, compile_level, compile_mix, compile_scan, compile_sound,
                       compile_stem, compile_timeline, job_key)
 from .escape import concat_list
@@ -100,7 +101,8 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
     ducks = _ducks(timeline)
     return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
                                     "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
-                                    "loudness": meta.get("loudness"), **({"ducks": ducks} if ducks else {})}
+                                    "loudness": meta.get("loudness"), **({"ducks": ducks} if ducks else {}),
+                                    **({"decode_errors": meta["decode_errors"]} if meta.get("decode_errors") else {})}
 
 
 def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path,
@@ -110,13 +112,18 @@ def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: 
     jobs, listing = window_jobs(timeline, scratch)
     made = [path for _, path in jobs]
     argvs: list[list[str]] = []
+    errors: list[list[str]] = []
     for w, (job, path) in zip(windows, jobs):
         def report(done: Progress, w: Window = w) -> None:
             progress(0.8 * (w.start + done.fraction * (w.end - w.start)) / timeline.samples)
 
-        run(job, path, ffmpeg=ff, progress=report, cancel=cancel)
+        said: list[str] = []
+        run(job, path, ffmpeg=ff, progress=report, cancel=cancel, said=said.append)
         argvs.append(command(ff, job, "graph.txt", [path.name]))
-    line = {"windows": [[w.start, w.end, w.sources] for w in windows], "mix_argv": argvs}
+        errors.append(clean(said))
+    line = {"windows": [[w.start, w.end, w.sources] for w in windows], "mix_argv": argvs,
+            # What ffmpeg could not decode in each window, kept to be said again from the cache.
+            **({"decode_errors": errors} if any(errors) else {})}
     if timeline.loudness is None:
         job = compile_sound(os.fspath(listing), timeline)
         run(job, paths, ffmpeg=ff, progress=lambda done: progress(0.8 + 0.2 * done.fraction), cancel=cancel)

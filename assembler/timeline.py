@@ -33,7 +33,7 @@ from .layers import Layer, overlay_paths, place_layers, text_problems
 from .errors import MediaError, Problem, media_hint
 from .load import Validated
 from .media import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
-from .sound import Cue, cut_short, place_cues, sound_paths
+from .sound import Cue, cut_short, place_cues, sound_paths, still_cut_short
 from .timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, smpte_problem
 from .typeset import Lettering, set_text
 from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
@@ -471,6 +471,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
             if picture.kind not in ("image", "video"):
                 problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
                 return None
+            if still_cut_short(doc, (*at, "background"), picture, problems):
+                return None
         size = max(1, round(item.style.size * out.height / 1080))
         try:
             lettering = set_text(item.title.strip("\n"), face or Face("", font, 0), size, (out.width, out.height),
@@ -493,6 +495,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
     if isinstance(item, model.Image):
         if info.kind not in ("image", "video"):
             problems.append(doc.problem((*at, key), f"{path.name} has no picture"))
+            return None
+        if still_cut_short(doc, (*at, key), info, problems):
             return None
         return dict(index=index, kind="image", media=info, fit=fit,
                     frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
@@ -523,7 +527,7 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         problems.append(doc.problem((*at, out_field), f"`in` ({seconds_text(src_in)} s) must be before `out` "
                                     f"({seconds_text(src_out)} s)"))
         ok = False
-    if not ok or src_out is None or cut_short(doc, (*at, key), info, src_out, problems):
+    if not ok or src_out is None or cut_short(doc, (*at, key), info, src_out, problems, src_in):
         return None
     speed = Fraction(str(item.speed))
     frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)

@@ -14,7 +14,7 @@ LAYERS = [
     {"load", "words", "typeset", "schema"},
     {"sound", "captions", "layers"},
     {"timeline"},
-    {"plan", "duck"},
+    {"plan", "duck", "damage"},
     {"graph"},
     {"mix", "picture"},
     {"compile"},

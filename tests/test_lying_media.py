@@ -3,6 +3,7 @@ their names say, a truncated clip, and a clip whose data does not decode."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -163,29 +164,195 @@ def test_a_sound_cut_short_is_an_error_at_its_file(tmp_path):
                   "and it is read up to 2.000 s")]
 
 
+def line_of(edl: Path, text: str) -> int:
+    return edl.read_text().splitlines().index(text) + 1
+
+
+def test_an_overlay_clip_cut_short_is_judged_like_a_clip_of_the_main_track(cut):
+    end = assembler.probe(cut).data_end
+    over = lambda **more: {"clip": "cut.mp4", "start": 0, "scale": 0.5, **more}  # noqa: E731
+    edl = write_edl(cut.parent, "ep.yaml", episode([{"color": "black", "duration": 2}], overlays=[
+        over(), over(duration=float(end) + 0.3), over(**{"in": float(end) - 0.1, "duration": 0.3}),
+        over(**{"in": float(end) + 0.2, "duration": 0.2}), over(duration=float(end) - 0.2)]))
+    found = {p.path: p for p in problems_of(edl) if "is cut short" in p.message}
+    # Read to the header's end: an error at its line; an in-point past the data: all lost, an error
+    # however short; losing under half a second of the tail: a warning; inside the data: nothing.
+    assert {path: p.severity for path, p in found.items()} == {
+        "overlays[0].clip": "error", "overlays[1].clip": "warning", "overlays[2].clip": "warning",
+        "overlays[3].clip": "error"}
+    lines = [n + 1 for n, text in enumerate(edl.read_text().splitlines()) if text == '      "clip": "cut.mp4",']
+    assert [found[f"overlays[{n}].clip"].line for n in range(4)] == lines[:4]
+    assert found["overlays[0].clip"].message == (f"cut.mp4 is cut short: its data ends at {float(end):.3f} s, "
+                                                 "though its header says 2.000 s, and it is read up to 2.000 s")
+
+
+def test_a_main_clip_whose_in_point_is_past_the_data_is_an_error_however_short(cut):
+    end = assembler.probe(cut).data_end
+    edl = write_edl(cut.parent, "ep.yaml", episode([{"clip": "cut.mp4", "in": float(end) + 0.1,
+                                                     "out": float(end) + 0.3}]))
+    assert [p.severity for p in problems_of(edl) if p.path == "video[0].clip"] == ["error"]
+
+
+@pytest.fixture
+def empty(tmp_path) -> Path:
+    """A video whose header promises 2 s and whose data is all gone (nothing past `mdat`),
+    also named like a picture (a title's background must be), and the whole one beside."""
+    make_clip(tmp_path / "whole.mp4", duration=2, fps=25)
+    run_ffmpeg("-i", str(tmp_path / "whole.mp4"), "-c", "copy", "-movflags", "+faststart", str(tmp_path / "front.mp4"))
+    data = (tmp_path / "front.mp4").read_bytes()
+    for name in ("empty.mp4", "empty.png"):
+        (tmp_path / name).write_bytes(data[:data.index(b"mdat") + 4])
+    (tmp_path / "whole.png").write_bytes(data)
+    return tmp_path / "empty.mp4"
+
+
+@pytest.mark.parametrize("kind", ["image", "overlay", "background"])
+def test_a_video_used_as_a_still_with_no_data_is_an_error_at_its_field(empty, kind):
+    assert assembler.probe(empty).data_end == 0 and assembler.probe(empty.with_suffix(".png")).kind == "video"
+
+    def edl(name: str) -> Path:
+        card = {"color": "black", "duration": 1}
+        video, more = {
+            "image": ([{"image": f"{name}.mp4", "duration": 1}], {}),
+            "overlay": ([card], {"overlays": [{"image": f"{name}.mp4", "start": 0}]}),
+            "background": ([{"title": "Act one", "background": f"{name}.png", "duration": 1}], {}),
+        }[kind]
+        return write_edl(empty.parent, f"{name}.yaml", episode(video, **more))
+
+    field = {"image": "video[0].image", "overlay": "overlays[0].image", "background": "video[0].background"}[kind]
+    found = [p for p in problems_of(edl("empty")) if p.path == field]
+    name = "empty.png" if kind == "background" else "empty.mp4"
+    assert [(p.severity, p.message.split(":")[0]) for p in found] == [("error", f"{name} is cut short")]
+    assert found[0].line == line_of(edl("empty"), f'      "{field.split(".")[-1]}": "{name}",')
+    # The same video whole is a still like any other.
+    assert assembler.check(edl("whole")).warnings == ()
+
+
 # ------------------------------------------------------------------ (d) ffmpeg's decode errors
 
-def test_a_clip_with_garbage_over_its_middle_renders_with_a_warning_naming_it_and_the_time(tmp_path):
+@pytest.fixture
+def garbled(tmp_path) -> Path:
+    """A busy 2 s clip (busy.mp4), and a copy with garbage over the middle fifth of its bytes
+    (garbled.mp4: the header at the front stays, so it probes whole)."""
     run_ffmpeg("-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=2", "-c:v", "libx264", "-preset", "ultrafast",
                "-pix_fmt", "yuv420p", "-movflags", "+faststart", str(tmp_path / "busy.mp4"))
     data = bytearray((tmp_path / "busy.mp4").read_bytes())
-    # Deterministic garbage over the middle fifth of the bytes (the header at the front stays).
-    for i in range(len(data) * 4 // 10, len(data) * 6 // 10):
+    for i in range(len(data) * 4 // 10, len(data) * 6 // 10):  # deterministic garbage
         data[i] = (i * 7919 + 13) % 251
     (tmp_path / "garbled.mp4").write_bytes(bytes(data))
-    clean = write_edl(tmp_path, "clean.yaml", episode([{"clip": "busy.mp4"}]))
-    assert assembler.render(clean, tmp_path / "clean.mp4", cache=tmp_path / "cache").warnings == ()
-    edl = write_edl(tmp_path, "ep.yaml", episode([{"clip": "busy.mp4", "out": 0.4}, {"clip": "garbled.mp4"}]))
-    result = assembler.render(edl, tmp_path / "ep.mp4", cache=tmp_path / "cache")
-    damaged = [w for w in result.warnings if "decoding" in w.message]
-    assert damaged and all(w.severity == "warning" and w.file == str(edl) for w in damaged)
-    assert {w.path for w in damaged} == {"video[1]"}
-    assert all("garbled.mp4" in w.message and "busy.mp4" not in w.message for w in damaged)
-    assert damaged[0].message.startswith("ffmpeg reported ")
-    assert " error(s) decoding garbled.mp4 for 0:00.400-0:02.400 of the episode" in damaged[0].message
-    # Cached segments, rendered cleanly before, say nothing: only the damaged file's segment speaks.
-    assert len(damaged) == 1 and "[h264]" in damaged[0].message
-    # The command line prints it after the encoding that found it.
-    done = CliRunner().invoke(app, ["render", str(edl), "-o", str(tmp_path / "cli.mp4"), "--no-cache", "-q"])
+    return tmp_path / "garbled.mp4"
+
+
+def decoding(warnings) -> list:
+    return [w for w in warnings if "error(s) decoding" in w.message]
+
+
+def test_a_clip_with_garbage_over_its_middle_renders_with_a_warning_at_its_line_naming_the_times(garbled):
+    folder = garbled.parent
+    clean = write_edl(folder, "clean.yaml", episode([{"clip": "busy.mp4"}]))
+    assert assembler.render(clean, folder / "clean.mp4", cache=folder / "cache").warnings == ()
+    edl = write_edl(folder, "ep.yaml", episode([{"clip": "busy.mp4", "out": 0.4}, {"clip": "garbled.mp4"}]))
+    result = assembler.render(edl, folder / "ep.mp4", cache=folder / "cache")
+    damaged = decoding(result.warnings)
+    # Cached segments, rendered cleanly before, say nothing: only the damaged file's item speaks.
+    assert [(w.severity, w.file, w.line, w.path) for w in damaged] == [
+        ("warning", str(edl), line_of(edl, '      "clip": "garbled.mp4"'), "video[1].clip")]
+    message = damaged[0].message
+    assert message.startswith("ffmpeg reported ")
+    assert " error(s) decoding garbled.mp4 for 0:00.400-0:02.400 of the episode (0.000-2.000 s of the file)" in message
+    assert "first: [h264]" in message and " @ 0x" not in message
+    # The command line prints it after the encoding that found it, with its line.
+    done = CliRunner().invoke(app, ["render", str(edl), "-o", str(folder / "cli.mp4"), "--no-cache", "-q"])
     assert done.exit_code == 0, done.output
-    assert "ep.yaml: video[1]: warning: ffmpeg reported" in done.output.replace("\n", "")
+    assert f"ep.yaml:{damaged[0].line}: video[1].clip: warning: ffmpeg reported" in done.output.replace("\n", "")
+
+
+def test_a_re_render_from_the_cache_and_a_single_render_repeat_the_decode_warning(garbled):
+    folder = garbled.parent
+    edl = write_edl(folder, "ep.yaml", episode([{"clip": "busy.mp4", "out": 0.4}, {"clip": "garbled.mp4"}]))
+    first = assembler.render(edl, folder / "ep.mp4", cache=folder / "cache")
+    said = [str(w) for w in decoding(first.warnings)]
+    assert len(said) == 1
+    # The same output again (up to date, nothing read), another output from the cached segments,
+    # and the command line's re-render: the same warning, word for word.
+    again = assembler.render(edl, folder / "ep.mp4", cache=folder / "cache")
+    other = assembler.render(edl, folder / "other.mp4", cache=folder / "cache")
+    assert again.rendered == other.rendered == 0
+    assert [str(w) for w in decoding(again.warnings)] == [str(w) for w in decoding(other.warnings)] == said
+    done = CliRunner().invoke(app, ["render", str(edl), "-o", str(folder / "other.mp4"), "--cache",
+                                    str(folder / "cache"), "-q"])
+    assert done.exit_code == 0 and "video[1].clip: warning: ffmpeg reported" in done.output.replace("\n", "")
+    # The segment's record is sealed: edited to say nothing, it is not believed but rebuilt.
+    for meta in (folder / "cache" / "segments").glob("*/*/meta.json"):
+        record = json.loads(meta.read_text())
+        if record.get("errors"):
+            meta.write_text(json.dumps({**record, "errors": []}))
+    rebuilt = assembler.render(edl, folder / "third.mp4", cache=folder / "cache")
+    assert rebuilt.rendered == 1 and [str(w) for w in decoding(rebuilt.warnings)] == said
+    # One graph for the whole episode: the same item, file and stretch of the episode.
+    single = decoding(assembler.render(edl, folder / "single.mp4", single=True).warnings)
+    assert [(w.line, w.path) for w in single] == [(first.warnings[-1].line, "video[1].clip")]
+    assert "decoding garbled.mp4 for 0:00.400-0:02.400 of the episode (0.000-2.000 s of the file)" in single[0].message
+    done = CliRunner().invoke(app, ["render", str(edl), "-o", str(folder / "one.mp4"), "--single", "-q"])
+    assert done.exit_code == 0 and "video[1].clip: warning: ffmpeg reported" in done.output.replace("\n", "")
+
+
+def test_of_the_files_a_segment_reads_the_warning_names_the_damaged_one(garbled):
+    folder = garbled.parent
+    # Under a clean overlay clip (both decoded in one process).
+    edl = write_edl(folder, "over.yaml", episode([{"clip": "garbled.mp4"}], overlays=[
+        {"clip": "busy.mp4", "start": 0, "scale": 0.4, "position": "top-left"}]))
+    warned = decoding(assembler.render(edl, folder / "over.mp4", cache=False).warnings)
+    assert [(w.path, w.line) for w in warned] == [("video[0].clip", line_of(edl, '      "clip": "garbled.mp4"'))]
+    assert "decoding garbled.mp4 for 0:00.000-0:02.000 of the episode (0.000-2.000 s of the file)" in warned[0].message
+    # A dissolve from a clean clip: its join reads both, and only the damaged one is named, with
+    # the stretch that join shows of it.
+    edl = write_edl(folder, "join.yaml", episode([{"clip": "busy.mp4"}, {"transition": "dissolve", "duration": 0.4},
+                                                  {"clip": "garbled.mp4"}]))
+    warned = decoding(assembler.render(edl, folder / "join.mp4", cache=False).warnings)
+    assert {w.path for w in warned} == {"video[2].clip"} and "busy.mp4" not in str(warned)
+    said = [w.message.split(" of the file)")[0].split(" decoding ")[1] for w in warned]
+    assert "garbled.mp4 for 0:02.000-0:03.600 of the episode (0.400-2.000 s" in said
+    assert set(said) <= {"garbled.mp4 for 0:02.000-0:03.600 of the episode (0.400-2.000 s",
+                         "garbled.mp4 for 0:01.600-0:02.000 of the episode (0.000-0.400 s"}
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_an_overlay_clip_ffmpeg_stops_at_is_named_with_its_line(garbled, single):
+    # An overlay's clip is read by a `movie` source, which stops at damaged data (an input goes on).
+    folder = garbled.parent
+    edl = write_edl(folder, "ep.yaml", episode([{"clip": "busy.mp4"}], overlays=[
+        {"clip": "garbled.mp4", "start": 0, "scale": 0.4, "position": "top-left"}]))
+    with pytest.raises(assembler.RenderError) as raised:
+        assembler.render(edl, folder / "ep.mp4", cache=False, single=single)
+    line = line_of(edl, '      "clip": "garbled.mp4",')
+    assert str(raised.value).splitlines()[0] == (
+        f"ffmpeg stopped at data it could not decode: {edl}:{line}: overlays[0].clip: garbled.mp4 does not decode "
+        "for 0:00.000-0:02.000 of the episode (0.000-2.000 s of the file) (check the file plays cleanly there; "
+        "export or copy it again)")
+    assert "Invalid data found" in raised.value.stderr_tail
+    done = CliRunner().invoke(app, ["render", str(edl), "-o", str(folder / "cli.mp4"), "--no-cache", "-q",
+                                    *(["--single"] if single else [])])
+    assert done.exit_code == 1 and f"ep.yaml:{line}: overlays[0].clip: garbled.mp4 does not decode" in \
+        done.output.replace("\n", "")
+    assert not (folder / "ep.mp4").exists() and not (folder / "cli.mp4").exists()
+
+
+def test_a_sound_with_garbage_over_its_middle_warns_at_its_line_also_from_the_cache(tmp_path):
+    run_ffmpeg("-f", "lavfi", "-i", "anoisesrc=d=2:c=pink:seed=7", "-c:a", "aac", "-b:a", "128k",
+               "-movflags", "+faststart", str(tmp_path / "noise.m4a"))
+    data = bytearray((tmp_path / "noise.m4a").read_bytes())
+    for i in range(len(data) * 4 // 10, len(data) * 6 // 10):
+        data[i] = (i * 7919 + 13) % 251
+    (tmp_path / "garbled.m4a").write_bytes(bytes(data))
+    edl = write_edl(tmp_path, "ep.yaml", episode([{"color": "black", "duration": 2}],
+                                                 audio=[{"file": "garbled.m4a", "role": "music"}]))
+    line = line_of(edl, '      "file": "garbled.m4a",')
+    said = []
+    for out in ("ep.mp4", "ep.mp4", "other.mp4"):  # made, up to date, from the cached sound
+        said.append([str(w) for w in decoding(assembler.render(edl, tmp_path / out, cache=tmp_path / "c").warnings)])
+    assert len(said[0]) == 1 and said[0] == said[1] == said[2]
+    assert said[0][0].startswith(f"{edl}:{line}: audio[0].file: warning: ffmpeg reported ")
+    assert "decoding garbled.m4a for 0:00.000-0:02.000 of the episode (0.000-2.000 s of the file)" in said[0][0]
+    single = [str(w) for w in decoding(assembler.render(edl, tmp_path / "one.mp4", single=True).warnings)]
+    assert [w.split(": warning:")[0] for w in single] == [f"{edl}:{line}: audio[0].file"]
