@@ -40,7 +40,7 @@ from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path, unwritable
 from .plan import Segment, segments
-from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
+from .soundtrack import loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
 from .timebase import format_seconds, seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
@@ -402,7 +402,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         try:
             (assembled, _), = staged
             _write_sidecar(out, timeline)
-            stems = write_stems(out, timeline, ff, sound_receipt)
+            stems = write_stems(out, timeline, ff, sound_receipt,
+                                loop_copies(store, ff, timeline) if stem_paths(out, timeline) else None)
             finished = time.monotonic()
             sound_receipt["stems"] = [os.fspath(p) for p in stems]
             described = _receipt(edl, out, sha256_file(assembled), identity, timeline, planned, built, sound_receipt,
