@@ -63,16 +63,17 @@ class Job:
 
 def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *,
                      loudness: dict | None = None, picture: bool = True, chapters: str | None = None,
-                     burn: str | None = None, soft: str | None = None) -> Job:
+                     burn: str | None = None, soft: str | None = None, loops: Mapping[str, str] | None = None) -> Job:
     """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file,
     every sound mixed in. ``loudness`` (a first pass's measurement) sets the level to the
     timeline's target; ``picture=False`` makes the sound alone and measures it (levelled
     first, given ``loudness``);
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
     of the interval's subtitles (``captions.ass_text``), ``soft`` an SRT to carry as a
-    subtitle stream."""
+    subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_cues``)."""
     inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=picture, cues=True,
-                                                 finish=_finish(timeline, loudness, scan=not picture), burn=burn)
+                                                 finish=_finish(timeline, loudness, scan=not picture), burn=burn,
+                                                 loops=loops)
     group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
     if soft and picture:
         group = (*group[:4], *_subtitle_stream(timeline, inputs.count("-i")), *group[4:])
@@ -257,7 +258,8 @@ def _timescale(rate: Fraction) -> int:
 
 
 def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
-           finish: list[Filter], burn: str | None = None, sound: bool = True) -> tuple[tuple[str, ...], str,
+           finish: list[Filter], burn: str | None = None, sound: bool = True,
+           loops: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], str,
                                                                                    tuple[str, ...], int,
                                                                                    tuple[str, ...] | None]:
     """Frames ``[start, end)`` of the picture (if ``picture``) and (if ``sound``) the samples
@@ -310,7 +312,7 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
     origin, stop = timeline.sample(start), timeline.sample(end)
     audio = voices(g, timeline, origin, stop, inputs, paths, shown)
     if cues:
-        audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), origin, stop - origin)
+        audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), origin, stop - origin, loops=loops)
         inputs += more
         paths += files
     g.chain([audio], [*finish, _aformat(out)], "a", name="aout")

@@ -187,7 +187,11 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     first = measured = None
     recorded = False
     if single:
-        job, measured = single_job(timeline, ff, folder)
+        loops = _loops(steps, store, timeline, folder)
+        for (where, _, job), path in zip(loop_jobs(store, ff, timeline), loops.values()):
+            steps.add("single", f"the looped part of {where} decoded once, read again each time round", job,
+                      [Path(path)], _graph_file(Path(path)))
+        job, measured = single_job(timeline, ff, folder, loops, written=False)
         steps.add("single", "the whole episode as one graph", job, [made], _graph_file(made))
     else:
         first, measured, recorded = _sound(steps, store, timeline) or (None, None, False)
@@ -195,7 +199,7 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
         job = assembly_job(timeline, pictures, folder / "sound" / SOUND_FILES[0], folder)
         steps.add("assembly", "the assembly: the segments' pictures joined by copy, the sound muxed", job, [made])
     gain = round(timeline.loudness - measured["input_i"], 2) if measured else None
-    loops = None if single else _loops(steps, store, timeline)
+    loops = _loops(steps, store, timeline, folder if single else None)
     for role, path in stem_paths(made, timeline).items():
         for n, (job, target) in enumerate(jobs := stem_jobs(timeline, role, gain, path, folder / "stems" / role,
                                                             loops)):
@@ -241,9 +245,10 @@ def _segments(steps: _Steps, store: Cache, timeline: Timeline) -> list[Path]:
     return [made[p.key] for p in planned]
 
 
-def _loops(steps: _Steps, store: Cache, timeline: Timeline) -> dict[str, str]:
-    """Where the dry run's copies of long loops' looped parts would be, by ``where``."""
-    return {where: os.fspath(steps.folder / "sound" / f"loop{n}.wav")
+def _loops(steps: _Steps, store: Cache, timeline: Timeline, folder: Path | None = None) -> dict[str, str]:
+    """Where the dry run's copies of long loops' looped parts would be (in ``folder``, by
+    default its sound's), by ``where``."""
+    return {where: os.fspath((folder or steps.folder / "sound") / f"loop{n}.wav")
             for n, (where, _, _) in enumerate(loop_jobs(store, steps.ff, timeline))}
 
 

@@ -40,7 +40,8 @@ from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path, unwritable
 from .plan import Segment, segments
-from .soundtrack import loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
+from .soundtrack import (loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
+                         write_loop_copies, write_stems)
 from .timebase import format_seconds, seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
@@ -341,12 +342,13 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         tally = _Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
         tally.update(None)
         with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
-            job, measured = single_job(timeline, ff, Path(scratch))
+            loops = write_loop_copies(Path(scratch), timeline, ff)
+            job, measured = single_job(timeline, ff, Path(scratch), loops)
             elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"))
-        _write_sidecar(out, timeline)
-        # The stems at the one graph's gain, as the segmented render writes them at its own.
-        write_stems(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
-                    if measured else {})
+            _write_sidecar(out, timeline)
+            # The stems at the one graph's gain, as the segmented render writes them at its own.
+            write_stems(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
+                        if measured else {}, loops)
         tally.finish()
         return RenderResult(out, timeline.duration, timeline.frames, elapsed, timeline.warnings,
                             loudness=measure(out, timeline, ff) if measured else None)
@@ -427,18 +429,22 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
                         len(planned), len(missing), receipt, sound_receipt.get("loudness"))
 
 
-def single_job(timeline: Timeline, ff: FFmpeg, folder: Path) -> tuple[Job, dict | None]:
+def single_job(timeline: Timeline, ff: FFmpeg, folder: Path, loops: dict[str, str] | None = None,
+               written: bool = True) -> tuple[Job, dict | None]:
     """The whole timeline as one graph, with the files it reads (chapters, subtitles)
     written into ``folder``; and the first loudness pass it levels by (measured now,
-    decoding only)."""
-    measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
-        if timeline.loudness is not None else None
+    decoding only). ``loops``: the copies of long loops' looped parts (``write_loop_copies``),
+    also measured from unless they are not ``written`` yet (a dry run's: aloop holds them
+    there, the same samples); without them, aloop holds those loops."""
+    measured = parse_loudness(analyze(compile_timeline(timeline, picture=False, loops=loops if written else None),
+                                      ffmpeg=ff)) if timeline.loudness is not None else None
     track, o = timeline.captions, timeline.output
     burn = ass_text(track, o.width, o.height, o.fps, 0, timeline.frames) if track and track.burn else None
     if burn:
         (folder / "burn.ass").write_text(burn, encoding="utf-8")
     job = compile_timeline(timeline, loudness=measured, chapters=_chapters_file(timeline, folder),
-                           burn=os.fspath(folder / "burn.ass") if burn else None, soft=_soft_file(timeline, folder))
+                           burn=os.fspath(folder / "burn.ass") if burn else None, soft=_soft_file(timeline, folder),
+                           loops=loops)
     return job, measured
 
 

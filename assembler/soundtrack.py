@@ -34,7 +34,7 @@ from .plan import Window, sound_windows
 from .timeline import Timeline
 
 __all__ = ["LOOP_FILES", "SOUND_FILES", "level_unwritten", "loop_copies", "loop_jobs", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
-           "stem_paths", "window_jobs", "write_listing", "write_stems"]
+           "stem_paths", "window_jobs", "write_listing", "write_loop_copies", "write_stems"]
 
 SOUND_FILES = ("sound.m4a",)
 LOOP_FILES = ("loop.wav",)
@@ -95,6 +95,16 @@ def loop_copies(store: Cache, ff: FFmpeg, timeline: Timeline,
 def _ducks(timeline: Timeline) -> list[list]:
     """Each ducked cue, what it follows and the timeline samples it is ducked over."""
     return [[c.where, c.duck.follow, [list(s) for s in c.duck.spans or ()]] for c in timeline.cues if c.duck]
+
+
+def write_loop_copies(folder: Path, timeline: Timeline, ff: FFmpeg) -> dict[str, str]:
+    """The copies of the long loops' looped parts (as ``loop_copies`` makes them) written
+    into ``folder``, by ``where``: for the one-graph render, which has no cache."""
+    copies = {}
+    for n, cue in enumerate(looped_apart(timeline)):
+        copies[cue.where] = os.fspath(folder / f"loop{n}.wav")
+        run(compile_loop(os.fspath(cue.media.path.resolve()), cue, timeline), Path(copies[cue.where]), ffmpeg=ff)
+    return copies
 
 
 def mix_jobs(timeline: Timeline, loops: dict[str, str] | None = None) -> list[Job]:

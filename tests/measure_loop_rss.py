@@ -32,6 +32,25 @@ BEDS = {"wav 48k": ("bed.wav", 48000, ["-c:a", "pcm_s16le"], {}),
         "wav 44.1k": ("bed44.wav", 44100, ["-c:a", "pcm_s16le"], {}),
         "wav 48k, in: 5": ("bed.wav", 48000, ["-c:a", "pcm_s16le"], {"in": 5})}
 
+# One command of the dry run, alone: its own peak, not the render's largest process.
+ONE = """
+import resource, subprocess, sys, time
+started = time.monotonic()
+subprocess.run(sys.argv[1:], check=True, capture_output=True)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, time.monotonic() - started)
+"""
+
+
+def sound_steps(edl: Path, folder: Path, label: str) -> None:
+    """The peak memory of each of the sound's commands (as the dry run lists them), run alone."""
+    import assembler
+    plan = assembler.dry_run(edl, folder / "out.mp4", cache=False, folder=folder / "dry")
+    for step in plan.steps:
+        if step.what == "sound" and step.writes:
+            done = subprocess.run([sys.executable, "-c", ONE, *step.argv], capture_output=True, text=True, check=True)
+            rss, took = done.stdout.split()[-2:]
+            print(f"  {label}, {step.title}: {int(rss) / 1024:.1f} MiB, {float(took):.1f} s", flush=True)
+
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
@@ -46,6 +65,7 @@ def main() -> None:
                 edl.write_text(json.dumps({"version": 1, "output": {"size": "64x36", "fps": 5, "video": {
                     "preset": "ultrafast"}}, "video": [{"color": "black", "duration": seconds}],
                     "audio": [{"file": str(bed), "loop": True, **more}]}))
+                sound_steps(edl, folder, f"{name} bed, {seconds} s timeline")
                 for how, held in (("held by aloop", 1e9), ("read again", 30)):
                     done = subprocess.run([sys.executable, "-c", CHILD, str(edl), str(folder / "out.mp4"), str(held)],
                                           capture_output=True, text=True, check=True)

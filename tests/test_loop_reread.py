@@ -5,6 +5,9 @@ itself: ``python tests/measure_loop_rss.py``.)"""
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import numpy as np
 import pytest
 
@@ -104,3 +107,33 @@ def test_a_loop_that_never_wraps_is_not_held_and_sounds_as_the_bed_unlooped(tmp_
     b = _pcm(assembler.render(once, tmp_path / "o.mp4", cache=False).path)[0]
     assert a.shape == b.shape == (2 * 48000, 2) and np.abs(a).max() > 0.05
     assert np.array_equal(a, b)
+
+
+def test_the_one_graph_render_reads_a_copy_too(tmp_path, monkeypatch):
+    bed = noise_bed(tmp_path / "bed.mp3")
+    edl = bed_edl(tmp_path, bed, seconds=4)
+    heard = {}
+    for held, name in ((10 ** 9, "held"), (0.5, "again")):
+        monkeypatch.setattr(mix, "_HELD_LOOP", held)
+        plan = assembler.dry_run(edl, tmp_path / f"{name}.mp4", single=True, folder=tmp_path / f"dry-{name}")
+        assert ("aloop" in plan.text) == (name == "held")
+        assert ("decoded once, read again each time round" in plan.text) == (name == "again")
+        heard[name] = _pcm(assembler.render(edl, tmp_path / f"{name}.mp4", single=True).path)[0]
+    assert heard["held"].shape == (4 * 48000, 2) and np.abs(heard["held"][-48000:]).max() > 0.05
+    assert np.array_equal(heard["held"], heard["again"])
+
+
+@pytest.mark.parametrize("single", [False, True])
+def test_a_dry_runs_script_makes_the_copy_and_the_render_byte_for_byte(tmp_path, monkeypatch, single):
+    monkeypatch.setattr(mix, "_HELD_LOOP", 0.5)
+    bed = noise_bed(tmp_path / "bed.m4a")
+    edl = write_edl(tmp_path, "bed.yaml", {"version": 1, "output": {**OUTPUT, "loudness": -20, "stems": True},
+                                           "video": [{"color": "black", "duration": 4}],
+                                           "audio": [{"file": str(bed), "loop": True, "in": 0.2}]})
+    plan = assembler.dry_run(edl, tmp_path / "out.mp4", cache=False, folder=tmp_path / "dry", single=single)
+    done = subprocess.run(["sh", os.fspath(plan.script)], cwd="/", capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert list((tmp_path / "dry").rglob("loop0.wav"))
+    rendered = assembler.render(edl, tmp_path / "out.mp4", cache=False, single=single).path
+    assert (tmp_path / "dry" / "out.mp4").read_bytes() == rendered.read_bytes()
+    assert (tmp_path / "dry" / "out.other.wav").read_bytes() == (tmp_path / "out.other.wav").read_bytes()
