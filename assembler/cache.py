@@ -16,7 +16,8 @@ measured again, a copy or a moved file is not).
 Layout::
 
     ROOT/CACHEDIR.TAG
-    ROOT/segments/ab/abcdef.../{video.mp4 | sound.m4a, meta.json}   (a segment | an episode's sound)
+    ROOT/segments/ab/abcdef.../{video.mp4 | sound.m4a | loop.wav, meta.json}
+        (a segment | an episode's sound | a long loop's looped part, read again each time round)
     ROOT/fingerprints/<sha256 of the absolute path>.json   (and .probe.json)
     ROOT/fingerprints/<sha256 of the content>.<threshold>dB.audible.json
     ROOT/tmp/...
@@ -64,7 +65,7 @@ class CacheInfo:
     bytes: int
     oldest: float | None  # last use, seconds since the epoch
     newest: float | None
-    kinds: tuple[tuple[str, int], ...] = ()  # (kind, entries): "segment", "sound"
+    kinds: tuple[tuple[str, int], ...] = ()  # (kind, entries): "segment", "sound", "loop"
 
     @property
     def exists(self) -> bool:
@@ -280,7 +281,8 @@ class Cache:
             try:
                 files = list(meta.parent.iterdir())
                 size = sum(p.stat().st_size for p in files)
-                kind = "sound" if any(p.suffix == ".m4a" for p in files) else "segment"
+                kind = "sound" if any(p.suffix == ".m4a" for p in files) else \
+                    "loop" if any(p.name == "loop.wav" for p in files) else "segment"
                 found.append((meta.parent, meta.stat().st_mtime, size, kind))
             except OSError:
                 continue

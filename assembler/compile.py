@@ -16,7 +16,7 @@ How each item becomes exact (ffmpeg quirks noted where they bite):
   ``acrossfade`` over the same overlap; xfade's offset is on the chain's output timeline,
   computed from exact frame counts.
 
-Imports ``timeline`` (types), ``graph``, ``mix``, ``picture``, ``escape``; never subprocess, never the disk.
+Imports ``sound``, ``timeline`` (types), ``graph``, ``mix``, ``picture``, ``escape``; never subprocess, never the disk.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import hashlib
 import json
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -32,11 +33,12 @@ from .escape import ffmetadata
 from .escape import value as escape_value
 from .graph import Filter, GraphBuilder
 from .mix import aformat as _aformat
-from .mix import gain_filters, loudness_scan, mix_cues, voices
+from .mix import gain_filters, loop_chain, loudness_scan, mix_cues, voices
 from .picture import draw_layers, input_args, join_pictures, narrow, picture_of
+from .sound import Cue
 from .timeline import OutputSpec, Placement, Timeline
 
-__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level",
+__all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level", "compile_loop",
            "compile_mix", "compile_scan", "compile_segment", "compile_sound", "compile_stem", "compile_timeline",
            "chapters_text", "job_key"]
 
@@ -61,16 +63,17 @@ class Job:
 
 def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *,
                      loudness: dict | None = None, picture: bool = True, chapters: str | None = None,
-                     burn: str | None = None, soft: str | None = None) -> Job:
+                     burn: str | None = None, soft: str | None = None, loops: Mapping[str, str] | None = None) -> Job:
     """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file,
     every sound mixed in. ``loudness`` (a first pass's measurement) sets the level to the
     timeline's target; ``picture=False`` makes the sound alone and measures it (levelled
     first, given ``loudness``);
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
     of the interval's subtitles (``captions.ass_text``), ``soft`` an SRT to carry as a
-    subtitle stream."""
+    subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_cues``)."""
     inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=picture, cues=True,
-                                                 finish=_finish(timeline, loudness, scan=not picture), burn=burn)
+                                                 finish=_finish(timeline, loudness, scan=not picture), burn=burn,
+                                                 loops=loops)
     group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
     if soft and picture:
         group = (*group[:4], *_subtitle_stream(timeline, inputs.count("-i")), *group[4:])
@@ -108,17 +111,19 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
 
 
 def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, role: str | None = None,
-                gain_db: float | None = None, codec: tuple[str, ...] = ("-c:a", "pcm_f32le")) -> Job:
+                gain_db: float | None = None, codec: tuple[str, ...] = ("-c:a", "pcm_f32le"),
+                loops: Mapping[str, str] | None = None) -> Job:
     """Samples ``[start, end)`` (default: all) of the episode's sound as WAV: the clips' own
     sound, cross-faded and joined as the main track plays them, with every cue mixed in;
     with ``role``, that role's share only (a stem), at ``gain_db``. Windows of the mix
-    (``plan.sound_windows``) each open a handful of files and join sample-exactly."""
+    (``plan.sound_windows``) each open a handful of files and join sample-exactly.
+    ``loops``: the copies of long loops' looped parts (see ``mix.mix_cues``)."""
     end = timeline.samples if end is None else end
     g = GraphBuilder()
     inputs: list[str] = []
     paths: list[str] = []
     audio = voices(g, timeline, start, end, inputs, paths, {}, role=role)
-    audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), start, end - start, role=role)
+    audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), start, end - start, role=role, loops=loops)
     gain = [Filter("volume", f"{gain_db:.2f}dB")] if gain_db else []
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
     group = ("-map", "[aout]", *codec, *_BITEXACT, "-f", "wav")
@@ -128,10 +133,23 @@ def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, r
 
 
 def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: int = 0,
-                 end: int | None = None) -> Job:
+                 end: int | None = None, loops: Mapping[str, str] | None = None) -> Job:
     """One role's share of the sound, time-aligned with the output and at the mix's gain,
     as 24-bit WAV for a sound editor (samples ``[start, end)`` of it, default all)."""
-    return compile_mix(timeline, start, end, role=role, gain_db=gain_db, codec=("-c:a", "pcm_s24le"))
+    return compile_mix(timeline, start, end, role=role, gain_db=gain_db, codec=("-c:a", "pcm_s24le"), loops=loops)
+
+
+def compile_loop(source: str, cue: Cue, timeline: Timeline) -> Job:
+    """The looped part of a long loop's source (``mix.looped_apart``) decoded once, at the
+    output's rate and layout, as float WAV: the very samples ``aloop`` would hold, so the
+    mix reads it again each time round with nothing held. RF64 past 4 GiB (a long 5.1 bed)."""
+    out = timeline.output
+    g = GraphBuilder()
+    g.chain([g.input(0, "a")], loop_chain(cue, out), "a", name="aout")
+    duration = Fraction(cue.media.duration or 0) - cue.source_in
+    return Job(("-i", source), g.build().script(),
+               (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-rf64", "auto", "-f", "wav"),),
+               math.ceil(duration * out.fps), duration, (source,))
 
 
 def compile_sound(mix_list: str, timeline: Timeline) -> Job:
@@ -240,7 +258,8 @@ def _timescale(rate: Fraction) -> int:
 
 
 def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
-           finish: list[Filter], burn: str | None = None, sound: bool = True) -> tuple[tuple[str, ...], str,
+           finish: list[Filter], burn: str | None = None, sound: bool = True,
+           loops: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], str,
                                                                                    tuple[str, ...], int,
                                                                                    tuple[str, ...] | None]:
     """Frames ``[start, end)`` of the picture (if ``picture``) and (if ``sound``) the samples
@@ -293,7 +312,7 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
     origin, stop = timeline.sample(start), timeline.sample(end)
     audio = voices(g, timeline, origin, stop, inputs, paths, shown)
     if cues:
-        audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), origin, stop - origin)
+        audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), origin, stop - origin, loops=loops)
         inputs += more
         paths += files
     g.chain([audio], [*finish, _aformat(out)], "a", name="aout")

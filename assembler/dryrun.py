@@ -32,7 +32,8 @@ from .errors import UsageError
 from .ffmpeg import FFmpeg, command, font_environment
 from .render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, folder_or_none, plan,
                      resolve_ffmpeg, sidecar_path, single_job)
-from .soundtrack import SOUND_FILES, level_unwritten, recorded_level, sound_key, stem_jobs, stem_paths, window_jobs
+from .soundtrack import (LOOP_FILES, SOUND_FILES, level_unwritten, loop_jobs, recorded_level, sound_key, stem_jobs,
+                         stem_paths, window_jobs)
 from .timeline import Timeline
 
 __all__ = ["DryRun", "Step", "dry_run"]
@@ -186,7 +187,11 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     first = measured = None
     recorded = False
     if single:
-        job, measured = single_job(timeline, ff, folder)
+        loops = _loops(steps, store, timeline, folder)
+        for (where, _, job), path in zip(loop_jobs(store, ff, timeline), loops.values()):
+            steps.add("single", f"the looped part of {where} decoded once, read again each time round", job,
+                      [Path(path)], _graph_file(Path(path)))
+        job, measured = single_job(timeline, ff, folder, loops, written=False)
         steps.add("single", "the whole episode as one graph", job, [made], _graph_file(made))
     else:
         first, measured, recorded = _sound(steps, store, timeline) or (None, None, False)
@@ -194,8 +199,10 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
         job = assembly_job(timeline, pictures, folder / "sound" / SOUND_FILES[0], folder)
         steps.add("assembly", "the assembly: the segments' pictures joined by copy, the sound muxed", job, [made])
     gain = round(timeline.loudness - measured["input_i"], 2) if measured else None
+    loops = _loops(steps, store, timeline, folder if single else None)
     for role, path in stem_paths(made, timeline).items():
-        for n, (job, target) in enumerate(jobs := stem_jobs(timeline, role, gain, path, folder / "stems" / role)):
+        for n, (job, target) in enumerate(jobs := stem_jobs(timeline, role, gain, path, folder / "stems" / role,
+                                                            loops)):
             part = "" if len(jobs) == 1 else ", joined by copy" if job.graph is None else f", window {n}"
             steps.add("stem", f"the {role} stem{part}", job, [target], _graph_file(target))
     track = timeline.captions
@@ -238,6 +245,13 @@ def _segments(steps: _Steps, store: Cache, timeline: Timeline) -> list[Path]:
     return [made[p.key] for p in planned]
 
 
+def _loops(steps: _Steps, store: Cache, timeline: Timeline, folder: Path | None = None) -> dict[str, str]:
+    """Where the dry run's copies of long loops' looped parts would be (in ``folder``, by
+    default its sound's), by ``where``."""
+    return {where: os.fspath((folder or steps.folder / "sound") / f"loop{n}.wav")
+            for n, (where, _, _) in enumerate(loop_jobs(store, steps.ff, timeline))}
+
+
 def _sound(steps: _Steps, store: Cache, timeline: Timeline) -> tuple[dict, dict, bool] | None:
     """The sound's steps: windows mixed, joined, (measured and) levelled, encoded once.
     Returns the loudness measurements the level was set by, when there is a target, and
@@ -247,7 +261,12 @@ def _sound(steps: _Steps, store: Cache, timeline: Timeline) -> tuple[dict, dict,
     key = sound_key(store, steps.ff, timeline)
     cached = store.get(key, SOUND_FILES) is not None
     target = folder / SOUND_FILES[0]
-    jobs, listing = window_jobs(timeline, folder)
+    loops = _loops(steps, store, timeline)
+    for where, loop_key, job in loop_jobs(store, steps.ff, timeline):
+        steps.add("sound", f"sound: the looped part of {where} decoded once, read again each time round", job,
+                  [Path(loops[where])], _graph_file(Path(loops[where])), loop_key,
+                  store.get(loop_key, LOOP_FILES) is not None)
+    jobs, listing = window_jobs(timeline, folder, loops)
     for n, (job, path) in enumerate(jobs):
         steps.add("sound", f"sound: mix window {n} of {len(jobs)}", job, [path], _graph_file(path))
     if timeline.loudness is None:

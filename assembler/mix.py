@@ -10,8 +10,10 @@ and input arguments, parses what ffmpeg measured.
   exactly the overlapping samples, those that meet are concatenated;
 
 * each cue is read from its in-point, given its volume and fades, and delayed to its
-  sample on the timeline; one that loops from its start and is long is read again from
-  the file each time round (``-stream_loop``), others ``aloop`` repeats from memory;
+  sample on the timeline; a long loop that wraps is read again each time round
+  (``-stream_loop``): from its file when that is PCM or FLAC at the output's rate looped
+  from its start, else from a lossless copy of its looped part that the runner made
+  (``loop_chain``, handed in by ``loops``); a short one ``aloop`` repeats from memory;
 * ``duck`` lowers a cue by ``amount`` dB over the spans ``duck.follow`` found for it (where
   the sounds of the named role are audible, or their items' spans): the spans are exact
   samples, so the envelope is the same on every render, ramping over ``attack`` and ``release``;
@@ -27,7 +29,7 @@ from __future__ import annotations
 
 import os
 import re
-
+from collections.abc import Mapping
 from dataclasses import replace
 from fractions import Fraction
 
@@ -35,16 +37,20 @@ from .graph import Filter, GraphBuilder, Link, number
 from .sound import CLICK_FADE, Cue
 from .timeline import OutputSpec, Placement, Timeline
 
-__all__ = ["PEAK_CEILING", "aformat", "gain_filters", "limits", "loudness_scan", "mix_cues", "parse_loudness", "voices"]
+__all__ = ["PEAK_CEILING", "aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_cues",
+           "parse_loudness", "voices"]
 
 PEAK_CEILING = -1.0  # dBTP the contract promises
 _LIMIT_AT = -1.5  # where the limiter holds peaks: AAC encoding can overshoot a little
 
 
 def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, origin: int,
-             length: int, role: str | None = None) -> tuple[Link, list[str], list[str]]:
+             length: int, role: str | None = None,
+             loops: Mapping[str, str] | None = None) -> tuple[Link, list[str], list[str]]:
     """Mix every cue (of ``role``, if given) that sounds in samples ``[origin, origin + length)``
-    into ``main``.
+    into ``main``. ``loops`` maps a cue of :func:`looped_apart` (by ``where``) to the lossless
+    copy of its looped part (``loop_chain``) that is read in its place; without one, ``aloop``
+    holds it.
     Returns the mixed link, the input arguments to append (their indexes start at
     ``first_input``) and the files they read."""
     out = timeline.output
@@ -55,12 +61,13 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, 
         if cue.end <= origin or cue.start >= origin + length or (role is not None and cue.role != role):
             continue
         index = first_input + len(links) - 1
-        path = os.fspath(cue.media.path.resolve())
+        copy = (loops or {}).get(cue.where) if cue in looped_apart(timeline) else None
+        path = copy or os.fspath(cue.media.path.resolve())
         start = [] if cue.loop or not cue.source_in else ["-ss", number(cue.source_in)]
-        again = ["-stream_loop", "-1"] if _rereads(cue, out.sample_rate) else []
+        again = ["-stream_loop", "-1"] if copy or _rereads(cue, out.sample_rate) else []
         inputs += [*start, *again, "-i", path]
         paths.append(path)
-        links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, length), "a"))
+        links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, length, copy is not None), "a"))
     if len(links) == 1:
         return main, inputs, paths
     mixed = g.chain(links, [Filter("amix", inputs=len(links), normalize=0, duration="first", dropout_transition=0),
@@ -69,17 +76,17 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, 
     return mixed, inputs, paths
 
 
-def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int) -> list[Filter]:
+def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int, copied: bool = False) -> list[Filter]:
+    """``copied``: the cue is read from the copy of its looped part (``loop_chain``), which
+    starts at its in-point and holds one round."""
     out = timeline.output
     rate = out.sample_rate
-    chain = [Filter("aresample", rate),
-             Filter("aformat", sample_fmts="fltp", sample_rates=rate, channel_layouts=out.layout),
-             Filter("asetpts", f"N/{rate}/TB")]
-    if cue.loop and not _rereads(cue, rate):
-        first = int(cue.source_in * rate)
-        body = int((cue.media.duration or 0) * rate) - first
-        chain += [Filter("atrim", start_sample=first), Filter("asetpts", f"N/{rate}/TB"),
-                  Filter("aloop", loop=-1, size=max(1, body))]
+    chain = _decoded(out)
+    if cue.loop and not copied and not _rereads(cue, rate):
+        first, body = _loop_part(cue, rate)
+        chain += [Filter("atrim", start_sample=first), Filter("asetpts", f"N/{rate}/TB")]
+        if _may_wrap(cue, rate):
+            chain.append(Filter("aloop", loop=-1, size=body))
     chain += [Filter("apad", whole_len=cue.samples), Filter("atrim", end_sample=cue.samples)]
     if cue.volume_db:
         chain.append(Filter("volume", f"{number(cue.volume_db)}dB"))
@@ -98,9 +105,50 @@ def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int) -> list[F
     return chain
 
 
-# A loop longer than this is read again from the file each time round (``-stream_loop``),
-# since ``aloop`` holds all of it in memory (2.7 GB for a 2-hour bed); a shorter one is
-# held (at most 11 MiB), rather than the file reopened hundreds of times.
+def _decoded(out: OutputSpec) -> list[Filter]:
+    rate = out.sample_rate
+    return [Filter("aresample", rate),
+            Filter("aformat", sample_fmts="fltp", sample_rates=rate, channel_layouts=out.layout),
+            Filter("asetpts", f"N/{rate}/TB")]
+
+
+def _loop_part(cue: Cue, rate: int) -> tuple[int, int]:
+    """The looped part of a cue's source, in output samples: its first and how many."""
+    first = int(cue.source_in * rate)
+    return first, max(1, int((cue.media.duration or 0) * rate) - first)
+
+
+# A header may overstate what decodes by up to half a second (``sound.cut_short`` warns):
+# within that of its end, a loop might wrap.
+_WRAP_MARGIN = Fraction(1, 2)
+
+
+def _may_wrap(cue: Cue, rate: int) -> bool:
+    """Whether a looped cue goes round at least once: one that never does needs no ``aloop``,
+    which would hold all that passes through it, though it never repeats it."""
+    return cue.samples + int(_WRAP_MARGIN * rate) > _loop_part(cue, rate)[1]
+
+
+def looped_apart(timeline: Timeline) -> list[Cue]:
+    """The cues whose looped part is long and wraps, and whose file cannot be read again as
+    it is (lossy, at another rate, or looped from an in-point): the runner makes a lossless
+    copy of that part at the output's rate (``loop_chain``), read again each time round."""
+    rate = timeline.output.sample_rate
+    return [c for c in timeline.cues if c.loop and _may_wrap(c, rate) and not _rereads(c, rate)
+            and _loop_part(c, rate)[1] > _HELD_LOOP * rate]
+
+
+def loop_chain(cue: Cue, out: OutputSpec) -> list[Filter]:
+    """The looped part of a cue's source as the held loop has it: decoded from the file's
+    start (a decoder started at the in-point would give other samples), resampled to the
+    output's rate and layout, from the in-point for one round."""
+    first, body = _loop_part(cue, out.sample_rate)
+    return [*_decoded(out), Filter("atrim", start_sample=first, end_sample=first + body)]
+
+
+# A loop longer than this is read again each time round (``-stream_loop``), since
+# ``aloop`` holds all of it in memory (2.7 GB for a 2-hour bed); a shorter one is held
+# (at most 11 MiB), rather than the file reopened hundreds of times.
 _HELD_LOOP = 30  # seconds
 
 

@@ -41,7 +41,8 @@ from .mix import parse_loudness
 from .media import Audible, MediaInfo, audible_spans, probe, probe_all
 from .outputs import output_problems, receipt_path, sidecar_path, unwritable, written_files
 from .plan import Segment, segments
-from .soundtrack import make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing, write_stems
+from .soundtrack import (loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
+                         write_loop_copies, write_stems)
 from .timebase import seconds_text
 from .timeline import Timeline, build, media_paths, word_paths
 from .words import read_words
@@ -365,15 +366,16 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         said: list[str] = []
         try:
             with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
-                job, measured = single_job(timeline, ff, Path(scratch))
+                loops = write_loop_copies(Path(scratch), timeline, ff)
+                job, measured = single_job(timeline, ff, Path(scratch), loops)
                 try:
                     elapsed = run(job, out, ffmpeg=ff, progress=tally.callback("episode"), publish=staged.extend,
                                   said=said.append)
                 except RenderError as exc:
                     raise _blame(edl, base_dir, timeline, ff, 0, timeline.frames, exc, sound=True) from None
-            # The stems at the one graph's gain, as the segmented render writes them at its own.
-            _stage_beside(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
-                          if measured else {}, staged)
+                # The stems at the one graph's gain, as the segmented render writes them at its own.
+                _stage_beside(out, timeline, ff, {"loudness": {"gain_db": round(timeline.loudness - measured["input_i"], 2)}}
+                              if measured else {}, staged, loops)
             _swap(out, staged)
         finally:
             _discard(staged)
@@ -435,7 +437,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
                 entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
                 job = assembly_job(timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))
                 run(job, out, ffmpeg=ff, progress=tally.callback("assembly"), publish=staged.extend)
-            stems = _stage_beside(out, timeline, ff, sound_receipt, staged)
+            stems = _stage_beside(out, timeline, ff, sound_receipt, staged,
+                                  loop_copies(store, ff, timeline) if stem_paths(out, timeline) else None)
             finished = time.monotonic()
             sound_receipt["stems"] = [os.fspath(p) for p in stems]
             described = _receipt(edl, out, sha256_file(staged[0][0]), identity, timeline, planned, built,
@@ -458,18 +461,22 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
                         len(planned), len(missing), receipt, sound_receipt.get("loudness"))
 
 
-def single_job(timeline: Timeline, ff: FFmpeg, folder: Path) -> tuple[Job, dict | None]:
+def single_job(timeline: Timeline, ff: FFmpeg, folder: Path, loops: dict[str, str] | None = None,
+               written: bool = True) -> tuple[Job, dict | None]:
     """The whole timeline as one graph, with the files it reads (chapters, subtitles)
     written into ``folder``; and the first loudness pass it levels by (measured now,
-    decoding only)."""
-    measured = parse_loudness(analyze(compile_timeline(timeline, picture=False), ffmpeg=ff)) \
-        if timeline.loudness is not None else None
+    decoding only). ``loops``: the copies of long loops' looped parts (``write_loop_copies``),
+    also measured from unless they are not ``written`` yet (a dry run's: aloop holds them
+    there, the same samples); without them, aloop holds those loops."""
+    measured = parse_loudness(analyze(compile_timeline(timeline, picture=False, loops=loops if written else None),
+                                      ffmpeg=ff)) if timeline.loudness is not None else None
     track, o = timeline.captions, timeline.output
     burn = ass_text(track, o.width, o.height, o.fps, 0, timeline.frames) if track and track.burn else None
     if burn:
         (folder / "burn.ass").write_text(burn, encoding="utf-8")
     job = compile_timeline(timeline, loudness=measured, chapters=_chapters_file(timeline, folder),
-                           burn=os.fspath(folder / "burn.ass") if burn else None, soft=_soft_file(timeline, folder))
+                           burn=os.fspath(folder / "burn.ass") if burn else None, soft=_soft_file(timeline, folder),
+                           loops=loops)
     return job, measured
 
 
@@ -558,13 +565,15 @@ def _unchanged(out: Path, receipt: Path, identity: str, started: float, timeline
         return _reuse(out, receipt, identity, started)
 
 
-def _stage_beside(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict, staged: list[tuple[Path, Path]]) -> list[Path]:
-    """The sidecar and the stems written under temporary names, their (temporary, final)
-    pairs added to ``staged`` (to be swapped in with the output); returns the stems."""
+def _stage_beside(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict, staged: list[tuple[Path, Path]],
+                  loops: dict[str, str] | None = None) -> list[Path]:
+    """The sidecar and the stems (long loops read from ``loops``) written under temporary
+    names, their (temporary, final) pairs added to ``staged`` (to be swapped in with the
+    output); returns the stems."""
     track = timeline.captions
     if track is not None and track.sidecar:
         write_atomic(sidecar_path(out), srt_text(track, timeline.output.fps), publish=staged.extend)
-    return write_stems(out, timeline, ff, sound, publish=staged.extend)
+    return write_stems(out, timeline, ff, sound, loops, publish=staged.extend)
 
 
 def _swap(out: Path, staged: list[tuple[Path, Path]], receipt: Path | None = None,

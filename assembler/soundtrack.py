@@ -26,18 +26,19 @@ from pathlib import Path
 
 from .cache import Cache
 from .damage import clean
-from .compile import (Job, compile_copy, compile_level, compile_mix, compile_scan, compile_sound,
+from .compile import (Job, compile_copy, compile_level, compile_loop, compile_mix, compile_scan, compile_sound,
                       compile_stem, compile_timeline, job_key)
 from .escape import concat_list
 from .ffmpeg import FFmpeg, Progress, analyze, command, run
-from .mix import limits, parse_loudness
+from .mix import limits, looped_apart, parse_loudness
 from .plan import Window, sound_windows
 from .timeline import Timeline
 
-__all__ = ["SOUND_FILES", "level_unwritten", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
-           "stem_paths", "window_jobs", "write_listing", "write_stems"]
+__all__ = ["LOOP_FILES", "SOUND_FILES", "level_unwritten", "loop_copies", "loop_jobs", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
+           "stem_paths", "window_jobs", "write_listing", "write_loop_copies", "write_stems"]
 
 SOUND_FILES = ("sound.m4a",)
+LOOP_FILES = ("loop.wav",)
 
 
 def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
@@ -50,9 +51,46 @@ def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
         keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
     encode = compile_sound("MIX.txt", timeline)
     ducks = _ducks(timeline)
+    # A long loop's copy holds the samples aloop would: the mix is the same either way, but
+    # a sound made before loops were copied is not trusted to be.
+    loops = [key for _, key, _ in loop_jobs(store, ff, timeline)]
     canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
-                            "loudness": timeline.loudness, **({"ducks": ducks} if ducks else {})})
+                            "loudness": timeline.loudness, **({"ducks": ducks} if ducks else {}),
+                            **({"loops": loops} if loops else {})})
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def loop_jobs(store: Cache, ff: FFmpeg, timeline: Timeline) -> list[tuple[str, str, Job]]:
+    """For each long loop read again from a copy (``mix.looped_apart``): its ``where``, the
+    copy's content key (its source by content, which part, the rate and layout, ffmpeg)
+    and the job that makes it."""
+    salt = store.salt(ff.version, ff.path)
+    found = []
+    for cue in looped_apart(timeline):
+        source = os.fspath(cue.media.path.resolve())
+        job = compile_loop(source, cue, timeline)
+        found.append((cue.where, job_key(job, {source: store.fingerprint(source)}, salt), job))
+    return found
+
+
+def loop_copies(store: Cache, ff: FFmpeg, timeline: Timeline,
+                cancel: threading.Event | None = None) -> dict[str, str]:
+    """The copies of the long loops' looped parts (``loop_jobs``), from the cache or made
+    now, by ``where``: one decode of each, read again each time round by the mix, so that
+    no process holds a loop in memory (``aloop`` held all of a 2-hour bed: 2.7 GB). A
+    source that changed while it was copied leaves nothing in the cache (MediaError)."""
+    copies = {}
+    for where, key, job in loop_jobs(store, ff, timeline):
+        entry = store.get(key, LOOP_FILES)
+        if entry is None:
+            def make(paths: list[Path], job: Job = job) -> dict:
+                run(job, paths[0], ffmpeg=ff, cancel=cancel)
+                return {"argv": command(ff, job, "graph.txt", list(LOOP_FILES))}
+
+            source = job.paths[0]
+            entry = store.put(key, LOOP_FILES, make, sources={source: store.fingerprint(source)})
+        copies[where] = os.fspath(entry / LOOP_FILES[0])
+    return copies
 
 
 def _ducks(timeline: Timeline) -> list[list]:
@@ -60,9 +98,20 @@ def _ducks(timeline: Timeline) -> list[list]:
     return [[c.where, c.duck.follow, [list(s) for s in c.duck.spans or ()]] for c in timeline.cues if c.duck]
 
 
-def mix_jobs(timeline: Timeline) -> list[Job]:
-    """The jobs that mix the sound, window by window."""
-    return [compile_mix(timeline, w.start, w.end) for w in sound_windows(timeline, voices=True)]
+def write_loop_copies(folder: Path, timeline: Timeline, ff: FFmpeg) -> dict[str, str]:
+    """The copies of the long loops' looped parts (as ``loop_copies`` makes them) written
+    into ``folder``, by ``where``: for the one-graph render, which has no cache."""
+    copies = {}
+    for n, cue in enumerate(looped_apart(timeline)):
+        copies[cue.where] = os.fspath(folder / f"loop{n}.wav")
+        run(compile_loop(os.fspath(cue.media.path.resolve()), cue, timeline), Path(copies[cue.where]), ffmpeg=ff)
+    return copies
+
+
+def mix_jobs(timeline: Timeline, loops: dict[str, str] | None = None) -> list[Job]:
+    """The jobs that mix the sound, window by window (long loops read from ``loops``, the
+    copies ``loop_copies`` made; without them, held by aloop)."""
+    return [compile_mix(timeline, w.start, w.end, loops=loops) for w in sound_windows(timeline, voices=True)]
 
 
 _LOUDNESS_TOLERANCE = 0.2  # LU; the contract allows 0.5, AAC moves it a little (ebur128 prints 0.1 LU steps)
@@ -93,8 +142,10 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
     if fresh:
         def make(paths: list[Path]) -> dict:
             # The mixed windows are scratch: beside the entry being made, never inside it.
+            loops = loop_copies(store, ff, timeline, cancel)
             with tempfile.TemporaryDirectory(prefix="windows.", dir=paths[0].parent.parent) as scratch:
-                return _mix_and_encode(paths, timeline, ff, Path(scratch), progress or (lambda fraction: None), cancel)
+                return _mix_and_encode(paths, timeline, ff, Path(scratch), progress or (lambda fraction: None), cancel,
+                                       loops)
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
@@ -106,10 +157,10 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
 
 
 def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path,
-                    progress: Callable[[float], None], cancel: threading.Event | None) -> dict:
+                    progress: Callable[[float], None], cancel: threading.Event | None, loops: dict[str, str]) -> dict:
     started = time.monotonic()
     windows = sound_windows(timeline, voices=True)
-    jobs, listing = window_jobs(timeline, scratch)
+    jobs, listing = window_jobs(timeline, scratch, loops)
     made = [path for _, path in jobs]
     argvs: list[list[str]] = []
     errors: list[list[str]] = []
@@ -202,37 +253,39 @@ def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
     return {role: out.with_name(f"{out.stem}.{role}.wav") for role in sorted(roles)}
 
 
-def write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict,
+def write_stems(out: Path, timeline: Timeline, ff: FFmpeg, sound: dict, loops: dict[str, str] | None = None,
                 publish: Callable[[list[tuple[Path, Path]]], None] | None = None) -> list[Path]:
     """One WAV per role beside the output, at the mix's gain (they add up to the mix, but
-    for the limiter's work on rare peaks); ``publish``, as in ``run``, is given each
-    (temporary, final) pair instead of the rename."""
+    for the limiter's work on rare peaks); long loops read from ``loops`` (``loop_copies``);
+    ``publish``, as in ``run``, is given each (temporary, final) pair instead of the rename."""
     gain = (sound.get("loudness") or {}).get("gain_db")
     written = []
     for role, path in stem_paths(out, timeline).items():
         with tempfile.TemporaryDirectory(prefix="assembler-stem-") as scratch:
-            for job, target in stem_jobs(timeline, role, gain, path, Path(scratch)):
+            for job, target in stem_jobs(timeline, role, gain, path, Path(scratch), loops):
                 run(job, target, ffmpeg=ff, publish=publish if target == path else None)
         written.append(path)
     return written
 
 
-def stem_jobs(timeline: Timeline, role: str, gain: float | None, path: Path, scratch: Path) -> list[tuple[Job, Path]]:
+def stem_jobs(timeline: Timeline, role: str, gain: float | None, path: Path, scratch: Path,
+              loops: dict[str, str] | None = None) -> list[tuple[Job, Path]]:
     """The jobs that make one role's stem at ``path``, in order, with what each writes: in
     windows (each opening a handful of files) joined by copy, the pieces and their list
     (written now) in ``scratch``."""
     windows = sound_windows(timeline, role=role, voices=True)
     if len(windows) == 1:
-        return [(compile_stem(timeline, role, gain), path)]
-    jobs = [(compile_stem(timeline, role, gain, w.start, w.end), scratch / f"window{n:04d}.wav")
+        return [(compile_stem(timeline, role, gain, loops=loops), path)]
+    jobs = [(compile_stem(timeline, role, gain, w.start, w.end, loops), scratch / f"window{n:04d}.wav")
             for n, w in enumerate(windows)]
     return [*jobs, (compile_copy(os.fspath(_listing(scratch, [p for _, p in jobs])), timeline), path)]
 
 
-def window_jobs(timeline: Timeline, scratch: Path) -> tuple[list[tuple[Job, Path]], Path]:
+def window_jobs(timeline: Timeline, scratch: Path,
+                loops: dict[str, str] | None = None) -> tuple[list[tuple[Job, Path]], Path]:
     """The jobs that mix the sound window by window into ``scratch``, with what each writes,
     and the concat list (written now) that joins them."""
-    jobs = [(job, scratch / f"window{n:04d}.wav") for n, job in enumerate(mix_jobs(timeline))]
+    jobs = [(job, scratch / f"window{n:04d}.wav") for n, job in enumerate(mix_jobs(timeline, loops))]
     return jobs, _listing(scratch, [p for _, p in jobs])
 
 
