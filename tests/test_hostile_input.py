@@ -48,7 +48,7 @@ BAD = [
      '  - color: blue\n    duration: "23:00:00"\n', 4, "video", "more than 24 h"),
     ("too-deep", "version: 1\nx: " + "[" * 100 + "]" * 100 + "\n" + CARD, 2, "", "nested too deeply"),
     ("too-deep-mixed", "version: 1\nx: " + "[{a: " * 40 + "1" + "}]" * 40 + "\n" + CARD, 2, "",
-     "nested more than 64 levels"),
+     "nested too deeply (more than 64 levels)"),
 ]
 
 

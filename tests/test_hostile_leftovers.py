@@ -15,8 +15,11 @@ import pytest
 
 import assembler
 from assembler.errors import EdlError
+from assembler.load import parse
 from conftest import write_edl
 from media_tools import make_clip
+
+CARD = "video:\n  - color: red\n    duration: 1\n"
 
 _CHEAP = """
 import sys
@@ -79,3 +82,55 @@ def test_a_signal_in_the_first_second_of_python_m_assembler_is_no_traceback(tmp_
             assert sent != signal.SIGINT or stderr in ("interrupted\n", ""), stderr  # "" from typer's own 130
             stopped += 1
     assert stopped  # at least the first delays fall while Python imports
+
+
+DEEP = 10_000
+# (name, file, its text, the line where the 65th level opens); every one built as it is
+# read, 10,000 levels took ruamel 0.2-3.5 s (flow: seconds in its scanner) and had no line.
+NESTED = [
+    ("flow", "ep.yaml", "version: 1\nx: " + "[{a: " * DEEP + "1" + "}]" * DEEP + "\n" + CARD, 2),
+    ("flow-spaced", "ep.yaml", "version: 1\nx: " + "[ { a : " * DEEP + "1" + " } ]" * DEEP + "\n" + CARD, 2),
+    ("flow-a-line-each", "ep.yaml", "version: 1\nx:\n" + "  [\n" * DEEP + "  1\n" + "  ]\n" * DEEP + CARD, 66),
+    ("flow-30-a-line", "ep.yaml", "version: 1\nx:\n" + ("  " + "[" * 30 + "\n") * 400 + "  1\n"
+     + ("  " + "]" * 30 + "\n") * 400 + CARD, 5),
+    ("json", "ep.json", '{"version": 1, "x": ' + '[{"a": ' * DEEP + "1" + "}]" * DEEP + "}", 1),
+    # a C1 control character: ruamel refuses the file and Python's json reads it
+    ("json-fallback", "ep.json", '{"version": 1, "t": "\x80",\n"x": ' + '[{"a": ' * DEEP + "1" + "}]" * DEEP + "}", 2),
+    ("block-compact", "ep.yaml", "version: 1\nx:\n  " + "- " * DEEP + "1\n" + CARD, 3),
+    ("block-sequences", "ep.yaml", "version: 1\nx:\n" + "".join("  " * k + "- a:\n" for k in range(1, 300))
+     + "  " * 300 + "- 1\n" + CARD, 34),
+    ("block-mappings", "ep.yaml", "version: 1\nx:\n" + "".join(" " * k + "a:\n" for k in range(1, 300))
+     + " " * 300 + "b: 1\n" + CARD, 66),
+]
+
+
+@pytest.mark.parametrize("name, file, text, line", NESTED, ids=[case[0] for case in NESTED])
+def test_deep_nesting_is_refused_where_it_passes_64_levels_before_it_is_built(tmp_path, name, file, text, line):
+    path = tmp_path / file
+    path.write_text(text, encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(EdlError) as caught:
+        parse(path)
+    assert time.monotonic() - started < 0.5
+    [problem] = caught.value.problems
+    assert str(problem) == (f"{path}:{line}: lists or mappings nested too deeply (more than 64 levels) "
+                            "(an EDL needs fewer than ten)")
+
+
+@pytest.mark.parametrize("suffix", [".yaml", ".json"])
+def test_64_levels_are_read_and_65_are_not(tmp_path, suffix):
+    """The top level is the first: 63 lists inside `x` make the 64th."""
+    for levels, readable in ((63, True), (64, False)):
+        path = tmp_path / f"ep{suffix}"
+        path.write_text('{"version": 1, "x": ' + "[" * levels + "]" * levels + "}")
+        if readable:
+            assert parse(path).data["x"]
+        else:
+            with pytest.raises(EdlError, match="nested too deeply"):
+                parse(path)
+
+
+def test_brackets_in_a_block_of_text_are_not_depth(tmp_path):
+    path = tmp_path / "ep.yaml"
+    path.write_text("version: 1\nvideo:\n  - title: |\n      " + "[" * 100 + "\n    duration: 1\n", encoding="utf-8")
+    assert assembler.load(path).video[0].title == "[" * 100 + "\n"
