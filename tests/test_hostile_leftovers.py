@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import json
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ import assembler
 from assembler.errors import EdlError
 from assembler.load import parse
 from conftest import write_edl
-from media_tools import make_clip
+from media_tools import count_frames, make_clip, mean_color
 
 CARD = "video:\n  - color: red\n    duration: 1\n"
 
@@ -134,3 +135,38 @@ def test_brackets_in_a_block_of_text_are_not_depth(tmp_path):
     path = tmp_path / "ep.yaml"
     path.write_text("version: 1\nvideo:\n  - title: |\n      " + "[" * 100 + "\n    duration: 1\n", encoding="utf-8")
     assert assembler.load(path).video[0].title == "[" * 100 + "\n"
+
+
+RATES = [("fps", 0.5), ("fps", "0.25"), ("fps", "1/2"), ("fps", "1000/1001"), ("fps", 0), ("fps", 241),
+         ("audio", {"rate": 7999}), ("audio", {"rate": 192001}), ("audio", {"rate": 0})]
+
+
+@pytest.mark.parametrize("field, value", RATES, ids=[f"{f}-{v}" for f, v in RATES])
+def test_a_rate_out_of_bounds_is_one_problem_at_its_line_with_a_hint(tmp_path, field, value):
+    path = tmp_path / "ep.yaml"
+    path.write_text(f"version: 1\noutput:\n  size: 320x180\n  {field}: {json.dumps(value)}\n" + CARD)
+    with pytest.raises(EdlError) as caught:
+        assembler.check(path)
+    [problem] = caught.value.problems
+    if field == "fps":
+        assert str(problem).startswith(f"{path}:4: output.fps: frame rate {value!r} is out of range (1 <= fps <= 240)"
+                                       if isinstance(value, str) else
+                                       f"{path}:4: output.fps: frame rate {value} is out of range (1 <= fps <= 240)")
+        assert problem.hint == "the usual rates are 24, 25, 30 and 60, and NTSC's 23.976, 29.97 and 59.94"
+    else:
+        assert str(problem).startswith(f"{path}:4: output.audio.rate: sample rate {value['rate']} Hz is out of range "
+                                       "(8000 <= rate <= 192000)")
+        assert problem.hint == "the usual rates are 48000 for video and 44100 for music"
+
+
+def test_the_lowest_rates_are_rendered(tmp_path):
+    path = write_edl(tmp_path, "ep.yaml", {"version": 1, "output": {"size": "320x180", "fps": 1,
+                                                                     "video": {"preset": "ultrafast"}},
+                                           "video": [{"color": "red", "duration": 2}, {"color": "blue", "duration": 1}]})
+    result = assembler.render(path, tmp_path / "ep.mp4", cache=False)
+    assert (result.frames, count_frames(result.path)) == (3, 3)
+    red, blue = mean_color(result.path, 1.5), mean_color(result.path, 2.5)
+    assert red[0] > 150 > red[2] and blue[2] > 150 > blue[0]
+    assert assembler.Output(audio=assembler.OutputAudio(rate=8000)).audio.rate == 8000
+    with pytest.raises(EdlError, match="sample rate 192001 Hz is out of range"):
+        assembler.OutputAudio(rate=192001)
