@@ -170,3 +170,47 @@ def test_the_lowest_rates_are_rendered(tmp_path):
     assert assembler.Output(audio=assembler.OutputAudio(rate=8000)).audio.rate == 8000
     with pytest.raises(EdlError, match="sample rate 192001 Hz is out of range"):
         assembler.OutputAudio(rate=192001)
+
+
+def _problems_of(path) -> list[str]:
+    with pytest.raises(EdlError) as caught:
+        assembler.check(path)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def test_a_missing_clip_a_long_transition_and_a_bad_j_cut_are_all_reported(tmp_path):
+    make_clip(tmp_path / "a.mp4", color="red", duration=2, tone=440)
+    path = tmp_path / "ep.yaml"
+    path.write_text("version: 1\noutput: {size: 320x180, fps: 25}\nvideo:\n"
+                    "  - clip: missing.mp4\n"
+                    "  - color: blue\n    duration: 1\n"
+                    "  - transition: dissolve\n    duration: 3\n"   # longer than the card before it
+                    "  - clip: a.mp4\n"
+                    "  - transition: cut\n    audio: {lead: 0.5}\n"  # a.mp4 has nothing before its in-point
+                    "  - clip: a.mp4\n")
+    assert _problems_of(path) == [
+        f"{path}:4: video[0].clip: {tmp_path / 'missing.mp4'} does not exist (check the path; relative paths "
+        "start at the EDL's folder)",
+        f"{path}:8: video[2].duration: the transition (3 s) is longer than its neighbour (1 s) (shorten the "
+        "transition or lengthen the items)",
+        f"{path}:11: video[4].audio.lead: the J-cut needs 0.500 s of a.mp4 before its in-point, and there are "
+        "0.000 s (shorten the lead or move the clip's `in` later)"]
+
+
+def test_a_transition_beside_a_missing_clip_and_an_l_cut_after_a_long_transition_are_reported(tmp_path):
+    make_clip(tmp_path / "a.mp4", color="red", duration=2, tone=440)
+    path = tmp_path / "ep.yaml"
+    path.write_text("version: 1\noutput: {size: 320x180, fps: 25}\nvideo:\n"
+                    "  - clip: missing.mp4\n"
+                    "  - transition: wipeleft\n    duration: 2\n"   # 2 s: longer than the card after it
+                    "  - color: blue\n    duration: 1\n"
+                    "  - transition: fade\n    duration: 1.2\n"     # fits the card after, not the one before
+                    "  - color: red\n    duration: 1.5\n"
+                    "  - transition: cut\n"                         # no overlap of its own to collide
+                    "  - clip: a.mp4\n    out: 1.5\n"
+                    "  - transition: cut\n    audio: {lag: 1}\n"    # a.mp4 has 0.5 s after its out-point
+                    "  - clip: lost.mp4\n")
+    assert [line.split(": ")[0:2] for line in _problems_of(path)] == [
+        [f"{path}:4", "video[0].clip"], [f"{path}:6", "video[1].duration"], [f"{path}:10", "video[3].duration"],
+        [f"{path}:17", "video[7].audio.lag"], [f"{path}:18", "video[8].clip"]]
+    assert "the L-cut needs 1.000 s of a.mp4 after its out-point, and there are 0.500 s" in _problems_of(path)[3]
