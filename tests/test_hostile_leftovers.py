@@ -109,10 +109,10 @@ NESTED = [
 def test_deep_nesting_is_refused_where_it_passes_64_levels_before_it_is_built(tmp_path, name, file, text, line):
     path = tmp_path / file
     path.write_text(text, encoding="utf-8")
-    started = time.monotonic()
+    started = time.process_time()  # CPU time: the other processes of a busy machine do not count
     with pytest.raises(EdlError) as caught:
         parse(path)
-    assert time.monotonic() - started < 0.5
+    assert time.process_time() - started < 0.5
     [problem] = caught.value.problems
     assert str(problem) == (f"{path}:{line}: lists or mappings nested too deeply (more than 64 levels) "
                             "(an EDL needs fewer than ten)")
