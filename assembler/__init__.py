@@ -30,7 +30,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (millise
 
 # Each public name and the module that defines it. They load on first use (PEP 562), so
 # importing the package is cheap: `python -m assembler` reaches its Ctrl-C guard (launch)
-# before pydantic, ruamel, rich and PyAV are imported, and `assembler.edl` alone stays light.
+# before pydantic, ruamel, rich and PyAV are imported, and a script loads only what it uses.
 _HOME = {
     **dict.fromkeys(["Clip", "ClipCue", "Color", "Duck", "Edl", "Image", "Motion", "Output", "OutputAudio",
                      "OutputVideo", "Overlay", "Sound", "Subtitles", "SubtitleStyle", "Title", "TitleStyle",
@@ -47,6 +47,8 @@ _HOME = {
 }
 
 if TYPE_CHECKING:  # what type checkers and editors see: the same names, imported eagerly
+    from typing import Any
+
     from .dryrun import DryRun, dry_run
     from .edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay,
                       Sound, Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
@@ -61,7 +63,7 @@ if TYPE_CHECKING:  # what type checkers and editors see: the same names, importe
 
 def __getattr__(name: str) -> Any:
     if name == "__version__":
-        # importlib.metadata costs tens of milliseconds: only `--version` and receipts ask.
+        # importlib.metadata costs tens of milliseconds: only `--version` asks.
         from importlib.metadata import PackageNotFoundError, version
         try:
             found = version("edl-assembler")
