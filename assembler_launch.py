@@ -1,25 +1,8 @@
-"""The ``assembler`` command's first step, outside the package: Ctrl-C or SIGTERM while
-Python imports assembler and its libraries (about a second) ends with "interrupted" and
-exit 130 (143), not a traceback from deep inside an import."""
+"""The ``assembler`` command's entry point: :func:`assembler.launch.main`, which answers
+Ctrl-C or SIGTERM while the command imports. Importing the package to reach it is cheap
+(its names load lazily), so the guard is in place within milliseconds."""
 
-import signal
-import sys
-
-
-def _terminated(signum, frame):
-    raise SystemExit(143)
-
-
-def main() -> None:
-    if hasattr(signal, "SIGTERM"):
-        signal.signal(signal.SIGTERM, _terminated)  # nothing to clean up yet; cli.main takes it over
-    try:
-        from assembler.cli import main as command
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        raise SystemExit(130) from None
-    command()
-
+from assembler.launch import main
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -17,28 +17,82 @@ Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns
 ``sound``/``captions``/``layers``;
 ``timeline``;
 ``plan``/``duck``/``damage``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``;
-``outputs``; ``render``; ``review``/``dryrun``; ``cli``.
+``outputs``; ``render``; ``review``/``dryrun``; ``cli``; ``launch`` (the command's start).
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import importlib
+import sys
+import types
 
-try:
-    __version__ = version("edl-assembler")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (milliseconds before the Ctrl-C guard)
 
-from .edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay, Sound,
-                  Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
-from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
-from .ffmpeg import Progress
-from .load import load
-from .media import MediaInfo, probe
-from .dryrun import DryRun, dry_run
-from .render import RenderResult, check, render
-from .review import Difference, Verification, diff, verify
-from .timeline import Timeline
+# Each public name and the module that defines it. They load on first use (PEP 562), so
+# importing the package is cheap: `python -m assembler` reaches its Ctrl-C guard (launch)
+# before pydantic, ruamel, rich and PyAV are imported, and a script loads only what it uses.
+_HOME = {
+    **dict.fromkeys(["Clip", "ClipCue", "Color", "Duck", "Edl", "Image", "Motion", "Output", "OutputAudio",
+                     "OutputVideo", "Overlay", "Sound", "Subtitles", "SubtitleStyle", "Title", "TitleStyle",
+                     "Transition", "TransitionAudio"], "edl"),
+    **dict.fromkeys(["AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError",
+                     "UsageError"], "errors"),
+    "Progress": "ffmpeg",
+    "load": "load",
+    "MediaInfo": "media", "probe": "media",
+    "DryRun": "dryrun", "dry_run": "dryrun",
+    "RenderResult": "render", "check": "render", "render": "render",
+    "Difference": "review", "Verification": "review", "diff": "review", "verify": "review",
+    "Timeline": "timeline",
+}
+
+if TYPE_CHECKING:  # what type checkers and editors see: the same names, imported eagerly
+    from typing import Any
+
+    from .dryrun import DryRun, dry_run
+    from .edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay,
+                      Sound, Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
+    from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
+    from .ffmpeg import Progress
+    from .load import load
+    from .media import MediaInfo, probe
+    from .render import RenderResult, check, render
+    from .review import Difference, Verification, diff, verify
+    from .timeline import Timeline
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        # importlib.metadata costs tens of milliseconds: only `--version` asks.
+        from importlib.metadata import PackageNotFoundError, version
+        try:
+            found = version("edl-assembler")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            found = "0.0.0"
+    elif name in _HOME:
+        found = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = found  # the next lookup is an ordinary one
+    return found
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__, "__version__"})
+
+
+class _Package(types.ModuleType):
+    """Importing the submodule ``render`` (or ``load``), from anywhere, sets the package's
+    attribute of that name to the module; the public name stays the function it defines."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _HOME.get(name) == name and value.__name__ == f"{__name__}.{name}":
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
+
 
 __all__ = [
     "AssemblerError",

@@ -1,5 +1,5 @@
-"""``python -m assembler`` is the ``assembler`` command."""
+"""``python -m assembler`` is the ``assembler`` command, with its guard against Ctrl-C while it imports."""
 
-from .cli import main
+from .launch import main
 
 main()

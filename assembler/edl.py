@@ -36,7 +36,7 @@ from pydantic import (
 )
 
 from .errors import EdlError, Problem, field_path
-from .timebase import MAX_FPS, MAX_SECONDS, TimeSpec, parse_rate, parse_time, shown
+from .timebase import MAX_FPS, MAX_SECONDS, MIN_FPS, TimeSpec, parse_rate, parse_time, shown
 
 __all__ = [
     "Clip",
@@ -186,7 +186,7 @@ Fps = Annotated[
     Any,
     PlainValidator(_parse_fps),
     PlainSerializer(lambda r: str(r) if r.denominator != 1 else r.numerator),
-    WithJsonSchema({"anyOf": [{"type": "number", "exclusiveMinimum": 0, "maximum": MAX_FPS}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": MIN_FPS, "maximum": MAX_FPS}, {"type": "string", "pattern": r"^\d+(\.\d+)?(/\d+)?$"}],
                     "description": "24, 29.97 or \"30000/1001\"", "examples": [24, 25, 30, "24000/1001"]}),
 ]
 
@@ -222,12 +222,15 @@ class OutputVideo(_Model):
     bitrate: str | None = Field(None, description="a target bitrate such as 8M instead of `crf`")
 
 
+SAMPLE_RATES = (8000, 192000)  # Hz: telephone sound to the most any encoder takes
+
+
 class OutputAudio(_Model):
     """Audio encoder settings."""
 
     codec: str = Field("aac", description="ffmpeg audio encoder")
     bitrate: str | None = Field("192k", description="audio bitrate")
-    rate: int = Field(48000, ge=8000, le=192000, description="sample rate in Hz; every sound is resampled to it")
+    rate: int = Field(48000, ge=SAMPLE_RATES[0], le=SAMPLE_RATES[1], description="sample rate in Hz; every sound is resampled to it")
     channels: int = Field(2, ge=1, le=8, description="channels of the mix (2: stereo)")
 
 
@@ -738,6 +741,12 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
         hint = did_you_mean(err["input"], re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", ""))))
         if path[-1] == "alignment":
             hint = f"{hint + ' ' if hint else ''}or a number 1-9, as on the ASS number pad"
+    elif path[-1:] == ("fps",) and "out of range" in message:
+        hint = "the usual rates are 24, 25, 30 and 60, and NTSC's 23.976, 29.97 and 59.94"
+    elif path[-1:] == ("rate",) and kind in ("greater_than_equal", "less_than_equal"):
+        low, high = SAMPLE_RATES
+        message = f"sample rate {err.get('input')!r} Hz is out of range ({low} <= rate <= {high})"
+        hint = "the usual rates are 48000 for video and 44100 for music"
     elif "unknown colour" in message and isinstance(err.get("input"), str):
         hint = did_you_mean(err["input"].partition("@")[0].strip().lower(), tuple(ImageColor.colormap))
     elif "unknown transition" in message:

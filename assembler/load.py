@@ -22,7 +22,9 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
 
 from . import edl as model
 from .errors import EdlError, Problem, field_path, os_hint
@@ -74,8 +76,59 @@ class Validated:
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
 _LONG_NUMBER = re.compile(r"\d{1000,}")
-_DEEP = re.compile(r"[\[{](?:\s*[\[{]){%d}" % MAX_DEPTH)
-_QUOTED = re.compile(r"[\"'#|>]")  # before the run on its line: it may be text, not brackets
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # a string (skipped whole), or a bracket
+
+
+class _TooDeep(Exception):
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+class _BoundedScanner(YAML(typ="rt").Scanner):
+    """ruamel's scanner, stopped on a line of brackets nested far deeper than MAX_DEPTH.
+    It reads up to 1024 characters of a line ahead of its parser, and each bracket there
+    costs time for every bracket open before it: a line of 10,000 took it seconds before
+    the composer below saw the first level too many. The line it names is that of the
+    65th bracket open: ahead of the parser, all on the line the composer would name."""
+
+    def fetch_flow_collection_start(self, TokenClass: Any, to_push: str) -> None:
+        opened = self.__dict__.setdefault("opened", [])  # the line of each bracket open
+        del opened[self.flow_level:]
+        if self.flow_level >= 2 * MAX_DEPTH:
+            raise _TooDeep(opened[MAX_DEPTH])
+        opened.append(self.reader.line + 1)
+        super().fetch_flow_collection_start(TokenClass, to_push)
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, stopped at the first list or mapping nested deeper than
+    MAX_DEPTH (block or flow, or both), before its parser reads on and before it runs out
+    of stack: the whole tree is never built."""
+
+    level = 0  # levels open around the node being composed
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.level >= MAX_DEPTH and self.parser.check_event(SequenceStartEvent, MappingStartEvent):
+            raise _TooDeep(self.parser.peek_event().start_mark.line + 1)
+        self.level += 1
+        node = super().compose_node(parent, index)
+        self.level -= 1
+        return node
+
+
+def _json_too_deep(name: str, text: str) -> None:
+    """The line where a JSON text passes MAX_DEPTH, found by its brackets outside strings
+    before Python's json builds (and recurses into) the tree."""
+    depth = 0
+    for token in _JSON_NESTING.finditer(text):
+        char = token[0]
+        if char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep(name, text.count("\n", 0, token.start()) + 1)
+        elif char in "]}":
+            depth -= 1
 
 
 def parse(path: str | Path) -> Document:
@@ -90,17 +143,16 @@ def parse(path: str | Path) -> Document:
         hint = os_hint(exc) if isinstance(exc, OSError) else None
         raise EdlError([Problem(name, None, "", f"cannot read the file: {_reason(exc)}", hint)]) from None
     what = "JSON" if path.suffix.lower() == ".json" else "YAML"
-    # ruamel's scanner takes seconds over a thousand brackets in a row before its parser
-    # runs out of stack: a run deeper than the limit, not inside a string, is refused first.
-    if (deep := _DEEP.search(text)) and not _QUOTED.search(text, text.rfind("\n", 0, deep.start()) + 1, deep.start()):
-        raise _too_deep(name, text.count("\n", 0, deep.start()) + 1)
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
+    yaml.Scanner, yaml.Composer = _BoundedScanner, _BoundedComposer
     lines: dict[FieldPath, int] = {}
     try:
         with warnings.catch_warnings():  # ruamel's warnings name its own source files, not ours
             warnings.simplefilter("ignore")
             node = yaml.load(text)
+    except _TooDeep as exc:
+        raise _too_deep(name, exc.line) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -110,6 +162,7 @@ def parse(path: str | Path) -> Document:
         if what != "JSON":
             raise EdlError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
         try:
+            _json_too_deep(name, text)
             node = json.loads(text)
             lines.update(_json_lines(text))
         except json.JSONDecodeError as jexc:
@@ -198,8 +251,9 @@ def _json_lines(text: str) -> dict[FieldPath, int]:
             pos += 1
 
 
-def _too_deep(name: str, line: int | None) -> EdlError:
-    return EdlError([Problem(name, line, "", f"lists or mappings nested too deeply (more than {MAX_DEPTH} levels)",
+def _too_deep(name: str, line: int | None, path: FieldPath = ()) -> EdlError:
+    return EdlError([Problem(name, line, field_path(path),
+                             f"lists or mappings nested too deeply (more than {MAX_DEPTH} levels)",
                              "an EDL needs fewer than ten")])
 
 
@@ -218,10 +272,8 @@ class _Plain:
             raise EdlError([Problem(self.name, self.lines.get(path), field_path(path),
                                     f"the file expands to more than {MAX_VALUES} values",
                                     "YAML aliases (*name) copy what they name each time: use fewer")])
-        if depth > MAX_DEPTH and isinstance(node, (Mapping, list)):
-            raise EdlError([Problem(self.name, self.lines.get(path), field_path(path),
-                                    f"lists or mappings nested more than {MAX_DEPTH} levels deep",
-                                    "an EDL needs fewer than ten")])
+        if depth >= MAX_DEPTH and isinstance(node, (Mapping, list)):  # the top level is depth 0
+            raise _too_deep(self.name, self.lines.get(path), path)
         if isinstance(node, Mapping):
             out = {}
             for key, value in node.items():

@@ -43,6 +43,8 @@ __all__ = [
 # (10**8 s, "1e999999999") is an error at once, not hours of planning or a huge integer.
 MAX_SECONDS = 24 * 3600  # any time or duration, and the whole timeline
 MAX_FPS = 240
+# Below one frame a second, a frame outlasts any transition or cue: a typo (0.25 for 25), not a rate.
+MIN_FPS = 1
 _MAX_CHARS = 40  # a number's text is refused before Python converts it (5000 digits hang int())
 
 _FRAMES = re.compile(r"^\s*(\d+)\s*f\s*$")
@@ -161,7 +163,7 @@ _NTSC = {Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120)}
 
 
 def parse_rate(value: object) -> Fraction:
-    """A frame rate: int, decimal (23.976 -> 24000/1001) or "num/den"; 0 < rate <= 240."""
+    """A frame rate: int, decimal (23.976 -> 24000/1001) or "num/den"; 1 <= rate <= 240."""
     if isinstance(value, Fraction):
         rate = value
     elif isinstance(value, bool):
@@ -184,8 +186,8 @@ def parse_rate(value: object) -> Fraction:
             rate = next((r for r in _NTSC if abs(r - rate) < Fraction(1, 200)), rate)
     else:
         raise ValueError(f"a frame rate must be a number or a string, not {type(value).__name__}")
-    if rate <= 0 or rate > MAX_FPS:
-        raise ValueError(f"frame rate {shown(value)} is out of range (0 < fps <= {MAX_FPS})")
+    if rate < MIN_FPS or rate > MAX_FPS:
+        raise ValueError(f"frame rate {shown(value)} is out of range ({MIN_FPS} <= fps <= {MAX_FPS})")
     return rate
 
 

@@ -335,6 +335,7 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
         pieces.append((index, placed))
 
     placements, joins = _arrange(validated, pieces, out, problems)
+    _cut_sources(doc, pieces, out, problems)
     if placements and placements[-1].end > MAX_SECONDS * rate:  # now, before planning makes its segments
         problems.append(doc.problem(("video",), f"the timeline lasts {format_seconds(placements[-1].end / rate)}, "
                                     "more than 24 h", "an EDL makes at most 24 h: split the episode"))
@@ -402,7 +403,7 @@ def _chapters(validated: Validated, rate: Fraction, frames: int, problems: list[
 def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec,
             problems: list[Problem]) -> list[Voice]:
     """Each placement's sound: its picture's samples, with each edge moved by the J or L
-    cut there; a clip must have source material for the sound it gains."""
+    cut there (whose source material _cut_sources has checked)."""
     rate, sr = out.fps, out.sample_rate
     edge = [sample_of(p.start, rate, sr) for p in placements] + [sample_of(placements[-1].end, rate, sr)]
     voices = []
@@ -414,18 +415,6 @@ def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec
         start = sample_of(p.start, rate, sr) + round(head * sr)
         end = sample_of(p.end, rate, sr) + round(tail * sr)
         source_in = p.source_in + Fraction(start - edge[k], sr) * p.speed if p.kind == "clip" else Fraction(0)
-        if p.kind == "clip" and p.sound and p.media:
-            if head < 0 and source_in < 0:
-                problems.append(doc.problem(("video", before.index if before else p.index, "audio", "lead"),
-                                            f"the J-cut needs {float(-head):.3f} s of {p.media.path.name} before its "
-                                            f"in-point, and there are {float(p.source_in):.3f} s",
-                                            "shorten the lead or move the clip's `in` later"))
-            source_end = source_in + Fraction(end - start, sr) * p.speed
-            if tail > 0 and p.media.duration is not None and source_end > p.media.duration + Fraction(1, 1000):
-                problems.append(doc.problem(("video", after.index if after else p.index, "audio", "lag"),
-                                            f"the L-cut needs {float(tail):.3f} s of {p.media.path.name} after its "
-                                            f"out-point, and there are {float(p.media.duration - p.source_out):.3f} s",
-                                            "shorten the lag or move the clip's `out` earlier"))
         overlap_in = (sample_of(placements[k - 1].end, rate, sr) - edge[k]) if before and before.frames else 0
         overlap_out = (edge[k + 1] - sample_of(placements[k + 1].start, rate, sr)) if after and after.frames else 0
         if end - start < overlap_in + overlap_out or end <= start:
@@ -434,6 +423,38 @@ def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec
                                         "than its transitions need", "shorten the lead or lag"))
         voices.append(Voice(start, end, source_in))
     return voices
+
+
+def _cut_sources(doc, pieces: list, out: OutputSpec, problems: list[Problem]) -> None:
+    """A J-cut needs source material before the in-point of the clip after it, an L-cut
+    after the out-point of the clip before it: each is checked wherever that clip is
+    valid, whatever else in the file is not (its place on the timeline does not matter)."""
+    rate, sr = out.fps, out.sample_rate
+    for position, (index, piece) in enumerate(pieces):
+        sound = piece.sound if isinstance(piece, model.Transition) else None
+        if sound is None or not (sound.lead or sound.lag):
+            continue
+        side = position + 1 if sound.lead else position - 1  # the lead wins, as in _arrange
+        clip = pieces[side][1] if 0 <= side < len(pieces) else None
+        if not isinstance(clip, dict) or clip["kind"] != "clip" or not clip["sound"]:
+            continue
+        media, speed = clip["media"], clip["speed"]
+        if sound.lead:
+            lead = sound.lead.resolve(rate)
+            if clip["source_in"] - Fraction(round(lead * sr), sr) * speed < 0:
+                problems.append(doc.problem(("video", index, "audio", "lead"),
+                                            f"the J-cut needs {float(lead):.3f} s of {media.path.name} before its "
+                                            f"in-point, and there are {float(clip['source_in']):.3f} s",
+                                            "shorten the lead or move the clip's `in` later"))
+            continue
+        lag = sound.lag.resolve(rate)
+        # Its own samples and the lag's, as _voices places them (to a sample, wherever it starts)
+        source_end = clip["source_in"] + Fraction(sample_of(clip["frames"], rate, sr) + round(lag * sr), sr) * speed
+        if lag > 0 and media.duration is not None and source_end > media.duration + Fraction(1, 1000):
+            problems.append(doc.problem(("video", index, "audio", "lag"),
+                                        f"the L-cut needs {float(lag):.3f} s of {media.path.name} after its "
+                                        f"out-point, and there are {float(media.duration - clip['source_out']):.3f} s",
+                                        "shorten the lag or move the clip's `out` earlier"))
 
 
 def _place(validated: Validated, index: int, item: Any, media: dict, out: OutputSpec,
@@ -562,17 +583,24 @@ def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list
             pending = (index, piece)
             continue
         if piece is None:
-            # Positions after an invalid item are unknowable; keep checking the rest.
+            # Positions after an invalid item are unknowable; keep checking the rest. A
+            # transition before it is still held against the item on its other side.
+            if pending is not None and previous_ok and placements:
+                _check_overlap(doc, ("video", pending[0], "duration"), _overlap(pending[1], rate), placements[-1],
+                               joins[-1].frames if joins else 0, None, rate, problems)
             pending, previous_ok = None, False
             continue
+        if pending is not None and not previous_ok:
+            _check_overlap(doc, ("video", pending[0], "duration"), _overlap(pending[1], rate), None, 0,
+                           piece["frames"], rate, problems)
         if placements:
             overlap, name, t_index = 0, "cut", None
             if pending is not None and previous_ok:
                 t_index, transition = pending
                 name = {"dissolve": "fade"}.get(transition.type, transition.type)
-                overlap = 0 if name == "cut" else frame_of(transition.length.resolve(rate), rate)
-                _check_overlap(doc, ("video", t_index, "duration"), overlap, placements, joins, piece["frames"],
-                               rate, problems)
+                overlap = _overlap(transition, rate)
+                _check_overlap(doc, ("video", t_index, "duration"), overlap, placements[-1],
+                               joins[-1].frames if joins else 0, piece["frames"], rate, problems)
             sound = pending[1].sound if pending is not None and previous_ok else None
             shift = -sound.lead.resolve(rate) if sound and sound.lead else sound.lag.resolve(rate) if sound and sound.lag \
                 else Fraction(0)
@@ -583,18 +611,21 @@ def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list
     return placements, joins
 
 
-def _check_overlap(doc, where: tuple, overlap: int, placements: list[Placement], joins: list[Join],
-                   after_frames: int, rate: Fraction, problems: list[Problem]) -> None:
-    """A transition may not be longer than either neighbour, nor collide with the
-    transition on the other side of the item before it."""
-    before = placements[-1]
-    incoming = joins[-1].frames if joins else 0
-    if overlap > before.frames or overlap > after_frames:
-        shorter = min(before.frames, after_frames)
+def _overlap(transition: model.Transition, rate: Fraction) -> int:
+    return 0 if transition.type == "cut" else frame_of(transition.length.resolve(rate), rate)
+
+
+def _check_overlap(doc, where: tuple, overlap: int, before: Placement | None, incoming: int,
+                   after_frames: int | None, rate: Fraction, problems: list[Problem]) -> None:
+    """A transition may not be longer than either neighbour (None: one that is invalid),
+    nor collide with the transition on the other side of the item before it (``incoming``
+    frames; one too long for that item has its own error)."""
+    known = [frames for frames in (before.frames if before else None, after_frames) if frames is not None]
+    if known and overlap > min(known):
         problems.append(doc.problem(where, f"the transition ({seconds_text(Fraction(overlap) / rate)} s) is longer "
-                                    f"than its neighbour ({seconds_text(Fraction(shorter) / rate)} s)",
+                                    f"than its neighbour ({seconds_text(Fraction(min(known)) / rate)} s)",
                                     "shorten the transition or lengthen the items"))
-    elif overlap + incoming > before.frames:
+    elif before is not None and incoming <= before.frames < overlap + incoming:
         problems.append(doc.problem(where, f"this transition and the one before overlap on video[{before.index}] "
                                     f"({seconds_text(Fraction(before.frames) / rate)} s)",
                                     "shorten one of the transitions"))

@@ -23,7 +23,7 @@ BAD = [
     ("fps-exponent", 'version: 1\noutput:\n  fps: "1e999999999"\n' + CARD, 3, "output.fps", "not a frame rate"),
     ("fps-fraction-digits", f'version: 1\noutput:\n  fps: "{"9" * 5000}/1"\n' + CARD, 3, "output.fps",
      "not a frame rate"),
-    ("fps-above-240", "version: 1\noutput:\n  fps: 241\n" + CARD, 3, "output.fps", "0 < fps <= 240"),
+    ("fps-above-240", "version: 1\noutput:\n  fps: 241\n" + CARD, 3, "output.fps", "1 <= fps <= 240"),
     ("size-digits", f'version: 1\noutput:\n  size: "{"9" * 5000}x180"\n' + CARD, 3, "output.size",
      "must look like 1920x1080"),
     ("size-above-8k", 'version: 1\noutput:\n  size: "8192x8192"\n' + CARD, 3, "output.size", "at most 8K"),
@@ -48,7 +48,7 @@ BAD = [
      '  - color: blue\n    duration: "23:00:00"\n', 4, "video", "more than 24 h"),
     ("too-deep", "version: 1\nx: " + "[" * 100 + "]" * 100 + "\n" + CARD, 2, "", "nested too deeply"),
     ("too-deep-mixed", "version: 1\nx: " + "[{a: " * 40 + "1" + "}]" * 40 + "\n" + CARD, 2, "",
-     "nested more than 64 levels"),
+     "nested too deeply (more than 64 levels)"),
 ]
 
 

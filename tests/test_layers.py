@@ -23,7 +23,7 @@ LAYERS = [
     {"outputs"},
     {"render"},
     {"review", "dryrun"},
-    {"cli", "__init__", "__main__"},
+    {"cli", "launch", "__init__", "__main__"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 
