@@ -159,12 +159,18 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=REPO / "bench" / "work" / "same_bytes")
     ap.add_argument("--harvest", action="store_true", help="(re)make the corpus first (runs the test suite)")
     ap.add_argument("--only", default="", help="render only the cases whose name holds this text")
+    ap.add_argument("--sample", type=int, default=0, help="render only every N-th case (a quick look)")
+    ap.add_argument("--memo", type=Path, default=None,
+                    help="remember the outcomes of committed checkouts here (default: under --out), so that "
+                         "comparing many changes with one commit renders that commit once")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     args = ap.parse_args()
 
     if args.harvest or not args.corpus.is_dir():
         harvest(args.corpus, args.jobs)
     cases = sorted(c for c in args.corpus.iterdir() if c.is_dir() and args.only in c.name)
+    if args.sample > 1:
+        cases = cases[::args.sample]
     if not cases:
         print(f"no cases in {args.corpus} (matching {args.only!r})", file=sys.stderr)
         return 2
@@ -174,9 +180,24 @@ def main() -> int:
 
     started = time.monotonic()
 
+    memo = args.memo or args.out / "memo"
+
+    def remembered(rev: str, tree: Path, case: Path, side: str) -> Outcome:
+        if rev == WORKTREE:
+            return render(tree, case, args.out / side / case.name)
+        sys.path.insert(0, str(REPO / "tests"))
+        from corpus import fingerprint  # noqa: E402
+        note = memo / tree.name / f"{case.name}-{fingerprint(case)[:16]}.json"
+        if note.is_file():
+            return Outcome(**json.loads(note.read_text()))
+        outcome = render(tree, case, args.out / side / case.name)
+        note.parent.mkdir(parents=True, exist_ok=True)
+        note.write_text(json.dumps(outcome.__dict__))
+        return outcome
+
     def one(case: Path) -> tuple[str, Outcome, Outcome]:
-        a = render(before, case, args.out / "before" / case.name)
-        b = render(after, case, args.out / "after" / case.name)
+        a = remembered(args.before, before, case, "before")
+        b = remembered(args.after, after, case, "after")
         return case.name, a, b
 
     results = []
