@@ -12,12 +12,9 @@ In a notebook::
                               base_dir="edl_folder", progress=print)
     result.duration, result.frames, result.elapsed
 
-Layers, lowest first (a module imports only lower layers; only ``ffmpeg`` spawns processes):
-``timebase``/``errors``/``escape``; ``edl``/``media``; ``load``/``words``/``typeset``/``schema``;
-``sound``/``captions``/``layers``;
-``timeline``;
-``plan``/``duck``/``damage``; ``graph``; ``mix``/``picture``; ``compile``; ``ffmpeg``/``cache``/``sheet``; ``soundtrack``;
-``outputs``; ``render``; ``review``/``dryrun``; ``cli``; ``launch`` (the command's start).
+The package is in parts, one per stage (docs/architecture.md): ``model`` (the EDL),
+``timeline`` (frames and samples), ``plan`` (segments), ``compile`` (ffmpeg jobs), ``run``
+(processes, probes, the cache), then ``render``/``dryrun`` and ``review`` on top.
 """
 
 from __future__ import annotations
@@ -34,31 +31,34 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (millise
 _HOME = {
     **dict.fromkeys(["Clip", "ClipCue", "Color", "Duck", "Edl", "Image", "Motion", "Output", "OutputAudio",
                      "OutputVideo", "Overlay", "Sound", "Subtitles", "SubtitleStyle", "Title", "TitleStyle",
-                     "Transition", "TransitionAudio"], "edl"),
+                     "Transition", "TransitionAudio"], "model.edl"),
     **dict.fromkeys(["AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError",
                      "UsageError"], "errors"),
-    "Progress": "ffmpeg",
-    "load": "load",
-    "MediaInfo": "media", "probe": "media",
+    "Progress": "run.ffmpeg",
+    "load": "model.load",
+    "MediaInfo": "timeline.sources", "probe": "run.probe",
     "DryRun": "dryrun", "dry_run": "dryrun",
     "RenderResult": "render", "check": "render", "render": "render",
-    "Difference": "review", "Verification": "review", "diff": "review", "verify": "review",
-    "Timeline": "timeline",
+    "Difference": "review.diff", "Verification": "review.verify", "diff": "review.diff",
+    "verify": "review.verify",
+    "Timeline": "timeline.build",
 }
 
 if TYPE_CHECKING:  # what type checkers and editors see: the same names, imported eagerly
     from typing import Any
 
-    from .dryrun import DryRun, dry_run
-    from .edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay,
+    from assembler.dryrun import DryRun, dry_run
+    from assembler.model.edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay,
                       Sound, Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
-    from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
-    from .ffmpeg import Progress
-    from .load import load
-    from .media import MediaInfo, probe
-    from .render import RenderResult, check, render
-    from .review import Difference, Verification, diff, verify
-    from .timeline import Timeline
+    from assembler.errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
+    from assembler.run.ffmpeg import Progress
+    from assembler.model.load import load
+    from assembler.timeline.sources import MediaInfo
+    from assembler.run.probe import probe
+    from assembler.render import RenderResult, check, render
+    from assembler.review.diff import Difference, diff
+    from assembler.review.verify import Verification, verify
+    from assembler.timeline.build import Timeline
 
 
 def __getattr__(name: str) -> Any:
@@ -82,11 +82,11 @@ def __dir__() -> list[str]:
 
 
 class _Package(types.ModuleType):
-    """Importing the submodule ``render`` (or ``load``), from anywhere, sets the package's
+    """Importing the submodule ``render``, from anywhere, sets the package's
     attribute of that name to the module; the public name stays the function it defines."""
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if isinstance(value, types.ModuleType) and _HOME.get(name) == name and value.__name__ == f"{__name__}.{name}":
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{__name__}.{name}" and _HOME.get(name) == name:
             value = getattr(value, name)
         super().__setattr__(name, value)
 

@@ -1,5 +1,5 @@
 """``python -m assembler`` is the ``assembler`` command, with its guard against Ctrl-C while it imports."""
 
-from .launch import main
+from assembler.launch import main
 
 main()

@@ -24,19 +24,19 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Column, Table
 
-from . import __version__
-from .errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
-from .ffmpeg import Progress as RenderProgress, find_ffmpeg
-from .media import probe
-from .render import check as check_edl
-from .review import diff as diff_edls
-from .dryrun import dry_run
-from .review import verify as verify_receipt
-from .sheet import SHEET_SUFFIXES, contact_sheet
-from .cache import Cache
-from .render import cache_folder, folder_or_none, render as render_edl
-from .schema import json_schema
-from .timebase import format_seconds
+from assembler import __version__
+from assembler.errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
+from assembler.run.ffmpeg import Progress as RenderProgress, find_ffmpeg
+from assembler.run.probe import probe
+from assembler.render import check as check_edl
+from assembler.review.diff import diff as diff_edls
+from assembler.dryrun import dry_run
+from assembler.review.verify import verify as verify_receipt
+from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
+from assembler.run.cache import Cache
+from assembler.render import cache_folder, folder_or_none, render as render_edl
+from assembler.model.schema import json_schema
+from assembler.timebase import format_seconds
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Assemble finished video episodes from an edit-decision list (EDL).")

@@ -25,16 +25,16 @@ import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cache import Cache
-from .captions import srt_text
-from .compile import Job, compile_copy, compile_level, compile_scan, compile_sound
-from .errors import UsageError
-from .ffmpeg import FFmpeg, command, font_environment
-from .render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, folder_or_none, plan,
+from assembler.run.cache import Cache
+from assembler.timeline.subtitles import srt_text
+from assembler.compile.jobs import Job, compile_copy, compile_level, compile_scan, compile_sound
+from assembler.errors import UsageError
+from assembler.run.ffmpeg import FFmpeg, command, font_environment
+from assembler.render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, folder_or_none, plan,
                      resolve_ffmpeg, sidecar_path, single_job)
-from .soundtrack import (LOOP_FILES, SOUND_FILES, level_unwritten, loop_jobs, recorded_level, sound_key, stem_jobs,
+from assembler.run.soundtrack import (LOOP_FILES, SOUND_FILES, level_unwritten, loop_jobs, recorded_level, sound_key, stem_jobs,
                          stem_paths, window_jobs)
-from .timeline import Timeline
+from assembler.timeline.build import Timeline
 
 __all__ = ["DryRun", "Step", "dry_run"]
 

@@ -18,7 +18,7 @@ def main() -> None:
     if hasattr(signal, "SIGTERM"):
         signal.signal(signal.SIGTERM, _terminated)  # nothing to clean up yet; cli.main takes it over
     try:
-        from .cli import main as command
+        from assembler.cli import main as command
         command()  # typer builds the command line before click's own Ctrl-C handling starts
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")

@@ -1,6 +1,6 @@
 """Cut a timeline into segments that can be rendered on their own and joined by copy.
 
-Contract: :class:`~assembler.timeline.Timeline` -> tuple of :class:`Segment` that tile
+Contract: :class:`~assembler.timeline.build.Timeline` -> tuple of :class:`Segment` that tile
 the timeline exactly (each frame in exactly one segment, in order):
 
 * a *body* is what a placement shows outside its transitions, cut into pieces of at most
@@ -35,7 +35,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from .timeline import Timeline
+from assembler.timeline.build import Timeline
 
 __all__ = ["MAX_SEGMENT_SECONDS", "MAX_SOUND_INPUTS", "Segment", "Window", "segments", "sound_windows"]
 

@@ -1,7 +1,7 @@
 """Orchestration only: load -> probe -> timeline -> plan -> (cache or compile + run) -> assemble.
 
-Contract: an EDL (a path or an :class:`~assembler.edl.Edl` built in code) -> a checked
-:class:`~assembler.timeline.Timeline`, or a rendered file with a :class:`RenderResult`
+Contract: an EDL (a path or an :class:`~assembler.model.edl.Edl` built in code) -> a checked
+:class:`~assembler.timeline.build.Timeline`, or a rendered file with a :class:`RenderResult`
 and a receipt beside it. Validation (schema and media, every problem at once) always runs
 before any encoding starts. Segments missing from the cache are rendered on an executor
 (local threads by default, or any ``concurrent.futures.Executor``, such as a
@@ -27,25 +27,26 @@ from typing import TypeVar
 from fractions import Fraction
 from pathlib import Path
 
-from .cache import Cache, sha256_file, source_changed
-from .damage import Reader, clean, decode_warnings, stopped_at
-from .duck import follow
-from .captions import ass_text, srt_text
-from .compile import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
-from .edl import Edl
-from .errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
-from .ffmpeg import (FFmpeg, Progress, analyze, command, decode_errors, find_ffmpeg, folder_lock, remove_leftovers,
+from assembler.run.cache import Cache, sha256_file, source_changed
+from assembler.run.damage import Reader, clean, decode_warnings, stopped_at
+from assembler.timeline.duck import follow
+from assembler.timeline.subtitles import ass_text, srt_text
+from assembler.compile.jobs import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
+from assembler.model.edl import Edl
+from assembler.errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
+from assembler.run.ffmpeg import (FFmpeg, Progress, analyze, command, decode_errors, find_ffmpeg, folder_lock, remove_leftovers,
                      run, write_atomic)
-from .load import Validated, from_model, parse, validate
-from .mix import parse_loudness
-from .media import Audible, MediaInfo, audible_spans, probe, probe_all
-from .outputs import output_problems, receipt_path, sidecar_path, unwritable, written_files
-from .plan import Segment, segments
-from .soundtrack import (loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
+from assembler.model.load import Validated, from_model, parse, validate
+from assembler.compile.mix import parse_loudness
+from assembler.timeline.sources import Audible, MediaInfo
+from assembler.run.probe import audible_spans, probe, probe_all
+from assembler.run.outputs import output_problems, receipt_path, sidecar_path, unwritable, written_files
+from assembler.plan import Segment, segments
+from assembler.run.soundtrack import (loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
                          write_loop_copies, write_stems)
-from .timebase import seconds_text
-from .timeline import Timeline, build, media_paths, word_paths
-from .words import read_words
+from assembler.timebase import seconds_text
+from assembler.timeline.build import Timeline, build, media_paths, word_paths
+from assembler.run.readers import read_words
 
 __all__ = ["PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
            "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job"]
@@ -341,7 +342,7 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
            on_checked: Callable[[Timeline], None] | None = None) -> RenderResult:
     """Render an EDL to ``out`` and return what was made.
 
-    ``progress`` is called with a :class:`~assembler.ffmpeg.Progress` as the work goes.
+    ``progress`` is called with a :class:`~assembler.run.ffmpeg.Progress` as the work goes.
     ``cache``: a folder, None for ``$ASSEMBLER_CACHE`` or ``.assembler-cache/`` beside the
     EDL, False for none (a temporary one). ``jobs``: segments rendered at once (default:
     the number of cores); ``executor`` runs them elsewhere instead (e.g. a dask client's

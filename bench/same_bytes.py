@@ -107,7 +107,10 @@ def _episode(case: Path) -> Path:
 def _neutral(text: str, *paths: Path) -> str:
     for p in sorted({str(p) for p in paths}, key=len, reverse=True):
         text = text.replace(p, "<>")
-    # elapsed times and speeds are not behaviour
+    # elapsed times, speeds, ffmpeg's object addresses, temporary names and pids are not behaviour
+    text = re.sub(r"0x[0-9a-f]+", "0x<>", text)
+    text = re.sub(r"(/tmp|/var/folders)/[^\s'\"]+", "<tmp>", text)
+    text = re.sub(r"\.\d+\.[0-9a-f]{8}\.partial", ".<partial>", text)
     return re.sub(r"\d+(\.\d+)? ?(s|ms|x)\b", "<t>", text)
 
 

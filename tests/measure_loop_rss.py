@@ -20,7 +20,7 @@ from media_tools import BITEXACT, run_ffmpeg
 CHILD = """
 import json, resource, sys, time
 import assembler
-from assembler import mix
+from assembler.compile import mix
 mix._HELD_LOOP = float(sys.argv[3])
 started = time.monotonic()
 assembler.render(sys.argv[1], sys.argv[2], cache=False)

@@ -16,7 +16,7 @@ import pytest
 
 import assembler
 from assembler.errors import FFmpegNotFound, RenderError
-from assembler.ffmpeg import find_ffmpeg
+from assembler.run.ffmpeg import find_ffmpeg
 from conftest import write_edl
 from media_tools import frame_rgb, count_frames, make_clip, make_image, mean_color, dominant_tone
 
@@ -158,7 +158,7 @@ def test_ffmpeg_override_by_environment(monkeypatch, tmp_path):
 
 
 def test_old_ffmpeg_gets_the_old_script_flag():
-    from assembler.ffmpeg import FFmpeg
+    from assembler.run.ffmpeg import FFmpeg
     assert FFmpeg("ffmpeg", "5.1.6", 5).script_flag == "-filter_complex_script"
     assert FFmpeg("ffmpeg", "n9.0.2", 9).script_flag == "-/filter_complex"
 
@@ -197,9 +197,9 @@ def test_a_hung_ffmpeg_is_stopped_and_reported(monkeypatch, tmp_path):
     """A job whose output stops advancing is killed, tried once more, then reported."""
     from fractions import Fraction
 
-    from assembler.compile import Job
+    from assembler.compile.jobs import Job
     from assembler.errors import RenderError
-    from assembler.ffmpeg import run
+    from assembler.run.ffmpeg import run
     monkeypatch.setenv("ASSEMBLER_STALL_SECONDS", "1")
     # Read at the source's own pace and drop the first 10 s: 10 s with nothing written.
     job = Job(("-re", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=20"), "[0:v]select='gte(n,250)'[vout]",

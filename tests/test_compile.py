@@ -8,9 +8,9 @@ import importlib
 import pytest
 
 import assembler
-from assembler.compile import compile_timeline
-from assembler.edl import XFADE_NAMES
-from assembler.ffmpeg import run
+from assembler.compile.jobs import compile_timeline
+from assembler.model.edl import XFADE_NAMES
+from assembler.run.ffmpeg import run
 from conftest import write_edl
 from media_tools import count_frames, make_clip, mean_color, dominant_tone, stream_info, run_ffmpeg, BITEXACT
 
@@ -91,7 +91,7 @@ def test_variable_frame_rate_source_is_conformed(tmp_path):
 
 
 def test_a_font_file_named_in_the_style_is_used(tmp_path):
-    from assembler.timeline import BUNDLED_FONT
+    from assembler.timeline.build import BUNDLED_FONT
     fonts = tmp_path / "my fonts"
     fonts.mkdir()
     (fonts / "Title Face.ttc").write_bytes(BUNDLED_FONT.read_bytes())
@@ -104,7 +104,7 @@ def test_a_font_file_named_in_the_style_is_used(tmp_path):
         assembler.check(path)
 
 
-@pytest.mark.parametrize("module", ["timebase", "edl", "load", "escape", "graph"])
+@pytest.mark.parametrize("module", ["timebase", "model.edl", "model.load", "compile.escape", "compile.graph"])
 def test_docstring_examples_run(module):
     result = doctest.testmod(importlib.import_module(f"assembler.{module}"))
     assert result.attempted > 0 and result.failed == 0

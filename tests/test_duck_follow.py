@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 import assembler
-import assembler.cache
-import assembler.mix
+import assembler.run.cache
+import assembler.compile.mix
 from conftest import write_edl
 from media_tools import BITEXACT, make_clip, make_tone_wav, rms_db, run_ffmpeg
 from test_sound import _integrated, band_db
@@ -121,13 +121,13 @@ def test_a_clips_own_voice_is_followed_through_its_in_point_and_speed(sounds, tm
 
 def test_the_measurement_is_remembered_and_a_changed_voice_is_measured_again(sounds, tmp_path, monkeypatch):
     decoded: list[str] = []
-    measure = assembler.cache.audible_spans
+    measure = assembler.run.cache.audible_spans
 
     def counted(path, threshold_db):
         decoded.append(Path(path).name)
         return measure(path, threshold_db)
 
-    monkeypatch.setattr(assembler.cache, "audible_spans", counted)
+    monkeypatch.setattr(assembler.run.cache, "audible_spans", counted)
     voice = voice_wav(tmp_path / "vo.wav", pause=4)
     edl = episode(sounds, "vo.wav", 11)
     edl["audio"][1]["file"] = str(voice)
@@ -212,7 +212,7 @@ def test_an_envelope_cut_into_filters_gives_the_same_samples(sounds, tmp_path, m
         return [hashlib.sha256(p.read_bytes()).hexdigest() for p in (out, out.with_name(f"{name}.music.wav"))]
 
     whole = digest("whole")
-    monkeypatch.setattr(assembler.mix, "_SPANS_PER_FILTER", 1)
+    monkeypatch.setattr(assembler.compile.mix, "_SPANS_PER_FILTER", 1)
     assert digest("cut") == whole
     assert len(assembler.check(tmp_path / "cut.yaml").cues[0].duck.spans) == 6
 
@@ -228,13 +228,13 @@ QUIET = 10 ** (-42 / 20)  # a recording whose peaks are at -42 dBFS: below -40 u
 def test_a_quiet_voice_boosted_by_its_volume_ducks_as_it_is_heard(sounds, tmp_path, monkeypatch):
     # Peaks at -42 dBFS played 20 dB up are heard at -22 dBFS: measured at -60 dBFS on the source.
     measured: list[tuple[str, float]] = []
-    measure = assembler.cache.audible_spans
+    measure = assembler.run.cache.audible_spans
 
     def counted(path, threshold_db):
         measured.append((Path(path).name, threshold_db))
         return measure(path, threshold_db)
 
-    monkeypatch.setattr(assembler.cache, "audible_spans", counted)
+    monkeypatch.setattr(assembler.run.cache, "audible_spans", counted)
     voice_wav(tmp_path / "quiet.wav", pause=4, amplitude=QUIET)
     edl = episode(sounds, "vo pause.wav", 11)
     edl["audio"][1].update(file=str(tmp_path / "quiet.wav"), volume=20)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assembler.escape import graph_level, option_level, value
+from assembler.compile.escape import graph_level, option_level, value
 
 
 @pytest.mark.parametrize("raw, escaped", [

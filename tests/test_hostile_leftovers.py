@@ -16,7 +16,7 @@ import pytest
 
 import assembler
 from assembler.errors import EdlError
-from assembler.load import parse
+from assembler.model.load import parse
 from conftest import write_edl
 from media_tools import count_frames, make_clip, mean_color
 
@@ -27,14 +27,14 @@ import sys
 import assembler
 heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"pydantic", "ruamel", "rich", "typer", "av", "PIL"}
                or m.startswith("assembler."))
-import assembler.cli  # imports the submodules `render` and `load`, which share names with functions
+import assembler.cli  # imports the submodule `render`, which shares its name with a function
 print(heavy, assembler.render.__module__, assembler.load.__module__, callable(assembler.render))
 """
 
 
 def test_importing_the_package_is_cheap_and_every_public_name_resolves():
     done = subprocess.run([sys.executable, "-c", _CHEAP], capture_output=True, text=True, timeout=60)
-    assert done.stdout.split() == ["[]", "assembler.render", "assembler.load", "True"], done.stdout + done.stderr
+    assert done.stdout.split() == ["[]", "assembler.render", "assembler.model.load", "True"], done.stdout + done.stderr
     assert sorted(assembler._HOME) == sorted(assembler.__all__)
     for name in assembler.__all__:
         assert name in dir(assembler)

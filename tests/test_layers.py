@@ -1,5 +1,6 @@
-"""The architecture, executable: lower layers never import higher ones, and only the
-process boundary spawns processes."""
+"""The architecture, executable: the parts of the package (docs/architecture.md) import only
+the parts below them, only the process boundary spawns processes, and only the outside world
+reads media and subtitle files."""
 
 import ast
 import importlib
@@ -8,63 +9,99 @@ from pathlib import Path
 import assembler
 
 PACKAGE = Path(assembler.__file__).parent
-LAYERS = [
-    {"timebase", "errors", "escape"},
-    {"edl", "media"},
-    {"load", "words", "typeset", "schema"},
-    {"sound", "captions", "layers"},
-    {"timeline"},
-    {"plan", "duck", "damage"},
-    {"graph"},
-    {"mix", "picture"},
-    {"compile"},
-    {"ffmpeg", "cache", "sheet"},
-    {"soundtrack"},
-    {"outputs"},
-    {"render"},
-    {"review", "dryrun"},
-    {"cli", "launch", "__init__", "__main__"},
+# Lowest first. A module may import its own part and the parts below it, never above.
+PARTS = [
+    "foundation",  # errors, timebase: every part speaks them
+    "model",  # the EDL contract: typed, validated, located; no ffmpeg, no I/O beyond reading the EDL
+    "timeline",  # EDL + sources -> frames and samples
+    "plan",  # timeline -> segments
+    "compile",  # a unit of the plan -> an ffmpeg job
+    "run",  # processes, probes, readers, cache, outputs: the outside world
+    "api",  # the public operations: render, check, dry_run
+    "review",  # looking back: verify, diff, the contact sheet
+    "command",  # the CLI and the package's front
 ]
-LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
+FOUNDATION = {"errors", "timebase"}
+API = {"render", "dryrun"}
+COMMAND = {"cli", "launch", "__init__", "__main__"}
+# Libraries that read the outside world, and the only parts that may use them.
+READERS = {"av": {"run"}, "pysubs2": {"run"}, "subprocess": {"run"}}
 
 
-def imports_of(module: str) -> set[str]:
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+def part_of(module: str) -> str:
+    """``timeline.build`` -> ``timeline``; ``render`` -> ``api``."""
+    head = module.split(".")[0]
+    if head in FOUNDATION:
+        return "foundation"
+    if head in API:
+        return "api"
+    if head in COMMAND:
+        return "command"
+    assert head in PARTS, f"{module} belongs to no part: add it to a part (and to docs/architecture.md)"
+    return head
+
+
+def modules() -> dict[str, Path]:
+    return {".".join(p.relative_to(PACKAGE).with_suffix("").parts): p for p in PACKAGE.rglob("*.py")
+            if p.name != "__init__.py" or p.parent == PACKAGE}
+
+
+def imports_of(path: Path, module: str) -> set[str]:
+    """Dotted names imported, package-relative for our own modules (``timeline.build``)."""
+    tree = ast.parse(path.read_text())
+    package = module.split(".")[:-1] if path.name != "__init__.py" else module.split(".")
     found = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            if node.level:  # relative: from .x import y / from . import x
-                found |= {node.module.split(".")[0]} if node.module else {a.name for a in node.names}
+            if node.level:
+                base = package[:len(package) - node.level + 1]
+                name = ".".join(base + ([node.module] if node.module else []))
+                found |= {name} if node.module else {".".join(base + [a.name]) for a in node.names}
+            elif node.module == "assembler":
+                found |= {a.name for a in node.names}
+            elif node.module and node.module.startswith("assembler."):
+                found.add(node.module[len("assembler."):])
             elif node.module:
-                found.add(node.module)
+                found.add("!" + node.module)
         elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names}
+            for a in node.names:
+                found.add(a.name[len("assembler."):] if a.name.startswith("assembler.") else "!" + a.name)
     return found
 
 
-def test_every_module_has_a_layer():
-    modules = {p.stem for p in PACKAGE.glob("*.py")}
-    assert modules == set(LEVEL), "add the new module to LAYERS (and to the architecture notes)"
+def test_every_module_belongs_to_a_part():
+    for module in modules():
+        part_of(module)
 
 
-def test_lower_layers_never_import_higher_ones():
-    for module, level in LEVEL.items():
-        for name in imports_of(module) & set(LEVEL):
-            assert LEVEL[name] <= level, f"{module} (layer {level}) imports {name} (layer {LEVEL[name]})"
+def test_parts_import_only_the_parts_below_them():
+    rank = {part: n for n, part in enumerate(PARTS)}
+    for module, path in modules().items():
+        mine = rank[part_of(module)]
+        for name in imports_of(path, module):
+            if not name.startswith("!") and name.split(".")[0] in set(PARTS) | FOUNDATION | API | COMMAND:
+                theirs = rank[part_of(name)]
+                assert theirs <= mine, f"{module} ({PARTS[mine]}) imports {name} ({PARTS[theirs]})"
 
 
-def test_only_the_runner_imports_subprocess():
-    for module in LEVEL:
-        if module != "ffmpeg":
-            assert not {"subprocess", "os.system", "pty"} & imports_of(module), f"{module} imports subprocess"
-            assert "os.system" not in (PACKAGE / f"{module}.py").read_text()
+def test_only_the_outside_world_reads_media_and_spawns_processes():
+    for module, path in modules().items():
+        for name in imports_of(path, module):
+            allowed = READERS.get(name.lstrip("!").split(".")[0])
+            if name.startswith("!") and allowed is not None:
+                assert part_of(module) in allowed, f"{module} imports {name[1:]}"
+        if module != "run.ffmpeg":
+            assert "!subprocess" not in imports_of(path, module), f"{module} spawns processes: only run.ffmpeg may"
+            assert "os.system" not in path.read_text()
 
 
 def test_the_check_can_fail(tmp_path, monkeypatch):
-    """The scanner sees an import of subprocess where there is one."""
-    (tmp_path / "probe_mod.py").write_text("import subprocess\n")
-    monkeypatch.setattr(__import__(__name__), "PACKAGE", tmp_path)
-    assert "subprocess" in imports_of("probe_mod")
+    """The scanner sees an import of subprocess, and a part reaching up, where there is one."""
+    (tmp_path / "probe_mod.py").write_text("import subprocess\nfrom assembler.run.cache import Cache\n"
+                                           "from ..compile import jobs\n")
+    found = imports_of(tmp_path / "probe_mod.py", "timeline.probe_mod")
+    assert {"!subprocess", "run.cache", "compile"} <= found
+    assert part_of("run.cache") == "run" and part_of("render") == "api"
 
 
 def test_public_api_is_sorted_and_complete():

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import assembler
-import assembler.cache
-from assembler import mix
+import assembler.run.cache
+from assembler.compile import mix
 from conftest import write_edl
 from media_tools import BITEXACT, _pcm, run_ffmpeg
 
@@ -59,7 +59,7 @@ def test_the_copy_is_made_once_verified_and_rebuilt_when_damaged(tmp_path, monke
     first = assembler.render(bed_edl(tmp_path, bed), tmp_path / "a.mp4", cache=cache)
     copies = list(cache.glob("segments/*/*/loop.wav"))
     assert len(copies) == 1
-    assert dict(assembler.cache.Cache(cache).info().kinds)["loop"] == 1
+    assert dict(assembler.run.cache.Cache(cache).info().kinds)["loop"] == 1
     made = copies[0].stat().st_mtime_ns
     # Another mix of the same bed (quieter) reads the same copy: it is not made again.
     quieter = bed_edl(tmp_path, bed, name="quiet.yaml", volume=-6)

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 import assembler
 from assembler import cli
-from assembler.ffmpeg import find_ffmpeg
+from assembler.run.ffmpeg import find_ffmpeg
 from conftest import write_edl
 from media_tools import count_frames, make_clip
 

@@ -146,7 +146,7 @@ def test_check_shows_each_layer_where_it_goes(logo):
 
 
 def test_contact_sheet_draws_layers_and_subtitles(logo, tmp_path):
-    from assembler.sheet import THUMB_WIDTH, contact_sheet
+    from assembler.review.sheet import THUMB_WIDTH, contact_sheet
     edl = write_edl(tmp_path, "sheet.yaml", {
         "version": 1, "output": {"size": f"{W}x{H}"},
         "video": [{"color": "blue", "duration": 2, "subtitles": [{"start": 0, "end": 2, "text": "HELLO 你好"}]}],

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import assembler
-from assembler.cache import Cache
+from assembler.run.cache import Cache
 from assembler.errors import MediaError
 from conftest import write_edl
 from media_tools import make_clip, mean_color, frame_rgb

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 
 import assembler
 from assembler.cli import app
-from assembler.load import parse, validate
-from assembler.timeline import BUNDLED_FONT, input_fields, media_paths, word_paths
+from assembler.model.load import parse, validate
+from assembler.timeline.build import BUNDLED_FONT, input_fields, media_paths, word_paths
 from media_tools import audio_duration, count_frames, make_clip, make_image, make_tone_wav
 
 EDL = """\

@@ -17,9 +17,9 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from ruamel.yaml import YAML
 
 import assembler
-from assembler import edl as model
+from assembler.model import edl as model
 from assembler.errors import EdlError
-from assembler.schema import json_schema
+from assembler.model.schema import json_schema
 from assembler.timebase import TimeSpec, parse_time
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import assembler
-from assembler.cache import Cache
-from assembler.ffmpeg import find_ffmpeg
+from assembler.run.cache import Cache
+from assembler.run.ffmpeg import find_ffmpeg
 from assembler.render import build_segment, plan
 from conftest import write_edl
 from media_tools import count_frames, dominant_tone, stream_info

@@ -15,7 +15,7 @@ from PIL import ImageFont
 
 import assembler
 from assembler.errors import Problem
-from assembler.words import BUNDLED_FONT
+from assembler.timeline.sources import BUNDLED_FONT
 from conftest import write_edl
 
 W, H, FPS = 640, 360, 4
@@ -186,7 +186,7 @@ def test_a_render_and_its_verify_print_names_literally(marked, tmp_path):
 
 @pytest.mark.parametrize("rate, kind", [(48000, "wav"), (48000, "flac"), (44100, "wav"), (48000, "m4a")])
 def test_a_bed_read_again_each_time_round_sounds_as_the_held_loop_did(tmp_path, monkeypatch, rate, kind):
-    from assembler import mix
+    from assembler.compile import mix
     from media_tools import _pcm, run_ffmpeg, BITEXACT
     bed = tmp_path / f"bed.{kind}"  # noise: a sample out of place anywhere would show
     run_ffmpeg("-f", "lavfi", "-i", f"anoisesrc=d=1.5:c=pink:r={rate}:seed=7:a=0.3", "-ac", "2",

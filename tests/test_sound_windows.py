@@ -12,7 +12,7 @@ import pytest
 
 import assembler
 from assembler import plan
-from assembler.compile import compile_mix, compile_stem
+from assembler.compile.jobs import compile_mix, compile_stem
 from conftest import write_edl
 from media_tools import _pcm, make_tone_wav
 

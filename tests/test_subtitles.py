@@ -236,7 +236,7 @@ def test_fonts_dir_family_and_a_missing_family(blue, tmp_path):
 
 def test_without_a_font_ffmpeg_burns_nothing_and_says_ok(blue, tmp_path):
     """Why a missing family must be an error: the subtitles filter exits 0 having drawn nothing."""
-    from assembler.ffmpeg import fontconfig_text
+    from assembler.run.ffmpeg import fontconfig_text
     empty = tmp_path / "empty"
     empty.mkdir()
     conf = tmp_path / "fonts.conf"
@@ -291,7 +291,7 @@ def test_subtitle_files_in_the_cache_are_pruned_when_unused_and_made_again(rende
     import os
     import time
 
-    from assembler.cache import Cache
+    from assembler.run.cache import Cache
     edl, out, _ = rendered
     cache = edl.parent / "cache"
     files = list((cache / "subtitles").glob("*.ass"))

@@ -14,9 +14,9 @@ import pytest
 from PIL import ImageFont
 
 import assembler
-from assembler.sheet import THUMB_WIDTH, _caption, contact_sheet
-from assembler.typeset import set_text
-from assembler.words import BUNDLED_FONT, Face
+from assembler.review.sheet import THUMB_WIDTH, _caption, contact_sheet
+from assembler.timeline.typeset import set_text
+from assembler.timeline.sources import BUNDLED_FONT, Face
 from conftest import write_edl
 
 W, H, FPS = 640, 360, 4

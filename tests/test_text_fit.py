@@ -15,8 +15,8 @@ import pytest
 from PIL import ImageFont
 
 import assembler
-from assembler.typeset import set_text
-from assembler.words import BUNDLED_FONT, Face
+from assembler.timeline.typeset import set_text
+from assembler.timeline.sources import BUNDLED_FONT, Face
 from conftest import write_edl
 
 W, H, FPS = 640, 360, 4

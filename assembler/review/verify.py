@@ -1,8 +1,7 @@
-"""Looking back at renders without making new ones: verify a receipt, diff two EDLs.
+"""Verify a receipt: render it again from scratch and compare the bytes.
 
-Contract: a receipt -> whether a from-scratch re-render gives the recorded bytes; two EDLs
--> which items and which segments differ (nothing is rendered). Imports ``render``,
-``soundtrack``, ``cache``; never prints.
+Contract: a receipt -> whether a from-scratch re-render gives the recorded bytes. A damaged
+or crafted receipt is a clear error; nothing but regular files is read. Never prints.
 """
 
 from __future__ import annotations
@@ -13,13 +12,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import Cache, sha256_file
-from .errors import UsageError
-from .ffmpeg import FFmpeg
-from .render import EdlSource, PlannedSegment, check, default_cache_dir, plan, render, resolve_ffmpeg, validate_source
-from .soundtrack import sound_key
+from assembler.run.cache import sha256_file
+from assembler.errors import UsageError
+from assembler.run.ffmpeg import FFmpeg
+from assembler.render import render
 
-__all__ = ["Difference", "Verification", "diff", "verify"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,8 @@ def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | N
 
 
 _RECEIPT_BYTES = 256 * 2**20  # far above any real receipt (one line per segment)
+
+
 # The fields verify reads, with their types: anything else in a receipt is not looked at.
 _SHAPE = {"edl": {"path": (str, type(None))}, "inputs": [{"path": str, "sha256": str}],
           "output": {"path": str, "sha256": str}}
@@ -101,39 +100,3 @@ def _kind(value) -> str:
              float: "a number", type(None): "null"}
     text = "a string holding NUL" if isinstance(value, str) else names.get(type(value), type(value).__name__)
     return text if isinstance(value, (dict, list, str)) else f"{text} ({json.dumps(value)[:40]})"
-
-
-@dataclass(frozen=True)
-class Difference:
-    """How two EDLs differ: items (EDL field paths) and segments (by content key), and
-    whether the episode's sound would be mixed and encoded anew."""
-
-    items: tuple[str, ...]
-    only_a: tuple[PlannedSegment, ...]
-    only_b: tuple[PlannedSegment, ...]
-    shared: int
-    sound: bool = False
-
-
-def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
-         ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Difference:
-    """Compare two EDLs without rendering: which main-track items and sound tracks differ
-    (in the EDL or in their media's content), which segments would have to be rendered
-    anew, and whether the sound would."""
-    ff = resolve_ffmpeg(ffmpeg)
-    store = Cache(cache or default_cache_dir(a))
-    sides = []
-    for edl in (a, b):
-        timeline = check(edl, measurer=store.audible)
-        validated = validate_source(edl, None)
-        media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
-        described = {f"video[{i}]": (repr(item), media.get(i)) for i, item in enumerate(validated.items)}
-        tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.cues if c.where.startswith("audio[")}
-        described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]")) for i, track in enumerate(validated.audio)}
-        sides.append((described, plan(timeline, store, ff), sound_key(store, ff, timeline)))
-    (items_a, plan_a, sound_a), (items_b, plan_b, sound_b) = sides
-    names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
-    items = tuple(n for n in names if items_a.get(n) != items_b.get(n))
-    keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
-    return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
-                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b), sound_a != sound_b)

@@ -30,10 +30,10 @@ from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import MediaError, Problem
-from .media import AUDIBLE_DB, Audible
-from .sound import Cue, _path_of, _sample, active_spans
-from .timeline import Timeline
+from assembler.errors import MediaError, Problem
+from assembler.timeline.sources import AUDIBLE_DB, Audible
+from assembler.timeline.sounds import Cue, _path_of, _sample, active_spans
+from assembler.timeline.build import Timeline
 
 __all__ = ["follow", "joined"]
 

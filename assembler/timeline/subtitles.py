@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from . import edl as model
-from .errors import MediaError, Problem, media_hint
-from .load import Validated
-from .timebase import frame_of
-from .media import FONT_SUFFIXES, is_folder
-from .words import DEFAULT_FAMILY, Face, SubtitleFile
+from assembler.model import edl as model
+from assembler.errors import MediaError, Problem, media_hint
+from assembler.model.load import Validated
+from assembler.timebase import frame_of
+from assembler.timeline.sources import FONT_SUFFIXES, is_folder
+from assembler.timeline.sources import DEFAULT_FAMILY, Face, SubtitleFile
 
 __all__ = ["Caption", "CaptionStyle", "CaptionTrack", "ass_text", "place_captions", "srt_text", "text_width"]
 

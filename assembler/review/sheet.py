@@ -1,11 +1,11 @@
 """A contact sheet of a timeline: one picture per item, as it will appear (with the
 overlays and burned subtitles of its middle frame), with its timing.
 
-Contract: :class:`~assembler.timeline.Timeline` -> a PIL image (and a PNG on request).
+Contract: :class:`~assembler.timeline.build.Timeline` -> a PIL image (and a PNG on request).
 Frames come from the sources through PyAV (the middle of each clip's used range, the
 still itself, the colour or title card drawn here), fitted as the render will fit them,
-so a filmmaker can look over the cut before anything is encoded. Reads media; never
-spawns a process. Imports ``timeline``, ``media`` (types), ``timebase``, ``words``.
+so a filmmaker can look over the cut before anything is encoded. Frames are
+decoded by ``run.probe``; never spawns a process.
 """
 
 from __future__ import annotations
@@ -16,17 +16,20 @@ from pathlib import Path
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
-from .media import ONE_FILE, MediaInfo
-from .timebase import format_seconds
-from .timeline import BUNDLED_FONT, Placement, Timeline
-from .words import DEFAULT_FAMILY
+from assembler.timebase import format_seconds
+from assembler.timeline.build import BUNDLED_FONT, Placement, Timeline
+from assembler.timeline.sources import DEFAULT_FAMILY
+from assembler.run.probe import picture_at
 
-__all__ = ["SHEET_SUFFIXES", "contact_sheet"]
+
 
 # What Pillow writes, by the name's suffix.
 SHEET_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
+
 THUMB_WIDTH = 240
+
+
 COLUMNS = 5
 
 
@@ -38,31 +41,7 @@ def _source_frame(p: Placement) -> Image.Image:
     """The source picture in the middle of what the placement shows, upright."""
     assert p.media is not None
     middle = (p.source_in + p.source_out) / 2 if p.kind == "clip" else Fraction(0)
-    return _picture_at(p.media, middle)
-
-
-def _picture_at(media: MediaInfo, middle: Fraction) -> Image.Image:
-    """A file's picture at ``middle`` seconds (its first for a still), upright, square pixels."""
-    import av  # only when a sheet is drawn (see media.probe)
-
-    with av.open(os.fspath(media.path), options=ONE_FILE) as container:
-        stream = container.streams.video[0]
-        if middle > 0 and stream.time_base:
-            container.seek(int(middle / Fraction(stream.time_base)), stream=stream, backward=True)
-        chosen = None
-        for frame in container.decode(stream):
-            chosen = frame
-            if frame.time is None or Fraction(frame.time).limit_denominator(100000) >= middle:
-                break
-        if chosen is None:
-            raise ValueError(f"no picture in {media.path}")
-        picture = chosen.to_image() if media.kind != "image" else chosen.to_image().convert("RGBA") \
-            if chosen.format.name.startswith(("rgba", "ya", "pal8")) else chosen.to_image()
-        rotation = getattr(chosen, "rotation", 0) or 0
-    if media.sar != 1:
-        picture = picture.resize((max(1, round(picture.width * media.sar)), picture.height))
-    # PyAV's rotation is counter-clockwise, like PIL's rotate().
-    return picture.rotate(rotation, expand=True) if rotation % 360 else picture
+    return picture_at(p.media, middle)
 
 
 def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image.Image:
@@ -102,7 +81,7 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
             piece = Image.new("RGBA", box, (*_color(layer.color or "0x000000"), alpha))
         else:
             assert layer.media is not None
-            piece = _picture_at(layer.media, layer.source_in).convert("RGBA").resize(box)
+            piece = picture_at(layer.media, layer.source_in).convert("RGBA").resize(box)
         if layer.opacity < 1:
             piece.putalpha(piece.getchannel("A").point(lambda a: round(a * layer.opacity)))
         tile.alpha_composite(piece, (round(layer.x * scale), round(layer.y * scale)))

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import Problem
-from .sound import _path_of
-from .timebase import format_seconds
-from .timeline import Timeline
+from assembler.errors import Problem
+from assembler.timeline.sounds import _path_of
+from assembler.timebase import format_seconds
+from assembler.timeline.build import Timeline
 
 __all__ = ["Reader", "clean", "decode_warnings", "readers", "stopped_at"]
 

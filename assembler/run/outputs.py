@@ -19,12 +19,12 @@ import os
 import re
 from pathlib import Path
 
-from .errors import Problem, field_path, os_hint
-from .ffmpeg import FFmpeg, encoder, encoders, pixel_formats
-from .load import Document, Validated
-from .media import FONT_SUFFIXES, is_folder
-from .soundtrack import stem_paths
-from .timeline import LAYOUTS, Timeline, input_fields, media_paths, word_paths
+from assembler.errors import Problem, field_path, os_hint
+from assembler.run.ffmpeg import FFmpeg, encoder, encoders, pixel_formats
+from assembler.model.load import Document, Validated
+from assembler.timeline.sources import FONT_SUFFIXES, is_folder
+from assembler.run.soundtrack import stem_paths
+from assembler.timeline.build import LAYOUTS, Timeline, input_fields, media_paths, word_paths
 
 __all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path", "unwritable",
            "written_files"]

@@ -30,9 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from .compile import Job
-from .errors import FFmpegNotFound, RenderError
-from .words import BUNDLED_FONT
+from assembler.compile.jobs import Job
+from assembler.errors import FFmpegNotFound, RenderError
+from assembler.timeline.sources import BUNDLED_FONT
 
 __all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "decode_errors", "encoder",
            "encoders", "find_ffmpeg", "folder_lock", "font_environment", "partial_path", "pixel_formats",

@@ -26,8 +26,8 @@ from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
 
-from . import edl as model
-from .errors import EdlError, Problem, field_path, os_hint
+from assembler.model import edl as model
+from assembler.errors import EdlError, Problem, field_path, os_hint
 
 __all__ = ["Document", "Validated", "field_path", "from_model", "load", "parse", "validate"]
 

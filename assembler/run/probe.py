@@ -1,10 +1,12 @@
 """What a media file holds, read with PyAV (a probe takes milliseconds; no ffprobe needed).
 
-Contract: a path -> :class:`MediaInfo` (frozen), or :class:`~assembler.errors.MediaError`
-saying what is wrong in words a filmmaker understands. Durations and rates are exact
-``Fraction``s taken from the container's own time bases. A sound's audible spans
-(:func:`audible_spans`, for ducking that follows a voice) are measured by decoding it, in
-integer samples at its own rate. Reads files; never spawns a process. Imports only ``errors``.
+Contract: a path -> :class:`~assembler.timeline.sources.MediaInfo`, or
+:class:`~assembler.errors.MediaError` saying what is wrong in words a filmmaker
+understands. Durations and rates are exact ``Fraction``s taken from the container's own
+time bases. A sound's audible spans (:func:`audible_spans`, for ducking that follows a
+voice) are measured by decoding it, in integer samples at its own rate; a still picture of
+any moment is decoded for the contact sheet (:func:`picture_at`). Reads files; never
+spawns a process.
 """
 
 from __future__ import annotations
@@ -13,85 +15,19 @@ import math
 import os
 from array import array
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from itertools import chain
 from pathlib import Path
-from typing import Literal
 
-from .errors import CHECK_PATH, MediaError, os_hint
-
-__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "is_folder", "probe", "probe_all"]
-
-FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
-LUT_SUFFIXES = {".cube", ".3dl"}  # the 3D LUT files ffmpeg's lut3d reads (by suffix)
+from assembler.errors import CHECK_PATH, MediaError, os_hint
+from assembler.timeline.sources import AUDIBLE_DB, Audible, FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo, ONE_FILE
+from PIL import Image
 
 
-def is_folder(path: Path) -> bool:
-    """Path.is_dir() that is False, not an OSError, for a name too long for the file system
-    (the error is said where the path is read)."""
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
-
-# The file named, not the numbered sequence image2 reads a name like `p%d.png` as (other
-# demuxers ignore the option).
-ONE_FILE = {"pattern_type": "none"}
 
 # Demuxers that read a single still picture.
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
                   "jpegxl_pipe", "qoi_pipe", "pam_pipe", "ppm_pipe", "svg_pipe"}
-
-
-@dataclass(frozen=True)
-class MediaInfo:
-    """A probed file. ``duration`` is None for stills, fonts and LUTs."""
-
-    path: Path
-    kind: Literal["video", "image", "audio", "font", "lut"]
-    size_bytes: int
-    mtime_ns: int
-    duration: Fraction | None = None
-    width: int = 0
-    height: int = 0
-    sar: Fraction = Fraction(1)
-    rotation: int = 0  # degrees counter-clockwise the picture is turned for display
-    fps: Fraction | None = None
-    pix_fmt: str | None = None
-    colorspace: int = 2  # the stream's matrix, ffmpeg's AVColorSpace: 1 BT.709, 5/6 BT.601, 2 unspecified
-    full_range: bool = False
-    has_audio: bool = False
-    audio_rate: int = 0
-    audio_channels: int = 0
-    # Where the data really ends, in seconds, when that is short of ``duration``: a file cut
-    # off (an interrupted copy) keeps the header that promises all of it.
-    data_end: Fraction | None = None
-
-    def to_json(self) -> dict:
-        """Plain values (exact fractions as "n/d" strings), for remembering a probe."""
-        plain = {k: getattr(self, k) for k in self.__dataclass_fields__}
-        plain["path"] = os.fspath(self.path)
-        for key in ("duration", "sar", "fps", "data_end"):
-            plain[key] = None if plain[key] is None else str(plain[key])
-        return plain
-
-    @classmethod
-    def from_json(cls, plain: dict) -> MediaInfo:
-        values = dict(plain, path=Path(plain["path"]))
-        for key in ("duration", "sar", "fps", "data_end"):
-            values[key] = None if values.get(key) is None else Fraction(values[key])
-        return cls(**values)
-
-    @property
-    def has_video(self) -> bool:
-        return self.kind in ("video", "image")
-
-    @property
-    def display_size(self) -> tuple[int, int]:
-        """Width and height as shown: rotation applied, non-square pixels made square."""
-        width = round(self.width * self.sar) if self.sar > 0 else self.width
-        return (self.height, width) if self.rotation in (90, 270) else (width, self.height)
 
 
 def probe(path: str | Path) -> MediaInfo:
@@ -281,35 +217,9 @@ def probe_all(paths: list[Path], prober: Callable[[Path], MediaInfo] = probe) ->
 # as heard in the mix, so the source's threshold is lower by the gain it is played at). A
 # peak (not an RMS) so that the result is exact: no sum whose rounding depends on its order.
 _WINDOW_PER_SECOND = 100
-AUDIBLE_DB = -40.0  # dBFS in the mix
+
+
 _MIN_GAP = Fraction(3, 10)  # seconds of quiet that make a pause; shorter quiet is part of the sound
-AUDIBLE_METHOD = "peak 10 ms, gaps of 0.3 s, 2"  # remembered measurements of another method are redone
-
-
-@dataclass(frozen=True)
-class Audible:
-    """Where a file's first sound stream is audible: sample spans ``[start, end)`` at its
-    own ``rate``, counted from its first decoded sample, in order and apart by at least
-    0.3 s; ``samples`` decoded in all; ``threshold_db`` the source's peak level it took."""
-
-    rate: int
-    samples: int
-    spans: tuple[tuple[int, int], ...]
-    threshold_db: float = AUDIBLE_DB
-
-    def seconds(self) -> tuple[tuple[Fraction, Fraction], ...]:
-        return tuple((Fraction(a, self.rate), Fraction(b, self.rate)) for a, b in self.spans)
-
-    def to_json(self) -> dict:
-        return {"rate": self.rate, "samples": self.samples, "spans": [list(s) for s in self.spans],
-                "threshold_db": self.threshold_db, "method": AUDIBLE_METHOD}
-
-    @classmethod
-    def from_json(cls, plain: dict) -> Audible:
-        if plain.get("method") != AUDIBLE_METHOD:
-            raise ValueError("measured another way")
-        return cls(int(plain["rate"]), int(plain["samples"]), tuple((int(a), int(b)) for a, b in plain["spans"]),
-                   float(plain["threshold_db"]))
 
 
 def audible_spans(path: str | Path, threshold_db: float = AUDIBLE_DB) -> Audible:
@@ -361,3 +271,27 @@ def audible_spans(path: str | Path, threshold_db: float = AUDIBLE_DB) -> Audible
             raise MediaError(f"{path.name}: its sound cannot be decoded ({exc})") from None
         windows(True)
         return Audible(rate, at, tuple((a, b) for a, b in spans), threshold_db)
+
+
+def picture_at(media: MediaInfo, middle: Fraction) -> Image.Image:
+    """A file's picture at ``middle`` seconds (its first for a still), upright, square pixels."""
+    import av  # only when a sheet is drawn (see media.probe)
+
+    with av.open(os.fspath(media.path), options=ONE_FILE) as container:
+        stream = container.streams.video[0]
+        if middle > 0 and stream.time_base:
+            container.seek(int(middle / Fraction(stream.time_base)), stream=stream, backward=True)
+        chosen = None
+        for frame in container.decode(stream):
+            chosen = frame
+            if frame.time is None or Fraction(frame.time).limit_denominator(100000) >= middle:
+                break
+        if chosen is None:
+            raise ValueError(f"no picture in {media.path}")
+        picture = chosen.to_image() if media.kind != "image" else chosen.to_image().convert("RGBA") \
+            if chosen.format.name.startswith(("rgba", "ya", "pal8")) else chosen.to_image()
+        rotation = getattr(chosen, "rotation", 0) or 0
+    if media.sar != 1:
+        picture = picture.resize((max(1, round(picture.width * media.sar)), picture.height))
+    # PyAV's rotation is counter-clockwise, like PIL's rotate().
+    return picture.rotate(rotation, expand=True) if rotation % 360 else picture

@@ -16,14 +16,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
-from . import edl as model
-from .errors import MediaError, Problem, media_hint
-from .load import Validated
-from .media import FONT_SUFFIXES, MediaInfo
-from .sound import cut_short, still_cut_short
-from .timebase import frame_of, seconds_text
-from .typeset import MARGIN, Lettering, set_text
-from .words import DEFAULT_FAMILY, Face
+from assembler.model import edl as model
+from assembler.errors import MediaError, Problem, media_hint
+from assembler.model.load import Validated
+from assembler.timeline.sources import FONT_SUFFIXES, MediaInfo
+from assembler.timeline.sounds import cut_short, still_cut_short
+from assembler.timebase import frame_of, seconds_text
+from assembler.timeline.typeset import MARGIN, Lettering, set_text
+from assembler.timeline.sources import DEFAULT_FAMILY, Face
 
 __all__ = ["Layer", "MARGIN", "place_layers", "text_problems"]
 

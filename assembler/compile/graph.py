@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
-from .escape import value as escape_value
+from assembler.compile.escape import value as escape_value
 
 __all__ = ["Chain", "Filter", "Graph", "GraphBuilder", "Link", "number"]
 

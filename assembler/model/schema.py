@@ -16,8 +16,8 @@ from typing import Any
 
 from pydantic.json_schema import GenerateJsonSchema
 
-from .edl import OVERLAY_KINDS, Edl
-from .timebase import TimeSpec
+from assembler.model.edl import OVERLAY_KINDS, Edl
+from assembler.timebase import TimeSpec
 
 __all__ = ["SCHEMA_DIALECT", "json_schema"]
 

@@ -1,11 +1,11 @@
 """Read what subtitles are made of: subtitle files and the fonts that draw them.
 
-Contract: a ``.srt``/``.ass``/``.ssa``/``.vtt`` path -> :class:`SubtitleFile` (cues in
-exact seconds, with the line each starts on, for messages), or
-:class:`~assembler.errors.MediaError`; font files and folders -> the families they hold
-(:class:`Face`), so that a family that is not there is an error before anything is
-drawn. ffmpeg's subtitles filter draws nothing, and exits 0, when it finds no font.
-Reads files; never spawns a process. Imports ``errors`` and ``media`` (a constant, and what a file holds).
+Contract: a ``.srt``/``.ass``/``.ssa``/``.vtt`` path ->
+:class:`~assembler.timeline.sources.SubtitleFile` (cues in exact seconds, with the line
+each starts on, for messages), or :class:`~assembler.errors.MediaError`; font files and
+folders -> the families they hold (:class:`~assembler.timeline.sources.Face`), so that a
+family that is not there is an error before anything is drawn. ffmpeg's subtitles filter
+draws nothing, and exits 0, when it finds no font. Reads files; never spawns a process.
 """
 
 from __future__ import annotations
@@ -13,64 +13,20 @@ from __future__ import annotations
 import functools
 import os
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-import noto_cjk_sans_otc
 import pysubs2
 from PIL import ImageFont
 
-from .errors import CHECK_PATH, MediaError, os_hint
-from .media import FONT_SUFFIXES, linked, what_it_holds
+from assembler.errors import CHECK_PATH, MediaError, os_hint
+from assembler.timeline.sources import FONT_SUFFIXES
+from assembler.run.probe import linked, what_it_holds
+from assembler.timeline.sources import Face, FileCue, FileStyle, SUBTITLE_SUFFIXES, SubtitleFile
 
-__all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "SUBTITLE_SUFFIXES", "Face", "FileCue", "FileStyle",
-           "SubtitleFile", "families", "read_fonts", "read_subtitles", "read_words"]
 
-BUNDLED_FONT = Path(str(noto_cjk_sans_otc.FONT_PATH))
-DEFAULT_FAMILY = "Noto Sans CJK SC"
-SUBTITLE_SUFFIXES = {".srt": "srt", ".ass": "ass", ".ssa": "ssa", ".vtt": "vtt"}
+
 _TIMING = re.compile(r"(?:(\d+):)?(\d+):(\d+)[,.](\d+)\s*-->")
-
-
-@dataclass(frozen=True)
-class FileCue:
-    """One cue of a subtitle file: seconds as the file says, ``text`` plain (lines split by
-    newlines) for SRT and the soft stream, ``ass`` with its style tags kept for burning."""
-
-    start: Fraction
-    end: Fraction
-    text: str
-    ass: str
-    line: int | None
-    style: str = "Default"  # an .ass/.ssa file's style of the cue
-
-
-@dataclass(frozen=True)
-class FileStyle:
-    """A style of an .ass/.ssa file: its font family, and the rest of its ``Style:`` line
-    (everything after the font name) as the file wrote it."""
-
-    name: str
-    font: str
-    rest: str
-
-
-@dataclass(frozen=True)
-class SubtitleFile:
-    path: Path
-    cues: tuple[FileCue, ...]
-    styles: tuple[FileStyle, ...] = ()  # .ass/.ssa only
-    play_res: tuple[int, int] | None = None  # the size the styles are measured in
-
-
-@dataclass(frozen=True)
-class Face:
-    """A font family and where it is (``index``: the face inside a collection)."""
-
-    family: str
-    path: Path
-    index: int
 
 
 def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
@@ -175,16 +131,6 @@ def read_words(paths: list[Path]) -> dict[Path, SubtitleFile | tuple[Face, ...] 
             found[path] = exc
         except OSError as exc:  # a name too long for the file system, a folder we may not list
             found[path] = MediaError(f"{path} cannot be read: {exc.strerror or exc}", os_hint(exc))
-    return found
-
-
-def families(*sources: tuple[Face, ...] | object) -> dict[str, Face]:
-    """Faces by lower-case family name; the first source that has a family wins."""
-    found: dict[str, Face] = {}
-    for faces in sources:
-        if isinstance(faces, tuple):
-            for face in faces:
-                found.setdefault(face.family.lower(), face)
     return found
 
 

@@ -22,9 +22,9 @@ import os
 from dataclasses import replace
 from fractions import Fraction
 
-from .graph import Filter, GraphBuilder, Link, number
-from .media import MediaInfo
-from .timeline import Join, OutputSpec, Placement, Timeline
+from assembler.compile.graph import Filter, GraphBuilder, Link, number
+from assembler.timeline.sources import MediaInfo
+from assembler.timeline.build import Join, OutputSpec, Placement, Timeline
 
 __all__ = ["draw_layers", "input_args", "join_pictures", "narrow", "picture_of"]
 

@@ -33,8 +33,8 @@ from pathlib import Path
 
 from PIL import ImageFont
 
-from .errors import MediaError
-from .words import Face
+from assembler.errors import MediaError
+from assembler.timeline.sources import Face
 
 __all__ = ["MARGIN", "SAFE", "Lettering", "Run", "set_text"]
 

@@ -37,8 +37,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import MediaError
-from .media import AUDIBLE_DB, Audible, MediaInfo, audible_spans, probe
+from assembler.errors import MediaError
+from assembler.timeline.sources import AUDIBLE_DB, Audible, MediaInfo
+from assembler.run.probe import audible_spans, probe
 
 __all__ = ["CACHE_FORMAT", "Cache", "CacheInfo", "Pruned", "sha256_file", "source_changed"]
 

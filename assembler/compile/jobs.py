@@ -29,14 +29,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .escape import ffmetadata
-from .escape import value as escape_value
-from .graph import Filter, GraphBuilder
-from .mix import aformat as _aformat
-from .mix import gain_filters, loop_chain, loudness_scan, mix_cues, voices
-from .picture import draw_layers, input_args, join_pictures, narrow, picture_of
-from .sound import Cue
-from .timeline import OutputSpec, Placement, Timeline
+from assembler.compile.escape import ffmetadata
+from assembler.compile.escape import value as escape_value
+from assembler.compile.graph import Filter, GraphBuilder
+from assembler.compile.mix import aformat as _aformat
+from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_cues, voices
+from assembler.compile.picture import draw_layers, input_args, join_pictures, narrow, picture_of
+from assembler.timeline.sounds import Cue
+from assembler.timeline.build import OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level", "compile_loop",
            "compile_mix", "compile_scan", "compile_segment", "compile_sound", "compile_stem", "compile_timeline",

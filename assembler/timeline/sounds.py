@@ -24,10 +24,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from . import edl as model
-from .errors import MediaError, Problem, media_hint
-from .load import Validated
-from .media import MediaInfo
+from assembler.model import edl as model
+from assembler.errors import MediaError, Problem, media_hint
+from assembler.model.load import Validated
+from assembler.timeline.sources import MediaInfo
 
 __all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "still_cut_short", "sound_paths"]
 

@@ -35,8 +35,8 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import EdlError, Problem, field_path
-from .timebase import MAX_FPS, MAX_SECONDS, MIN_FPS, TimeSpec, parse_rate, parse_time, shown
+from assembler.errors import EdlError, Problem, field_path
+from assembler.timebase import MAX_FPS, MAX_SECONDS, MIN_FPS, TimeSpec, parse_rate, parse_time, shown
 
 __all__ = [
     "Clip",

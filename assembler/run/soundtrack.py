@@ -24,15 +24,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .cache import Cache
-from .damage import clean
-from .compile import (Job, compile_copy, compile_level, compile_loop, compile_mix, compile_scan, compile_sound,
+from assembler.run.cache import Cache
+from assembler.run.damage import clean
+from assembler.compile.jobs import (Job, compile_copy, compile_level, compile_loop, compile_mix, compile_scan, compile_sound,
                       compile_stem, compile_timeline, job_key)
-from .escape import concat_list
-from .ffmpeg import FFmpeg, Progress, analyze, command, run
-from .mix import limits, looped_apart, parse_loudness
-from .plan import Window, sound_windows
-from .timeline import Timeline
+from assembler.compile.escape import concat_list
+from assembler.run.ffmpeg import FFmpeg, Progress, analyze, command, run
+from assembler.compile.mix import limits, looped_apart, parse_loudness
+from assembler.plan import Window, sound_windows
+from assembler.timeline.build import Timeline
 
 __all__ = ["LOOP_FILES", "SOUND_FILES", "level_unwritten", "loop_copies", "loop_jobs", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
            "stem_paths", "window_jobs", "write_listing", "write_loop_copies", "write_stems"]

@@ -27,16 +27,16 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Literal
 
-from . import edl as model
-from .captions import CaptionTrack, place_captions
-from .layers import Layer, overlay_paths, place_layers, text_problems
-from .errors import MediaError, Problem, media_hint
-from .load import Validated
-from .media import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
-from .sound import Cue, cut_short, place_cues, sound_paths, still_cut_short
-from .timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, smpte_problem
-from .typeset import Lettering, set_text
-from .words import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
+from assembler.model import edl as model
+from assembler.timeline.subtitles import CaptionTrack, place_captions
+from assembler.timeline.overlays import Layer, overlay_paths, place_layers, text_problems
+from assembler.errors import MediaError, Problem, media_hint
+from assembler.model.load import Validated
+from assembler.timeline.sources import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
+from assembler.timeline.sounds import Cue, cut_short, place_cues, sound_paths, still_cut_short
+from assembler.timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, smpte_problem
+from assembler.timeline.typeset import Lettering, set_text
+from assembler.timeline.sources import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
 __all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "input_fields",
            "media_paths", "word_paths"]

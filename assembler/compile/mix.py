@@ -33,9 +33,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from fractions import Fraction
 
-from .graph import Filter, GraphBuilder, Link, number
-from .sound import CLICK_FADE, Cue
-from .timeline import OutputSpec, Placement, Timeline
+from assembler.compile.graph import Filter, GraphBuilder, Link, number
+from assembler.timeline.sounds import CLICK_FADE, Cue
+from assembler.timeline.build import OutputSpec, Placement, Timeline
 
 __all__ = ["PEAK_CEILING", "aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_cues",
            "parse_loudness", "voices"]

@@ -1,0 +1,1 @@
+"""Looking at renders without making new ones: verify a receipt, diff two EDLs, the contact sheet."""

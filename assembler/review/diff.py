@@ -1,0 +1,52 @@
+"""What two EDLs render differently, without rendering either.
+
+Contract: two EDLs -> which items and which segments differ, and whether the sound does.
+Never prints.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from assembler.run.cache import Cache
+from assembler.run.ffmpeg import FFmpeg
+from assembler.render import EdlSource, PlannedSegment, check, default_cache_dir, plan, resolve_ffmpeg, validate_source
+from assembler.run.soundtrack import sound_key
+
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How two EDLs differ: items (EDL field paths) and segments (by content key), and
+    whether the episode's sound would be mixed and encoded anew."""
+
+    items: tuple[str, ...]
+    only_a: tuple[PlannedSegment, ...]
+    only_b: tuple[PlannedSegment, ...]
+    shared: int
+    sound: bool = False
+
+
+def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
+         ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Difference:
+    """Compare two EDLs without rendering: which main-track items and sound tracks differ
+    (in the EDL or in their media's content), which segments would have to be rendered
+    anew, and whether the sound would."""
+    ff = resolve_ffmpeg(ffmpeg)
+    store = Cache(cache or default_cache_dir(a))
+    sides = []
+    for edl in (a, b):
+        timeline = check(edl, measurer=store.audible)
+        validated = validate_source(edl, None)
+        media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
+        described = {f"video[{i}]": (repr(item), media.get(i)) for i, item in enumerate(validated.items)}
+        tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.cues if c.where.startswith("audio[")}
+        described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]")) for i, track in enumerate(validated.audio)}
+        sides.append((described, plan(timeline, store, ff), sound_key(store, ff, timeline)))
+    (items_a, plan_a, sound_a), (items_b, plan_b, sound_b) = sides
+    names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
+    items = tuple(n for n in names if items_a.get(n) != items_b.get(n))
+    keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
+    return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
+                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b), sound_a != sound_b)
