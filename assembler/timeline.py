@@ -163,9 +163,18 @@ def _resolve(validated: Validated, text: str) -> Path:
     base = validated.document.folder
     root = validated.edl.media_root if validated.edl else validated.document.data.get("media_root")
     if isinstance(root, str) and root:
-        base = base / Path(root).expanduser()
-    path = Path(text).expanduser()
+        base = base / _home(Path(root))
+    path = _home(Path(text))
     return path if path.is_absolute() else base / path
+
+
+def _home(path: Path) -> Path:
+    """``~`` and ``~user`` expanded; ``~name`` of no user on this machine stays as written,
+    a name the media checks then report missing at its line."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
 
 
 def _font_path(validated: Validated, font: str | None) -> Path | None:
