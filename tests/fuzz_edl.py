@@ -509,7 +509,7 @@ def campaign(args) -> dict:
     buckets: dict[str, list[int]] = {}
     modes = ["check", "dry", "lib"]
     started = time.monotonic()
-    total_runs = 0
+    total_runs = shown = 0
     running: dict[int, tuple] = {}
     cases = [generate(rng, media) for _ in range(args.cases)]
     queue = [(k, mode) for k in range(len(cases)) for mode in modes]
@@ -559,7 +559,8 @@ def campaign(args) -> dict:
         for key in [key for key in results]:
             report(key, results.pop(key), cases, buckets, out)
             total_runs += 1
-        if total_runs and total_runs % 300 == 0:
+        if total_runs // 300 > shown:
+            shown = total_runs // 300
             print(f"{total_runs} runs, {time.monotonic() - started:.0f} s, {len(buckets)} buckets", flush=True)
     summary = {"cases": len(cases), "runs": total_runs, "seconds": round(time.monotonic() - started),
                "buckets": {name: {"count": len(ks), "first": ks[:5]} for name, ks in sorted(buckets.items())}}

@@ -40,6 +40,34 @@ def test_a_media_root_in_a_home_folder_of_no_user_is_a_missing_file(tmp_path):
     assert len(problems) == 1 and problems[0].startswith(f"{tmp_path / 'ep.yaml'}:4: video[0].clip: ")
 
 
+@pytest.mark.parametrize("text,line", [("name: x\n", 1), ("# a comment first\n\nname: x\n", 3),
+                                       ('{"name": "x"}', 1)], ids=["yaml", "after-a-comment", "json"])
+def test_a_field_missing_from_the_top_level_has_the_line_of_its_mapping(tmp_path, text, line):
+    """``version``/``video`` missing: the problem had no line at all."""
+    path = tmp_path / ("ep.json" if text.startswith("{") else "ep.yaml")
+    problems = _problems(path, text)
+    assert problems == [f"{path}:{line}: version: `version` is required", f"{path}:{line}: video: `video` is required"]
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x1b", "\x7f", "\ufffe"], ids=["SOH", "ESC", "DEL", "U+FFFE"])
+def test_a_character_yaml_forbids_is_a_problem_at_its_line(tmp_path, char):
+    """ruamel's reader error has no line, only a position, and its text spans two lines
+    with ``in "<unicode string>"``: the message had neither FILE:LINE on its second line nor a line."""
+    path = tmp_path / "ep.yaml"
+    problems = _problems(path, f'version: 1\n# ok\nvideo:\n  - title: "Act{char}two"\n    duration: 1\n')
+    assert problems == [f"{path}:4: not valid YAML: the character U+{ord(char):04X} is not allowed (YAML's text "
+                        "holds no control characters but tabs and line breaks: remove it)"]
+
+
+def test_a_file_that_is_not_utf8_is_a_problem_at_the_line_of_its_first_bad_byte(tmp_path):
+    path = tmp_path / "ep.yaml"
+    path.write_bytes(b"version: 1\nvideo:\n  - title: caf\xe9\n    duration: 1\n")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}:3: not UTF-8 text: the byte 0xe9 (invalid continuation byte) (save the file as UTF-8)"]
+
+
 def test_the_fuzzers_cases_give_only_our_own_errors(tmp_path, fuzz_media):
     """A hundred generated EDLs (fixed seed) through load and check: each passes or raises
     an AssemblerError, in bounded time."""
