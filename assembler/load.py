@@ -159,7 +159,7 @@ def _refuse_unreadable(name: str, text: str, exc: BaseException) -> None:
     """The parsers' own limits in our words: Python's advice about set_int_max_str_digits()
     and "maximum recursion depth" would be untrue of a file that is only too big."""
     if isinstance(exc, RecursionError):
-        raise _too_deep(name, None) from None
+        raise _too_deep(name, _deepest_line(text)) from None
     if isinstance(exc, ValueError) and (long := _LONG_NUMBER.search(text)):
         line = text.count("\n", 0, long.start()) + 1
         raise EdlError([Problem(name, line, "", f"a number of {len(long[0])} digits",
@@ -220,6 +220,36 @@ def _json_lines(text: str) -> dict[FieldPath, int]:
                 break
             stack.pop()
             pos += 1
+
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|(?:^|(?<=\s))#[^\n]*|[\[\]{}\n]')
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where brackets (outside strings and comments) first open more than
+    MAX_DEPTH deep; else, for block-style nesting, the first line indented more than MAX_DEPTH
+    blocks deep (each dash of ``- - x`` a block of its own)."""
+    depth, line = 0, 1
+    for token in _TOKEN.finditer(text):
+        char = token[0]
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    stack: list[int] = []  # the indents of the open blocks
+    for line, row in enumerate(text.split("\n"), 1):
+        if row.strip() and not row.lstrip().startswith("#"):
+            indent = len(row) - len(row.lstrip(" -"))  # "- - x" opens a list per dash
+            while stack and stack[-1] >= indent:
+                stack.pop()
+            stack.append(indent)
+            if len(stack) > MAX_DEPTH:
+                return line
+    return None
 
 
 def _too_deep(name: str, line: int | None) -> EdlError:

@@ -454,7 +454,7 @@ def run_command(edl: Path, work: Path) -> dict:
 
 
 _PROBLEM = re.compile(r"^(?P<file>.+?):(?P<line>\d+):")
-_SOURCE = re.compile(r'File "[^"]+\.py", line \d+|/site-packages/(?!imageio_ffmpeg/binaries/)|/assembler/\w+\.py\b')
+_SOURCE = re.compile(r'File "[^"]+\.py", line \d+|/site-packages/(?!imageio_ffmpeg/binaries/|noto_cjk_sans_otc/)|/assembler/\w+\.py\b')
 
 
 def judge(result: dict, edl: Path, text: str) -> list[str]:
@@ -487,14 +487,18 @@ def judge(result: dict, edl: Path, text: str) -> list[str]:
     for core, whole in CORES.items():
         head, tail = (part.replace("\\", "") for part in whole.split(core))
         for match in re.finditer(re.escape(core), plain):
-            if core not in text:
+            if whole not in text:
                 break
             before = plain[max(0, match.start() - len(head)):match.start()]
             after = plain[match.end():match.end() + len(tail)]
             if before != head or not (after == tail or "\u2026" in after or "..." in after):
                 found.append(f"markup-read {whole}")
                 break
-    emoji = set(EMOJI.findall(output)) - set(EMOJI.findall(text))
+    try:  # JSON's escapes (\ud83c\udfac) are the characters they name
+        given = text + json.dumps(json.loads(text), ensure_ascii=False).encode("utf-16", "surrogatepass").decode("utf-16")
+    except (ValueError, UnicodeError, RecursionError):
+        given = text
+    emoji = set(EMOJI.findall(output)) - set(EMOJI.findall(given))
     if emoji:
         found.append("emoji-drawn")
     return found

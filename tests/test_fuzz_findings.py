@@ -68,6 +68,20 @@ def test_a_file_that_is_not_utf8_is_a_problem_at_the_line_of_its_first_bad_byte(
         f"{path}:3: not UTF-8 text: the byte 0xe9 (invalid continuation byte) (save the file as UTF-8)"]
 
 
+@pytest.mark.parametrize("deep,line", [
+    ("deep: " + "{a: " * 3000 + "1" + "}" * 3000, 6),  # keys between the braces: past the early scan
+    ("deep:\n" + "".join(" " * k + "- \n" for k in range(3000)), 70),  # block style, a level a line
+], ids=["flow-keys", "block"])
+def test_nesting_that_exhausts_the_parsers_stack_is_refused_at_its_line(tmp_path, deep, line):
+    """ruamel's RecursionError gave "nested too deeply" with no line."""
+    text = 'version: 1\nvideo:\n  - {color: red, duration: 1}\n# {{{{ [[[[\nname: "[[[[{{{{"\n' + deep + "\n"
+    started = time.monotonic()
+    problems = _problems(tmp_path / "ep.yaml", text)
+    assert time.monotonic() - started < 10
+    assert problems == [f"{tmp_path / 'ep.yaml'}:{line}: lists or mappings nested too deeply (more than 64 levels) "
+                        "(an EDL needs fewer than ten)"]
+
+
 def test_the_fuzzers_cases_give_only_our_own_errors(tmp_path, fuzz_media):
     """A hundred generated EDLs (fixed seed) through load and check: each passes or raises
     an AssemblerError, in bounded time."""
