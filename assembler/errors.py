@@ -76,6 +76,8 @@ def os_hint(exc: OSError) -> str | None:
     """What to do about a file the system refused, by the reason it gave."""
     if exc.errno == errno.ENAMETOOLONG:
         return "a name in the path is longer than the file system allows (255 bytes a name): shorten it"
+    if exc.errno == errno.ELOOP:
+        return "its symbolic links lead round in a loop: point the link at the file itself"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "check the file's permissions"
     return None

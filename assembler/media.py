@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat as kinds
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,10 +22,29 @@ from typing import Literal
 
 from .errors import CHECK_PATH, MediaError, os_hint
 
-__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "is_folder", "probe", "probe_all"]
+__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "is_folder", "probe", "probe_all",
+           "regular_file"]
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 LUT_SUFFIXES = {".cube", ".3dl"}  # the 3D LUT files ffmpeg's lut3d reads (by suffix)
+
+
+def regular_file(path: Path) -> os.stat_result:
+    """The status of the file at ``path``; MediaError where it names no regular file. A
+    named pipe or a device (/dev/zero, a terminal) is never read: that waits or never ends."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        raise MediaError(f"{path} does not exist", CHECK_PATH) from None
+    except OSError as exc:
+        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc) or "check the file's permissions") from None
+    if kinds.S_ISDIR(found.st_mode):
+        raise MediaError(f"{path} is not a file", "name a file, not a folder")
+    if not kinds.S_ISREG(found.st_mode):
+        what = "a named pipe (FIFO)" if kinds.S_ISFIFO(found.st_mode) else \
+            "a socket" if kinds.S_ISSOCK(found.st_mode) else "a device"
+        raise MediaError(f"{path}{linked(path)} is {what}, not a file", "name the file itself")
+    return found
 
 
 def is_folder(path: Path) -> bool:
@@ -97,14 +117,7 @@ class MediaInfo:
 def probe(path: str | Path) -> MediaInfo:
     """Probe one file; raise MediaError when it is missing or unreadable."""
     path = Path(path)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise MediaError(f"{path} does not exist", CHECK_PATH) from None
-    except OSError as exc:
-        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc) or "check the file's permissions") from None
-    if not path.is_file():
-        raise MediaError(f"{path} is not a file", "name a file, not a folder")
+    stat = regular_file(path)
     if path.suffix.lower() in FONT_SUFFIXES:
         return MediaInfo(path, "font", stat.st_size, stat.st_mtime_ns)
     if path.suffix.lower() in LUT_SUFFIXES:

@@ -455,8 +455,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
                     color=item.color)
     if isinstance(item, model.Title):
         font = _font_path(validated, item.style.font)
-        if font is not None and isinstance(media.get(font), MediaError):
-            problems.append(doc.problem((*at, "style", "font"), f"font file not found: {font}"))
+        if font is not None and isinstance(found := media.get(font), MediaError):
+            problems.append(doc.problem((*at, "style", "font"), f"font file unusable: {found}", found.hint))
             return None
         face = None if font else faces.get((item.style.font or DEFAULT_FAMILY).lower())
         if font is None and face is None:

@@ -3,6 +3,7 @@ and a small fixed-seed run of its generator through load and check, in-process."
 
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -80,6 +81,53 @@ def test_nesting_that_exhausts_the_parsers_stack_is_refused_at_its_line(tmp_path
     assert time.monotonic() - started < 10
     assert problems == [f"{tmp_path / 'ep.yaml'}:{line}: lists or mappings nested too deeply (more than 64 levels) "
                         "(an EDL needs fewer than ten)"]
+
+
+@pytest.fixture
+def odd_files(tmp_path):
+    """A named pipe, a link to /dev/zero and a loop of links, under every suffix the EDL reads."""
+    for suffix in (".mp4", ".png", ".wav", ".srt", ".ass", ".cube", ".ttf"):
+        os.mkfifo(tmp_path / f"fifo{suffix}")
+        os.symlink("/dev/zero", tmp_path / f"zero{suffix}")
+        os.symlink(f"loop2{suffix}", tmp_path / f"loop1{suffix}")
+        os.symlink(f"loop1{suffix}", tmp_path / f"loop2{suffix}")
+    return tmp_path
+
+
+PLACES = {  # where a file goes: (the EDL's text with NAME for it, the line and field of the problem)
+    "clip": ("video:\n  - clip: NAME.mp4\n", "3: video[0].clip"),
+    "sound": ("video:\n  - {color: red, duration: 1}\naudio:\n  - file: NAME.wav\n", "5: audio[0].file"),
+    "lut": ("output: {lut: NAME.cube}\nvideo:\n  - {color: red, duration: 1}\n", "2: output.lut"),
+    "srt": ("video:\n  - {color: red, duration: 1}\nsubtitles: {file: NAME.srt, burn: true}\n", "4: subtitles.file"),
+    "ass": ("video:\n  - {color: red, duration: 1}\nsubtitles: {file: NAME.ass}\n", "4: subtitles.file"),
+    "font": ("video:\n  - {title: t, duration: 1, style: {font: NAME.ttf}}\n", "3: video[0].style.font"),
+    "overlay-font": ("video:\n  - {color: red, duration: 1}\noverlays:\n  - {title: t, style: {font: NAME.ttf}}\n",
+                     "5: overlays[0].style.font"),
+    "fonts_dir": ("video:\n  - {color: red, duration: 1}\nsubtitles: {file: NAME.srt, fonts_dir: NAME.ttf}\n",
+                  "4: subtitles.fonts_dir"),
+}
+KINDS = {"fifo": "is a named pipe (FIFO), not a file (name the file itself)",
+         "zero": "(a link to /dev/zero) is a device, not a file (name the file itself)",
+         "loop1": "cannot be read: Too many levels of symbolic links (its symbolic links lead round in a loop"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("place", PLACES)
+def test_a_pipe_a_device_or_a_loop_of_links_is_refused_without_reading_it(odd_files, place, kind):
+    """A subtitle file or fonts_dir that was a named pipe or a link to /dev/zero hung check
+    (read for ever); a font file that was one said "font file not found"; a loop of links
+    got the hint to check the file's permissions."""
+    text, where = PLACES[place]
+    if place == "fonts_dir" and kind == "loop1":
+        pytest.skip("a folder of fonts that loops is one that does not exist")
+    path = odd_files / "ep.yaml"
+    path.write_text("version: 1\n" + text.replace("NAME", kind), encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(EdlError) as caught:
+        assembler.check(path)
+    assert time.monotonic() - started < 10
+    problems = [str(p) for p in caught.value.problems if p.severity == "error"]
+    assert any(p.startswith(f"{path}:{where}: ") and KINDS[kind] in p for p in problems), problems
 
 
 def test_the_fuzzers_cases_give_only_our_own_errors(tmp_path, fuzz_media):
