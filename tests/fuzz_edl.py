@@ -98,7 +98,9 @@ class Media:
             (m / "empty.srt").write_text("", encoding="utf-8")
             (m / "look.cube").write_text("LUT_3D_SIZE 2\n" + "0 0 0\n1 0 0\n0 1 0\n1 1 0\n0 0 1\n1 0 1\n0 1 1\n1 1 1\n")
             (m / "folder.mp4").mkdir()
-            os.mkfifo(m / "fifo.mp4")
+            for suffix in (".mp4", ".srt", ".cube", ".ttf", ".wav"):
+                os.mkfifo(m / f"fifo{suffix}")
+                os.symlink("/dev/zero", m / f"zero{suffix}") if suffix != ".mp4" else None
             os.symlink("loop2.mp4", m / "loop1.mp4")
             os.symlink("loop1.mp4", m / "loop2.mp4")
             os.symlink("/dev/zero", m / "zero.mp4")
@@ -110,8 +112,9 @@ class Media:
         self.good = {"clip": ["media/a.mp4", "media/b.mp4"], "image": ["media/still.png", "media/[bold red on blue]B7x :smile:.png",
                                                                      "media/p%d.png"],
                      "file": ["media/tone.wav", "media/a.mp4"], "subtitles": ["media/subs.srt", "media/empty.srt"],
-                     "lut": ["media/look.cube"]}
-        self.bad = ["media/folder.mp4", "media/fifo.mp4", "media/loop1.mp4", "media/zero.mp4", "/dev/zero",
+                     "lut": ["media/look.cube"], "fonts_dir": ["media"]}
+        self.bad = ["media/folder.mp4", "media/fifo.mp4", "media/fifo.srt", "media/fifo.cube", "media/fifo.ttf",
+                    "media/fifo.wav", "media/zero.srt", "media/zero.cube", "media/zero.ttf", "media/zero.wav", "media/loop1.mp4", "media/zero.mp4", "/dev/zero",
                     "/dev/null", "/dev/stdin", "/dev/tty", "/proc/self/mem", "/", "media/text.mp4", "media/link.srt",
                     "media/link.cube", "media/missing.mp4", "media/a.mp4/x", "media", ".", "", "media/a.mp4\x00x",
                     "x" * 300 + ".mp4", ("d" * 200 + "/") * 3 + "a.mp4", "media\n/a.mp4", "~nobody_here/x.mp4",
@@ -145,10 +148,9 @@ def _repath(data: object, media: Media, rng: random.Random) -> object:
         out = {}
         for key, value in data.items():
             if key in PATH_FIELDS and isinstance(value, str) and key not in ("font", "background"):
-                pool = media.good.get(key) or media.good["file"]
+                subtitles = key == "file" and {"burn", "soft", "sidecar", "style", "offset"} & set(data)
+                pool = media.good["subtitles"] if subtitles else media.good.get(key) or media.good["file"]
                 value = rng.choice(media.bad) if rng.random() < 0.08 else rng.choice(pool)
-            elif key == "file" and isinstance(value, str):
-                value = rng.choice(media.good["subtitles"] if "burn" in data or "sidecar" in data else media.good["file"])
             out[key] = _repath(value, media, rng)
         if "media_root" in out:
             out["media_root"] = "." if rng.random() < 0.9 else rng.choice(media.bad)

@@ -130,6 +130,17 @@ def test_a_pipe_a_device_or_a_loop_of_links_is_refused_without_reading_it(odd_fi
     assert any(p.startswith(f"{path}:{where}: ") and KINDS[kind] in p for p in problems), problems
 
 
+def test_a_key_holding_a_line_break_keeps_its_field_path_on_one_line(tmp_path):
+    """A key with U+2028 in it: its field path broke the problem's first line in two, the
+    second part without FILE:LINE."""
+    path = tmp_path / "ep.yaml"
+    problems = _problems(path, 'version: 1\nvideo:\n  - {color: red, duration: 1}\n"sub\\u2028ti\\ttles": 1\n')
+    assert len(problems) == 1
+    lines = problems[0].splitlines()
+    assert lines[0].startswith(f"{path}:4: sub\\u2028ti\\u0009tles: unknown field `sub"), lines
+    assert all(line.startswith(f"{path}:4: ") for line in lines), lines
+
+
 def test_the_fuzzers_cases_give_only_our_own_errors(tmp_path, fuzz_media):
     """A hundred generated EDLs (fixed seed) through load and check: each passes or raises
     an AssemblerError, in bounded time."""
