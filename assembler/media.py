@@ -23,7 +23,7 @@ from typing import Literal
 from .errors import CHECK_PATH, MediaError, os_hint
 
 __all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "MediaInfo", "audible_spans", "is_folder", "probe", "probe_all",
-           "regular_file"]
+           "font_files", "regular_file"]
 
 FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 LUT_SUFFIXES = {".cube", ".3dl"}  # the 3D LUT files ffmpeg's lut3d reads (by suffix)
@@ -45,6 +45,24 @@ def regular_file(path: Path) -> os.stat_result:
             "a socket" if kinds.S_ISSOCK(found.st_mode) else "a device"
         raise MediaError(f"{path}{linked(path)} is {what}, not a file", "name the file itself")
     return found
+
+
+MAX_FOLDER_ENTRIES = 20_000  # a folder of fonts holds dozens; `/` or a home folder, millions
+
+
+def font_files(folder: Path) -> list[Path]:
+    """The font files in a folder and its subfolders (links to folders not followed), in
+    order; MediaError for a folder past MAX_FOLDER_ENTRIES files and folders, so that
+    naming `/` is a clear error, not a search of the whole disk. Subfolders that cannot be
+    listed, or vanish meanwhile, are passed over."""
+    found, seen = [], 0
+    for root, folders, files in os.walk(folder):
+        seen += len(folders) + len(files)
+        if seen > MAX_FOLDER_ENTRIES:
+            raise MediaError(f"{folder} holds more than {MAX_FOLDER_ENTRIES} files and folders: too many to "
+                             "search for fonts", "name the folder that holds the fonts")
+        found += [Path(root, name) for name in files if Path(name).suffix.lower() in FONT_SUFFIXES]
+    return sorted(found)
 
 
 def is_folder(path: Path) -> bool:

@@ -19,10 +19,10 @@ import os
 import re
 from pathlib import Path
 
-from .errors import Problem, field_path, os_hint
+from .errors import MediaError, Problem, field_path, os_hint
 from .ffmpeg import FFmpeg, encoder, encoders, pixel_formats
 from .load import Document, Validated
-from .media import FONT_SUFFIXES, is_folder
+from .media import font_files, is_folder
 from .soundtrack import stem_paths
 from .timeline import LAYOUTS, Timeline, input_fields, media_paths, word_paths
 
@@ -133,7 +133,10 @@ def _reads(validated: Validated, edl_file: Path | None) -> list[tuple[tuple | No
               if path not in located]
     for at, folder in list(found):
         if at == ("subtitles", "fonts_dir") and is_folder(folder):
-            found += [(at, p) for p in sorted(folder.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES]
+            try:
+                found += [(at, p) for p in font_files(folder)]
+            except MediaError:  # said at fonts_dir, where the fonts are read
+                pass
     return [(at, path, _shown(doc, path)) for at, path in found] + \
         ([(None, edl_file, "the EDL itself")] if edl_file else [])
 

@@ -22,7 +22,7 @@ import pysubs2
 from PIL import ImageFont
 
 from .errors import CHECK_PATH, MediaError, os_hint
-from .media import FONT_SUFFIXES, linked, regular_file, what_it_holds
+from .media import FONT_SUFFIXES, font_files, linked, regular_file, what_it_holds
 
 __all__ = ["BUNDLED_FONT", "DEFAULT_FAMILY", "SUBTITLE_SUFFIXES", "Face", "FileCue", "FileStyle",
            "SubtitleFile", "families", "read_fonts", "read_subtitles", "read_words"]
@@ -155,8 +155,8 @@ def read_fonts(source: str | os.PathLike) -> tuple[Face, ...]:
     if not source.exists():
         raise MediaError(f"{source} does not exist", CHECK_PATH)
     # Only regular files: a named pipe among the fonts would hold the read for ever.
-    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in FONT_SUFFIXES and p.is_file()) \
-        if source.is_dir() else [source] if regular_file(source) else []
+    files = [p for p in font_files(source) if p.is_file()] if source.is_dir() \
+        else [source] if regular_file(source) else []
     found = tuple(face for file in files for face in _faces_of(file, file.stat().st_mtime_ns))
     if not found:
         raise MediaError(f"{source.name} holds no font ffmpeg can use (.ttf, .otf, .ttc, .otc)")

@@ -141,6 +141,39 @@ def test_a_key_holding_a_line_break_keeps_its_field_path_on_one_line(tmp_path):
     assert all(line.startswith(f"{path}:4: ") for line in lines), lines
 
 
+def test_a_fonts_dir_of_the_whole_disk_is_refused_in_bounded_time(tmp_path):
+    """``fonts_dir: /`` searched the whole file system for fonts (twice), and died with a
+    FileNotFoundError traceback when a temporary folder vanished during the search."""
+    (tmp_path / "a.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nhi\n\n", encoding="utf-8")
+    started = time.monotonic()
+    problems = _problems(tmp_path / "ep.yaml", "version: 1\nvideo:\n  - {color: red, duration: 1}\n"
+                                               "subtitles:\n  file: a.srt\n  fonts_dir: /\n")
+    assert time.monotonic() - started < 20
+    assert problems == [f"{tmp_path / 'ep.yaml'}:6: subtitles.fonts_dir: / holds more than 20000 files and folders: "
+                        "too many to search for fonts (name the folder that holds the fonts)"]
+
+
+def test_a_fonts_dir_is_searched_up_to_its_limit(tmp_path, monkeypatch):
+    """Below the limit the folder's fonts are used; past it, the clear error."""
+    from assembler import media
+    from assembler.words import BUNDLED_FONT
+
+    fonts = tmp_path / "fonts" / "deep"
+    fonts.mkdir(parents=True)
+    (fonts / "Face.ttc").write_bytes(BUNDLED_FONT.read_bytes())
+    for k in range(30):
+        (fonts / f"note{k}.txt").write_text("x")
+    (tmp_path / "a.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nhi\n\n", encoding="utf-8")
+    path = tmp_path / "ep.yaml"
+    path.write_text("version: 1\nvideo:\n  - {color: red, duration: 1}\nsubtitles:\n  file: a.srt\n"
+                    "  fonts_dir: fonts\n", encoding="utf-8")
+    monkeypatch.setattr(media, "MAX_FOLDER_ENTRIES", 40)
+    assert assembler.check(path).captions.captions
+    monkeypatch.setattr(media, "MAX_FOLDER_ENTRIES", 20)
+    with pytest.raises(EdlError, match="fonts holds more than 20 files and folders"):
+        assembler.check(path)
+
+
 def test_the_fuzzers_cases_give_only_our_own_errors(tmp_path, fuzz_media):
     """A hundred generated EDLs (fixed seed) through load and check: each passes or raises
     an AssemblerError, in bounded time."""
