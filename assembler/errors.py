@@ -35,7 +35,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        field = f" {self.path}:" if self.path else ""
+        field = f" {_CONTROL.sub(_escaped, self.path)}:" if self.path else ""
         said = " warning:" if self.severity == "warning" else ""
         text = f"{self.message} ({self.hint})" if self.hint else self.message
         # A field's text may hold line breaks: each printed line keeps its place (grep, editors' jump-to).
@@ -45,6 +45,13 @@ class Problem:
 
 # What a terminal or an editor takes for the end of a line.
 _BREAKS = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
+# What may not stand as itself in a field path (a key the user wrote): it would break the
+# line or move the cursor. Written as an escape, the path stays on its one line.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(match: re.Match) -> str:
+    return f"\\u{ord(match[0]):04x}"
 
 
 def field_path(path: tuple[str | int, ...]) -> str:
@@ -76,6 +83,8 @@ def os_hint(exc: OSError) -> str | None:
     """What to do about a file the system refused, by the reason it gave."""
     if exc.errno == errno.ENAMETOOLONG:
         return "a name in the path is longer than the file system allows (255 bytes a name): shorten it"
+    if exc.errno == errno.ELOOP:
+        return "its symbolic links lead round in a loop: point the link at the file itself"
     if exc.errno in (errno.EACCES, errno.EPERM):
         return "check the file's permissions"
     return None

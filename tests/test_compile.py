@@ -100,7 +100,7 @@ def test_a_font_file_named_in_the_style_is_used(tmp_path):
     assert timeline.placements[0].font == fonts / "Title Face.ttc"
     assert str(fonts / "Title Face.ttc").replace(":", "") in compile_timeline(timeline).graph.replace("\\", "")
     path.write_text(path.read_text().replace("Title Face.ttc", "Missing.ttf"))
-    with pytest.raises(assembler.EdlError, match="font file not found"):
+    with pytest.raises(assembler.EdlError, match="Missing.ttf does not exist"):
         assembler.check(path)
 
 

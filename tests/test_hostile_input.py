@@ -41,7 +41,7 @@ BAD = [
      "a number of 5000 digits"),
     ("nul-in-a-path", 'version: 1\nvideo:\n  - clip: "red\\0.mp4"\n', 3, "video[0].clip", "NUL"),
     ("nul-in-a-title", 'version: 1\nvideo:\n  - title: "Act\\0 two"\n    duration: 1\n', 3, "video[0].title", "NUL"),
-    ("nul-in-a-key", 'version: 1\n"vid\\0eo": []\n' + CARD, 2, "vid\0eo", "NUL"),
+    ("nul-in-a-key", 'version: 1\n"vid\\0eo": []\n' + CARD, 2, "vid\\u0000eo", "NUL"),  # printed escaped
     ("lone-surrogate", 'version: 1\nvideo:\n  - title: "\\ud83c go"\n    duration: 1\n', 3, "video[0].title",
      "surrogate"),
     ("timeline-past-24h", 'version: 1\noutput:\n  fps: 24\nvideo:\n  - color: red\n    duration: "23:00:00"\n'

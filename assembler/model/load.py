@@ -25,6 +25,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
+from ruamel.yaml.reader import ReaderError
 
 from assembler.model import edl as model
 from assembler.errors import EdlError, Problem, field_path, os_hint
@@ -139,6 +140,10 @@ def parse(path: str | Path) -> Document:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise EdlError([Problem(name, None, "", "file not found")]) from None
+    except UnicodeDecodeError as exc:
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        raise EdlError([Problem(name, line, "", f"not UTF-8 text: the byte 0x{exc.object[exc.start]:02x} "
+                                f"({exc.reason})", "save the file as UTF-8")]) from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         hint = os_hint(exc) if isinstance(exc, OSError) else None
         raise EdlError([Problem(name, None, "", f"cannot read the file: {_reason(exc)}", hint)]) from None
@@ -157,27 +162,46 @@ def parse(path: str | Path) -> Document:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise EdlError([Problem(name, line, "", f"not valid {what}: {exc.problem or exc.context}")]) from None
+    except ReaderError as exc:  # a character YAML forbids: the position its reader stopped at, as a line
+        if what == "JSON":
+            node = _json_fallback(name, text, lines, exc)
+        else:
+            char = exc.character if isinstance(exc.character, int) else ord(exc.character)
+            raise EdlError([Problem(name, text.count("\n", 0, exc.position) + 1, "",
+                                    f"not valid YAML: the character U+{char:04X} is not allowed",
+                                    "YAML's text holds no control characters but tabs and line breaks: "
+                                    "remove it")]) from None
     except Exception as exc:  # ruamel raises a few non-Marked errors (e.g. tabs in JSON)
-        _refuse_unreadable(name, text, exc)
         if what != "JSON":
+            _refuse_unreadable(name, text, exc)
             raise EdlError([Problem(name, None, "", f"not valid YAML: {exc}")]) from None
-        try:
-            _json_too_deep(name, text)
-            node = json.loads(text)
-            lines.update(_json_lines(text))
-        except json.JSONDecodeError as jexc:
-            raise EdlError([Problem(name, jexc.lineno, "", f"not valid JSON: {jexc.msg}")]) from None
-        except (ValueError, RecursionError) as jexc:
-            _refuse_unreadable(name, text, jexc)
-            raise
+        node = _json_fallback(name, text, lines, exc)
     plain = _Plain(name, lines)
     data = plain.value(node, (), 0)
     if not isinstance(data, dict):
         raise EdlError([Problem(name, 1, "", "an EDL must be a mapping with `version: 1` and `video: [...]`")])
+    # A field missing from the top level is missing from the mapping that starts at its first key.
+    tops = [line for at, line in lines.items() if len(at) == 1]
+    lines.setdefault((), min(tops, default=1))
     document = Document(name, path.parent.resolve(), data, lines)
     if plain.bad:
         raise EdlError([document.problem(at, message, hint) for at, message, hint in plain.bad])
     return document
+
+
+def _json_fallback(name: str, text: str, lines: dict[FieldPath, int], exc: Exception) -> Any:
+    """A .json EDL ruamel refused, read by Python's json (with the lines of its keys)."""
+    _refuse_unreadable(name, text, exc)
+    try:
+        _json_too_deep(name, text)
+        node = json.loads(text)
+        lines.update(_json_lines(text))
+        return node
+    except json.JSONDecodeError as jexc:
+        raise EdlError([Problem(name, jexc.lineno, "", f"not valid JSON: {jexc.msg}")]) from None
+    except (ValueError, RecursionError) as jexc:
+        _refuse_unreadable(name, text, jexc)
+        raise
 
 
 def _reason(exc: BaseException) -> str:
@@ -188,7 +212,7 @@ def _refuse_unreadable(name: str, text: str, exc: BaseException) -> None:
     """The parsers' own limits in our words: Python's advice about set_int_max_str_digits()
     and "maximum recursion depth" would be untrue of a file that is only too big."""
     if isinstance(exc, RecursionError):
-        raise _too_deep(name, None) from None
+        raise _too_deep(name, _deepest_line(text)) from None
     if isinstance(exc, ValueError) and (long := _LONG_NUMBER.search(text)):
         line = text.count("\n", 0, long.start()) + 1
         raise EdlError([Problem(name, line, "", f"a number of {len(long[0])} digits",
@@ -249,6 +273,36 @@ def _json_lines(text: str) -> dict[FieldPath, int]:
                 break
             stack.pop()
             pos += 1
+
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\'|(?:^|(?<=\s))#[^\n]*|[\[\]{}\n]')
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where brackets (outside strings and comments) first open more than
+    MAX_DEPTH deep; else, for block-style nesting, the first line indented more than MAX_DEPTH
+    blocks deep (each dash of ``- - x`` a block of its own)."""
+    depth, line = 0, 1
+    for token in _TOKEN.finditer(text):
+        char = token[0]
+        if char == "\n":
+            line += 1
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif char in "]}":
+            depth = max(0, depth - 1)
+    stack: list[int] = []  # the indents of the open blocks
+    for line, row in enumerate(text.split("\n"), 1):
+        if row.strip() and not row.lstrip().startswith("#"):
+            indent = len(row) - len(row.lstrip(" -"))  # "- - x" opens a list per dash
+            while stack and stack[-1] >= indent:
+                stack.pop()
+            stack.append(indent)
+            if len(stack) > MAX_DEPTH:
+                return line
+    return None
 
 
 def _too_deep(name: str, line: int | None, path: FieldPath = ()) -> EdlError:

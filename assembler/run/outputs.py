@@ -19,10 +19,11 @@ import os
 import re
 from pathlib import Path
 
-from assembler.errors import Problem, field_path, os_hint
+from assembler.errors import MediaError, Problem, field_path, os_hint
 from assembler.run.ffmpeg import FFmpeg, encoder, encoders, pixel_formats
+from assembler.run.probe import font_files
 from assembler.model.load import Document, Validated
-from assembler.timeline.sources import FONT_SUFFIXES, is_folder
+from assembler.timeline.sources import is_folder
 from assembler.run.soundtrack import stem_paths
 from assembler.timeline.build import LAYOUTS, Timeline, input_fields, media_paths, word_paths
 
@@ -140,7 +141,10 @@ def _reads(validated: Validated, edl_file: Path | None) -> list[tuple[tuple | No
               if path not in located]
     for at, folder in list(found):
         if at == ("subtitles", "fonts_dir") and is_folder(folder):
-            found += [(at, p) for p in sorted(folder.rglob("*")) if p.suffix.lower() in FONT_SUFFIXES]
+            try:
+                found += [(at, p) for p in font_files(folder)]
+            except MediaError:  # said at fonts_dir, where the fonts are read
+                pass
     return [(at, path, _shown(doc, path)) for at, path in found] + \
         ([(None, edl_file, "the EDL itself")] if edl_file else [])
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat as kinds
 from array import array
 from collections.abc import Callable
 from fractions import Fraction
@@ -24,6 +25,42 @@ from assembler.timeline.sources import AUDIBLE_DB, Audible, FONT_SUFFIXES, LUT_S
 from PIL import Image
 
 
+def regular_file(path: Path) -> os.stat_result:
+    """The status of the file at ``path``; MediaError where it names no regular file. A
+    named pipe or a device (/dev/zero, a terminal) is never read: that waits or never ends."""
+    try:
+        found = path.stat()
+    except FileNotFoundError:
+        raise MediaError(f"{path} does not exist", CHECK_PATH) from None
+    except OSError as exc:
+        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc) or "check the file's permissions") from None
+    if kinds.S_ISDIR(found.st_mode):
+        raise MediaError(f"{path} is not a file", "name a file, not a folder")
+    if not kinds.S_ISREG(found.st_mode):
+        what = "a named pipe (FIFO)" if kinds.S_ISFIFO(found.st_mode) else \
+            "a socket" if kinds.S_ISSOCK(found.st_mode) else "a device"
+        raise MediaError(f"{path}{linked(path)} is {what}, not a file", "name the file itself")
+    return found
+
+
+MAX_FOLDER_ENTRIES = 20_000  # a folder of fonts holds dozens; `/` or a home folder, millions
+
+
+def font_files(folder: Path) -> list[Path]:
+    """The font files in a folder and its subfolders (links to folders not followed), in
+    order; MediaError for a folder past MAX_FOLDER_ENTRIES files and folders, so that
+    naming `/` is a clear error, not a search of the whole disk. Subfolders that cannot be
+    listed, or vanish meanwhile, are passed over."""
+    found, seen = [], 0
+    for root, folders, files in os.walk(folder):
+        seen += len(folders) + len(files)
+        if seen > MAX_FOLDER_ENTRIES:
+            raise MediaError(f"{folder} holds more than {MAX_FOLDER_ENTRIES} files and folders: too many to "
+                             "search for fonts", "name the folder that holds the fonts")
+        found += [Path(root, name) for name in files if Path(name).suffix.lower() in FONT_SUFFIXES]
+    return sorted(found)
+
+
 
 # Demuxers that read a single still picture.
 _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "tiff_pipe", "gif_pipe",
@@ -33,14 +70,7 @@ _IMAGE_FORMATS = {"image2", "png_pipe", "jpeg_pipe", "webp_pipe", "bmp_pipe", "t
 def probe(path: str | Path) -> MediaInfo:
     """Probe one file; raise MediaError when it is missing or unreadable."""
     path = Path(path)
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        raise MediaError(f"{path} does not exist", CHECK_PATH) from None
-    except OSError as exc:
-        raise MediaError(f"{path} cannot be read: {exc.strerror}", os_hint(exc) or "check the file's permissions") from None
-    if not path.is_file():
-        raise MediaError(f"{path} is not a file", "name a file, not a folder")
+    stat = regular_file(path)
     if path.suffix.lower() in FONT_SUFFIXES:
         return MediaInfo(path, "font", stat.st_size, stat.st_mtime_ns)
     if path.suffix.lower() in LUT_SUFFIXES:

@@ -21,7 +21,7 @@ from PIL import ImageFont
 
 from assembler.errors import CHECK_PATH, MediaError, os_hint
 from assembler.timeline.sources import FONT_SUFFIXES
-from assembler.run.probe import linked, what_it_holds
+from assembler.run.probe import font_files, linked, regular_file, what_it_holds
 from assembler.timeline.sources import Face, FileCue, FileStyle, SUBTITLE_SUFFIXES, SubtitleFile
 
 
@@ -35,6 +35,7 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
     kind = SUBTITLE_SUFFIXES.get(path.suffix.lower())
     if kind is None:
         raise MediaError(f"{path.name} is not a subtitle file (.srt, .ass, .ssa or .vtt)")
+    regular_file(path)  # a named pipe or /dev/zero is never read: that waits or never ends
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -109,8 +110,9 @@ def read_fonts(source: str | os.PathLike) -> tuple[Face, ...]:
     source = Path(source)
     if not source.exists():
         raise MediaError(f"{source} does not exist", CHECK_PATH)
-    files = sorted(p for p in source.rglob("*") if p.suffix.lower() in FONT_SUFFIXES) if source.is_dir() \
-        else [source]
+    # Only regular files: a named pipe among the fonts would hold the read for ever.
+    files = [p for p in font_files(source) if p.is_file()] if source.is_dir() \
+        else [source] if regular_file(source) else []
     found = tuple(face for file in files for face in _faces_of(file, file.stat().st_mtime_ns))
     if not found:
         raise MediaError(f"{source.name} holds no font ffmpeg can use (.ttf, .otf, .ttc, .otc)")

@@ -163,9 +163,18 @@ def _resolve(validated: Validated, text: str) -> Path:
     base = validated.document.folder
     root = validated.edl.media_root if validated.edl else validated.document.data.get("media_root")
     if isinstance(root, str) and root:
-        base = base / Path(root).expanduser()
-    path = Path(text).expanduser()
+        base = base / _home(Path(root))
+    path = _home(Path(text))
     return path if path.is_absolute() else base / path
+
+
+def _home(path: Path) -> Path:
+    """``~`` and ``~user`` expanded; ``~name`` of no user on this machine stays as written,
+    a name the media checks then report missing at its line."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
 
 
 def _font_path(validated: Validated, font: str | None) -> Path | None:
@@ -467,8 +476,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
                     color=item.color)
     if isinstance(item, model.Title):
         font = _font_path(validated, item.style.font)
-        if font is not None and isinstance(media.get(font), MediaError):
-            problems.append(doc.problem((*at, "style", "font"), f"font file not found: {font}"))
+        if font is not None and isinstance(found := media.get(font), MediaError):
+            problems.append(doc.problem((*at, "style", "font"), f"font file unusable: {found}", found.hint))
             return None
         face = None if font else faces.get((item.style.font or DEFAULT_FAMILY).lower())
         if font is None and face is None:

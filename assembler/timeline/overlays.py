@@ -182,8 +182,9 @@ def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict
     font = style.font
     if font and Path(font).suffix.lower() in FONT_SUFFIXES:
         path = resolve(font)
-        if isinstance(media.get(path), MediaError) or media.get(path) is None:
-            problems.append(doc.problem((*at, "style", "font"), f"font file not found: {path}"))
+        if isinstance(found := media.get(path), MediaError) or found is None:
+            problems.append(doc.problem((*at, "style", "font"), f"font file unusable: {found or path}",
+                                        getattr(found, "hint", None)))
             return None
         face = Face("", path, 0)
     else:
