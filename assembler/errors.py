@@ -34,12 +34,12 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
+        where = _TERMINAL.sub(_escaped, f"{self.file}:{self.line}" if self.line else self.file)
         field = f" {_CONTROL.sub(_escaped, self.path)}:" if self.path else ""
         said = " warning:" if self.severity == "warning" else ""
         text = f"{self.message} ({self.hint})" if self.hint else self.message
         # A field's text may hold line breaks: each printed line keeps its place (grep, editors' jump-to).
-        first, *rest = _BREAKS.split(text)
+        first, *rest = _BREAKS.split(_TERMINAL.sub(_escaped, text))
         return "\n".join([f"{where}:{field}{said} {first}", *(f"{where}: {line}" for line in rest)])
 
 
@@ -48,6 +48,11 @@ _BREAKS = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
 # What may not stand as itself in a field path (a key the user wrote): it would break the
 # line or move the cursor. Written as an escape, the path stays on its one line.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+# What a terminal acts on rather than shows (ESC starts colours and cursor moves), in a
+# message that quotes the user's text: written as an escape. Tabs and line breaks stay.
+_TERMINAL = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f]")
 
 
 def _escaped(match: re.Match) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import random
+import subprocess
+import sys
 import time
 
 import pytest
@@ -193,3 +195,17 @@ def test_the_fuzzers_cases_give_only_our_own_errors(tmp_path, fuzz_media):
     assert time.monotonic() - started < 30
     # The generator makes both kinds: a run of only refusals would test the loader's first line alone.
     assert outcomes["passed"] >= 5 and outcomes["refused"] >= 30, outcomes
+
+
+def test_a_terminal_escape_in_a_key_or_a_value_is_printed_as_an_escape(tmp_path):
+    """An ESC in an unknown key (or in a file name) would colour the terminal or move its
+    cursor: the message shows it written as \\u001b, on its one line."""
+    path = tmp_path / "ep.yaml"
+    path.write_text('version: 1\nvideo:\n  - {color: red, duration: 1, "du\\e[31mration": 2}\n'
+                    '  - {clip: "x\\e[2Jy.mp4"}\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "assembler", "check", str(path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "\x1b" not in done.stdout + done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert any("\\u001b[31m" in line for line in lines) and any("x\\u001b[2Jy.mp4" in line for line in lines), lines
