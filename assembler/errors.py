@@ -46,8 +46,9 @@ class Problem:
 # What a terminal or an editor takes for the end of a line.
 _BREAKS = re.compile("\r\n|[\n\r\v\f\x85\u2028\u2029]")
 # What may not stand as itself in a field path (a key the user wrote): it would break the
-# line or move the cursor. Written as an escape, the path stays on its one line.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# line or move the cursor, or not show at all (a zero-width space, a BOM). Written as an
+# escape, the path stays on its one line and shows what is there.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u2060-\u2064\ufeff]")
 
 
 # What a terminal acts on rather than shows (ESC starts colours and cursor moves), in a

@@ -209,3 +209,18 @@ def test_a_terminal_escape_in_a_key_or_a_value_is_printed_as_an_escape(tmp_path)
     assert "\x1b" not in done.stdout + done.stderr
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     assert any("\\u001b[31m" in line for line in lines) and any("x\\u001b[2Jy.mp4" in line for line in lines), lines
+
+
+def test_a_key_with_a_character_no_editor_shows_is_named_with_it_escaped(tmp_path):
+    """A key pasted with a zero-width space or a BOM looks right and is refused: the
+    problem shows where the hidden character is, and the key meant (not the first key
+    that looks a little like an item kind)."""
+    path = tmp_path / "ep.yaml"
+    path.write_text('version: 1\nvideo:\n  - {duration: 1, "im\\ufeffage": a.png}\n'
+                    '  - {color: red, duration: 1, "dura\\u200btion": 2}\n', encoding="utf-8")
+    with pytest.raises(EdlError) as caught:
+        assembler.load(path)
+    first, second = (str(p) for p in caught.value.problems)
+    assert first.endswith("(`im\\ufeffage` holds a character no editor shows, U+FEFF: did you mean `image`?)")
+    assert second.startswith(f"{path}:4: video[1].dura\\u200btion: unknown field")
+    assert second.endswith("did you mean `duration`?)")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from typing import Annotated, Any, Literal, Union
 
 from PIL import ImageColor
@@ -674,8 +675,22 @@ def _count(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+_INVISIBLE = ("Cf", "Cc", "Zl", "Zp")
+
+
+def _visible(word: str) -> str:
+    return "".join(c for c in word if unicodedata.category(c) not in _INVISIBLE)
+
+
 def did_you_mean(word: str, choices: set[str] | tuple[str, ...]) -> str | None:
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    # A key pasted from a web page or a chat may carry a character no editor shows (a BOM,
+    # a zero-width space): the word the user sees is then the one to name.
+    hidden = [c for c in word if unicodedata.category(c) in _INVISIBLE]
+    visible = _visible(word)
+    close = difflib.get_close_matches(visible or word, sorted(choices), n=1, cutoff=0.6)
+    if hidden and close:
+        shown = "".join(f"\\u{ord(c):04x}" if c in hidden else c for c in word)
+        return f"`{shown}` holds a character no editor shows, U+{ord(hidden[0]):04X}: did you mean `{close[0]}`?"
     return f"did you mean `{close[0]}`?" if close else None
 
 
@@ -733,8 +748,10 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
     elif kind == "missing":
         message = f"`{path[-1]}` is required"
     elif kind == "item_kind" and isinstance(err.get("input"), dict):
-        guesses = [did_you_mean(str(k), ITEM_KINDS) for k in err["input"]]
-        hint = next((g for g in guesses if g), None)
+        # The key most like a kind is the one meant (not the first: `duration` is like `transition`).
+        keys = sorted(map(str, err["input"]), key=lambda k: -max(
+            difflib.SequenceMatcher(None, _visible(k), kind).ratio() for kind in ITEM_KINDS))
+        hint = next((g for g in (did_you_mean(k, ITEM_KINDS) for k in keys) if g), None)
     elif kind == "literal_error" and path == ("version",):
         message = f"version must be 1, not {err.get('input')!r}"
     elif kind == "literal_error" and isinstance(err.get("input"), str):
