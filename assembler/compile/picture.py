@@ -151,20 +151,15 @@ def narrow(placements: list[Placement], joins: list[Join], start: int, end: int,
 
 def source_of(g: GraphBuilder, p: Placement, out: OutputSpec) -> int | None:
     """The placement's file as a source of ``g`` (its index), or None when it reads none."""
-    args = _input_args(p, out)
-    return g.source(args[-1], *args[:-2]) if args else None
-
-
-def _input_args(p: Placement, out: OutputSpec) -> list[str]:
     if p.kind == "clip":
         assert p.media is not None
         needed = Fraction(p.frames) / out.fps * p.speed
         # Read a little past the end: fps rounding and tpad take care of the exact count.
         margin = max(Fraction(2) / (p.media.fps or out.fps), Fraction(1, 10))
-        args = ["-ss", number(p.source_in)] if p.source_in else []
+        seek = ["-ss", number(p.source_in)] if p.source_in else []
         # One decoding thread: segments already run side by side, and each extra frame
         # thread holds frames of its own (about 25 MB a 720p input, measured).
-        return [*args, "-threads", "1", "-t", number(needed + margin), "-i", os.fspath(p.media.path.resolve())]
+        return g.source(os.fspath(p.media.path.resolve()), *seek, "-threads", "1", "-t", number(needed + margin))
     if p.kind == "image" or (p.kind == "title" and p.media is not None):  # a still, or a title's picture
         assert p.media is not None
         # One picture, repeated by `_repeat`; the rate is what xfade checks its inputs by.
@@ -173,8 +168,8 @@ def _input_args(p: Placement, out: OutputSpec) -> list[str]:
         # image2 reads a name such as `p%d.png` as a numbered sequence (and shows p1.png);
         # the option exists only in image2, which a name without `%` may not get.
         single = ["-f", "image2", "-pattern_type", "none"] if p.media.kind == "image" and "%" in path else []
-        return [*rate, *single, "-i", path]
-    return []
+        return g.source(path, *rate, *single)
+    return None
 
 
 def _repeat(p: Placement) -> list[Filter]:
