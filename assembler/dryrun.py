@@ -132,20 +132,20 @@ class _Steps:
     def add(self, what: str, title: str, job: Job, outputs: list[Path] | None, graph: Path | None = None,
             key: str | None = None, cached: bool | None = None) -> None:
         """``outputs`` None: the job only measures (its output is ffmpeg's null muxer)."""
-        if job.graph is not None:
+        if job.script is not None:
             assert graph is not None
-            self.write(graph, job.graph)
+            self.write(graph, job.script)
         env = None
         if job.fonts is not None:
             config = self.folder / "fonts" / (hashlib.sha256(repr(job.fonts).encode()).hexdigest()[:16] + ".conf")
             config.parent.mkdir(parents=True, exist_ok=True)
             env = font_environment(job, config)
         names = [os.fspath(p) for p in outputs] if outputs else ["-"] * len(job.outputs)
-        argv = command(self.ff, job, graph if job.graph is not None else None, names,
+        argv = command(self.ff, job, graph if job.script is not None else None, names,
                        loglevel="error" if outputs else "info", progress=False)
         self.steps.append(Step(what, title, tuple(argv), tuple((env or {}).items()), job.paths,
-                               tuple(names) if outputs else (), job.graph,
-                               None if job.graph is None else os.fspath(graph), key, cached))
+                               tuple(names) if outputs else (), job.script,
+                               None if job.script is None else os.fspath(graph), key, cached))
 
     def write(self, path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -203,7 +203,7 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     for role, path in stem_paths(made, timeline).items():
         for n, (job, target) in enumerate(jobs := stem_jobs(timeline, role, gain, path, folder / "stems" / role,
                                                             loops)):
-            part = "" if len(jobs) == 1 else ", joined by copy" if job.graph is None else f", window {n}"
+            part = "" if len(jobs) == 1 else ", joined by copy" if job.script is None else f", window {n}"
             steps.add("stem", f"the {role} stem{part}", job, [target], _graph_file(target))
     track = timeline.captions
     if track is not None and track.sidecar:

@@ -31,7 +31,8 @@ from assembler.run.cache import Cache, sha256_file, source_changed
 from assembler.run.damage import Reader, clean, decode_warnings, stopped_at
 from assembler.timeline.duck import follow
 from assembler.timeline.subtitles import ass_text, srt_text
-from assembler.compile.jobs import Job, compile_assembly, compile_segment, compile_timeline, chapters_text, job_key
+from assembler.compile.jobs import Job, compile_assembly, compile_segment, compile_timeline, chapters_text
+from assembler.compile.keys import job_key, output_key
 from assembler.model.edl import Edl
 from assembler.errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
 from assembler.run.ffmpeg import (FFmpeg, Progress, analyze, command, decode_errors, find_ffmpeg, folder_lock, remove_leftovers,
@@ -42,7 +43,7 @@ from assembler.timeline.sources import Audible, MediaInfo
 from assembler.run.probe import audible_spans, probe, probe_all
 from assembler.run.outputs import output_problems, receipt_path, sidecar_path, unwritable, written_files
 from assembler.plan import Segment, segments
-from assembler.run.soundtrack import (loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
+from assembler.run.soundtrack import (fingerprints, loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
                          write_loop_copies, write_stems)
 from assembler.timebase import seconds_text
 from assembler.timeline.build import Timeline, build, media_paths, word_paths
@@ -181,15 +182,13 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = 
     burned subtitles are written into ``subtitles`` (default: the cache's folder of them)."""
     salt = store.salt(ff.version, ff.path)
     planned = []
-    fingerprints: dict[str, str] = {}
+    known: dict[str, str] = {}
     for segment in segments(timeline):
         burn = _burn_file(subtitles or store.folder("subtitles"), timeline, segment)
         job = compile_segment(timeline, segment.start, segment.end, burn=burn)
-        for path in job.paths:
-            if path not in fingerprints:
-                fingerprints[path] = store.fingerprint(path)
-        planned.append(PlannedSegment(segment, job, job_key(job, fingerprints, salt),
-                                      tuple((path, fingerprints[path]) for path in job.paths)))
+        fingerprints(store, [job], known)
+        planned.append(PlannedSegment(segment, job, job_key(job, known, salt),
+                                      tuple((path, known[path]) for path in job.paths)))
     return planned
 
 
@@ -238,7 +237,7 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
     def make(paths: list[Path]) -> dict:
         run(job, paths, ffmpeg=ff, progress=progress, cancel=cancel, said=said.append)
         # Kept with the segment: a render that takes it from the cache repeats them.
-        return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.graph,
+        return {"argv": command(ff, job, "graph.txt", list(SEGMENT_FILES)), "graph": job.script,
                 "errors": clean(said)}
 
     store.put(key, SEGMENT_FILES, make, sources)
@@ -400,8 +399,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
         sound_id = sound_key(store, ff, timeline)
-        heard = {path: store.fingerprint(path) for job in mix_jobs(timeline) for path in job.paths}
-        identity = _identity(planned, sound_id, timeline, out)
+        heard = fingerprints(store, mix_jobs(timeline))
+        identity = output_key([p.key for p in planned], sound_id, timeline, out)
         receipt_file = receipt_path(out)
         if not temporary and (known := _unchanged(out, receipt_file, identity, started, timeline)):
             # The output is itself a pure function of these keys, and it is intact.
@@ -544,16 +543,6 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
             pool.shutdown(wait=True, cancel_futures=True)
     assert made is not None
     return results, made
-
-
-def _identity(planned: list[PlannedSegment], sound_id: str, timeline: Timeline, out: Path) -> str:
-    """What the finished file is a function of: its segments, its sound, how they are joined."""
-    joining = compile_assembly("video.txt", "sound.m4a", timeline)
-    track = timeline.captions
-    soft = srt_text(track, timeline.output.fps) if track and track.soft else None
-    canonical = json.dumps({"segments": [p.key for p in planned], "sound": sound_id, "join": joining.outputs,
-                            "chapters": chapters_text(timeline), "soft": soft, "suffix": out.suffix.lower()})
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _unchanged(out: Path, receipt: Path, identity: str, started: float, timeline: Timeline) -> dict | None:

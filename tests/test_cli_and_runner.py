@@ -197,13 +197,16 @@ def test_a_hung_ffmpeg_is_stopped_and_reported(monkeypatch, tmp_path):
     """A job whose output stops advancing is killed, tried once more, then reported."""
     from fractions import Fraction
 
+    from assembler.compile.graph import Filter, GraphBuilder
     from assembler.compile.jobs import Job
     from assembler.errors import RenderError
     from assembler.run.ffmpeg import run
     monkeypatch.setenv("ASSEMBLER_STALL_SECONDS", "1")
     # Read at the source's own pace and drop the first 10 s: 10 s with nothing written.
-    job = Job(("-re", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=25:duration=20"), "[0:v]select='gte(n,250)'[vout]",
-              (("-map", "[vout]", "-c:v", "rawvideo", "-f", "nut"),), 250, Fraction(10))
+    g = GraphBuilder()
+    g.chain([g.input(g.source("testsrc=size=64x64:rate=25:duration=20", "-re", "-f", "lavfi"), "v")],
+            [Filter("select", "gte(n,250)")], "v", name="vout")
+    job = Job(g.build(), (("-map", "[vout]", "-c:v", "rawvideo", "-f", "nut"),), 250, Fraction(10))
     # Left alone it would succeed after 10 s: the error is the watchdog's doing.
     with pytest.raises(RenderError, match="wrote nothing for 1 s"):
         run(job, tmp_path / "out.nut")

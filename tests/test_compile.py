@@ -60,10 +60,10 @@ def test_interval_outside_the_timeline_is_refused(timeline):
 
 
 def test_same_timeline_same_graph_byte_for_byte(timeline):
-    assert compile_timeline(timeline).graph == compile_timeline(timeline).graph
+    assert compile_timeline(timeline).script == compile_timeline(timeline).script
     job = compile_timeline(timeline)
-    assert job.graph.count("xfade=") == 2 and job.graph.count("acrossfade=") == 2
-    assert "concat=n=2" in job.graph  # the cut between green and blue
+    assert job.script.count("xfade=") == 2 and job.script.count("acrossfade=") == 2
+    assert "concat=n=2" in job.script  # the cut between green and blue
 
 
 def test_every_transition_name_renders_exactly(tmp_path):
@@ -98,7 +98,7 @@ def test_a_font_file_named_in_the_style_is_used(tmp_path):
     path = write_edl(tmp_path, "t.yaml", edl_of([{"title": "Hi", "style": {"font": "my fonts/Title Face.ttc"}}]))
     timeline = assembler.check(path)
     assert timeline.placements[0].font == fonts / "Title Face.ttc"
-    assert str(fonts / "Title Face.ttc").replace(":", "") in compile_timeline(timeline).graph.replace("\\", "")
+    assert str(fonts / "Title Face.ttc").replace(":", "") in compile_timeline(timeline).script.replace("\\", "")
     path.write_text(path.read_text().replace("Title Face.ttc", "Missing.ttf"))
     with pytest.raises(assembler.EdlError, match="Missing.ttf does not exist"):
         assembler.check(path)

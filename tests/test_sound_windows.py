@@ -61,9 +61,9 @@ def test_windows_tile_the_timeline_and_each_hears_a_handful(media, tones, tmp_pa
         cues = [c for c in timeline.cues if c.start < w.end and c.end > w.start]
         clips = [v for v, p in zip(timeline.voices, timeline.placements) if p.sound and v.start < w.end and v.end > w.start]
         assert w.sources == len(cues) + len(clips) <= plan.MAX_SOUND_INPUTS
-        assert compile_mix(timeline, w.start, w.end).inputs.count("-i") == w.sources
+        assert len(compile_mix(timeline, w.start, w.end).graph.sources) == w.sources
     for w in plan.sound_windows(timeline, role="other", voices=True):
-        assert compile_stem(timeline, "other", None, w.start, w.end).inputs.count("-i") <= plan.MAX_SOUND_INPUTS
+        assert len(compile_stem(timeline, "other", None, w.start, w.end).graph.sources) <= plan.MAX_SOUND_INPUTS
 
 
 def test_more_sounds_at_one_instant_than_the_limit_make_one_short_window(media, tones, tmp_path):

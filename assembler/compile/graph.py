@@ -1,8 +1,12 @@
-"""A tiny filter-graph IR: frozen filters and links, deterministic labels, text output.
+"""A tiny filter-graph IR: its sources, frozen filters and links, deterministic labels, text output.
 
-Contract: the compiler describes a graph as chains of :class:`Filter` s between
-:class:`Link` s; :meth:`GraphBuilder.build` freezes it into a :class:`Graph` whose
-:meth:`Graph.script` is the text ffmpeg reads from a filter script file.
+Contract: the compiler gives a graph its :class:`Source` s (a file and the options read
+before its ``-i``) and describes it as chains of :class:`Filter` s between :class:`Link` s;
+:meth:`GraphBuilder.build` freezes it into a :class:`Graph`, which yields the input
+arguments (:meth:`Graph.argv`, in the order the sources were given: the ``-i`` indexes are
+the graph's own), the files it reads (:attr:`Graph.files`) and the text ffmpeg reads from
+a filter script file (:meth:`Graph.script`). A file a filter reads (a ``movie`` source, a
+LUT, a font) is a :class:`File` option, so a content key can name it by its fingerprint.
 
 Invariants:
 
@@ -25,16 +29,17 @@ color=c=red:s=64x36:r=24,trim=end_frame=24[v0];
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
 from assembler.compile.escape import value as escape_value
 
-__all__ = ["Chain", "Filter", "Graph", "GraphBuilder", "Link", "number"]
+__all__ = ["Chain", "File", "Filter", "Graph", "GraphBuilder", "Link", "Source", "number"]
 
 Kind = Literal["v", "a"]
+Names = Mapping[str, str]  # a file's path -> what a content key calls it (its fingerprint)
 
 
 def number(x: Fraction | int | float) -> str:
@@ -51,25 +56,61 @@ def number(x: Fraction | int | float) -> str:
 
 
 @dataclass(frozen=True)
+class File:
+    """An option value that names a file the graph reads: its path in the script, its
+    fingerprint in a content key (so a moved file keeps its key)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input file of a job and the options ffmpeg reads before its ``-i`` (seek,
+    length, demuxer, loop), in that order."""
+
+    path: str
+    options: tuple[str, ...] = ()
+
+    def argv(self, names: Names | None = None) -> tuple[str, ...]:
+        return (*self.options, "-i", self.path if names is None else names[self.path])
+
+
+@dataclass(frozen=True)
 class Filter:
     """One filter: a name and its options, in the order given (positional ones first)."""
 
     name: str
     positional: tuple[str, ...] = ()
-    options: tuple[tuple[str, str], ...] = ()
+    options: tuple[tuple[str, str | File], ...] = ()
 
     def __init__(self, name: str, *positional: object, **options: object):
-        def text(v: object) -> str:
+        def text(v: object) -> str | File:
+            if isinstance(v, File):
+                return v
             return number(v) if isinstance(v, (Fraction, int, float)) and not isinstance(v, bool) else str(v)
 
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "positional", tuple(text(p) for p in positional))
+        object.__setattr__(self, "positional", tuple(str(text(p)) for p in positional))
         object.__setattr__(self, "options", tuple((k, text(v)) for k, v in options.items() if v is not None))
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, names: Names | None = None) -> str:
+        """The filter as the script has it; with ``names``, each file as it names it (as
+        it is: a key is never parsed by ffmpeg)."""
+        def option(v: str | File) -> str:
+            if isinstance(v, File):
+                return escape_value(v.path) if names is None else names[v.path]
+            return escape_value(v)
+
         args = [escape_value(p) for p in self.positional]
-        args += [f"{k}={escape_value(v)}" for k, v in self.options]
+        args += [f"{k}={option(v)}" for k, v in self.options]
         return f"{self.name}={':'.join(args)}" if args else self.name
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(v.path for _, v in self.options if isinstance(v, File))
 
 
 @dataclass(frozen=True)
@@ -87,18 +128,36 @@ class Chain:
     outputs: tuple[Link, ...]
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, names: Names | None = None) -> str:
         ins = "".join(f"[{link.label}]" for link in self.inputs)
         outs = "".join(f"[{link.label}]" for link in self.outputs)
-        return ins + ",".join(str(f) for f in self.filters) + outs
+        return ins + ",".join(f.text(names) for f in self.filters) + outs
 
 
 @dataclass(frozen=True)
 class Graph:
-    chains: tuple[Chain, ...]
+    """A job's reading and filtering: its sources in ``-i`` order, its chains (none for a
+    job that only copies streams) and every file it reads, in the order first given."""
 
-    def script(self) -> str:
-        """The graph as filter-script text: one chain a line."""
-        return ";\n".join(str(c) for c in self.chains) + "\n"
+    chains: tuple[Chain, ...]
+    sources: tuple[Source, ...] = ()
+    reads: tuple[str, ...] = ()  # the sources' files and the others (fonts, LUTs, subtitles), once each
+
+    def script(self, names: Names | None = None) -> str:
+        """The graph as filter-script text: one chain a line (``names``: see :meth:`Filter.text`)."""
+        return ";\n".join(c.text(names) for c in self.chains) + "\n"
+
+    def argv(self, names: Names | None = None) -> tuple[str, ...]:
+        """The input arguments: each source's options and ``-i`` its file (or its name in ``names``)."""
+        return tuple(arg for source in self.sources for arg in source.argv(names))
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file the job reads: those given, then any a filter names that was not."""
+        named = (path for chain in self.chains for f in chain.filters for path in f.files)
+        return tuple(dict.fromkeys([*self.reads, *named]))
 
     @property
     def outputs(self) -> tuple[Link, ...]:
@@ -113,6 +172,19 @@ class GraphBuilder:
     _chains: list[Chain] = field(default_factory=list)
     _counts: dict[str, int] = field(default_factory=dict)
     _used: set[Link] = field(default_factory=set)
+    _sources: list[Source] = field(default_factory=list)
+    _reads: list[str] = field(default_factory=list)
+
+    def source(self, path: str, *options: str) -> int:
+        """A new input, read with ``options``; returns its index (the ``-i`` order is the
+        order sources are given in)."""
+        self._sources.append(Source(path, tuple(options)))
+        self._reads.append(path)
+        return len(self._sources) - 1
+
+    def read(self, *paths: str) -> None:
+        """Files the job reads that are no input: fonts, LUTs, subtitles, a movie source's file."""
+        self._reads.extend(paths)
 
     @staticmethod
     def input(index: int, kind: Kind) -> Link:
@@ -144,4 +216,4 @@ class GraphBuilder:
         return Link(f"{kind}{n}", kind)
 
     def build(self) -> Graph:
-        return Graph(tuple(self._chains))
+        return Graph(tuple(self._chains), tuple(self._sources), tuple(dict.fromkeys(self._reads)))

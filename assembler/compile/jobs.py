@@ -21,8 +21,6 @@ Imports ``sound``, ``timeline`` (types), ``graph``, ``mix``, ``picture``, ``esca
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import os
 from collections.abc import Mapping
@@ -30,17 +28,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from assembler.compile.escape import ffmetadata
-from assembler.compile.escape import value as escape_value
-from assembler.compile.graph import Filter, GraphBuilder
+from assembler.compile.graph import File, Filter, Graph, GraphBuilder
 from assembler.compile.mix import aformat as _aformat
 from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_cues, voices
-from assembler.compile.picture import draw_layers, input_args, join_pictures, narrow, picture_of
+from assembler.compile.picture import draw_layers, join_pictures, narrow, picture_of, source_of
 from assembler.timeline.sounds import Cue
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level", "compile_loop",
            "compile_mix", "compile_scan", "compile_segment", "compile_sound", "compile_stem", "compile_timeline",
-           "chapters_text", "job_key"]
+           "chapters_text"]
 
 SEGMENT_THREADS = 1  # part of every segment's key: see compile_segment
 
@@ -50,15 +47,27 @@ class Job:
     """One ffmpeg run. The runner adds the binary, the graph script's flag and file, and one
     path after each output group:
     ``ffmpeg [global] *inputs [<script flag> <script file>] (*group <path>)...``.
-    ``paths`` lists the files the job reads (inputs and fonts), as they appear in it."""
+    The ``graph`` owns the inputs: their order, the files read, the script."""
 
-    inputs: tuple[str, ...]
-    graph: str | None
+    graph: Graph
     outputs: tuple[tuple[str, ...], ...]
     frames: int
     duration: Fraction
-    paths: tuple[str, ...] = ()
     fonts: tuple[str, ...] | None = None  # font folders for a private fontconfig; None: no text by family
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.graph.argv()
+
+    @property
+    def script(self) -> str | None:
+        """The filter script, or None for a job that only copies streams."""
+        return self.graph.script() if self.graph.chains else None
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The files the job reads (inputs, fonts, LUTs, subtitles), in the order given."""
+        return self.graph.files
 
 
 def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *,
@@ -71,17 +80,15 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None,
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
     of the interval's subtitles (``captions.ass_text``), ``soft`` an SRT to carry as a
     subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_cues``)."""
-    inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=picture, cues=True,
-                                                 finish=_finish(timeline, loudness, scan=not picture), burn=burn,
-                                                 loops=loops)
+    g = GraphBuilder()
+    frames, fonts = _graph(g, timeline, start, end, picture=picture, cues=True,
+                           finish=_finish(timeline, loudness, scan=not picture), burn=burn, loops=loops)
     group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
     if soft and picture:
-        group = (*group[:4], *_subtitle_stream(timeline, inputs.count("-i")), *group[4:])
-        inputs, paths = (*inputs, "-i", soft), (*paths, soft)
+        group = (*group[:4], *_subtitle_stream(timeline, g.source(soft)), *group[4:])
     if chapters:
-        group = _chaptered(group, inputs.count("-i"))
-        inputs, paths = (*inputs, "-f", "ffmetadata", "-i", chapters), (*paths, chapters)
-    return Job(inputs, graph, (group,), frames, Fraction(frames) / timeline.output.fps, paths, fonts)
+        group = _chaptered(group, g.source(chapters, "-f", "ffmetadata"))
+    return Job(g.build(), (group,), frames, Fraction(frames) / timeline.output.fps, fonts)
 
 
 def _subtitle_stream(timeline: Timeline, source: int) -> tuple[str, ...]:
@@ -102,12 +109,12 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
     its thread count). One thread: the parallelism comes from rendering segments side by
     side (-j), which measured as fast on 2 cores with 10 % less memory.
     ``burn`` is an ASS file of the segment's subtitles on the segment's own clock."""
-    inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=True, cues=False, finish=[], burn=burn,
-                                                 sound=False)
+    g = GraphBuilder()
+    frames, fonts = _graph(g, timeline, start, end, picture=True, cues=False, finish=[], burn=burn, sound=False)
     out = timeline.output
     video = ("-map", "[vout]", *_video_codec(out), "-threads", str(threads),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
-    return Job(inputs, graph, (video,), frames, Fraction(frames) / out.fps, paths, fonts)
+    return Job(g.build(), (video,), frames, Fraction(frames) / out.fps, fonts)
 
 
 def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, role: str | None = None,
@@ -120,16 +127,13 @@ def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, r
     ``loops``: the copies of long loops' looped parts (see ``mix.mix_cues``)."""
     end = timeline.samples if end is None else end
     g = GraphBuilder()
-    inputs: list[str] = []
-    paths: list[str] = []
-    audio = voices(g, timeline, start, end, inputs, paths, {}, role=role)
-    audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), start, end - start, role=role, loops=loops)
+    audio = voices(g, timeline, start, end, {}, role=role)
+    audio = mix_cues(g, audio, timeline, start, end - start, role=role, loops=loops)
     gain = [Filter("volume", f"{gain_db:.2f}dB")] if gain_db else []
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
     group = ("-map", "[aout]", *codec, *_BITEXACT, "-f", "wav")
     duration = Fraction(end - start, timeline.output.sample_rate)
-    return Job((*inputs, *more), g.build().script(), (group,), math.ceil(duration * timeline.output.fps), duration,
-               tuple(dict.fromkeys([*paths, *files])))
+    return Job(g.build(), (group,), math.ceil(duration * timeline.output.fps), duration)
 
 
 def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: int = 0,
@@ -145,11 +149,10 @@ def compile_loop(source: str, cue: Cue, timeline: Timeline) -> Job:
     mix reads it again each time round with nothing held. RF64 past 4 GiB (a long 5.1 bed)."""
     out = timeline.output
     g = GraphBuilder()
-    g.chain([g.input(0, "a")], loop_chain(cue, out), "a", name="aout")
+    g.chain([g.input(g.source(source), "a")], loop_chain(cue, out), "a", name="aout")
     duration = Fraction(cue.media.duration or 0) - cue.source_in
-    return Job(("-i", source), g.build().script(),
-               (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-rf64", "auto", "-f", "wav"),),
-               math.ceil(duration * out.fps), duration, (source,))
+    return Job(g.build(), (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-rf64", "auto", "-f", "wav"),),
+               math.ceil(duration * out.fps), duration)
 
 
 def compile_sound(mix_list: str, timeline: Timeline) -> Job:
@@ -158,37 +161,38 @@ def compile_sound(mix_list: str, timeline: Timeline) -> Job:
     be cut into pieces and joined by copy: priming and padding leave gaps)."""
     out = timeline.output
     g = GraphBuilder()
-    g.chain([g.input(0, "a")], [_aformat(out)], "a", name="aout")
+    g.chain([g.input(g.source(mix_list, *_CONCAT), "a")], [_aformat(out)], "a", name="aout")
     codec = (*_audio_codec(out), *_BITEXACT, "-f", "mp4")
-    return Job(("-f", "concat", "-safe", "0", "-i", mix_list), g.build().script(), (("-map", "[aout]", *codec),),
-               timeline.frames, timeline.duration, (mix_list,))
+    return Job(g.build(), (("-map", "[aout]", *codec),), timeline.frames, timeline.duration)
 
 
 def compile_copy(pieces_list: str, timeline: Timeline) -> Job:
     """WAV pieces of the same format (a concat-demuxer file) joined by copy."""
-    return Job(("-f", "concat", "-safe", "0", "-i", pieces_list), None,
-               (("-map", "0:a:0", "-c", "copy", *_BITEXACT, "-f", "wav"),), timeline.frames, timeline.duration,
-               (pieces_list,))
+    g = GraphBuilder()
+    g.source(pieces_list, *_CONCAT)
+    return Job(g.build(), (("-map", "0:a:0", "-c", "copy", *_BITEXACT, "-f", "wav"),), timeline.frames,
+               timeline.duration)
+
+
+_CONCAT = ("-f", "concat", "-safe", "0")  # a concat-demuxer list (``escape.concat_list``) as one input
 
 
 def compile_scan(source: str, timeline: Timeline) -> Job:
     """Measure a sound's loudness (ffmpeg prints the figures; nothing is written)."""
     g = GraphBuilder()
-    g.chain([g.input(0, "a")], [loudness_scan()], "a", name="aout")
-    return Job(("-i", source), g.build().script(), (("-map", "[aout]", "-f", "null"),), timeline.frames,
-               timeline.duration, (source,))
+    g.chain([g.input(g.source(source), "a")], [loudness_scan()], "a", name="aout")
+    return Job(g.build(), (("-map", "[aout]", "-f", "null"),), timeline.frames, timeline.duration)
 
 
 def compile_level(source: str, timeline: Timeline, measured: dict, *, encode: bool = False) -> Job:
     """A sound (PCM) brought to the timeline's loudness target, as float PCM, or (``encode``)
     encoded for the output in the same pass."""
     g = GraphBuilder()
-    g.chain([g.input(0, "a")], [*_finish(timeline, measured, scan=False), _aformat(timeline.output)], "a",
-            name="aout")
+    g.chain([g.input(g.source(source), "a")], [*_finish(timeline, measured, scan=False), _aformat(timeline.output)],
+            "a", name="aout")
     codec = (*_audio_codec(timeline.output), *_BITEXACT, "-f", "mp4") if encode else \
         ("-c:a", "pcm_f32le", *_BITEXACT, "-f", "wav")
-    return Job(("-i", source), g.build().script(), (("-map", "[aout]", *codec),), timeline.frames, timeline.duration,
-               (source,))
+    return Job(g.build(), (("-map", "[aout]", *codec),), timeline.frames, timeline.duration)
 
 
 def _finish(timeline: Timeline, loudness: dict | None, *, scan: bool) -> list[Filter]:
@@ -206,16 +210,13 @@ def compile_assembly(video_list: str, sound: str, timeline: Timeline, chapters: 
     """The finished file: the segments' pictures joined by stream copy, muxed with the sound
     and, when given, a subtitle stream (``soft``, an SRT file) and the chapters (an
     FFMETADATA file, see :func:`chapters_text`)."""
-    inputs = ["-f", "concat", "-safe", "0", "-i", video_list, "-i", sound]
-    group = ["-map", "0:v:0", "-map", "1:a:0", "-c", "copy"]
+    g = GraphBuilder()
+    group = ["-map", f"{g.source(video_list, *_CONCAT)}:v:0", "-map", f"{g.source(sound)}:a:0", "-c", "copy"]
     if soft:
-        group += _subtitle_stream(timeline, 2)
-        inputs += ["-i", soft]
-    marks = inputs.count("-i") if chapters else None
-    inputs += ["-f", "ffmetadata", "-i", chapters] if chapters else []
+        group += _subtitle_stream(timeline, g.source(soft))
+    marks = g.source(chapters, "-f", "ffmetadata") if chapters else None
     group += [*_chaptered(_BITEXACT, marks), "-movflags", "+faststart"]
-    return Job(tuple(inputs), None, (tuple(group),), timeline.frames, timeline.duration,
-               tuple(p for p in (video_list, sound, soft, chapters) if p))
+    return Job(g.build(), (tuple(group),), timeline.frames, timeline.duration)
 
 
 def chapters_text(timeline: Timeline) -> str | None:
@@ -232,23 +233,6 @@ def chapters_text(timeline: Timeline) -> str | None:
     return "\n".join(lines) + "\n"
 
 
-def job_key(job: Job, fingerprints: dict[str, str], salt: str) -> str:
-    """A stable content key (sha256) of what a job makes: its arguments and graph with every
-    file path replaced by that file's fingerprint (so a moved file keeps its key), plus
-    ``salt`` (format version, ffmpeg build). Never Python's ``hash()``."""
-    def swap(text: str) -> str:
-        for path in sorted(job.paths, key=len, reverse=True):
-            text = text.replace(path, fingerprints[path]).replace(escape_value(path), fingerprints[path])
-        return text
-
-    # Files read without appearing in the text (a font found by family name) count too.
-    canonical = json.dumps({"salt": salt, "inputs": [swap(a) for a in job.inputs], "graph": swap(job.graph or ""),
-                            "outputs": [list(g) for g in job.outputs], "frames": job.frames,
-                            "reads": [fingerprints[p] for p in job.paths], "fonts": job.fonts is not None},
-                           sort_keys=True, ensure_ascii=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def _timescale(rate: Fraction) -> int:
     """An MP4 time scale in which every frame time of ``rate`` is an integer."""
     scale = rate.numerator
@@ -257,22 +241,17 @@ def _timescale(rate: Fraction) -> int:
     return scale
 
 
-def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
+def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
            finish: list[Filter], burn: str | None = None, sound: bool = True,
-           loops: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], str,
-                                                                                   tuple[str, ...], int,
-                                                                                   tuple[str, ...] | None]:
+           loops: Mapping[str, str] | None = None) -> tuple[int, tuple[str, ...] | None]:
     """Frames ``[start, end)`` of the picture (if ``picture``) and (if ``sound``) the samples
     they span of the main track's sound (its voices, which J/L cuts may move), and with
-    ``cues`` every other sound mixed in; ``burn`` draws an ASS file over the picture. Returns input
-    arguments, graph script, files read, frames, and the font folders text needs."""
+    ``cues`` every other sound mixed in, into ``g``; ``burn`` draws an ASS file over the
+    picture. Returns the frames, and the font folders text needs."""
     end = timeline.frames if end is None else end
     if not 0 <= start < end <= timeline.frames:
         raise ValueError(f"interval [{start}, {end}) is not inside the timeline [0, {timeline.frames})")
     out = timeline.output
-    g = GraphBuilder()
-    inputs: list[str] = []
-    paths: list[str] = []
     shown: dict[int, tuple[Placement, int | None]] = {}  # picture placements and their input
     fonts: tuple[str, ...] | None = None
     video = None
@@ -282,14 +261,11 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
         placements = narrow([timeline.placements[k] for k in chosen], joins, start, end, out.fps)
         pictures = []
         for k, p in zip(chosen, placements):
-            args = input_args(p, out)
-            index = inputs.count("-i") if args else None
-            inputs += args
-            paths += [args[-1]] if args else []
+            index = source_of(g, p, out)
             if p.kind == "title" and p.text and p.font:
-                paths.append(os.fspath(p.font))
+                g.read(os.fspath(p.font))
                 fonts = () if p.font_family and fonts is None else fonts
-            paths += [os.fspath(lut.resolve()) for lut in p.luts]  # in the key: a changed LUT renders again
+            g.read(*(os.fspath(lut.resolve()) for lut in p.luts))  # in the key: a changed LUT renders again
             pictures.append(picture_of(g, p, out, index))
             shown[k] = (p, index)
         video = join_pictures(g, placements, joins, pictures, out.fps)
@@ -297,26 +273,24 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
         trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
                 Filter("setpts", "PTS-STARTPTS")] if start > first.start or end < placements[-1].end else []
         video = g.chain([video], trim, "v") if trim else video
-        video = draw_layers(g, timeline, start, end, video, inputs, paths)
+        video = draw_layers(g, timeline, start, end, video)
         fonts = () if fonts is None and any(x.font_family for x in timeline.layers if x.start < end and x.end > start) \
             else fonts
         trim, words = [], []
         if burn and timeline.captions:
             # Fonts by family through the private fontconfig; the ASS's clock is the interval's.
-            words = [Filter("subtitles", filename=burn)]
-            paths += [burn, *timeline.captions.font_files]
+            g.read(burn, *timeline.captions.font_files)
+            words = [Filter("subtitles", filename=File(burn))]
             fonts = tuple(dict.fromkeys([*(fonts or ()), *timeline.captions.font_dirs]))
         g.chain([video], [*trim, *words, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
     if not sound:
-        return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start, fonts
+        return end - start, fonts
     origin, stop = timeline.sample(start), timeline.sample(end)
-    audio = voices(g, timeline, origin, stop, inputs, paths, shown)
+    audio = voices(g, timeline, origin, stop, shown)
     if cues:
-        audio, more, files = mix_cues(g, audio, timeline, inputs.count("-i"), origin, stop - origin, loops=loops)
-        inputs += more
-        paths += files
+        audio = mix_cues(g, audio, timeline, origin, stop - origin, loops=loops)
     g.chain([audio], [*finish, _aformat(out)], "a", name="aout")
-    return tuple(inputs), g.build().script(), tuple(dict.fromkeys(paths)), end - start, fonts
+    return end - start, fonts
 
 
 # Same inputs, same binary -> same bytes: no encoder strings, dates or source metadata.

@@ -2,7 +2,7 @@
 
 Contract: the timeline's voices (the main track's sound) and cues -> graph links carrying
 their sound for samples ``[origin, origin+n)`` of the timeline. Pure: builds graph chains
-and input arguments, parses what ffmpeg measured.
+and gives the graph their sources, parses what ffmpeg measured.
 
 * each voice is read from its source (its own input, unless the picture already reads
   the same stretch), given exact length, its speed (atempo keeps the pitch), volume and
@@ -44,36 +44,30 @@ PEAK_CEILING = -1.0  # dBTP the contract promises
 _LIMIT_AT = -1.5  # where the limiter holds peaks: AAC encoding can overshoot a little
 
 
-def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, origin: int,
-             length: int, role: str | None = None,
-             loops: Mapping[str, str] | None = None) -> tuple[Link, list[str], list[str]]:
+def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, length: int, role: str | None = None,
+             loops: Mapping[str, str] | None = None) -> Link:
     """Mix every cue (of ``role``, if given) that sounds in samples ``[origin, origin + length)``
     into ``main``. ``loops`` maps a cue of :func:`looped_apart` (by ``where``) to the lossless
     copy of its looped part (``loop_chain``) that is read in its place; without one, ``aloop``
     holds it.
-    Returns the mixed link, the input arguments to append (their indexes start at
-    ``first_input``) and the files they read."""
+    Each cue's file becomes a source of ``g``; returns the mixed link."""
     out = timeline.output
-    inputs: list[str] = []
-    paths: list[str] = []
     links = [main]
     for cue in timeline.cues:
         if cue.end <= origin or cue.start >= origin + length or (role is not None and cue.role != role):
             continue
-        index = first_input + len(links) - 1
         copy = (loops or {}).get(cue.where) if cue in looped_apart(timeline) else None
         path = copy or os.fspath(cue.media.path.resolve())
         start = [] if cue.loop or not cue.source_in else ["-ss", number(cue.source_in)]
         again = ["-stream_loop", "-1"] if copy or _rereads(cue, out.sample_rate) else []
-        inputs += [*start, *again, "-i", path]
-        paths.append(path)
+        index = g.source(path, *start, *again)
         links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, length, copy is not None), "a"))
     if len(links) == 1:
-        return main, inputs, paths
+        return main
     mixed = g.chain(links, [Filter("amix", inputs=len(links), normalize=0, duration="first", dropout_transition=0),
                             Filter("aformat", sample_fmts="fltp", sample_rates=out.sample_rate,
                                    channel_layouts=out.layout)], "a")
-    return mixed, inputs, paths
+    return mixed
 
 
 def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int, copied: bool = False) -> list[Filter]:
@@ -240,8 +234,8 @@ def loudness_scan() -> Filter:
 
 # -- the main track's sound ------------------------------------------------------------
 
-def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: list[str], paths: list[str],
-            shown: dict[int, tuple[Placement, int | None]], role: str | None = None) -> Link:
+def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int,
+           shown: dict[int, tuple[Placement, int | None]], role: str | None = None) -> Link:
     """The main track's sound for samples ``[origin, stop)``: each voice read from its
     source, cross-faded where voices overlap (transitions), joined where they meet. With
     ``role``, voices of other roles are silent. A voice that the interval cuts is read
@@ -269,9 +263,7 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int, inputs: 
                 assert p.media is not None
                 path = os.fspath(p.media.path.resolve())
                 needed = Fraction(last - first, rate) * p.speed + Fraction(1, 10)
-                index = inputs.count("-i")
-                inputs += [*(["-ss", number(source_in)] if source_in else []), "-t", number(needed), "-i", path]
-                paths.append(path)
+                index = g.source(path, *(["-ss", number(source_in)] if source_in else []), "-t", number(needed))
         head = k == 0 or timeline.joins[k - 1].frames == 0
         tail = k == len(voices) - 1 or timeline.joins[k].frames == 0
         links.append(_sound(g, p, out, last - first, index, (head, tail)))

@@ -22,17 +22,16 @@ import os
 from dataclasses import replace
 from fractions import Fraction
 
-from assembler.compile.graph import Filter, GraphBuilder, Link, number
+from assembler.compile.graph import File, Filter, GraphBuilder, Link, number
 from assembler.timeline.sources import MediaInfo
 from assembler.timeline.build import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["draw_layers", "input_args", "join_pictures", "narrow", "picture_of"]
+__all__ = ["draw_layers", "join_pictures", "narrow", "picture_of", "source_of"]
 
 _ALPHA_FORMATS = ("rgba", "bgra", "argb", "abgr", "ya8", "ya16", "yuva", "rgba64", "gbrap", "pal8")
 
 
-def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video: Link, inputs: list[str],
-                 paths: list[str]) -> Link:
+def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video: Link) -> Link:
     """The overlays shown in frames ``[start, end)``, over the picture (pts: frame numbers
     from ``start``), in order. Each layer's stream holds only the frames it shows; fades
     are computed on the layer's own clock, so a layer cut by an interval is seamless."""
@@ -46,7 +45,7 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
         if layer.kind == "title":
             if layer.lettering.runs:
                 video = g.chain([video], _layer_text(layer, rate, head, offset, count), "v")
-                paths.append(os.fspath(layer.font))
+                g.read(os.fspath(layer.font))
             continue
         if layer.kind == "color":
             source = [Filter("color", c=layer.color, s=f"{layer.width}x{layer.height}", r=str(rate)),
@@ -55,12 +54,12 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
         else:
             assert layer.media is not None
             path = os.fspath(layer.media.path.resolve())
-            paths.append(path)
+            g.read(path)
             # Read by a `movie` source inside the graph, not as an input: with its picture
             # from another demuxer, overlay hung now and then in ffmpeg 9 (about 1 run in 20).
             if layer.kind == "image":
                 # Scaled once, then repeated: a logo costs one scale, not one a frame.
-                source = [Filter("movie", filename=path, format_opts=_ONE_FILE),
+                source = [Filter("movie", filename=File(path), format_opts=_ONE_FILE),
                           Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
                           Filter("loop", loop=count - 1, size=1, start=0)]
             else:
@@ -68,7 +67,7 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
                 # seek_point lands on the keyframe before; trim drops what comes before `skip`,
                 # and fps then samples the source from `skip` on the output grid, as for a clip
                 # of the main track.
-                source = [Filter("movie", filename=path, seek_point=number(skip), dec_threads=1),
+                source = [Filter("movie", filename=File(path), seek_point=number(skip), dec_threads=1),
                           Filter("trim", start=number(skip)), Filter("setpts", f"PTS-{number(skip)}/TB"),
                           *_upright(layer.media.rotation), Filter("fps", str(rate), start_time=0),
                           Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
@@ -125,7 +124,7 @@ def _lettering(lettering, color: str, **when) -> list[Filter]:
     """One drawtext a run, each at its pen position on its baseline: lines, alignment and
     faces are set in ``typeset`` (drawtext's own multi-line layout cannot mix faces)."""
     return [Filter("drawtext", **({"font": _fontconfig_name(run.family)} if run.family else
-                                  {"fontfile": os.fspath(run.font)}),
+                                  {"fontfile": File(os.fspath(run.font))}),
                    expansion="none", text=run.text, fontsize=lettering.size, fontcolor=color, x=run.x, y=run.y,
                    y_align="baseline", **when) for run in lettering.runs]
 
@@ -150,16 +149,17 @@ def narrow(placements: list[Placement], joins: list[Join], start: int, end: int,
     return placements
 
 
-def input_args(p: Placement, out: OutputSpec) -> list[str]:
+def source_of(g: GraphBuilder, p: Placement, out: OutputSpec) -> int | None:
+    """The placement's file as a source of ``g`` (its index), or None when it reads none."""
     if p.kind == "clip":
         assert p.media is not None
         needed = Fraction(p.frames) / out.fps * p.speed
         # Read a little past the end: fps rounding and tpad take care of the exact count.
         margin = max(Fraction(2) / (p.media.fps or out.fps), Fraction(1, 10))
-        args = ["-ss", number(p.source_in)] if p.source_in else []
+        seek = ["-ss", number(p.source_in)] if p.source_in else []
         # One decoding thread: segments already run side by side, and each extra frame
         # thread holds frames of its own (about 25 MB a 720p input, measured).
-        return [*args, "-threads", "1", "-t", number(needed + margin), "-i", os.fspath(p.media.path.resolve())]
+        return g.source(os.fspath(p.media.path.resolve()), *seek, "-threads", "1", "-t", number(needed + margin))
     if p.kind == "image" or (p.kind == "title" and p.media is not None):  # a still, or a title's picture
         assert p.media is not None
         # One picture, repeated by `_repeat`; the rate is what xfade checks its inputs by.
@@ -168,8 +168,8 @@ def input_args(p: Placement, out: OutputSpec) -> list[str]:
         # image2 reads a name such as `p%d.png` as a numbered sequence (and shows p1.png);
         # the option exists only in image2, which a name without `%` may not get.
         single = ["-f", "image2", "-pattern_type", "none"] if p.media.kind == "image" and "%" in path else []
-        return [*rate, *single, "-i", path]
-    return []
+        return g.source(path, *rate, *single)
+    return None
 
 
 def _repeat(p: Placement) -> list[Filter]:
@@ -309,7 +309,7 @@ def _look(p: Placement) -> list[Filter]:
     if not p.luts:
         return []
     return [Filter("scale", in_color_matrix="bt709", in_range="tv", flags="neighbor"), Filter("format", "gbrp16le"),
-            *[Filter("lut3d", file=os.fspath(lut.resolve())) for lut in p.luts],
+            *[Filter("lut3d", file=File(os.fspath(lut.resolve()))) for lut in p.luts],
             Filter("scale", **_FROM_RGB, flags="neighbor")]
 
 

@@ -188,7 +188,7 @@ def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
         raise ValueError(f"the job writes {len(job.outputs)} files, {len(paths)} paths given")
     argv = [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel,
             *(("-progress", "pipe:1") if progress else ()), "-nostats", *job.inputs]
-    if job.graph is not None:
+    if job.script is not None:
         argv += [ff.script_flag, os.fspath(script)]
     for group, path in zip(job.outputs, paths):
         muxer = [] if "-f" in group else ["-f", _MUXERS.get(Path(path).suffix.lower(), "mp4")]
@@ -243,8 +243,8 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
         script = Path(scratch) / "graph.txt"
-        if job.graph is not None:
-            script.write_text(job.graph, encoding="utf-8")
+        if job.script is not None:
+            script.write_text(job.script, encoding="utf-8")
         argv = command(ff, job, script, partials)
         env = _environment(job, Path(scratch))
         for attempt in (1, 2):  # a hung ffmpeg is killed and tried once more
@@ -413,8 +413,8 @@ def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:
     ff = ffmpeg or find_ffmpeg()
     with tempfile.TemporaryDirectory(prefix="assembler-") as scratch:
         script = Path(scratch) / "graph.txt"
-        if job.graph is not None:
-            script.write_text(job.graph, encoding="utf-8")
+        if job.script is not None:
+            script.write_text(job.script, encoding="utf-8")
         argv = command(ff, job, script, ["-"] * len(job.outputs), loglevel="info")
         done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=_environment(job, Path(scratch)))
     text = done.stderr.decode("utf-8", "replace")

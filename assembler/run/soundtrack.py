@@ -15,49 +15,49 @@ Imports ``cache``, ``compile``, ``escape``, ``ffmpeg``, ``mix``, ``plan``, ``tim
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from assembler.run.cache import Cache
 from assembler.run.damage import clean
 from assembler.compile.jobs import (Job, compile_copy, compile_level, compile_loop, compile_mix, compile_scan, compile_sound,
-                      compile_stem, compile_timeline, job_key)
+                      compile_stem, compile_timeline)
+from assembler.compile import keys
 from assembler.compile.escape import concat_list
 from assembler.run.ffmpeg import FFmpeg, Progress, analyze, command, run
 from assembler.compile.mix import limits, looped_apart, parse_loudness
 from assembler.plan import Window, sound_windows
 from assembler.timeline.build import Timeline
 
-__all__ = ["LOOP_FILES", "SOUND_FILES", "level_unwritten", "loop_copies", "loop_jobs", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
+__all__ = ["LOOP_FILES", "SOUND_FILES", "fingerprints", "level_unwritten", "loop_copies", "loop_jobs", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
            "stem_paths", "window_jobs", "write_listing", "write_loop_copies", "write_stems"]
 
 SOUND_FILES = ("sound.m4a",)
 LOOP_FILES = ("loop.wav",)
 
 
+def fingerprints(store: Cache, jobs: Iterable[Job], known: dict[str, str] | None = None) -> dict[str, str]:
+    """Every file the jobs read by its fingerprint (added to ``known``, when given): the
+    data their content keys (``compile.keys``) are made from."""
+    found = {} if known is None else known
+    for job in jobs:
+        for path in job.paths:
+            if path not in found:
+                found[path] = store.fingerprint(path)
+    return found
+
+
 def sound_key(store: Cache, ff: FFmpeg, timeline: Timeline) -> str:
-    """The content key of the episode's sound: every window of the mix (its sources by
-    content, how they are placed and mixed), the loudness target and the encoder, and what
-    each ducked cue follows over which spans (found in the sources' content)."""
-    salt = store.salt(ff.version, ff.path)
-    keys = []
-    for job in mix_jobs(timeline):
-        keys.append(job_key(job, {path: store.fingerprint(path) for path in job.paths}, salt))
-    encode = compile_sound("MIX.txt", timeline)
-    ducks = _ducks(timeline)
-    # A long loop's copy holds the samples aloop would: the mix is the same either way, but
-    # a sound made before loops were copied is not trusted to be.
+    """The content key of the episode's sound (``keys.sound_key``), its sources fingerprinted
+    through ``store``."""
+    mix = mix_jobs(timeline)
     loops = [key for _, key, _ in loop_jobs(store, ff, timeline)]
-    canonical = json.dumps({"mix": keys, "encode": job_key(encode, {"MIX.txt": "MIX.txt"}, salt),
-                            "loudness": timeline.loudness, **({"ducks": ducks} if ducks else {}),
-                            **({"loops": loops} if loops else {})})
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return keys.sound_key(mix, timeline, fingerprints(store, mix), store.salt(ff.version, ff.path), loops)
 
 
 def loop_jobs(store: Cache, ff: FFmpeg, timeline: Timeline) -> list[tuple[str, str, Job]]:
@@ -67,9 +67,8 @@ def loop_jobs(store: Cache, ff: FFmpeg, timeline: Timeline) -> list[tuple[str, s
     salt = store.salt(ff.version, ff.path)
     found = []
     for cue in looped_apart(timeline):
-        source = os.fspath(cue.media.path.resolve())
-        job = compile_loop(source, cue, timeline)
-        found.append((cue.where, job_key(job, {source: store.fingerprint(source)}, salt), job))
+        job = compile_loop(os.fspath(cue.media.path.resolve()), cue, timeline)
+        found.append((cue.where, keys.job_key(job, fingerprints(store, [job]), salt), job))
     return found
 
 
@@ -87,15 +86,9 @@ def loop_copies(store: Cache, ff: FFmpeg, timeline: Timeline,
                 run(job, paths[0], ffmpeg=ff, cancel=cancel)
                 return {"argv": command(ff, job, "graph.txt", list(LOOP_FILES))}
 
-            source = job.paths[0]
-            entry = store.put(key, LOOP_FILES, make, sources={source: store.fingerprint(source)})
+            entry = store.put(key, LOOP_FILES, make, sources=fingerprints(store, [job]))
         copies[where] = os.fspath(entry / LOOP_FILES[0])
     return copies
-
-
-def _ducks(timeline: Timeline) -> list[list]:
-    """Each ducked cue, what it follows and the timeline samples it is ducked over."""
-    return [[c.where, c.duck.follow, [list(s) for s in c.duck.spans or ()]] for c in timeline.cues if c.duck]
 
 
 def write_loop_copies(folder: Path, timeline: Timeline, ff: FFmpeg) -> dict[str, str]:
@@ -149,7 +142,7 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
-    ducks = _ducks(timeline)
+    ducks = keys.ducked(timeline)
     return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
                                     "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
                                     "loudness": meta.get("loudness"), **({"ducks": ducks} if ducks else {}),
