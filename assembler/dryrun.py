@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assembler.run.cache import Cache
-from assembler.timeline.subtitles import srt_text
+from assembler.compile.subtitles import srt_text
 from assembler.compile.jobs import Job, compile_copy, compile_level, compile_scan, compile_sound
 from assembler.errors import UsageError
 from assembler.run.ffmpeg import FFmpeg, command, font_environment

@@ -2,7 +2,7 @@
 
 import pytest
 
-from assembler.compile.escape import graph_level, option_level, value
+from assembler.compile.escape import ass_colour, ass_event, fontconfig_family, graph_level, option_level, value, xml_text
 
 
 @pytest.mark.parametrize("raw, escaped", [
@@ -30,3 +30,41 @@ def test_levels_compose():
 def test_nul_is_refused():
     with pytest.raises(ValueError):
         value("a\x00b")
+
+
+@pytest.mark.parametrize("family, pattern", [
+    ("DejaVu Sans", "DejaVu Sans"),
+    ("Noto Sans CJK SC", "Noto Sans CJK SC"),
+    ("Source-Han: Bold, Heavy", r"Source\-Han\: Bold\, Heavy"),  # fontconfig's - : , separate its fields
+    ("back\\slash", r"back\\slash"),
+])
+def test_fontconfig_family(family, pattern):
+    assert fontconfig_family(family) == pattern
+
+
+def test_a_fontconfig_family_then_passes_the_graph_levels():
+    assert value(fontconfig_family("A-B:C")) == r"A\\\\-B\\\\\\:C"
+
+
+@pytest.mark.parametrize("raw, escaped", [
+    ("/fonts/plain", "/fonts/plain"),
+    ("/fonts/R&D <new>", "/fonts/R&amp;D &lt;new&gt;"),
+])
+def test_xml_text(raw, escaped):
+    assert xml_text(raw) == escaped
+
+
+@pytest.mark.parametrize("raw, event", [
+    ("plain", "plain"),
+    ("{\\i1}not a tag", "\\{\\\u2060i1\\}not a tag"),      # braces and a backslash stay literal text
+    ("two\nlines", "two\\Nlines"),
+    ("dos\r\nbreak", "dos\\Nbreak"),
+    ("日本語", "日本語"),
+])
+def test_ass_event(raw, event):
+    assert ass_event(raw) == event
+
+
+def test_ass_colour_is_blue_green_red_with_transparency_first():
+    assert ass_colour(0x12, 0x34, 0x56, 0) == "&H00563412"
+    assert ass_colour(255, 255, 255, 0x80) == "&H80FFFFFF"

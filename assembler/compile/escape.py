@@ -22,7 +22,10 @@ Imports nothing from the rest of the package.
 
 from __future__ import annotations
 
-__all__ = ["concat_list", "ffmetadata", "graph_level", "option_level", "value"]
+from xml.sax.saxutils import escape as _xml_escape
+
+__all__ = ["ass_colour", "ass_event", "concat_list", "ffmetadata", "fontconfig_family", "graph_level", "option_level",
+           "value", "xml_text"]
 
 _OPTION_SPECIAL = "\\':"
 _GRAPH_SPECIAL = "\\'[],;"
@@ -70,3 +73,30 @@ def concat_list(paths: list[str]) -> str:
 def ffmetadata(text: str) -> str:
     """A value in an FFMETADATA file: ``= ; # \\`` and line breaks are backslash-escaped."""
     return "".join("\\" + ch if ch in "=;#\\\n" else ch for ch in text.replace("\r", ""))
+
+
+def fontconfig_family(family: str) -> str:
+    """A family as a fontconfig pattern (drawtext's ``font``), whose own syntax gives
+    ``- : ,`` and ``\\`` meanings: each is backslash-escaped (then :func:`value` escapes
+    the whole for the graph)."""
+    for char in "\\-:,":
+        family = family.replace(char, "\\" + char)
+    return family
+
+
+def xml_text(text: str) -> str:
+    """Text inside an XML element (a fontconfig file's folders): ``& < >`` as entities."""
+    return _xml_escape(text)
+
+
+def ass_event(text: str) -> str:
+    """Plain text as an ASS event's text: braces would start style overrides and a
+    backslash an escape (a word joiner after it keeps it literal); newlines become ASS
+    line breaks."""
+    text = text.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
+    return text.replace("\r\n", "\n").replace("\n", "\\N")
+
+
+def ass_colour(red: int, green: int, blue: int, transparency: int) -> str:
+    """An ASS colour: ``&HAABBGGRR``, whose alpha counts transparency (0 is opaque)."""
+    return f"&H{transparency:02X}{blue:02X}{green:02X}{red:02X}"

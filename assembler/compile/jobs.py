@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from assembler.compile.graph import Filter, GraphBuilder
 from assembler.compile.mix import aformat as _aformat
 from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_cues, voices
 from assembler.compile.picture import draw_layers, input_args, join_pictures, narrow, picture_of
+from assembler.timebase import frames_touched
 from assembler.timeline.sounds import Cue
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
@@ -69,7 +69,7 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None,
     timeline's target; ``picture=False`` makes the sound alone and measures it (levelled
     first, given ``loudness``);
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
-    of the interval's subtitles (``captions.ass_text``), ``soft`` an SRT to carry as a
+    of the interval's subtitles (``subtitles.ass_text``), ``soft`` an SRT to carry as a
     subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_cues``)."""
     inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=picture, cues=True,
                                                  finish=_finish(timeline, loudness, scan=not picture), burn=burn,
@@ -128,7 +128,7 @@ def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, r
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
     group = ("-map", "[aout]", *codec, *_BITEXACT, "-f", "wav")
     duration = Fraction(end - start, timeline.output.sample_rate)
-    return Job((*inputs, *more), g.build().script(), (group,), math.ceil(duration * timeline.output.fps), duration,
+    return Job((*inputs, *more), g.build().script(), (group,), frames_touched(Fraction(0), duration, timeline.output.fps)[1], duration,
                tuple(dict.fromkeys([*paths, *files])))
 
 
@@ -149,7 +149,7 @@ def compile_loop(source: str, cue: Cue, timeline: Timeline) -> Job:
     duration = Fraction(cue.media.duration or 0) - cue.source_in
     return Job(("-i", source), g.build().script(),
                (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-rf64", "auto", "-f", "wav"),),
-               math.ceil(duration * out.fps), duration, (source,))
+               frames_touched(Fraction(0), duration, out.fps)[1], duration, (source,))
 
 
 def compile_sound(mix_list: str, timeline: Timeline) -> Job:

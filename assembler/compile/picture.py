@@ -22,6 +22,7 @@ import os
 from dataclasses import replace
 from fractions import Fraction
 
+from assembler.compile.escape import fontconfig_family
 from assembler.compile.graph import Filter, GraphBuilder, Link, number
 from assembler.timeline.sources import MediaInfo
 from assembler.timeline.build import Join, OutputSpec, Placement, Timeline
@@ -124,7 +125,7 @@ def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> li
 def _lettering(lettering, color: str, **when) -> list[Filter]:
     """One drawtext a run, each at its pen position on its baseline: lines, alignment and
     faces are set in ``typeset`` (drawtext's own multi-line layout cannot mix faces)."""
-    return [Filter("drawtext", **({"font": _fontconfig_name(run.family)} if run.family else
+    return [Filter("drawtext", **({"font": fontconfig_family(run.family)} if run.family else
                                   {"fontfile": os.fspath(run.font)}),
                    expansion="none", text=run.text, fontsize=lettering.size, fontcolor=color, x=run.x, y=run.y,
                    y_align="baseline", **when) for run in lettering.runs]
@@ -274,13 +275,6 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     body = [rate, *_fit(p, out)] if faster else [*_fit(p, out), rate]
     return g.chain([source], [*timing, *body, *_look(p), *_tail(out, p.frames, True)], "v")
-
-
-def _fontconfig_name(family: str) -> str:
-    """A family as a fontconfig pattern, whose own syntax gives - : , and \\ meanings."""
-    for char in "\\-:,":
-        family = family.replace(char, "\\" + char)
-    return family
 
 
 def _text_alpha(p: Placement, rate: Fraction) -> str | int:

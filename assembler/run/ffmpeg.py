@@ -28,8 +28,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
+from assembler.compile.escape import xml_text
 from assembler.compile.jobs import Job
 from assembler.errors import FFmpegNotFound, RenderError
 from assembler.timeline.sources import BUNDLED_FONT
@@ -458,9 +458,9 @@ def font_environment(job: Job, config: Path) -> dict[str, str] | None:
 
 def fontconfig_text(dirs: Sequence[str], cache: str) -> str:
     """A fontconfig file that sees exactly ``dirs``."""
-    body = "".join(f"  <dir>{xml_escape(d)}</dir>\n" for d in dirs)
+    body = "".join(f"  <dir>{xml_text(d)}</dir>\n" for d in dirs)
     return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-            f"{body}  <cachedir>{xml_escape(cache)}</cachedir>\n</fontconfig>\n")
+            f"{body}  <cachedir>{xml_text(cache)}</cachedir>\n</fontconfig>\n")
 
 
 def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Progress], None] | None,
