@@ -2,7 +2,8 @@
 
 import pytest
 
-from assembler.compile.escape import ass_colour, ass_event, fontconfig_family, graph_level, option_level, value, xml_text
+from assembler.compile.escape import (ass_colour, ass_event, colour, fontconfig_family, graph_level, option_level,
+                                     shell_comment, shell_line, shell_word, value, xml_text)
 
 
 @pytest.mark.parametrize("raw, escaped", [
@@ -68,3 +69,29 @@ def test_ass_event(raw, event):
 def test_ass_colour_is_blue_green_red_with_transparency_first():
     assert ass_colour(0x12, 0x34, 0x56, 0) == "&H00563412"
     assert ass_colour(255, 255, 255, 0x80) == "&H80FFFFFF"
+
+
+@pytest.mark.parametrize("normalised", ["0x000080", "0xFFFFFF66"])
+def test_a_colour_enters_a_graph_as_the_model_writes_it(normalised):
+    assert colour(normalised) == normalised
+
+
+@pytest.mark.parametrize("other", ["navy", "#000080", "0x00008", "0xffffff", "black@0.4", None])
+def test_a_colour_not_normalised_by_the_model_is_refused(other):
+    with pytest.raises(ValueError):
+        colour(other)
+
+
+def test_a_shell_line_runs_as_given():
+    import subprocess
+    import sys
+    argv = [sys.executable, "-c", "import os, sys; print(os.environ['NAME'], sys.argv[1:])", "it's", "a b", "$HOME;"]
+    line = shell_line(argv, [("NAME", "x y")])
+    assert line.startswith("NAME='x y' ")
+    out = subprocess.run(["sh", "-c", line], check=True, capture_output=True, text=True).stdout
+    assert out == "x y [\"it's\", 'a b', '$HOME;']\n"
+    assert shell_word("plain") == "plain" and shell_word("a b") == "'a b'"
+
+
+def test_a_shell_comment_stays_one_line():
+    assert shell_comment("ep\nrm -rf x") == "# ep rm -rf x"

@@ -1,4 +1,6 @@
-r"""The only code that quotes anything that enters an ffmpeg filter graph.
+r"""The only code that quotes anything: what enters an ffmpeg filter graph, and the files
+that ffmpeg, fontconfig and libass read beside it (concat lists, FFMETADATA, fontconfig's
+XML and family patterns, ASS events and colours), and the shell lines a dry run prints.
 
 ffmpeg parses a graph in two levels ("Notes on filtergraph escaping" in ffmpeg-filters):
 
@@ -22,12 +24,16 @@ Imports nothing from the rest of the package.
 
 from __future__ import annotations
 
+import re
+import shlex
+from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-__all__ = ["ass_colour", "ass_event", "concat_list", "ffmetadata", "fontconfig_family", "graph_level", "option_level",
-           "value", "xml_text"]
+__all__ = ["ass_colour", "ass_event", "colour", "concat_list", "ffmetadata", "fontconfig_family", "graph_level",
+           "option_level", "shell_comment", "shell_line", "shell_word", "value", "xml_text"]
 
 _OPTION_SPECIAL = "\\':"
+_HEX_COLOUR = re.compile(r"0x[0-9A-F]{6}(?:[0-9A-F]{2})?")
 _GRAPH_SPECIAL = "\\'[],;"
 _WHITESPACE = " \t\r\n"
 
@@ -100,3 +106,27 @@ def ass_event(text: str) -> str:
 def ass_colour(red: int, green: int, blue: int, transparency: int) -> str:
     """An ASS colour: ``&HAABBGGRR``, whose alpha counts transparency (0 is opaque)."""
     return f"&H{transparency:02X}{blue:02X}{green:02X}{red:02X}"
+
+
+def colour(value: str | None) -> str:
+    """A colour as ffmpeg's filters take it, from the model's ``0xRRGGBB[AA]`` (AA the
+    opacity): ffmpeg reads that form as it is, and nothing in it needs escaping."""
+    if value is None or not _HEX_COLOUR.fullmatch(value):
+        raise ValueError(f"not a colour as the model writes one (0xRRGGBB[AA]): {value!r}")
+    return value
+
+
+def shell_word(text: str) -> str:
+    """One word of a POSIX shell command line, quoted only when it needs to be."""
+    return shlex.quote(text)
+
+
+def shell_line(argv: Sequence[str], env: Iterable[tuple[str, str]] = ()) -> str:
+    """A command as one shell line that runs it as given: ``VAR=value`` prefixes first."""
+    return " ".join([*(f"{name}={shell_word(value)}" for name, value in env), shlex.join(argv)])
+
+
+def shell_comment(text: str) -> str:
+    """One shell comment line, whatever the text holds (a name with a newline in it must
+    not end the comment and start a command)."""
+    return "# " + " ".join(text.splitlines())

@@ -102,7 +102,8 @@ class Placement:
 @dataclass(frozen=True)
 class Join:
     """The edit between placements ``before`` and ``before + 1``. ``frames`` is the overlap
-    (0 for a cut); ``transition`` is an xfade transition name or "cut"."""
+    (0 for a cut); ``transition`` is the contract's name for it (one of ``model.TRANSITIONS``,
+    never an alias of ``model.SAME_AS``)."""
 
     index: int | None  # position of the transition item in the EDL, None for a plain cut
     before: int
@@ -597,7 +598,7 @@ def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list
             overlap, name, t_index = 0, "cut", None
             if pending is not None and previous_ok:
                 t_index, transition = pending
-                name = {"dissolve": "fade"}.get(transition.type, transition.type)
+                name = model.SAME_AS.get(transition.type, transition.type)
                 overlap = _overlap(transition, rate)
                 _check_overlap(doc, ("video", t_index, "duration"), overlap, placements[-1],
                                joins[-1].frames if joins else 0, piece["frames"], rate, problems)
