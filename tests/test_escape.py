@@ -2,7 +2,7 @@
 
 import pytest
 
-from assembler.compile.escape import (ass_colour, ass_event, colour, fontconfig_family, graph_level, option_level,
+from assembler.compile.escape import (ass_colour, ass_event, colour, file_name, fontconfig_family, graph_level, option_level,
                                      shell_comment, shell_line, shell_word, value, xml_text)
 
 
@@ -95,3 +95,14 @@ def test_a_shell_line_runs_as_given():
 
 def test_a_shell_comment_stays_one_line():
     assert shell_comment("ep\nrm -rf x") == "# ep rm -rf x"
+
+
+@pytest.mark.parametrize("path, argument", [
+    ("S01E01:pilot.mp4", "file:S01E01:pilot.mp4"),  # would be read as protocol "S01E01"
+    ("/media/S01E01:pilot.mp4", "/media/S01E01:pilot.mp4"),
+    ("episode.mp4", "episode.mp4"),
+    ("-", "-"),
+    ("C:x.mp4", "C:x.mp4"),  # one letter is no protocol
+])
+def test_file_name_on_ffmpegs_command_line(path, argument):
+    assert file_name(path) == argument

@@ -1,6 +1,7 @@
 r"""The only code that quotes anything: what enters an ffmpeg filter graph, and the files
 that ffmpeg, fontconfig and libass read beside it (concat lists, FFMETADATA, fontconfig's
-XML and family patterns, ASS events and colours), and the shell lines a dry run prints.
+XML and family patterns, ASS events and colours), an output's name on ffmpeg's command line, and the
+shell lines a dry run prints.
 
 ffmpeg parses a graph in two levels ("Notes on filtergraph escaping" in ffmpeg-filters):
 
@@ -29,7 +30,7 @@ import shlex
 from collections.abc import Iterable, Sequence
 from xml.sax.saxutils import escape as _xml_escape
 
-__all__ = ["ass_colour", "ass_event", "colour", "concat_list", "ffmetadata", "fontconfig_family", "graph_level",
+__all__ = ["ass_colour", "ass_event", "colour", "concat_list", "ffmetadata", "file_name", "fontconfig_family", "graph_level",
            "option_level", "shell_comment", "shell_line", "shell_word", "value", "xml_text"]
 
 _OPTION_SPECIAL = "\\':"
@@ -130,3 +131,13 @@ def shell_comment(text: str) -> str:
     """One shell comment line, whatever the text holds (a name with a newline in it must
     not end the comment and start a command)."""
     return "# " + " ".join(text.splitlines())
+
+
+_PROTOCOL = re.compile(r"[A-Za-z0-9+.-]{2,}:")
+
+
+def file_name(path: str) -> str:
+    """A file's name as ffmpeg's command line takes it: ffmpeg reads a name that starts
+    "WORD:" as a protocol ("S01E01:pilot.mp4" is protocol "S01E01"), and "file:" makes it
+    the file it is. "-" stays the pipe, "/..." needs nothing."""
+    return f"file:{path}" if _PROTOCOL.match(path) else path
