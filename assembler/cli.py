@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shlex
 import signal
 import sys
 import time
@@ -30,6 +29,7 @@ from assembler.run.ffmpeg import Progress as RenderProgress, find_ffmpeg
 from assembler.run.probe import probe
 from assembler.render import check as check_edl
 from assembler.review.diff import diff as diff_edls
+from assembler.compile.escape import shell_line, shell_word
 from assembler.dryrun import dry_run
 from assembler.review.verify import verify as verify_receipt
 from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
@@ -72,7 +72,7 @@ def _fail(exc: AssemblerError) -> typer.Exit:
         return typer.Exit(2)
     if isinstance(exc, RenderError):
         err.print(f"error: {str(exc).splitlines()[0]}", style="bold red", markup=False)
-        err.print("command: " + shlex.join(exc.argv), markup=False)
+        err.print("command: " + shell_line(exc.argv), markup=False)
         err.print(exc.stderr_tail, markup=False)
         return typer.Exit(1)
     err.print(f"error: {exc}", style="bold red", markup=False)
@@ -110,7 +110,7 @@ def render(
             sys.stdout.write(plan.text)  # literally: no markup, no emoji, no wrapping
             sys.stdout.flush()
             err.print(f"dry run: nothing encoded; the commands and their files are in {plan.folder}/ "
-                      f"(sh {shlex.quote(os.fspath(plan.script))} runs them all)", markup=False)
+                      f"(sh {shell_word(os.fspath(plan.script))} runs them all)", markup=False)
             return
         bar = progress_bar(err, disable=quiet)
         task = bar.add_task(escape(target.name), total=1.0, stage="starting", where="")

@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shlex
 import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assembler.run.cache import Cache
-from assembler.timeline.subtitles import srt_text
+from assembler.compile.escape import shell_comment, shell_line, shell_word
+from assembler.compile.subtitles import srt_text
 from assembler.compile.jobs import Job, compile_copy, compile_level, compile_scan, compile_sound
 from assembler.errors import UsageError
 from assembler.run.ffmpeg import FFmpeg, command, font_environment
@@ -60,7 +60,7 @@ class Step:
     @property
     def shell(self) -> str:
         """The command as one shell line: quoted, ``VAR=value`` prefixes first."""
-        return " ".join([*(f"{name}={shlex.quote(value)}" for name, value in self.env), shlex.join(self.argv)])
+        return shell_line(self.argv, self.env)
 
 
 @dataclass(frozen=True)
@@ -92,22 +92,23 @@ class DryRun:
         """Every command as a shell line under comments saying what it is (the graph
         scripts' text too, as comments): pasted into a shell, it runs as it reads."""
         pieces = [s for s in self.steps if s.what == "segment"]
-        lines = [_comment(f"assembler dry run: {self.edl or 'an EDL built in code'} -> {self.output}"),
-                 _comment(f"{len(self.steps)} commands; they read and write in {self.folder}/ (never the cache, never "
-                          f"the output): {shlex.quote(os.fspath(self.made))} is what the render would write, byte for "
-                          "byte"),
-                 _comment(f"all of them in order: sh {shlex.quote(os.fspath(self.script))}")]
+        lines = [shell_comment(f"assembler dry run: {self.edl or 'an EDL built in code'} -> {self.output}"),
+                 shell_comment(f"{len(self.steps)} commands; they read and write in {self.folder}/ (never the cache, "
+                               f"never the output): {shell_word(os.fspath(self.made))} is what the render would write, "
+                               "byte for byte"),
+                 shell_comment(f"all of them in order: sh {shell_word(os.fspath(self.script))}")]
         if pieces:
             cached = sum(bool(s.cached) for s in pieces)
-            lines.append(_comment(f"segments: {len(pieces)}; a render would make {len(pieces) - cached} and take "
-                                  f"{cached} from the cache (run here, every one is made)"))
+            lines.append(shell_comment(f"segments: {len(pieces)}; a render would make {len(pieces) - cached} and take "
+                                       f"{cached} from the cache (run here, every one is made)"))
         if self.loudness is not None:
-            lines.append(_comment(self._level_note()))
+            lines.append(shell_comment(self._level_note()))
         for step in self.steps:
             state = "" if step.cached is None else " cached" if step.cached else " not cached"
-            lines += ["", _comment(step.title + (f" key {step.key}{state}" if step.key else state))]
+            lines += ["", shell_comment(step.title + (f" key {step.key}{state}" if step.key else state))]
             if step.graph is not None:
-                lines += [_comment(f"{step.script}:"), *(_comment(f"  {line}") for line in step.graph.splitlines())]
+                lines += [shell_comment(f"{step.script}:"),
+                          *(shell_comment(f"  {line}") for line in step.graph.splitlines())]
             lines.append(step.shell)
         return "\n".join(lines) + "\n"
 
@@ -150,12 +151,6 @@ class _Steps:
     def write(self, path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
-
-
-def _comment(text: str) -> str:
-    """One shell comment line, whatever the text holds (a name with a newline in it must
-    not end the comment and start a command)."""
-    return "# " + " ".join(text.splitlines())
 
 
 def _graph_file(target: Path) -> Path:

@@ -33,8 +33,10 @@ from __future__ import annotations
 import bisect
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
+from assembler.timebase import frames_touched
 from assembler.timeline.build import Timeline
 
 __all__ = ["MAX_SEGMENT_SECONDS", "MAX_SOUND_INPUTS", "Segment", "Window", "segments", "sound_windows"]
@@ -59,7 +61,7 @@ class Segment:
 
 def segments(timeline: Timeline, max_frames: int | None = None) -> tuple[Segment, ...]:
     """The segments of a timeline, in order."""
-    limit = max_frames or math.ceil(MAX_SEGMENT_SECONDS * timeline.output.fps)
+    limit = max_frames or frames_touched(Fraction(0), Fraction(MAX_SEGMENT_SECONDS), timeline.output.fps)[1]
     placements, joins = timeline.placements, timeline.joins
     out: list[Segment] = []
     for k, p in enumerate(placements):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 from assembler.run.cache import Cache, sha256_file, source_changed
 from assembler.run.damage import Reader, clean, decode_warnings, stopped_at
 from assembler.timeline.duck import follow
-from assembler.timeline.subtitles import ass_text, srt_text
+from assembler.compile.subtitles import ass_text, srt_text
 from assembler.compile.jobs import Job, compile_assembly, compile_segment, compile_timeline, chapters_text
 from assembler.compile.keys import job_key, output_key
 from assembler.model.edl import Edl
@@ -45,7 +44,7 @@ from assembler.run.outputs import output_problems, receipt_path, sidecar_path, u
 from assembler.plan import Segment, segments
 from assembler.run.soundtrack import (fingerprints, loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
                          write_loop_copies, write_stems)
-from assembler.timebase import seconds_text
+from assembler.timebase import frames_touched, seconds_text
 from assembler.timeline.build import Timeline, build, media_paths, word_paths
 from assembler.run.readers import read_words
 
@@ -283,7 +282,7 @@ def _heard(timeline: Timeline, sound: dict) -> list[tuple[int, int, list[str]]]:
     found = []
     for (start, end, _), errors in zip(sound.get("windows") or [], sound.get("decode_errors") or []):
         if errors:
-            found.append((int(Fraction(start, sr) * rate), math.ceil(Fraction(end, sr) * rate), errors))
+            found.append((*frames_touched(Fraction(start, sr), Fraction(end, sr), rate), errors))
     return found
 
 

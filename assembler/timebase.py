@@ -31,12 +31,16 @@ __all__ = [
     "TimeSpec",
     "format_seconds",
     "frame_of",
+    "frames_touched",
     "parse_rate",
     "parse_time",
+    "sample_at",
     "sample_of",
     "seconds_text",
+    "shift_samples",
     "shown",
     "smpte_problem",
+    "whole_samples",
 ]
 
 # Bounds on what a file may ask for, checked where numbers are parsed, so that a typo
@@ -191,22 +195,80 @@ def parse_rate(value: object) -> Fraction:
     return rate
 
 
-def frame_of(seconds: Fraction, rate: Fraction) -> int:
-    """The output frame nearest to a time: every edit point snaps to this grid.
+# -- the grid: seconds to frames and to samples ------------------------------------------
+#
+# The one rule: a time becomes the frame or the sample NEAREST to it, and a time exactly
+# half-way between two goes to the later one (half up, never Python's round-half-even), so
+# that the same time always lands on the same frame or sample, whichever side it came from
+# and whatever it is added to. Every edit point, fade, sound position and length goes
+# through it (frame_of, sample_at, sample_of). Two conversions count something else, and
+# say so by their names: whole_samples (how many whole samples of a source lie before a
+# time) and frames_touched (every frame a stretch of time touches). One older rule is kept,
+# where half up would move renders already made: shift_samples.
 
-    Ties round half up (not Python's banker's rounding) so that the same time always
-    lands on the same frame, whichever side of the grid it came from.
+def _nearest(value: Fraction) -> int:
+    """The integer nearest to ``value``; a half goes up (``floor(v + 1/2)``)."""
+    return math.floor(value + Fraction(1, 2))
+
+
+def frame_of(seconds: Fraction, rate: Fraction) -> int:
+    """The output frame nearest to a time (half up): every edit point snaps to this grid.
+
+    >>> frame_of(Fraction(1, 60), Fraction(30)), frame_of(Fraction(1, 61), Fraction(30))
+    (1, 0)
     """
-    return math.floor(seconds * rate + Fraction(1, 2))
+    return _nearest(seconds * rate)
+
+
+def sample_at(seconds: Fraction, sample_rate: int) -> int:
+    """The sample nearest to a time (half up): where a sound, its fades and its length fall.
+
+    >>> sample_at(Fraction(5, 1000), 44100)  # 220.5 samples
+    221
+    """
+    return _nearest(seconds * sample_rate)
 
 
 def sample_of(frame: int, rate: Fraction, sample_rate: int) -> int:
-    """The audio sample at which output frame ``frame`` starts (rounded half up).
+    """The audio sample at which output frame ``frame`` starts (:func:`sample_at` of its time).
 
     Sound positions are derived from frame positions, never accumulated, so picture and
     sound cannot drift apart however many items a timeline holds.
     """
-    return math.floor(Fraction(frame * sample_rate) / rate + Fraction(1, 2))
+    return sample_at(Fraction(frame) / rate, sample_rate)
+
+
+def whole_samples(seconds: Fraction, sample_rate: int) -> int:
+    """How many whole samples lie before a time in a source (``floor``): where a loop's
+    part starts and ends in its source, and the samples of a fixed short length (a voice's
+    click fade) that fit in it. A sample only partly before the time is not counted.
+
+    >>> whole_samples(Fraction(5, 1000), 44100)  # 220.5 samples
+    220
+    """
+    return math.floor(seconds * sample_rate)
+
+
+def frames_touched(start: Fraction, end: Fraction, rate: Fraction) -> tuple[int, int]:
+    """The frames ``[first, last)`` that a stretch of time touches, rounded outward
+    (``floor``, ``ceil``): for counting and reporting what a stretch covers, never for
+    placing an edit point (that is :func:`frame_of`).
+
+    >>> frames_touched(Fraction(1, 50), Fraction(21, 50), Fraction(25))
+    (0, 11)
+    """
+    return math.floor(start * rate), math.ceil(end * rate)
+
+
+def shift_samples(seconds: Fraction, sample_rate: int) -> int:
+    """The samples a J- or L-cut moves a sound's edit by: nearest, a half to the even one
+    (Python's ``round``), the rule J/L cuts have been rendered with. Half up would move the
+    edit of, say, a 0.125 s lead at 44.1 kHz (5512.5 samples) by one sample, so it stays.
+
+    >>> shift_samples(Fraction(1, 8), 44100), shift_samples(-Fraction(1, 8), 44100)
+    (5512, -5512)
+    """
+    return round(seconds * sample_rate)
 
 
 def seconds_text(seconds: Fraction) -> str:
@@ -223,7 +285,7 @@ def seconds_text(seconds: Fraction) -> str:
 
 def format_seconds(seconds: Fraction) -> str:
     """Human-readable ``m:ss.sss`` for tables and progress."""
-    total_ms = math.floor(Fraction(seconds) * 1000 + Fraction(1, 2))
+    total_ms = _nearest(Fraction(seconds) * 1000)
     minutes, ms = divmod(total_ms, 60_000)
     return f"{minutes}:{ms // 1000:02d}.{ms % 1000:03d}"
 

@@ -9,7 +9,8 @@ import pytest
 
 import assembler
 from assembler.compile.jobs import compile_timeline
-from assembler.model.edl import XFADE_NAMES
+from assembler.compile.picture import XFADE_NAMES
+from assembler.model.edl import TRANSITIONS
 from assembler.run.ffmpeg import run
 from conftest import write_edl
 from media_tools import count_frames, make_clip, mean_color, dominant_tone, stream_info, run_ffmpeg, BITEXACT
@@ -64,6 +65,15 @@ def test_same_timeline_same_graph_byte_for_byte(timeline):
     job = compile_timeline(timeline)
     assert job.script.count("xfade=") == 2 and job.script.count("acrossfade=") == 2
     assert "concat=n=2" in job.script  # the cut between green and blue
+
+
+def test_each_transition_of_the_contract_has_its_xfade_name(tmp_path):
+    assert set(XFADE_NAMES) == set(TRANSITIONS) - {"cut"}
+    path = write_edl(tmp_path, "ep.yaml", edl_of([{"color": "red", "duration": "6f"},
+                                                 {"transition": "dissolve", "duration": "2f"},
+                                                 {"color": "blue", "duration": "6f"}], size="64x36"))
+    graph = compile_timeline(assembler.check(path)).script
+    assert "xfade=transition=fade:" in graph and "dissolve" not in graph  # xfade's own dissolve is noise
 
 
 def test_every_transition_name_renders_exactly(tmp_path):

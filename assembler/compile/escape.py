@@ -1,4 +1,7 @@
-r"""The only code that quotes anything that enters an ffmpeg filter graph.
+r"""The only code that quotes anything: what enters an ffmpeg filter graph, and the files
+that ffmpeg, fontconfig and libass read beside it (concat lists, FFMETADATA, fontconfig's
+XML and family patterns, ASS events and colours), an output's name on ffmpeg's command line, and the
+shell lines a dry run prints.
 
 ffmpeg parses a graph in two levels ("Notes on filtergraph escaping" in ffmpeg-filters):
 
@@ -22,9 +25,16 @@ Imports nothing from the rest of the package.
 
 from __future__ import annotations
 
-__all__ = ["concat_list", "ffmetadata", "graph_level", "option_level", "value"]
+import re
+import shlex
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape as _xml_escape
+
+__all__ = ["ass_colour", "ass_event", "colour", "concat_list", "ffmetadata", "file_name", "fontconfig_family", "graph_level",
+           "option_level", "shell_comment", "shell_line", "shell_word", "value", "xml_text"]
 
 _OPTION_SPECIAL = "\\':"
+_HEX_COLOUR = re.compile(r"0x[0-9A-F]{6}(?:[0-9A-F]{2})?")
 _GRAPH_SPECIAL = "\\'[],;"
 _WHITESPACE = " \t\r\n"
 
@@ -70,3 +80,64 @@ def concat_list(paths: list[str]) -> str:
 def ffmetadata(text: str) -> str:
     """A value in an FFMETADATA file: ``= ; # \\`` and line breaks are backslash-escaped."""
     return "".join("\\" + ch if ch in "=;#\\\n" else ch for ch in text.replace("\r", ""))
+
+
+def fontconfig_family(family: str) -> str:
+    """A family as a fontconfig pattern (drawtext's ``font``), whose own syntax gives
+    ``- : ,`` and ``\\`` meanings: each is backslash-escaped (then :func:`value` escapes
+    the whole for the graph)."""
+    for char in "\\-:,":
+        family = family.replace(char, "\\" + char)
+    return family
+
+
+def xml_text(text: str) -> str:
+    """Text inside an XML element (a fontconfig file's folders): ``& < >`` as entities."""
+    return _xml_escape(text)
+
+
+def ass_event(text: str) -> str:
+    """Plain text as an ASS event's text: braces would start style overrides and a
+    backslash an escape (a word joiner after it keeps it literal); newlines become ASS
+    line breaks."""
+    text = text.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
+    return text.replace("\r\n", "\n").replace("\n", "\\N")
+
+
+def ass_colour(red: int, green: int, blue: int, transparency: int) -> str:
+    """An ASS colour: ``&HAABBGGRR``, whose alpha counts transparency (0 is opaque)."""
+    return f"&H{transparency:02X}{blue:02X}{green:02X}{red:02X}"
+
+
+def colour(value: str | None) -> str:
+    """A colour as ffmpeg's filters take it, from the model's ``0xRRGGBB[AA]`` (AA the
+    opacity): ffmpeg reads that form as it is, and nothing in it needs escaping."""
+    if value is None or not _HEX_COLOUR.fullmatch(value):
+        raise ValueError(f"not a colour as the model writes one (0xRRGGBB[AA]): {value!r}")
+    return value
+
+
+def shell_word(text: str) -> str:
+    """One word of a POSIX shell command line, quoted only when it needs to be."""
+    return shlex.quote(text)
+
+
+def shell_line(argv: Sequence[str], env: Iterable[tuple[str, str]] = ()) -> str:
+    """A command as one shell line that runs it as given: ``VAR=value`` prefixes first."""
+    return " ".join([*(f"{name}={shell_word(value)}" for name, value in env), shlex.join(argv)])
+
+
+def shell_comment(text: str) -> str:
+    """One shell comment line, whatever the text holds (a name with a newline in it must
+    not end the comment and start a command)."""
+    return "# " + " ".join(text.splitlines())
+
+
+_PROTOCOL = re.compile(r"[A-Za-z0-9+.-]{2,}:")
+
+
+def file_name(path: str) -> str:
+    """A file's name as ffmpeg's command line takes it: ffmpeg reads a name that starts
+    "WORD:" as a protocol ("S01E01:pilot.mp4" is protocol "S01E01"), and "file:" makes it
+    the file it is. "-" stays the pipe, "/..." needs nothing."""
+    return f"file:{path}" if _PROTOCOL.match(path) else path

@@ -21,7 +21,6 @@ Imports ``sound``, ``timeline`` (types), ``graph``, ``mix``, ``picture``, ``esca
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from assembler.compile.graph import File, Filter, Graph, GraphBuilder
 from assembler.compile.mix import aformat as _aformat
 from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_cues, voices
 from assembler.compile.picture import draw_layers, join_pictures, narrow, picture_of, source_of
+from assembler.timebase import frames_touched
 from assembler.timeline.sounds import Cue
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
@@ -78,7 +78,7 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None,
     timeline's target; ``picture=False`` makes the sound alone and measures it (levelled
     first, given ``loudness``);
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
-    of the interval's subtitles (``captions.ass_text``), ``soft`` an SRT to carry as a
+    of the interval's subtitles (``subtitles.ass_text``), ``soft`` an SRT to carry as a
     subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_cues``)."""
     g = GraphBuilder()
     frames, fonts = _graph(g, timeline, start, end, picture=picture, cues=True,
@@ -133,7 +133,7 @@ def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, r
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
     group = ("-map", "[aout]", *codec, *_BITEXACT, "-f", "wav")
     duration = Fraction(end - start, timeline.output.sample_rate)
-    return Job(g.build(), (group,), math.ceil(duration * timeline.output.fps), duration)
+    return Job(g.build(), (group,), frames_touched(Fraction(0), duration, timeline.output.fps)[1], duration)
 
 
 def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: int = 0,
@@ -152,7 +152,7 @@ def compile_loop(source: str, cue: Cue, timeline: Timeline) -> Job:
     g.chain([g.input(g.source(source), "a")], loop_chain(cue, out), "a", name="aout")
     duration = Fraction(cue.media.duration or 0) - cue.source_in
     return Job(g.build(), (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-rf64", "auto", "-f", "wav"),),
-               math.ceil(duration * out.fps), duration)
+               frames_touched(Fraction(0), duration, out.fps)[1], duration)
 
 
 def compile_sound(mix_list: str, timeline: Timeline) -> Job:

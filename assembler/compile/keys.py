@@ -21,7 +21,7 @@ from pathlib import PurePath
 
 from assembler.compile.jobs import Job, chapters_text, compile_assembly, compile_sound
 from assembler.timeline.build import Timeline
-from assembler.timeline.subtitles import srt_text
+from assembler.compile.subtitles import srt_text
 
 __all__ = ["MIX_LIST", "ducked", "job_key", "output_key", "sound_key"]
 

@@ -34,6 +34,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from assembler.compile.graph import Filter, GraphBuilder, Link, number
+from assembler.timebase import whole_samples
 from assembler.timeline.sounds import CLICK_FADE, Cue
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
@@ -108,8 +109,8 @@ def _decoded(out: OutputSpec) -> list[Filter]:
 
 def _loop_part(cue: Cue, rate: int) -> tuple[int, int]:
     """The looped part of a cue's source, in output samples: its first and how many."""
-    first = int(cue.source_in * rate)
-    return first, max(1, int((cue.media.duration or 0) * rate) - first)
+    first = whole_samples(cue.source_in, rate)
+    return first, max(1, whole_samples(cue.media.duration or Fraction(0), rate) - first)
 
 
 # A header may overstate what decodes by up to half a second (``sound.cut_short`` warns):
@@ -120,7 +121,7 @@ _WRAP_MARGIN = Fraction(1, 2)
 def _may_wrap(cue: Cue, rate: int) -> bool:
     """Whether a looped cue goes round at least once: one that never does needs no ``aloop``,
     which would hold all that passes through it, though it never repeats it."""
-    return cue.samples + int(_WRAP_MARGIN * rate) > _loop_part(cue, rate)[1]
+    return cue.samples + whole_samples(_WRAP_MARGIN, rate) > _loop_part(cue, rate)[1]
 
 
 def looped_apart(timeline: Timeline) -> list[Cue]:
@@ -283,7 +284,8 @@ def aformat(out: OutputSpec) -> Filter:
 def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None,
            edges: tuple[bool, bool]) -> Link:
     exact = [Filter("apad", whole_len=samples), Filter("atrim", end_sample=samples), aformat(out)]
-    click = min(int(CLICK_FADE * out.sample_rate), samples // 2)
+    # Whole samples, where a cue's click fade is the nearest (sound.place_cues): 220 and 221 at 44.1 kHz.
+    click = min(whole_samples(CLICK_FADE, out.sample_rate), samples // 2)
     if edges[0] and click:
         exact.append(Filter("afade", t="in", ss=0, ns=click))
     if edges[1] and click:

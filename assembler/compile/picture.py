@@ -22,11 +22,14 @@ import os
 from dataclasses import replace
 from fractions import Fraction
 
+from assembler.compile.escape import colour as ffmpeg_colour
+from assembler.compile.escape import fontconfig_family
 from assembler.compile.graph import File, Filter, GraphBuilder, Link, number
+from assembler.model.edl import SAME_AS, TRANSITIONS
 from assembler.timeline.sources import MediaInfo
 from assembler.timeline.build import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["draw_layers", "join_pictures", "narrow", "picture_of", "source_of"]
+__all__ = ["XFADE_NAMES", "draw_layers", "join_pictures", "narrow", "picture_of", "source_of"]
 
 _ALPHA_FORMATS = ("rgba", "bgra", "argb", "abgr", "ya8", "ya16", "yuva", "rgba64", "gbrap", "pal8")
 
@@ -48,7 +51,7 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
                 g.read(os.fspath(layer.font))
             continue
         if layer.kind == "color":
-            source = [Filter("color", c=layer.color, s=f"{layer.width}x{layer.height}", r=str(rate)),
+            source = [Filter("color", c=ffmpeg_colour(layer.color), s=f"{layer.width}x{layer.height}", r=str(rate)),
                       Filter("format", "rgba")]
             links: list[Link] = []
         else:
@@ -97,6 +100,12 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
     return video
 
 
+# Each of the contract's transitions as ffmpeg's xfade names it: the same name, but for
+# `dissolve`, the contract's cross-dissolve, which is xfade's `fade` (xfade's own
+# `dissolve` is a pixel noise, which the contract does not offer).
+XFADE_NAMES = {name: name for name in TRANSITIONS if name != "cut"} | {alias: SAME_AS[alias] for alias in SAME_AS}
+
+
 # image2's options for a `movie` source: the one file named, never a numbered sequence
 # (other demuxers ignore them).
 _ONE_FILE = "pattern_type=none"
@@ -123,9 +132,9 @@ def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> li
 def _lettering(lettering, color: str, **when) -> list[Filter]:
     """One drawtext a run, each at its pen position on its baseline: lines, alignment and
     faces are set in ``typeset`` (drawtext's own multi-line layout cannot mix faces)."""
-    return [Filter("drawtext", **({"font": _fontconfig_name(run.family)} if run.family else
+    return [Filter("drawtext", **({"font": fontconfig_family(run.family)} if run.family else
                                   {"fontfile": File(os.fspath(run.font))}),
-                   expansion="none", text=run.text, fontsize=lettering.size, fontcolor=color, x=run.x, y=run.y,
+                   expansion="none", text=run.text, fontsize=lettering.size, fontcolor=ffmpeg_colour(color), x=run.x, y=run.y,
                    y_align="baseline", **when) for run in lettering.runs]
 
 
@@ -230,7 +239,7 @@ def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
         filters += [Filter("scale", w, h, **colour)]
     else:
         filters += [Filter("scale", w, h, force_original_aspect_ratio="decrease", **colour),
-                    Filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=out.background)]
+                    Filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=ffmpeg_colour(out.background))]
     return [*filters, Filter("setsar", 1)]
 
 
@@ -238,13 +247,14 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     size = f"{out.width}x{out.height}"
     # A title stands on its picture (fitted like any still) or on a generated colour.
     over = [g.input(index, "v")] if p.kind == "title" and p.media is not None and index is not None else []
-    card = [*([_FIRST, *_fit(p, out), *_repeat(p)] if over else [Filter("color", c=p.color, s=size, r=str(out.fps))]),
+    plain = p.color and ffmpeg_colour(p.color)  # (a clip has none: its card is not drawn)
+    card = [*([_FIRST, *_fit(p, out), *_repeat(p)] if over else [Filter("color", c=plain, s=size, r=str(out.fps))]),
             Filter("format", "rgb24")]
     if over and p.media is not None and p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
         # A picture with transparency stands on the output's background colour.
         still = g.chain(over, [_FIRST, Filter("scale", out.width, out.height, force_original_aspect_ratio="increase"),
                                Filter("crop", out.width, out.height), Filter("format", "rgba"), *_repeat(p)], "v")
-        back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
+        back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
         over = [g.chain([back, still], [Filter("overlay", 0, 0, shortest=1)], "v")]
         card = [Filter("format", "rgb24")]
     if p.kind == "title" and p.lettering:
@@ -274,13 +284,6 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     body = [rate, *_fit(p, out)] if faster else [*_fit(p, out), rate]
     return g.chain([source], [*timing, *body, *_look(p), *_tail(out, p.frames, True)], "v")
-
-
-def _fontconfig_name(family: str) -> str:
-    """A family as a fontconfig pattern, whose own syntax gives - : , and \\ meanings."""
-    for char in "\\-:,":
-        family = family.replace(char, "\\" + char)
-    return family
 
 
 def _text_alpha(p: Placement, rate: Fraction) -> str | int:
@@ -378,7 +381,7 @@ def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, sourc
     still = g.chain([source], [_FIRST, Filter("scale", out.width, out.height, force_original_aspect_ratio="decrease")
                                if p.fit != "stretch" else Filter("scale", out.width, out.height),
                                Filter("format", "rgba"), *_repeat(p)], "v")
-    back = g.chain([], [Filter("color", c=out.background, s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
+    back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
     return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1), Filter("scale", **_FROM_RGB),
                                    *_motion(p), *_look(p), *_tail(out, p.frames, False)], "v")
 
@@ -392,7 +395,7 @@ def join_pictures(g: GraphBuilder, placements: list[Placement], joins: list[Join
     for n, (join, p) in enumerate(zip(joins, placements[1:]), start=1):
         if join.frames:
             run = [g.chain([_concat(g, run, rate), pictures[n]], [
-                Filter("xfade", transition=join.transition, duration=Fraction(join.frames) / rate,
+                Filter("xfade", transition=XFADE_NAMES[join.transition], duration=Fraction(join.frames) / rate,
                        offset=Fraction(length - join.frames) / rate)], "v")]
         else:
             run.append(pictures[n])

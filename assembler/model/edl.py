@@ -50,6 +50,7 @@ __all__ = [
     "Output",
     "OutputAudio",
     "OutputVideo",
+    "SAME_AS",
     "Sound",
     "TRANSITIONS",
     "Title",
@@ -60,16 +61,18 @@ __all__ = [
     "VideoItem",
 ]
 
-# Transition names: the contract's own, then every transition ffmpeg's xfade knows (9.0).
-XFADE_NAMES = (
+# The contract's transition names: `cut`, then the overlapping ones (which the contract
+# takes from ffmpeg 9.0's xfade; compile.picture says what each is drawn with).
+TRANSITIONS = ("cut", *(
     "fade wipeleft wiperight wipeup wipedown slideleft slideright slideup slidedown circlecrop "
     "rectcrop distance fadeblack fadewhite radial smoothleft smoothright smoothup smoothdown "
     "circleopen circleclose vertopen vertclose horzopen horzclose dissolve pixelize diagtl diagtr "
     "diagbl diagbr hlslice hrslice vuslice vdslice hblur fadegrays wipetl wipetr wipebl wipebr "
     "squeezeh squeezev zoomin fadefast fadeslow hlwind hrwind vuwind vdwind coverleft coverright "
     "coverup coverdown revealleft revealright revealup revealdown"
-).split()
-TRANSITIONS = ("cut", *XFADE_NAMES)
+).split())
+# Names the contract gives one transition twice: `dissolve` is the cross-dissolve, `fade`.
+SAME_AS = {"dissolve": "fade"}
 DEFAULT_TRANSITION_SECONDS = "0.5"
 # Validated by Transition (the message names the item); the schema lists the names for editors.
 TransitionName = Annotated[str, WithJsonSchema({"enum": list(TRANSITIONS)})]
@@ -96,9 +99,9 @@ Time = Annotated[
 
 
 def _parse_color(value: Any) -> str:
-    """Any colour Pillow understands (names, #rgb, #rrggbb, rgb()), or ffmpeg's 0xRRGGBB,
-    with an optional ``@alpha``. Normalised to ffmpeg's ``0xRRGGBB[AA]``, which needs no
-    escaping inside a filter graph."""
+    """Any colour Pillow understands (names, #rgb, #rrggbb, rgb()), or 0xRRGGBB, with an
+    optional ``@alpha``. Normalised to the contract's hex form ``0xRRGGBB[AA]`` (AA the
+    opacity, left out when opaque)."""
     if not isinstance(value, str):
         raise ValueError("a colour must be a string such as black, \"#1a2b3c\" or 0x1A2B3C")
     text, _, alpha = value.strip().partition("@")

@@ -28,8 +28,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape as xml_escape
 
+from assembler.compile.escape import file_name, xml_text
 from assembler.compile.jobs import Job
 from assembler.errors import FFmpegNotFound, RenderError
 from assembler.timeline.sources import BUNDLED_FONT
@@ -192,14 +192,8 @@ def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
         argv += [ff.script_flag, os.fspath(script)]
     for group, path in zip(job.outputs, paths):
         muxer = [] if "-f" in group else ["-f", _MUXERS.get(Path(path).suffix.lower(), "mp4")]
-        argv += [*group, *muxer, _as_file(os.fspath(path))]
+        argv += [*group, *muxer, file_name(os.fspath(path))]
     return argv
-
-
-def _as_file(path: str) -> str:
-    # ffmpeg reads a name that starts "WORD:" as a protocol ("S01E01:pilot.mp4" is protocol
-    # "S01E01"); "file:" makes it the file it is. "-" stays the pipe, "/..." needs nothing.
-    return f"file:{path}" if re.match(r"[A-Za-z0-9+.-]{2,}:", path) else path
 
 
 class Cancelled(Exception):
@@ -432,7 +426,7 @@ def decode_errors(path: str | os.PathLike, start: float, seconds: float | None, 
     ff = ffmpeg or find_ffmpeg()
     span = ["-t", f"{seconds:.6f}"] if seconds is not None else []
     argv = [ff.path, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{start:.6f}", *span,
-            "-i", _as_file(os.fspath(path)), *(["-frames:v", "1"] if seconds is None else []), "-f", "null", "-"]
+            "-i", file_name(os.fspath(path)), *(["-frames:v", "1"] if seconds is None else []), "-f", "null", "-"]
     done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True)
     return [line for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
 
@@ -458,9 +452,9 @@ def font_environment(job: Job, config: Path) -> dict[str, str] | None:
 
 def fontconfig_text(dirs: Sequence[str], cache: str) -> str:
     """A fontconfig file that sees exactly ``dirs``."""
-    body = "".join(f"  <dir>{xml_escape(d)}</dir>\n" for d in dirs)
+    body = "".join(f"  <dir>{xml_text(d)}</dir>\n" for d in dirs)
     return ('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-            f"{body}  <cachedir>{xml_escape(cache)}</cachedir>\n</fontconfig>\n")
+            f"{body}  <cachedir>{xml_text(cache)}</cachedir>\n</fontconfig>\n")
 
 
 def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Progress], None] | None,

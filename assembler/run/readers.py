@@ -19,6 +19,7 @@ from pathlib import Path
 import pysubs2
 from PIL import ImageFont
 
+from assembler.compile.escape import ass_colour
 from assembler.errors import CHECK_PATH, MediaError, os_hint
 from assembler.timeline.sources import FONT_SUFFIXES
 from assembler.run.probe import font_files, linked, regular_file, what_it_holds
@@ -75,7 +76,7 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
 
 def _style(name: str, st: pysubs2.SSAStyle) -> FileStyle:
     def colour(c: pysubs2.Color) -> str:
-        return f"&H{c.a:02X}{c.b:02X}{c.g:02X}{c.r:02X}"
+        return ass_colour(c.r, c.g, c.b, c.a)  # pysubs2's alpha counts transparency, as ASS's does
 
     def flag(on: bool) -> str:
         return "-1" if on else "0"

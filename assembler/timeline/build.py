@@ -34,7 +34,7 @@ from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
 from assembler.timeline.sources import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
 from assembler.timeline.sounds import Cue, cut_short, place_cues, sound_paths, still_cut_short
-from assembler.timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, smpte_problem
+from assembler.timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
 from assembler.timeline.typeset import Lettering, set_text
 from assembler.timeline.sources import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
@@ -102,7 +102,8 @@ class Placement:
 @dataclass(frozen=True)
 class Join:
     """The edit between placements ``before`` and ``before + 1``. ``frames`` is the overlap
-    (0 for a cut); ``transition`` is an xfade transition name or "cut"."""
+    (0 for a cut); ``transition`` is the contract's name for it (one of ``model.TRANSITIONS``,
+    never an alias of ``model.SAME_AS``)."""
 
     index: int | None  # position of the transition item in the EDL, None for a plain cut
     before: int
@@ -421,8 +422,8 @@ def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec
         after = joins[k] if k < len(joins) else None
         head = before.shift if before else Fraction(0)
         tail = after.shift if after else Fraction(0)
-        start = sample_of(p.start, rate, sr) + round(head * sr)
-        end = sample_of(p.end, rate, sr) + round(tail * sr)
+        start = sample_of(p.start, rate, sr) + shift_samples(head, sr)
+        end = sample_of(p.end, rate, sr) + shift_samples(tail, sr)
         source_in = p.source_in + Fraction(start - edge[k], sr) * p.speed if p.kind == "clip" else Fraction(0)
         overlap_in = (sample_of(placements[k - 1].end, rate, sr) - edge[k]) if before and before.frames else 0
         overlap_out = (edge[k + 1] - sample_of(placements[k + 1].start, rate, sr)) if after and after.frames else 0
@@ -450,7 +451,7 @@ def _cut_sources(doc, pieces: list, out: OutputSpec, problems: list[Problem]) ->
         media, speed = clip["media"], clip["speed"]
         if sound.lead:
             lead = sound.lead.resolve(rate)
-            if clip["source_in"] - Fraction(round(lead * sr), sr) * speed < 0:
+            if clip["source_in"] - Fraction(shift_samples(lead, sr), sr) * speed < 0:
                 problems.append(doc.problem(("video", index, "audio", "lead"),
                                             f"the J-cut needs {float(lead):.3f} s of {media.path.name} before its "
                                             f"in-point, and there are {float(clip['source_in']):.3f} s",
@@ -458,7 +459,7 @@ def _cut_sources(doc, pieces: list, out: OutputSpec, problems: list[Problem]) ->
             continue
         lag = sound.lag.resolve(rate)
         # Its own samples and the lag's, as _voices places them (to a sample, wherever it starts)
-        source_end = clip["source_in"] + Fraction(sample_of(clip["frames"], rate, sr) + round(lag * sr), sr) * speed
+        source_end = clip["source_in"] + Fraction(sample_of(clip["frames"], rate, sr) + shift_samples(lag, sr), sr) * speed
         if lag > 0 and media.duration is not None and source_end > media.duration + Fraction(1, 1000):
             problems.append(doc.problem(("video", index, "audio", "lag"),
                                         f"the L-cut needs {float(lag):.3f} s of {media.path.name} after its "
@@ -606,7 +607,7 @@ def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list
             overlap, name, t_index = 0, "cut", None
             if pending is not None and previous_ok:
                 t_index, transition = pending
-                name = {"dissolve": "fade"}.get(transition.type, transition.type)
+                name = model.SAME_AS.get(transition.type, transition.type)
                 overlap = _overlap(transition, rate)
                 _check_overlap(doc, ("video", t_index, "duration"), overlap, placements[-1],
                                joins[-1].frames if joins else 0, piece["frames"], rate, problems)

@@ -32,7 +32,8 @@ from pathlib import Path
 
 from assembler.errors import MediaError, Problem
 from assembler.timeline.sources import AUDIBLE_DB, Audible
-from assembler.timeline.sounds import Cue, _path_of, _sample, active_spans
+from assembler.timebase import sample_at, whole_samples
+from assembler.timeline.sounds import Cue, _path_of, active_spans
 from assembler.timeline.build import Timeline
 
 __all__ = ["follow", "joined"]
@@ -107,16 +108,16 @@ def _spans(timeline: Timeline, n: int, audible: Audibility) -> tuple[tuple[tuple
         if not found:
             silent.append(f"{p.media.path.name} (video[{p.index}])")
         spans += found
-    return joined(active_spans(spans), _sample(duck.attack + duck.release, rate)), silent
+    return joined(active_spans(spans), sample_at(duck.attack + duck.release, rate)), silent
 
 
 def _cue_spans(c: Cue, heard: Audible, rate: int) -> list[tuple[int, int]]:
     if not c.loop:
         return _mapped(heard, c.source_in, c.start, Fraction(1), (c.start, c.end), rate)
     # As mix plays a loop: from the in-point to the source's end, over and over.
-    first = int(c.source_in * rate)
+    first = whole_samples(c.source_in, rate)
     length = c.media.duration if c.media.duration is not None else Fraction(heard.samples, heard.rate)
-    body = max(1, int(length * rate) - first)
+    body = max(1, whole_samples(length, rate) - first)
     spans = []
     for m in range(math.ceil(c.samples / body)):
         origin = c.start + m * body
@@ -130,8 +131,8 @@ def _mapped(heard: Audible, source_in: Fraction, origin: int, speed: Fraction, w
     sample ``origin`` and on at ``speed``; only what falls inside ``window``."""
     spans = []
     for a, b in heard.seconds():
-        start = max(window[0], origin + _sample((a - source_in) / speed, rate))
-        end = min(window[1], origin + _sample((b - source_in) / speed, rate))
+        start = max(window[0], origin + sample_at((a - source_in) / speed, rate))
+        end = min(window[1], origin + sample_at((b - source_in) / speed, rate))
         if start < end:
             spans.append((start, end))
     return spans

@@ -27,6 +27,7 @@ from pathlib import Path
 from assembler.model import edl as model
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
+from assembler.timebase import sample_at
 from assembler.timeline.sources import MediaInfo
 
 __all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "still_cut_short", "sound_paths"]
@@ -69,10 +70,6 @@ class Cue:
         return self.start + self.samples
 
 
-def _sample(seconds: Fraction, sample_rate: int) -> int:
-    return int(seconds * sample_rate + Fraction(1, 2))
-
-
 def sound_paths(validated: Validated, resolve: Callable[[str], Path]) -> list[Path]:
     """Every sound file the EDL names (tracks and attached), to be probed."""
     paths = [resolve(s.file) for s in validated.audio if s is not None]
@@ -90,7 +87,7 @@ def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict
     doc = validated.document
     problems: list[Problem] = []
     cues: list[Cue] = []
-    total = _sample(Fraction(total_frames) / rate, sample_rate)
+    total = sample_at(Fraction(total_frames) / rate, sample_rate)
     tracks = validated.audio
     for n, sound in enumerate(tracks):
         if sound is None:  # its schema problem is already reported
@@ -106,7 +103,7 @@ def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict
         for n, sound in enumerate(item.audio):
             at = ("video", index, "audio", n)
             cue = _place(doc, at, f"video[{index}].audio[{n}]", sound, "dialogue", resolve, media, rate, sample_rate,
-                         Fraction(first) / rate, _sample(Fraction(last) / rate, sample_rate), problems)
+                         Fraction(first) / rate, sample_at(Fraction(last) / rate, sample_rate), problems)
             if cue:
                 cues.append(cue)
     for n, cue in enumerate(cues):
@@ -146,7 +143,7 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
         problems.append(doc.problem((*at, "file"), f"{path.name} has no sound"))
         return None
     start = origin + sound.start.resolve(rate)
-    first = _sample(start, sample_rate)
+    first = sample_at(start, sample_rate)
     if first >= limit:
         if origin:  # attached to a clip: the clip is shorter than the sound's offset
             problems.append(doc.problem((*at, "start"), "starts after its clip ends; it is not heard", warning=True))
@@ -174,14 +171,14 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
     reads = info.duration if sound.loop or length is None else source_in + length
     if reads is not None and cut_short(doc, (*at, "file"), info, reads, problems, source_in):
         return None
-    samples = limit - first if length is None else min(limit - first, _sample(length, sample_rate))
-    fade_in, fade_out = _sample(sound.fade_in.resolve(rate), sample_rate), _sample(sound.fade_out.resolve(rate), sample_rate)
+    samples = limit - first if length is None else min(limit - first, sample_at(length, sample_rate))
+    fade_in, fade_out = sample_at(sound.fade_in.resolve(rate), sample_rate), sample_at(sound.fade_out.resolve(rate), sample_rate)
     if fade_in + fade_out > samples:
         problems.append(doc.problem((*at, "fade_out" if sound.fade_out.seconds or sound.fade_out.frames else "fade_in"),
                                     f"fades of {(fade_in + fade_out) / sample_rate:.3f} s are longer than the sound "
                                     f"({samples / sample_rate:.3f} s)"))
         return None
-    click = _sample(CLICK_FADE, sample_rate)
+    click = sample_at(CLICK_FADE, sample_rate)
     duck = sound.duck and Duck(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
                                sound.duck.release.resolve(rate), sound.duck.follow)
     return Cue(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,

@@ -1,22 +1,16 @@
-"""Subtitles on the timeline: place every cue on the frame grid, lint them, and write them
-out as ASS (for libass to burn, one interval at a time) and SRT (sidecar, soft stream).
+"""Subtitles on the timeline: place every cue on the frame grid and lint them (the ASS
+and SRT files are written from them by ``compile.subtitles``).
 
 Contract: the validated ``subtitles:`` section, its file's cues and the clips' attached
 cues -> a :class:`CaptionTrack` of :class:`Caption` s, each shown on frames
 ``[start, end)`` of the timeline, plus warnings (reading speed, line length, overlaps,
 cues outside the timeline) located in the file they come from.
 
-Frame-exact through ASS's centiseconds: ffmpeg hands libass each frame's time truncated
-to whole milliseconds, and libass shows an event while ``start <= t < end``. A boundary
-at frame f is written as the last centisecond at or before frame f's millisecond (less
-one for floating-point slack), which lies after frame f-1's for any rate below 90 fps:
-so a cue ending exactly on a cut is gone on the cut's first frame.
 Pure: nothing here reads a file. Imports ``timebase``, ``errors``, ``edl``, ``load``, ``words``.
 """
 
 from __future__ import annotations
 
-import math
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,7 +24,7 @@ from assembler.timebase import frame_of
 from assembler.timeline.sources import FONT_SUFFIXES, is_folder
 from assembler.timeline.sources import DEFAULT_FAMILY, Face, SubtitleFile
 
-__all__ = ["Caption", "CaptionStyle", "CaptionTrack", "ass_text", "place_captions", "srt_text", "text_width"]
+__all__ = ["Caption", "CaptionStyle", "CaptionTrack", "place_captions", "text_width"]
 
 MAX_CPS = 20  # characters per second (a CJK character counts two)
 MAX_LINE = 42  # characters a line (a CJK character counts two)
@@ -40,12 +34,13 @@ _ALIGN = {"bottom-left": 1, "bottom": 2, "bottom-right": 3, "left": 4, "center":
 
 @dataclass(frozen=True)
 class Caption:
-    """One cue on frames ``[start, end)``; ``text`` plain, ``ass`` as libass reads it."""
+    """One cue on frames ``[start, end)``; ``text`` plain, ``ass`` as libass reads it when
+    its file gives it so (None: the plain text, escaped when the script is written)."""
 
     start: int
     end: int
     text: str
-    ass: str
+    ass: str | None
     style: str = "assembler"  # the ASS style it is drawn with: ours, or its .ass file's
 
 
@@ -173,7 +168,7 @@ def _item_cues(validated: Validated, spans: dict[int, tuple[int, int]], rate: Fr
                                             f"{float(Fraction(last - first) / rate):.3f} s); it is not shown",
                                             warning=True))
                 continue
-            placed.append((Caption(start, min(end, last), cue.text, _ass_escape(cue.text)),
+            placed.append((Caption(start, min(end, last), cue.text, None),
                            lambda message, hint=None, at=at: doc.problem(at, message, hint, warning=True)))
     return placed
 
@@ -262,76 +257,3 @@ def _lint(placed: list[tuple[Caption, Callable[..., Problem]]], rate: Fraction) 
         if previous is None or caption.end > previous.end:
             previous = caption
     return found
-
-
-def _ass_escape(text: str) -> str:
-    """Plain text as an ASS event: braces would start style overrides and a backslash an
-    escape (a word joiner after it keeps it literal); newlines become ASS line breaks."""
-    text = text.replace("\\", "\\\u2060").replace("{", "\\{").replace("}", "\\}")
-    return text.replace("\r\n", "\n").replace("\n", "\\N")
-
-
-def _ass_colour(value: str) -> str:
-    """0xRRGGBB[AA] -> ASS &HAABBGGRR (ASS alpha counts transparency)."""
-    rgb = value[2:8]
-    alpha = 255 - int(value[8:10], 16) if len(value) > 8 else 0
-    return f"&H{alpha:02X}{rgb[4:6]}{rgb[2:4]}{rgb[0:2]}"
-
-
-def _centiseconds(frame: int, rate: Fraction) -> int:
-    """See the module's notes: the ASS time that switches exactly at ``frame``."""
-    if frame <= 0:
-        return 0
-    ms = math.floor(Fraction(frame * 1000) / rate)
-    return max(0, (ms - 1) // 10)
-
-
-def _clock(cs: int) -> str:
-    h, rest = divmod(cs, 360000)
-    m, rest = divmod(rest, 6000)
-    s, c = divmod(rest, 100)
-    return f"{h}:{m:02d}:{s:02d}.{c:02d}"
-
-
-def ass_text(track: CaptionTrack, width: int, height: int, rate: Fraction, start: int, end: int) -> str | None:
-    """The cues shown in frames ``[start, end)`` as an ASS script whose time 0 is frame
-    ``start`` (a segment's own clock), or None when none is."""
-    shown = [c for c in track.captions if c.start < end and c.end > start]
-    if not shown:
-        return None
-    s = track.style
-    # Kept .ass styles are measured in their file's PlayRes: ours is scaled into it.
-    res_x, res_y = track.play_res or (width, height)
-    k = Fraction(res_y, height)
-    margin_h = round(res_x * 0.05)
-    lines = [
-        "[Script Info]", "ScriptType: v4.00+", f"PlayResX: {res_x}", f"PlayResY: {res_y}", "WrapStyle: 0",
-        "ScaledBorderAndShadow: yes", "YCbCr Matrix: TV.709", "",
-        "[V4+ Styles]",
-        "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
-        "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, "
-        "MarginR, MarginV, Encoding",
-        f"Style: assembler,{s.family},{float(s.size * k):g},{_ass_colour(s.color)},&H000000FF,"
-        f"{_ass_colour(s.outline_color)},&H80000000,{-1 if s.bold else 0},0,0,0,100,100,0,0,1,"
-        f"{round(float(s.outline * k), 2):g},0,{s.alignment},{margin_h},{margin_h},{round(s.margin_v * k)},1",
-        *track.file_styles,
-        "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
-    ]
-    for c in shown:
-        a, b = max(c.start, start) - start, min(c.end, end) - start
-        lines.append(f"Dialogue: 0,{_clock(_centiseconds(a, rate))},{_clock(_centiseconds(b, rate))},{c.style},,0,0,0,,"
-                     f"{c.ass}")
-    return "\n".join(lines) + "\n"
-
-
-def srt_text(track: CaptionTrack, rate: Fraction) -> str:
-    """Every cue on the final timeline as SubRip (times rounded to the millisecond)."""
-    def stamp(frame: int) -> str:
-        ms = round(Fraction(frame * 1000) / rate)
-        h, rest = divmod(ms, 3600000)
-        m, rest = divmod(rest, 60000)
-        s, ms = divmod(rest, 1000)
-        return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
-
-    blocks = [f"{n}\n{stamp(c.start)} --> {stamp(c.end)}\n{c.text}\n" for n, c in enumerate(track.captions, start=1)]
-    return "\n".join(blocks)
