@@ -5,7 +5,9 @@ Contract: a ``.srt``/``.ass``/``.ssa``/``.vtt`` path ->
 each starts on, for messages), or :class:`~assembler.errors.MediaError`; font files and
 folders -> the families they hold (:class:`~assembler.timeline.sources.Face`), so that a
 family that is not there is an error before anything is drawn. ffmpeg's subtitles filter
-draws nothing, and exits 0, when it finds no font. Reads files; never spawns a process.
+draws nothing, and exits 0, when it finds no font. :func:`read_sources` fills the catalog
+of everything an EDL reads (``timeline.sources.needs``), probes included. Reads files;
+never spawns a process.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from types import MappingProxyType
 
 import pysubs2
 from PIL import ImageFont
 
 from assembler.errors import CHECK_PATH, MediaError, os_hint
-from assembler.timeline.sources import FONT_SUFFIXES
-from assembler.run.probe import linked, what_it_holds
+from assembler.timeline.sources import FONT_SUFFIXES, MediaInfo, Need, NeedKind, Read, Sources, is_folder
+from assembler.run.probe import linked, probe, probe_all, what_it_holds
 from assembler.timeline.sources import Face, FileCue, FileStyle, SUBTITLE_SUFFIXES, SubtitleFile
 
 
@@ -117,21 +121,45 @@ def read_fonts(source: str | os.PathLike) -> tuple[Face, ...]:
     return found
 
 
-def read_words(paths: list[Path]) -> dict[Path, SubtitleFile | tuple[Face, ...] | MediaError]:
-    """Subtitle files and fonts (files or folders) read for the timeline; failures are
-    returned, not raised, so that a check reports them all at once."""
-    found: dict[Path, SubtitleFile | tuple[Face, ...] | MediaError] = {}
-    for path in dict.fromkeys(paths):
-        try:
-            # Fonts are font files and folders of them; anything else the EDL names here is
-            # its subtitle file, whose suffix read_subtitles judges (a .txt is not a font).
-            font = path.suffix.lower() in FONT_SUFFIXES or not path.suffix or path.is_dir()
-            found[path] = read_fonts(path) if font else read_subtitles(path)
-        except MediaError as exc:
-            found[path] = exc
-        except OSError as exc:  # a name too long for the file system, a folder we may not list
-            found[path] = MediaError(f"{path} cannot be read: {exc.strerror or exc}", os_hint(exc))
-    return found
+def read_sources(needs: tuple[Need, ...], prober: Callable[[Path], MediaInfo] = probe) -> Sources:
+    """The catalog of everything ``needs`` names: media, LUTs and font files probed (each
+    distinct path once, through ``prober``, which may remember earlier probes), subtitle
+    files and fonts read. Failures are kept, not raised, so that a check reports them all."""
+    probed = probe_all([n.path for n in needs if n.kind in ("media", "lut", "font")], prober)
+    found: dict[tuple[NeedKind, Path], Read] = {}
+    words: dict[Path, SubtitleFile | tuple[Face, ...] | MediaError] = {}
+    for need in needs:
+        if need.kind in ("faces", "subtitles") and need.path not in words:
+            words[need.path] = _read_words(need.path)
+    for need in needs:
+        if need.kind in ("media", "lut", "font"):
+            # As before, for now: a path also read as subtitles or fonts took that error for its probe's.
+            failed = words.get(need.path)
+            found[(need.kind, need.path)] = failed if isinstance(failed, MediaError) else probed[need.path]
+            continue
+        read = words[need.path]
+        if need.kind == "subtitles":
+            if not isinstance(read, SubtitleFile) and is_folder(need.path):  # read as fonts: say what it is not
+                read = MediaError(f"{need.path.name} is a folder, not a subtitle file (.srt, .ass, .ssa or .vtt)",
+                                  "name the file inside it")
+            elif isinstance(read, tuple):  # a font named as the subtitle file: as before, for now
+                read = MediaError(str(read))
+        elif isinstance(read, SubtitleFile):  # a subtitle file named as fonts holds no faces: as before, for now
+            read = ()
+        found[(need.kind, need.path)] = read
+    return Sources(tuple(needs), MappingProxyType(found))
+
+
+def _read_words(path: Path) -> SubtitleFile | tuple[Face, ...] | MediaError:
+    try:
+        # Fonts are font files and folders of them; anything else the EDL names here is
+        # its subtitle file, whose suffix read_subtitles judges (a .txt is not a font).
+        font = path.suffix.lower() in FONT_SUFFIXES or not path.suffix or path.is_dir()
+        return read_fonts(path) if font else read_subtitles(path)
+    except MediaError as exc:
+        return exc
+    except OSError as exc:  # a name too long for the file system, a folder we may not list
+        return MediaError(f"{path} cannot be read: {exc.strerror or exc}", os_hint(exc))
 
 
 @functools.lru_cache(maxsize=256)
