@@ -133,9 +133,7 @@ def read_sources(needs: tuple[Need, ...], prober: Callable[[Path], MediaInfo] = 
             words[need.path] = _read_words(need.path)
     for need in needs:
         if need.kind in ("media", "lut", "font"):
-            # As before, for now: a path also read as subtitles or fonts took that error for its probe's.
-            failed = words.get(need.path)
-            found[(need.kind, need.path)] = failed if isinstance(failed, MediaError) else probed[need.path]
+            found[(need.kind, need.path)] = probed[need.path]
             continue
         read = words[need.path]
         if need.kind == "subtitles":
