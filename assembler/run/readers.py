@@ -127,33 +127,22 @@ def read_sources(needs: tuple[Need, ...], prober: Callable[[Path], MediaInfo] = 
     files and fonts read. Failures are kept, not raised, so that a check reports them all."""
     probed = probe_all([n.path for n in needs if n.kind in ("media", "lut", "font")], prober)
     found: dict[tuple[NeedKind, Path], Read] = {}
-    words: dict[Path, SubtitleFile | tuple[Face, ...] | MediaError] = {}
     for need in needs:
-        if need.kind in ("faces", "subtitles") and need.path not in words:
-            words[need.path] = _read_words(need.path)
-    for need in needs:
-        if need.kind in ("media", "lut", "font"):
-            found[(need.kind, need.path)] = probed[need.path]
-            continue
-        read = words[need.path]
-        if need.kind == "subtitles":
-            if not isinstance(read, SubtitleFile) and is_folder(need.path):  # read as fonts: say what it is not
-                read = MediaError(f"{need.path.name} is a folder, not a subtitle file (.srt, .ass, .ssa or .vtt)",
-                                  "name the file inside it")
-            elif isinstance(read, tuple):  # a font named as the subtitle file: as before, for now
-                read = MediaError(str(read))
-        elif isinstance(read, SubtitleFile):  # a subtitle file named as fonts holds no faces: as before, for now
-            read = ()
-        found[(need.kind, need.path)] = read
+        key = (need.kind, need.path)
+        if key not in found:
+            found[key] = probed[need.path] if need.kind in ("media", "lut", "font") else \
+                _read(read_subtitles if need.kind == "subtitles" else read_fonts, need.path)
     return Sources(tuple(needs), MappingProxyType(found))
 
 
-def _read_words(path: Path) -> SubtitleFile | tuple[Face, ...] | MediaError:
+def _read(reader: Callable[[Path], SubtitleFile | tuple[Face, ...]],
+          path: Path) -> SubtitleFile | tuple[Face, ...] | MediaError:
+    """What ``reader`` makes of ``path``: the need's kind says how it is read, not its name."""
     try:
-        # Fonts are font files and folders of them; anything else the EDL names here is
-        # its subtitle file, whose suffix read_subtitles judges (a .txt is not a font).
-        font = path.suffix.lower() in FONT_SUFFIXES or not path.suffix or path.is_dir()
-        return read_fonts(path) if font else read_subtitles(path)
+        if reader is read_subtitles and is_folder(path):
+            raise MediaError(f"{path.name} is a folder, not a subtitle file (.srt, .ass, .ssa or .vtt)",
+                             "name the file inside it")
+        return reader(path)
     except MediaError as exc:
         return exc
     except OSError as exc:  # a name too long for the file system, a folder we may not list
