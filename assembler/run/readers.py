@@ -37,6 +37,9 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
     """The cues of a subtitle file, in file order (comments left out)."""
     path = Path(path)
     kind = SUBTITLE_SUFFIXES.get(path.suffix.lower())
+    if is_folder(path):
+        raise MediaError(f"{path.name} is a folder, not a subtitle file (.srt, .ass, .ssa or .vtt)",
+                         "name the file inside it")
     if kind is None:
         raise MediaError(f"{path.name} is not a subtitle file (.srt, .ass, .ssa or .vtt)")
     try:
@@ -139,9 +142,6 @@ def _read(reader: Callable[[Path], SubtitleFile | tuple[Face, ...]],
           path: Path) -> SubtitleFile | tuple[Face, ...] | MediaError:
     """What ``reader`` makes of ``path``: the need's kind says how it is read, not its name."""
     try:
-        if reader is read_subtitles and is_folder(path):
-            raise MediaError(f"{path.name} is a folder, not a subtitle file (.srt, .ass, .ssa or .vtt)",
-                             "name the file inside it")
         return reader(path)
     except MediaError as exc:
         return exc
