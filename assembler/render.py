@@ -39,14 +39,15 @@ from assembler.run.ffmpeg import (FFmpeg, Progress, analyze, command, decode_err
 from assembler.model.load import Validated, from_model, parse, validate
 from assembler.compile.mix import parse_loudness
 from assembler.timeline.sources import Audible, MediaInfo
-from assembler.run.probe import audible_spans, probe, probe_all
+from assembler.run.probe import audible_spans, probe
 from assembler.run.outputs import output_problems, receipt_path, sidecar_path, unwritable, written_files
 from assembler.plan import Segment, segments
 from assembler.run.soundtrack import (fingerprints, loop_copies, make_sound, measure, mix_jobs, sound_key, stem_paths, write_listing,
                          write_loop_copies, write_stems)
 from assembler.timebase import frames_touched, seconds_text
-from assembler.timeline.build import Timeline, build, media_paths, word_paths
-from assembler.run.readers import read_words
+from assembler.timeline.build import Timeline, build
+from assembler.timeline.sources import needs
+from assembler.run.readers import read_sources
 
 __all__ = ["PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
            "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job"]
@@ -109,9 +110,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     ``ffmpeg`` (default: the one a render would use) supports.
     """
     validated = validate_source(edl, base_dir)
-    media: dict = probe_all(media_paths(validated), prober)
-    media.update(read_words(word_paths(validated)))
-    timeline, problems = build(validated, media)
+    timeline, problems = build(validated, read_sources(needs(validated), prober))
     if out is not None:
         problems = [*problems, *output_problems(validated, timeline, Path(out),
                                                 None if isinstance(edl, Edl) else Path(edl), segmented,

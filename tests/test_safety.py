@@ -16,7 +16,9 @@ from typer.testing import CliRunner
 import assembler
 from assembler.cli import app
 from assembler.model.load import parse, validate
-from assembler.timeline.build import BUNDLED_FONT, input_fields, media_paths, word_paths
+from assembler.errors import MediaError, field_path
+from assembler.run.readers import read_sources
+from assembler.timeline.sources import BUNDLED_FONT, Face, MediaInfo, SubtitleFile, needs
 from media_tools import audio_duration, count_frames, make_clip, make_image, make_tone_wav
 
 EDL = """\
@@ -218,10 +220,6 @@ def every_input(project) -> Path:
 
 def test_every_kind_of_input_is_compared_and_located(every_input):
     assert assembler.check("ep.yaml", out="ep.mp4").frames > 0  # a valid EDL that reads all of them
-    validated = validate(parse("ep.yaml"))
-    # The one place that locates inputs knows every file the timeline probes or reads.
-    located = {str(at): path for at, path in input_fields(validated)}
-    assert set(media_paths(validated)) | set(word_paths(validated)) == set(located.values()) | {BUNDLED_FONT}
     link = every_input / "ep.mp4"
     for field, (line, name) in FIELDS.items():
         link.unlink(missing_ok=True)
@@ -230,6 +228,54 @@ def test_every_kind_of_input_is_compared_and_located(every_input):
             assembler.check("ep.yaml", out="ep.mp4")
         found = [(p.line, p.path) for p in caught.value.problems if p.message.startswith(name + " is also the output")]
         assert (line, field) in found, (field, [str(p) for p in caught.value.problems])
+
+
+KINDS = {
+    "output.lut": "lut", "video[0].clip": "media", "video[0].lut": "lut", "video[0].audio[0].file": "media",
+    "video[1].image": "media", "video[2].style.font": "font", "video[2].background": "media",
+    "audio[0].file": "media", "overlays[0].image": "media", "overlays[1].clip": "media",
+    "overlays[2].style.font": "font", "subtitles.file": "subtitles", "subtitles.fonts_dir": "faces",
+    "subtitles.style.font": "faces",
+}
+
+
+def test_one_walk_names_every_kind_of_input_with_its_field(every_input):
+    validated = validate(parse("ep.yaml"))
+    listed = [(field_path(n.at) if n.at else None, n.path, n.kind) for n in needs(validated)]
+    folder = every_input / "more_fonts"
+    assert listed == [*((field, folder if field == "subtitles.fonts_dir" else every_input / FIELDS[field][1], kind)
+                        for field, kind in KINDS.items()), (None, BUNDLED_FONT, "faces")]
+    sources = read_sources(needs(validated))
+    for need in needs(validated):
+        found = getattr(sources, need.kind)(need.path)
+        wanted = {"media": MediaInfo, "lut": MediaInfo, "font": MediaInfo, "faces": tuple,
+                  "subtitles": SubtitleFile}[need.kind]
+        assert isinstance(found, wanted), (need, found)
+    assert sources.lut(every_input / "looks/all.cube").kind == "lut"
+    assert sources.font(every_input / "fonts/title.otc").kind == "font"
+    assert all(isinstance(face, Face) for face in sources.faces(folder))
+    assert sources.fields(every_input / "shots/s01.mp4") == (("video", 0, "clip"),)
+    # A family name is no file: nothing to read, and no field for it.
+    text = (every_input / "ep.yaml").read_text().replace("fonts/lower.otc", "Noto Sans CJK SC")
+    (every_input / "ep.yaml").write_text(text, encoding="utf-8")
+    assert "overlays[2].style.font" not in [field_path(n.at) for n in needs(validate(parse("ep.yaml"))) if n.at]
+
+
+def test_every_input_that_is_not_there_is_said_at_its_own_field(every_input):
+    """The catalog keeps each file's error; the timeline says it where the EDL names it
+    (never "was not probed": one walk lists what is read)."""
+    validated = validate(parse("ep.yaml"))
+    for need in (n for n in needs(validated) if n.at is not None):
+        away = need.path.with_name(need.path.name + ".away")
+        need.path.rename(away)
+        found = getattr(read_sources(needs(validated)), need.kind)(need.path)
+        assert isinstance(found, MediaError), (need, found)
+        with pytest.raises(assembler.EdlError) as caught:
+            assembler.check("ep.yaml")
+        said = [p for p in caught.value.problems if p.severity == "error"]
+        assert [p.path for p in said] == [field_path(need.at)], [str(p) for p in said]
+        assert "not found" in said[0].message or "does not exist" in said[0].message, str(said[0])
+        away.rename(need.path)
 
 
 @pytest.mark.parametrize("name, settings, expected", [

@@ -184,6 +184,50 @@ def test_a_misspelt_name_gets_one_problem_in_the_contracts_words(tmp_path):
     assert [(p.path, p.hint) for p in caught.value.problems] == [("fit", "did you mean `cover`?")]
 
 
+def test_a_file_named_as_a_clip_and_as_the_subtitle_file_is_judged_by_each_use(tmp_path):
+    from media_tools import make_clip
+    make_clip(tmp_path / "a.mp4", duration=1)
+    (tmp_path / "ep.yaml").write_text("version: 1\nvideo:\n  - clip: a.mp4\nsubtitles:\n  file: a.mp4\n",
+                                      encoding="utf-8")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(tmp_path / "ep.yaml")
+    # The clip is a good clip; only the subtitle file is not what its field says.
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("subtitles.file", "a.mp4 is not a subtitle file (.srt, .ass, .ssa or .vtt)")]
+
+
+def test_a_font_file_a_title_and_the_subtitles_both_name_is_judged_by_each_use(tmp_path):
+    (tmp_path / "bad.ttf").write_text("not a font", encoding="utf-8")
+    (tmp_path / "ep.yaml").write_text("version: 1\nvideo:\n  - {title: Hi, duration: 1, style: {font: bad.ttf}}\n"
+                                      "subtitles: {style: {font: bad.ttf}}\n", encoding="utf-8")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(tmp_path / "ep.yaml")
+    # It is there: the title says it is no font, not that it is missing.
+    assert [(p.path, p.message) for p in caught.value.problems] == [
+        ("video[0].style.font", "bad.ttf cannot be read as a font"),
+        ("subtitles.style.font", "bad.ttf holds no font ffmpeg can use (.ttf, .otf, .ttc, .otc)")]
+
+
+@pytest.mark.parametrize("subtitles, field, expected", [
+    ("{file: fonts/x.ttf}", "file", "x.ttf is not a subtitle file (.srt, .ass, .ssa or .vtt)"),
+    ("{file: subs}", "file", "subs is not a subtitle file (.srt, .ass, .ssa or .vtt)"),
+    ("{file: x.srt, fonts_dir: notes.txt}", "fonts_dir", "notes.txt does not exist"),
+    ("{file: x.srt, fonts_dir: x.srt}", "fonts_dir", "x.srt holds no font ffmpeg can use (.ttf, .otf, .ttc, .otc)"),
+])
+def test_a_subtitle_file_is_read_as_subtitles_and_fonts_dir_as_fonts_whatever_their_names(tmp_path, subtitles, field,
+                                                                                          expected):
+    from assembler.timeline.sources import BUNDLED_FONT
+    (tmp_path / "fonts").mkdir()
+    (tmp_path / "fonts" / "x.ttf").symlink_to(BUNDLED_FONT)
+    (tmp_path / "x.srt").write_text("1\n00:00:00,000 --> 00:00:00,500\nHi\n", encoding="utf-8")
+    (tmp_path / "ep.yaml").write_text(f"version: 1\nvideo:\n  - {{color: red, duration: 1}}\nsubtitles: {subtitles}\n",
+                                      encoding="utf-8")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(tmp_path / "ep.yaml")
+    [problem] = caught.value.problems
+    assert problem.path == f"subtitles.{field}" and problem.message.endswith(expected), str(problem)
+
+
 def test_a_subtitle_file_that_is_a_folder_or_holds_no_cues_is_said_so(tmp_path):
     from media_tools import make_clip
     make_clip(tmp_path / "a.mp4", duration=1)

@@ -23,9 +23,9 @@ from assembler.errors import MediaError, Problem, field_path, os_hint
 from assembler.run.ffmpeg import FFmpeg, encoder, encoders, pixel_formats
 from assembler.run.probe import font_files
 from assembler.model.load import Document, Validated
-from assembler.timeline.sources import is_folder
+from assembler.timeline.sources import is_folder, needs
 from assembler.run.soundtrack import stem_paths
-from assembler.timeline.build import LAYOUTS, Timeline, input_fields, media_paths, word_paths
+from assembler.timeline.build import LAYOUTS, Timeline
 
 __all__ = ["CONTAINERS", "encoder_problems", "output_problems", "receipt_path", "sidecar_path", "unwritable",
            "written_files"]
@@ -134,11 +134,11 @@ def _writes(validated: Validated | None, timeline: Timeline | None, out: Path) -
 def _reads(validated: Validated, edl_file: Path | None) -> list[tuple[tuple | None, Path, str]]:
     """(field, path, name) of every file the render reads; field None: the top of the file."""
     doc = validated.document
-    found = input_fields(validated)
+    every = needs(validated)
+    found: list[tuple[tuple | None, Path]] = [(n.at, n.path) for n in every if n.at is not None]
     located = {path for _, path in found}
-    # Whatever else the timeline reads is compared too, so that no kind of input is missed.
-    found += [(None, path) for path in dict.fromkeys([*media_paths(validated), *word_paths(validated)])
-              if path not in located]
+    # What no field names (the bundled font) is compared too, at the top of the file.
+    found += [(None, path) for path in dict.fromkeys(n.path for n in every if n.at is None) if path not in located]
     for at, folder in list(found):
         if at == ("subtitles", "fonts_dir") and is_folder(folder):
             try:

@@ -5,7 +5,9 @@ Contract: a ``.srt``/``.ass``/``.ssa``/``.vtt`` path ->
 each starts on, for messages), or :class:`~assembler.errors.MediaError`; font files and
 folders -> the families they hold (:class:`~assembler.timeline.sources.Face`), so that a
 family that is not there is an error before anything is drawn. ffmpeg's subtitles filter
-draws nothing, and exits 0, when it finds no font. Reads files; never spawns a process.
+draws nothing, and exits 0, when it finds no font. :func:`read_sources` fills the catalog
+of everything an EDL reads (``timeline.sources.needs``), probes included. Reads files;
+never spawns a process.
 """
 
 from __future__ import annotations
@@ -13,16 +15,18 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from types import MappingProxyType
 
 import pysubs2
 from PIL import ImageFont
 
 from assembler.compile.escape import ass_colour
 from assembler.errors import CHECK_PATH, MediaError, os_hint
-from assembler.timeline.sources import FONT_SUFFIXES
-from assembler.run.probe import font_files, linked, regular_file, what_it_holds
+from assembler.timeline.sources import MediaInfo, Need, NeedKind, Read, Sources, is_folder
+from assembler.run.probe import font_files, linked, probe, probe_all, regular_file, what_it_holds
 from assembler.timeline.sources import Face, FileCue, FileStyle, SUBTITLE_SUFFIXES, SubtitleFile
 
 
@@ -34,6 +38,9 @@ def read_subtitles(path: str | os.PathLike) -> SubtitleFile:
     """The cues of a subtitle file, in file order (comments left out)."""
     path = Path(path)
     kind = SUBTITLE_SUFFIXES.get(path.suffix.lower())
+    if is_folder(path):
+        raise MediaError(f"{path.name} is a folder, not a subtitle file (.srt, .ass, .ssa or .vtt)",
+                         "name the file inside it")
     if kind is None:
         raise MediaError(f"{path.name} is not a subtitle file (.srt, .ass, .ssa or .vtt)")
     regular_file(path)  # a named pipe or /dev/zero is never read: that waits or never ends
@@ -120,21 +127,29 @@ def read_fonts(source: str | os.PathLike) -> tuple[Face, ...]:
     return found
 
 
-def read_words(paths: list[Path]) -> dict[Path, SubtitleFile | tuple[Face, ...] | MediaError]:
-    """Subtitle files and fonts (files or folders) read for the timeline; failures are
-    returned, not raised, so that a check reports them all at once."""
-    found: dict[Path, SubtitleFile | tuple[Face, ...] | MediaError] = {}
-    for path in dict.fromkeys(paths):
-        try:
-            # Fonts are font files and folders of them; anything else the EDL names here is
-            # its subtitle file, whose suffix read_subtitles judges (a .txt is not a font).
-            font = path.suffix.lower() in FONT_SUFFIXES or not path.suffix or path.is_dir()
-            found[path] = read_fonts(path) if font else read_subtitles(path)
-        except MediaError as exc:
-            found[path] = exc
-        except OSError as exc:  # a name too long for the file system, a folder we may not list
-            found[path] = MediaError(f"{path} cannot be read: {exc.strerror or exc}", os_hint(exc))
-    return found
+def read_sources(needs: tuple[Need, ...], prober: Callable[[Path], MediaInfo] = probe) -> Sources:
+    """The catalog of everything ``needs`` names: media, LUTs and font files probed (each
+    distinct path once, through ``prober``, which may remember earlier probes), subtitle
+    files and fonts read. Failures are kept, not raised, so that a check reports them all."""
+    probed = probe_all([n.path for n in needs if n.kind in ("media", "lut", "font")], prober)
+    found: dict[tuple[NeedKind, Path], Read] = {}
+    for need in needs:
+        key = (need.kind, need.path)
+        if key not in found:
+            found[key] = probed[need.path] if need.kind in ("media", "lut", "font") else \
+                _read(read_subtitles if need.kind == "subtitles" else read_fonts, need.path)
+    return Sources(tuple(needs), MappingProxyType(found))
+
+
+def _read(reader: Callable[[Path], SubtitleFile | tuple[Face, ...]],
+          path: Path) -> SubtitleFile | tuple[Face, ...] | MediaError:
+    """What ``reader`` makes of ``path``: the need's kind says how it is read, not its name."""
+    try:
+        return reader(path)
+    except MediaError as exc:
+        return exc
+    except OSError as exc:  # a name too long for the file system, a folder we may not list
+        return MediaError(f"{path} cannot be read: {exc.strerror or exc}", os_hint(exc))
 
 
 @functools.lru_cache(maxsize=256)

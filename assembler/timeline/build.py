@@ -1,6 +1,7 @@
 """Place the main track on the output frame grid, and find everything wrong with it.
 
-Contract: validated items + probed media -> :class:`Timeline` (frozen), or the list of
+Contract: validated items + their sources (the catalog ``sources.needs`` lists, filled by
+``run``) -> :class:`Timeline` (frozen), or the list of
 semantic :class:`~assembler.errors.Problem` s (``out`` past the source's end, ``in`` at or
 after ``out``, a transition longer than a neighbour...), each located in the EDL file.
 
@@ -14,14 +15,13 @@ Invariants of a Timeline:
 
 Pure: paths are resolved as strings against the EDL's folder; nothing is read here but a
 title's font, measured by ``typeset``.
-Imports ``timebase``, ``errors``, ``edl``, ``load``, ``media`` (the MediaInfo type only), ``words``,
+Imports ``timebase``, ``errors``, ``edl``, ``load``, ``sources`` (the catalog it reads),
 ``typeset`` (a title's text is measured with its font) and the layer-three modules.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -29,17 +29,17 @@ from typing import Any, Literal
 
 from assembler.model import edl as model
 from assembler.timeline.subtitles import CaptionTrack, place_captions
-from assembler.timeline.overlays import Layer, overlay_paths, place_layers, text_problems
+from assembler.timeline.overlays import Layer, place_layers, text_problems
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
-from assembler.timeline.sources import FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo
-from assembler.timeline.sounds import Cue, cut_short, place_cues, sound_paths, still_cut_short
+from assembler.timeline.sources import MediaInfo
+from assembler.timeline.sounds import Cue, cut_short, place_cues, still_cut_short
 from assembler.timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
 from assembler.timeline.typeset import Lettering, set_text
-from assembler.timeline.sources import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
+from assembler.timeline.sources import (BUNDLED_FONT, DEFAULT_FAMILY, Face, Sources, families, font_path, fonts_dir,
+                                       lut_path, raw_media, resolve)
 
-__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "input_fields",
-           "media_paths", "word_paths"]
+__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build"]
 
 LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
@@ -160,136 +160,20 @@ class Timeline:
                 f"{', '.join(shown)}, {sum(1 for j in self.joins if j.frames)} transitions>")
 
 
-def _resolve(validated: Validated, text: str) -> Path:
-    base = validated.document.folder
-    root = validated.edl.media_root if validated.edl else validated.document.data.get("media_root")
-    if isinstance(root, str) and root:
-        base = base / _home(Path(root))
-    path = _home(Path(text))
-    return path if path.is_absolute() else base / path
-
-
-def _home(path: Path) -> Path:
-    """``~`` and ``~user`` expanded; ``~name`` of no user on this machine stays as written,
-    a name the media checks then report missing at its line."""
-    try:
-        return path.expanduser()
-    except RuntimeError:
-        return path
-
-
-def _font_path(validated: Validated, font: str | None) -> Path | None:
-    """A font file the user named, or None for a family name (looked up among the
-    bundled fonts and ``subtitles.fonts_dir``)."""
-    if font is None or Path(font).suffix.lower() not in FONT_SUFFIXES:
-        return None
-    return _resolve(validated, font)
-
-
-def _fonts_dir(validated: Validated) -> Path | None:
-    spec = validated.subtitles
-    return _resolve(validated, spec.fonts_dir) if spec and spec.fonts_dir else None
-
-
-def word_paths(validated: Validated) -> list[Path]:
-    """The fonts (files and folders) and subtitle file to be read before :func:`build`
-    (see ``words.read_words``)."""
-    paths = [BUNDLED_FONT]
-    spec = validated.subtitles
-    if spec is not None:
-        paths += [p for p in (_fonts_dir(validated), _font_path(validated, spec.style.font)) if p]
-        paths += [_resolve(validated, spec.file)] if spec.file else []
-    return paths
-
-
-def _lut_path(validated: Validated, text: str | None) -> Path | None:
-    """A LUT file the EDL names (None when none, or when its suffix is not a LUT's)."""
-    if not text or Path(text).suffix.lower() not in LUT_SUFFIXES:
-        return None
-    return _resolve(validated, text)
-
-
-def _lut(validated: Validated, at: tuple, text: str | None, media: dict, problems: list[Problem]) -> tuple[Path, ...]:
+def _lut(validated: Validated, at: tuple, text: str | None, sources: Sources,
+         problems: list[Problem]) -> tuple[Path, ...]:
     """The LUT at field ``at`` as a one-item tuple, () for none; a problem if unusable."""
     if not text:
         return ()
-    path = _lut_path(validated, text)
+    path = lut_path(validated, text)
     if path is None:
         problems.append(validated.document.problem(at, f"{text} is not a 3D LUT file",
                                                    "use a .cube or .3dl file"))
         return ()
-    if isinstance(found := media.get(path), MediaError) or found is None:
-        problems.append(validated.document.problem(at, str(found or f"{path} was not probed"), media_hint(found)))
+    if isinstance(found := sources.lut(path), MediaError):
+        problems.append(validated.document.problem(at, str(found), media_hint(found)))
         return ()
     return (path,)
-
-
-def media_paths(validated: Validated) -> list[Path]:
-    """Every file the valid items refer to, in order (to be probed before :func:`build`)."""
-    paths = [p for p in [_lut_path(validated, validated.output.lut)] if p]
-    for index, item in enumerate(validated.items):
-        if item is None and (raw := _raw_media(validated, index)):
-            paths.append(_resolve(validated, raw[1]))
-        elif isinstance(item, model.Clip):
-            paths.append(_resolve(validated, item.clip))
-            paths += [p for p in [_lut_path(validated, item.lut)] if p]
-        elif isinstance(item, model.Image):
-            paths.append(_resolve(validated, item.image))
-        elif isinstance(item, model.Title):
-            paths += [p for p in [_font_path(validated, item.style.font)] if p]
-            paths += [_resolve(validated, item.background_image)] if item.background_image else []
-    resolve = lambda text: _resolve(validated, text)  # noqa: E731
-    return paths + sound_paths(validated, resolve) + overlay_paths(validated, resolve)
-
-
-def input_fields(validated: Validated) -> list[tuple[tuple, Path]]:
-    """Every file the EDL names, with the field that names it (for the messages about a
-    render that would write over one of them). ``subtitles.fonts_dir`` is the folder."""
-    spec, found = validated.subtitles, []
-
-    def add(at: tuple, text: str | None, kind: Callable[[Validated, str | None], Path | None] = _resolve) -> None:
-        # A LUT or font field may hold what is not a file of that kind: then nothing is read.
-        if text and (path := kind(validated, text)):
-            found.append((at, path))
-
-    add(("output", "lut"), validated.output.lut, _lut_path)
-    for index, item in enumerate(validated.items):
-        at = ("video", index)
-        if item is None and (raw := _raw_media(validated, index)):
-            add((*at, raw[0]), raw[1])
-        elif isinstance(item, model.Clip):
-            add((*at, "clip"), item.clip)
-            add((*at, "lut"), item.lut, _lut_path)
-            for n, sound in enumerate(item.audio):
-                add((*at, "audio", n, "file"), sound.file)
-        elif isinstance(item, model.Image):
-            add((*at, "image"), item.image)
-        elif isinstance(item, model.Title):
-            add((*at, "style", "font"), item.style.font, _font_path)
-            add((*at, "background"), item.background_image)
-    for n, sound in enumerate(validated.audio):
-        if sound is not None:
-            add(("audio", n, "file"), sound.file)
-    for n, layer in enumerate(validated.overlays):
-        if layer is not None:
-            add(("overlays", n, "image" if layer.image else "clip"), layer.image or layer.clip)
-            add(("overlays", n, "style", "font"), layer.style.font if layer.style else None, _font_path)
-    if spec is not None:
-        add(("subtitles", "file"), spec.file)
-        add(("subtitles", "fonts_dir"), spec.fonts_dir)
-        add(("subtitles", "style", "font"), spec.style.font, _font_path)
-    return found
-
-
-def _raw_media(validated: Validated, index: int) -> tuple[str, str] | None:
-    """The media key and path of an item that failed validation, if it names one, so that
-    its missing file is reported along with its schema problem."""
-    raw = validated.document.data["video"][index]
-    if isinstance(raw, dict):
-        for key in ("clip", "image"):
-            if isinstance(raw.get(key), str) and raw[key]:
-                return key, raw[key]
-    return None
 
 
 def _output_spec(output: model.Output) -> OutputSpec:
@@ -313,22 +197,23 @@ def _later_features(validated: Validated) -> list[Problem]:
     return notes
 
 
-def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tuple[Timeline | None, list[Problem]]:
-    """Place every valid item; return the timeline (None if any error) and all problems."""
+def build(validated: Validated, sources: Sources) -> tuple[Timeline | None, list[Problem]]:
+    """Place every valid item; return the timeline (None if any error) and all problems.
+    ``sources``: what ``needs(validated)`` names, filled (``run.readers.read_sources``)."""
     doc = validated.document
     out = _output_spec(validated.output)
     rate = out.fps
     problems: list[Problem] = list(_later_features(validated))
-    fonts_dir = _fonts_dir(validated)
-    faces = families(media.get(fonts_dir) if fonts_dir else None, media.get(BUNDLED_FONT))
+    more_fonts = fonts_dir(validated)
+    faces = families(sources.faces(more_fonts) if more_fonts else None, sources.faces(BUNDLED_FONT))
     pieces: list[tuple[int, Any]] = []  # (edl index, unplaced Placement fields or Transition)
-    grade = _lut(validated, ("output", "lut"), validated.output.lut, media, problems)
-    problems += _frame_fields(validated, media, rate)
+    grade = _lut(validated, ("output", "lut"), validated.output.lut, sources, problems)
+    problems += _frame_fields(validated, sources, rate)
 
     for index, item in enumerate(validated.items):
         if item is None:
-            raw = _raw_media(validated, index)
-            if raw and isinstance(missing := media.get(_resolve(validated, raw[1])), MediaError):
+            raw = raw_media(validated, index)
+            if raw and isinstance(missing := sources.media(resolve(validated, raw[1])), MediaError):
                 problems.append(doc.problem(("video", index, raw[0]), str(missing)))
             pieces.append((index, None))
             continue
@@ -339,7 +224,7 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
                 problems.append(doc.problem((*at, "duration"), "a transition must last at least one frame"))
             pieces.append((index, item))
             continue
-        placed = _place(validated, index, item, media, out, problems, faces)
+        placed = _place(validated, index, item, sources, out, problems, faces)
         if placed is not None:  # every item gets the output's LUT, after a clip's own
             placed["luts"] = (*placed.get("luts", ()), *grade)
         pieces.append((index, placed))
@@ -356,16 +241,16 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
     known = placed and not validated.problems
     frames = placements[-1].end if placed else 10**9  # unknown: check the sounds' files, not their places
     clips = {p.index: (p.start, p.end) for p in placements if p.kind == "clip"} if placed else {}
-    cues, more = place_cues(validated, lambda text: _resolve(validated, text), media, rate, out.sample_rate, clips,
+    cues, more = place_cues(validated, lambda text: resolve(validated, text), sources, rate, out.sample_rate, clips,
                             frames, {p.index: p.role for p in placements if p.sound})
     problems += more
-    layers, more = place_layers(validated, lambda text: _resolve(validated, text), media, out.width, out.height, rate,
+    layers, more = place_layers(validated, lambda text: resolve(validated, text), sources, out.width, out.height, rate,
                                 frames, faces)
     problems += more
     voices = _voices(doc, placements, joins, out, problems) if known else []
     chapters = _chapters(validated, rate, frames, problems) if known else ()
     spans = {p.index: (p.start, p.end) for p in placements} if placed else {}
-    captions, more = place_captions(validated, lambda text: _resolve(validated, text), media, rate, spans, frames,
+    captions, more = place_captions(validated, lambda text: resolve(validated, text), sources, rate, spans, frames,
                                     out.height, faces)
     problems += more
     errors = [p for p in problems if p.severity == "error"]
@@ -376,7 +261,7 @@ def build(validated: Validated, media: dict[Path, MediaInfo | MediaError]) -> tu
                     captions, tuple(layers)), problems
 
 
-def _frame_fields(validated: Validated, media: dict, rate: Fraction) -> list[Problem]:
+def _frame_fields(validated: Validated, sources: Sources, rate: Fraction) -> list[Problem]:
     """SMPTE times whose frame field is not below the rate they count at: a clip's
     ``in``/``out``/``duration`` at its source's rate, everything else at the output's."""
     found = []
@@ -386,7 +271,7 @@ def _frame_fields(validated: Validated, media: dict, rate: Fraction) -> list[Pro
     for at, spec in [found for key, value in parts for found in model.time_fields(value, (key,))]:
         item = validated.items[at[1]] if at[0] == "video" else None
         if isinstance(item, model.Clip) and len(at) == 3 and at[2] in ("in", "out", "duration"):
-            info = media.get(_resolve(validated, item.clip))
+            info = sources.media(resolve(validated, item.clip))
             if not isinstance(info, MediaInfo) or not info.fps:
                 continue  # its file has a problem of its own
             counts = info.fps
@@ -467,7 +352,7 @@ def _cut_sources(doc, pieces: list, out: OutputSpec, problems: list[Problem]) ->
                                         "shorten the lag or move the clip's `out` earlier"))
 
 
-def _place(validated: Validated, index: int, item: Any, media: dict, out: OutputSpec,
+def _place(validated: Validated, index: int, item: Any, sources: Sources, out: OutputSpec,
            problems: list[Problem], faces: dict[str, Face]) -> dict | None:
     """The fields of one placement (without its start), or None after recording problems."""
     doc, rate, at = validated.document, out.fps, ("video", index)
@@ -476,8 +361,8 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         return dict(index=index, kind="color", frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
                     color=item.color)
     if isinstance(item, model.Title):
-        font = _font_path(validated, item.style.font)
-        if font is not None and isinstance(found := media.get(font), MediaError):
+        font = font_path(validated, item.style.font)
+        if font is not None and isinstance(found := sources.font(font), MediaError):
             problems.append(doc.problem((*at, "style", "font"), f"font file unusable: {found}", found.hint))
             return None
         face = None if font else faces.get((item.style.font or DEFAULT_FAMILY).lower())
@@ -494,10 +379,9 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
         anchor = item.style.position
         picture = None  # the background's still, when it is one (shown as a cover-fitted image)
         if item.background_image:
-            picture = media.get(path := _resolve(validated, item.background_image))
-            if isinstance(picture, MediaError) or picture is None:
-                problems.append(doc.problem((*at, "background"), str(picture or f"{path} was not probed"),
-                                            media_hint(picture)))
+            picture = sources.media(path := resolve(validated, item.background_image))
+            if isinstance(picture, MediaError):
+                problems.append(doc.problem((*at, "background"), str(picture), media_hint(picture)))
                 return None
             if picture.kind not in ("image", "video"):
                 problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
@@ -518,10 +402,10 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
                     font_family=face.family if face and face.index else None, font_size=lettering.size,
                     text_color=item.style.color, text_fades=fades, lettering=lettering)
     key = "clip" if isinstance(item, model.Clip) else "image"
-    path = _resolve(validated, getattr(item, key))
-    info = media.get(path)
-    if isinstance(info, MediaError) or info is None:
-        problems.append(doc.problem((*at, key), str(info or f"{path} was not probed"), media_hint(info)))
+    path = resolve(validated, getattr(item, key))
+    info = sources.media(path)
+    if isinstance(info, MediaError):
+        problems.append(doc.problem((*at, key), str(info), media_hint(info)))
         return None
     if isinstance(item, model.Image):
         if info.kind not in ("image", "video"):
@@ -564,7 +448,7 @@ def _place(validated: Validated, index: int, item: Any, media: dict, out: Output
     frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)
     return dict(index=index, kind="clip", media=info, frames=frames, source_in=src_in, source_out=src_out,
                 speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute, role=item.role,
-                luts=_lut(validated, (*at, "lut"), item.lut, media, problems))
+                luts=_lut(validated, (*at, "lut"), item.lut, sources, problems))
 
 
 def _length(doc, at: tuple, seconds: Fraction, rate: Fraction, problems: list[Problem]) -> int:

@@ -1,7 +1,7 @@
 """Overlays on the timeline: each ``overlays:`` item on the frame grid, with its size and
 place in output pixels worked out here, so that the compiler only draws.
 
-Contract: validated overlays + probed media -> tuple of :class:`Layer` (in drawing
+Contract: validated overlays + their sources -> tuple of :class:`Layer` (in drawing
 order: later on top) and the problems found (missing files, a layer outside the
 timeline, fades longer than the layer), located in the EDL.
 Pure but for measuring text (``typeset`` reads the font). Imports ``timebase``, ``errors``,
@@ -19,7 +19,7 @@ from typing import Literal
 from assembler.model import edl as model
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
-from assembler.timeline.sources import FONT_SUFFIXES, MediaInfo
+from assembler.timeline.sources import FONT_SUFFIXES, MediaInfo, Sources
 from assembler.timeline.sounds import cut_short, still_cut_short
 from assembler.timebase import frame_of, seconds_text
 from assembler.timeline.typeset import MARGIN, Lettering, set_text
@@ -59,20 +59,7 @@ class Layer:
         return self.end - self.start
 
 
-def overlay_paths(validated: Validated, resolve: Callable[[str], Path]) -> list[Path]:
-    """The files the overlays read (to be probed before :func:`place_layers`)."""
-    paths = []
-    for layer in validated.overlays:
-        if layer is None:
-            continue
-        if layer.image or layer.clip:
-            paths.append(resolve(layer.image or layer.clip))
-        if layer.style and layer.style.font and Path(layer.style.font).suffix.lower() in FONT_SUFFIXES:
-            paths.append(resolve(layer.style.font))
-    return paths
-
-
-def place_layers(validated: Validated, resolve: Callable[[str], Path], media: dict, width: int, height: int,
+def place_layers(validated: Validated, resolve: Callable[[str], Path], sources: Sources, width: int, height: int,
                  rate: Fraction, frames: int, faces: dict[str, Face]) -> tuple[list[Layer], list[Problem]]:
     """Every overlay, in drawing order."""
     doc = validated.document
@@ -92,10 +79,9 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], media: di
         if item.image or item.clip:
             key = "image" if item.image else "clip"
             path = resolve(item.image or item.clip)
-            info = media.get(path)
-            if not isinstance(info, MediaInfo):
-                problems.append(doc.problem((*at, key), str(info or f"{path} was not probed"),
-                                            media_hint(info)))
+            info = sources.media(path)
+            if isinstance(info, MediaError):
+                problems.append(doc.problem((*at, key), str(info), media_hint(info)))
                 continue
             if key == "clip" and info.kind != "video" or key == "image" and not info.has_video:
                 problems.append(doc.problem((*at, key), f"{path.name} is not {'a video' if key == 'clip' else 'a picture'}"))
@@ -118,7 +104,7 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], media: di
             problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the overlay"))
             continue
         if item.title is not None:
-            text = _text(doc, at, item, resolve, media, faces, (width, height), problems)
+            text = _text(doc, at, item, resolve, sources, faces, (width, height), problems)
             if text is None:
                 continue
             fields.update(text)
@@ -176,15 +162,14 @@ def _box(item: model.Overlay, media: MediaInfo | None, width: int, height: int) 
     return dict(x=x, y=y, width=w, height=h)
 
 
-def _text(doc, at: tuple, item: model.Overlay, resolve, media: dict, faces: dict[str, Face],
+def _text(doc, at: tuple, item: model.Overlay, resolve, sources: Sources, faces: dict[str, Face],
           frame: tuple[int, int], problems: list[Problem]) -> dict | None:
     style = item.style or model.TitleStyle()
     font = style.font
     if font and Path(font).suffix.lower() in FONT_SUFFIXES:
         path = resolve(font)
-        if isinstance(found := media.get(path), MediaError) or found is None:
-            problems.append(doc.problem((*at, "style", "font"), f"font file unusable: {found or path}",
-                                        getattr(found, "hint", None)))
+        if isinstance(found := sources.font(path), MediaError):
+            problems.append(doc.problem((*at, "style", "font"), f"font file unusable: {found}", found.hint))
             return None
         face = Face("", path, 0)
     else:

@@ -1,6 +1,6 @@
 """Place the sounds beside the main track: audio tracks and sounds attached to clips.
 
-Contract: validated ``audio:`` items and ``video[i].audio`` lists, the probed media and the
+Contract: validated ``audio:`` items and ``video[i].audio`` lists, their sources and the
 clips' places on the frame grid -> :class:`Cue` s placed to the sample, and every problem
 (missing file, ``start`` past the timeline's end, a fade longer than its item, a ``duck``
 under a role nothing has...), located in the EDL.
@@ -14,7 +14,7 @@ Rules:
 * every sound starts and ends with at least a :data:`CLICK_FADE` fade, so no hard edit
   is heard as a click.
 
-Pure. Imports ``edl``, ``errors``, ``load`` (types), ``media`` (types), ``timebase``.
+Pure. Imports ``edl``, ``errors``, ``load`` (types), ``sources`` (types), ``timebase``.
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from assembler.model import edl as model
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
 from assembler.timebase import sample_at
-from assembler.timeline.sources import MediaInfo
+from assembler.timeline.sources import MediaInfo, Sources
 
-__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "still_cut_short", "sound_paths"]
+__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "still_cut_short"]
 
 # A clip or sound may lose this much at the end of a file cut short with a warning; more is an error.
 _LOST_TAIL = Fraction(1, 2)
@@ -70,16 +70,7 @@ class Cue:
         return self.start + self.samples
 
 
-def sound_paths(validated: Validated, resolve: Callable[[str], Path]) -> list[Path]:
-    """Every sound file the EDL names (tracks and attached), to be probed."""
-    paths = [resolve(s.file) for s in validated.audio if s is not None]
-    for item in validated.items:
-        if isinstance(item, model.Clip):
-            paths += [resolve(s.file) for s in item.audio]
-    return paths
-
-
-def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict[Path, MediaInfo | MediaError],
+def place_cues(validated: Validated, resolve: Callable[[str], Path], sources: Sources,
                rate: Fraction, sample_rate: int, clips: dict[int, tuple[int, int]], total_frames: int,
                clip_roles: dict[int, str]) -> tuple[list[Cue], list[Problem]]:
     """Place every sound. ``clips`` maps an EDL index to its clip's frames ``(start, end)``
@@ -92,7 +83,7 @@ def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict
     for n, sound in enumerate(tracks):
         if sound is None:  # its schema problem is already reported
             continue
-        cue = _place(doc, ("audio", n), f"audio[{n}]", sound, "other", resolve, media, rate, sample_rate,
+        cue = _place(doc, ("audio", n), f"audio[{n}]", sound, "other", resolve, sources, rate, sample_rate,
                      Fraction(0), total, problems)
         if cue:
             cues.append(cue)
@@ -102,7 +93,7 @@ def place_cues(validated: Validated, resolve: Callable[[str], Path], media: dict
         first, last = clips[index]
         for n, sound in enumerate(item.audio):
             at = ("video", index, "audio", n)
-            cue = _place(doc, at, f"video[{index}].audio[{n}]", sound, "dialogue", resolve, media, rate, sample_rate,
+            cue = _place(doc, at, f"video[{index}].audio[{n}]", sound, "dialogue", resolve, sources, rate, sample_rate,
                          Fraction(first) / rate, sample_at(Fraction(last) / rate, sample_rate), problems)
             if cue:
                 cues.append(cue)
@@ -129,15 +120,14 @@ def _path_of(where: str, *more: str) -> tuple:
     return (*parts, *more)
 
 
-def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, resolve, media: dict, rate: Fraction,
+def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, resolve, sources: Sources, rate: Fraction,
            sample_rate: int, origin: Fraction, limit: int, problems: list[Problem]) -> Cue | None:
     """One sound; ``origin`` is where its ``start`` counts from, ``limit`` the last sample
     it may reach (the timeline's or its clip's end)."""
     path = resolve(sound.file)
-    info = media.get(path)
-    if isinstance(info, MediaError) or info is None:
-        problems.append(doc.problem((*at, "file"), str(info or f"{path} was not probed"),
-                                    media_hint(info)))
+    info = sources.media(path)
+    if isinstance(info, MediaError):
+        problems.append(doc.problem((*at, "file"), str(info), media_hint(info)))
         return None
     if not info.has_audio:
         problems.append(doc.problem((*at, "file"), f"{path.name} has no sound"))

@@ -3,18 +3,24 @@
 A probed media file (:class:`MediaInfo`: exact durations and rates, size, rotation, sound),
 where a sound is audible (:class:`Audible`), a subtitle file's cues and styles
 (:class:`SubtitleFile`), a font face (:class:`Face`), and the names the contract gives
-kinds of files. The outside world fills them (``run.probe``, ``run.readers``); the timeline
-only reads them.
+kinds of files. One walk over the EDL (:func:`needs`) says every file it reads, with the
+field that names it and what it is read as; the outside world fills a :class:`Sources`
+catalog from that list (``run.readers.read_sources``); the timeline only reads the catalog.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 import noto_cjk_sans_otc
+
+from assembler.errors import CHECK_PATH, MediaError
+from assembler.model import edl as model
+from assembler.model.load import Validated
 
 
 
@@ -178,3 +184,150 @@ def families(*sources: tuple[Face, ...] | object) -> dict[str, Face]:
             for face in faces:
                 found.setdefault(face.family.lower(), face)
     return found
+
+
+NeedKind = Literal["media", "lut", "font", "faces", "subtitles"]
+
+
+@dataclass(frozen=True)
+class Need:
+    """A file the EDL reads: ``at`` the field that names it (None for the bundled font,
+    which no field names), and what it is read as: ``media`` a picture or sound (probed),
+    ``lut`` a 3D LUT (probed, and its rows counted), ``font`` a font file drawn as named (it
+    must be there), ``faces`` a font file or folder whose families are looked up,
+    ``subtitles`` a subtitle file."""
+
+    at: tuple | None
+    path: Path
+    kind: NeedKind
+
+
+Read = MediaInfo | SubtitleFile | tuple[Face, ...] | MediaError
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What each :class:`Need` found, by kind and path; a file that could not be used is
+    its :class:`~assembler.errors.MediaError`, kept so that a check reports them all."""
+
+    needs: tuple[Need, ...]
+    found: Mapping[tuple[NeedKind, Path], Read]
+
+    def _get(self, kind: NeedKind, path: Path, missing: str) -> Read:
+        # A path no need names cannot come from the one walk; said, not raised, all the same.
+        key = (kind, path)
+        return self.found[key] if key in self.found else MediaError(f"{path} {missing}", CHECK_PATH)
+
+    def media(self, path: Path) -> MediaInfo | MediaError:
+        return cast("MediaInfo | MediaError", self._get("media", path, "was not probed"))
+
+    def lut(self, path: Path) -> MediaInfo | MediaError:
+        return cast("MediaInfo | MediaError", self._get("lut", path, "was not probed"))
+
+    def font(self, path: Path) -> MediaInfo | MediaError:
+        """A font file a title or an overlay names (drawn from the file itself)."""
+        return cast("MediaInfo | MediaError", self._get("font", path, "was not probed"))
+
+    def faces(self, path: Path) -> tuple[Face, ...] | MediaError:
+        return cast("tuple[Face, ...] | MediaError", self._get("faces", path, "was not read"))
+
+    def subtitles(self, path: Path) -> SubtitleFile | MediaError:
+        return cast("SubtitleFile | MediaError", self._get("subtitles", path, "was not read"))
+
+    def fields(self, path: Path) -> tuple[tuple, ...]:
+        """The EDL fields that name ``path``."""
+        return tuple(n.at for n in self.needs if n.path == path and n.at is not None)
+
+
+def resolve(validated: Validated, text: str) -> Path:
+    """A path the EDL names: relative ones start at its folder, or at its ``media_root``."""
+    base = validated.document.folder
+    root = validated.edl.media_root if validated.edl else validated.document.data.get("media_root")
+    if isinstance(root, str) and root:
+        base = base / _home(Path(root))
+    path = _home(Path(text))
+    return path if path.is_absolute() else base / path
+
+
+def _home(path: Path) -> Path:
+    """``~`` and ``~user`` expanded; ``~name`` of no user on this machine stays as written,
+    a name the media checks then report missing at its line."""
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        return path
+
+
+def font_path(validated: Validated, font: str | None) -> Path | None:
+    """A font file the user named, or None for a family name (looked up among the
+    bundled fonts and ``subtitles.fonts_dir``)."""
+    if font is None or Path(font).suffix.lower() not in FONT_SUFFIXES:
+        return None
+    return resolve(validated, font)
+
+
+def lut_path(validated: Validated, text: str | None) -> Path | None:
+    """A LUT file the EDL names (None when none, or when its suffix is not a LUT's)."""
+    if not text or Path(text).suffix.lower() not in LUT_SUFFIXES:
+        return None
+    return resolve(validated, text)
+
+
+def fonts_dir(validated: Validated) -> Path | None:
+    spec = validated.subtitles
+    return resolve(validated, spec.fonts_dir) if spec and spec.fonts_dir else None
+
+
+def raw_media(validated: Validated, index: int) -> tuple[str, str] | None:
+    """The media key and path of an item that failed validation, if it names one, so that
+    its missing file is reported along with its schema problem."""
+    raw = validated.document.data["video"][index]
+    if isinstance(raw, dict):
+        for key in ("clip", "image"):
+            if isinstance(raw.get(key), str) and raw[key]:
+                return key, raw[key]
+    return None
+
+
+def needs(validated: Validated) -> tuple[Need, ...]:
+    """Every file the EDL reads, in the order of the fields that name them, then the
+    bundled font. A LUT or font field may hold what is not a file of that kind (a family
+    name, a bad suffix): then nothing is read, and the timeline says why."""
+    found: list[Need] = []
+
+    def add(at: tuple, text: str | None, kind: NeedKind) -> None:
+        path = lut_path(validated, text) if kind == "lut" else font_path(validated, text) if kind == "font" \
+            else resolve(validated, text) if text else None
+        if path is not None:
+            found.append(Need(at, path, kind))
+
+    add(("output", "lut"), validated.output.lut, "lut")
+    for index, item in enumerate(validated.items):
+        at = ("video", index)
+        if item is None and (raw := raw_media(validated, index)):
+            add((*at, raw[0]), raw[1], "media")
+        elif isinstance(item, model.Clip):
+            add((*at, "clip"), item.clip, "media")
+            add((*at, "lut"), item.lut, "lut")
+            for n, sound in enumerate(item.audio):
+                add((*at, "audio", n, "file"), sound.file, "media")
+        elif isinstance(item, model.Image):
+            add((*at, "image"), item.image, "media")
+        elif isinstance(item, model.Title):
+            add((*at, "style", "font"), item.style.font, "font")
+            add((*at, "background"), item.background_image, "media")
+    for n, sound in enumerate(validated.audio):
+        if sound is not None:
+            add(("audio", n, "file"), sound.file, "media")
+    for n, layer in enumerate(validated.overlays):
+        if layer is not None:
+            add(("overlays", n, "image" if layer.image else "clip"), layer.image or layer.clip, "media")
+            add(("overlays", n, "style", "font"), layer.style.font if layer.style else None, "font")
+    spec = validated.subtitles
+    if spec is not None:
+        add(("subtitles", "file"), spec.file, "subtitles")
+        add(("subtitles", "fonts_dir"), spec.fonts_dir, "faces")
+        if (style_font := font_path(validated, spec.style.font)) is not None:
+            found.append(Need(("subtitles", "style", "font"), style_font, "faces"))
+    found.append(Need(None, BUNDLED_FONT, "faces"))
+    return tuple(found)

@@ -21,8 +21,8 @@ from assembler.model import edl as model
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
 from assembler.timebase import frame_of
-from assembler.timeline.sources import FONT_SUFFIXES, is_folder
-from assembler.timeline.sources import DEFAULT_FAMILY, Face, SubtitleFile
+from assembler.timeline.sources import FONT_SUFFIXES
+from assembler.timeline.sources import DEFAULT_FAMILY, Face, Sources, SubtitleFile
 
 __all__ = ["Caption", "CaptionStyle", "CaptionTrack", "place_captions", "text_width"]
 
@@ -77,7 +77,7 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
-def place_captions(validated: Validated, resolve: Callable[[str], Path], media: dict, rate: Fraction,
+def place_captions(validated: Validated, resolve: Callable[[str], Path], sources: Sources, rate: Fraction,
                    spans: dict[int, tuple[int, int]], frames: int, height: int,
                    families: dict[str, Face]) -> tuple[CaptionTrack | None, list[Problem]]:
     """Every cue of the file (moved by ``offset``) and of the items (``spans`` maps an EDL
@@ -89,12 +89,12 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], media: 
     style_font = None
     kept = _Kept()
     if spec is not None:
-        style_font = _font(validated, spec, resolve, media, families, problems)
+        style_font = _font(validated, spec, resolve, sources, families, problems)
         if spec.file:
-            source = media.get(resolve(spec.file))
+            source = sources.subtitles(resolve(spec.file))
             if isinstance(source, SubtitleFile) and source.styles and "style" not in spec.model_fields_set:
                 kept = _kept_styles(validated, source, families, problems)
-            placed += _file_cues(validated, spec, resolve(spec.file), media, rate, frames, problems, kept.names)
+            placed += _file_cues(validated, spec, resolve(spec.file), sources, rate, frames, problems, kept.names)
     placed += _item_cues(validated, spans, rate, problems)
     if not placed:
         return None, problems
@@ -173,21 +173,21 @@ def _item_cues(validated: Validated, spans: dict[int, tuple[int, int]], rate: Fr
     return placed
 
 
-def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, families: dict[str, Face],
+def _font(validated: Validated, spec: model.Subtitles, resolve, sources: Sources, families: dict[str, Face],
           problems: list[Problem]) -> Face | None:
     """The face the style names: a family among the bundled and ``fonts_dir`` fonts, or a
     font file (whose family libass then looks up)."""
     doc = validated.document
-    if spec.fonts_dir and isinstance(found := media.get(resolve(spec.fonts_dir)), MediaError):
+    if spec.fonts_dir and isinstance(found := sources.faces(resolve(spec.fonts_dir)), MediaError):
         problems.append(doc.problem(("subtitles", "fonts_dir"), str(found), found.hint))
     font = spec.style.font
     if Path(font).suffix.lower() in FONT_SUFFIXES:
         path = resolve(font)
-        found = media.get(path)
-        if not isinstance(found, tuple):
-            problems.append(doc.problem(("subtitles", "style", "font"), str(found or f"{path} was not read")))
+        read = sources.faces(path)
+        if isinstance(read, MediaError):
+            problems.append(doc.problem(("subtitles", "style", "font"), str(read)))
             return None
-        return found[0]
+        return read[0]
     face = families.get(font.lower())
     if face is None:
         known = sorted({f.family for f in families.values()})
@@ -197,17 +197,13 @@ def _font(validated: Validated, spec: model.Subtitles, resolve, media: dict, fam
     return face
 
 
-def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, media: dict, rate: Fraction, frames: int,
-               problems: list[Problem], styles: frozenset[str]) -> list[tuple[Caption, Callable[..., Problem]]]:
+def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, sources: Sources, rate: Fraction,
+               frames: int, problems: list[Problem],
+               styles: frozenset[str]) -> list[tuple[Caption, Callable[..., Problem]]]:
     doc = validated.document
-    found = media.get(path)
-    if not isinstance(found, SubtitleFile):
-        if is_folder(path):  # read as fonts, like `fonts_dir`: say what it is not
-            problems.append(doc.problem(("subtitles", "file"), f"{path.name} is a folder, not a subtitle file "
-                                        "(.srt, .ass, .ssa or .vtt)", "name the file inside it"))
-        else:
-            problems.append(doc.problem(("subtitles", "file"), str(found or f"{path} was not read"),
-                                        media_hint(found) if isinstance(found, MediaError) else None))
+    found = sources.subtitles(path)
+    if isinstance(found, MediaError):
+        problems.append(doc.problem(("subtitles", "file"), str(found), media_hint(found)))
         return []
     if not found.cues:
         problems.append(doc.problem(("subtitles", "file"), f"{path.name} holds no cues: nothing is shown",
