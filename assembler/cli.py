@@ -242,7 +242,7 @@ def probe_files(files: Annotated[list[Path], typer.Argument(help="Media files.")
             err.print(f"{path}: {exc}", style="red", markup=False)
             failed = True
             continue
-        parts = [info.kind]
+        parts: list[str] = [info.kind]
         if info.duration is not None:
             parts.append(f"{float(info.duration):.3f} s")
         if info.has_video:
@@ -406,4 +406,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -466,11 +466,11 @@ class Overlay(_Model):
         return self
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> Literal["image", "clip", "title", "color"]:
         return next(k for k in OVERLAY_KINDS if getattr(self, k) is not None)
 
 
-OVERLAY_KINDS = ("image", "clip", "title", "color")
+OVERLAY_KINDS: tuple[Literal["image", "clip", "title", "color"], ...] = ("image", "clip", "title", "color")
 
 
 class Clip(_Model):
@@ -605,7 +605,8 @@ def item_kind(value: Any) -> str | None:
     """Which kind of main-track item a raw mapping or a model is (its identifying key)."""
     if isinstance(value, dict):
         return next((k for k in ITEM_KINDS if k in value), None)
-    return {Clip: "clip", Image: "image", Title: "title", Color: "color", Transition: "transition"}.get(type(value))
+    kinds: dict[type, str] = {Clip: "clip", Image: "image", Title: "title", Color: "color", Transition: "transition"}
+    return kinds.get(type(value))
 
 
 VideoItem = Annotated[
@@ -738,7 +739,8 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
     elif kind == "literal_error" and path == ("version",):
         message = f"version must be 1, not {err.get('input')!r}"
     elif kind == "literal_error" and isinstance(err.get("input"), str):
-        hint = did_you_mean(err["input"], re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", ""))))
+        expected = str((err.get("ctx") or {}).get("expected", ""))
+        hint = did_you_mean(err["input"], tuple(re.findall(r"'([^']*)'", expected)))
         if path[-1] == "alignment":
             hint = f"{hint + ' ' if hint else ''}or a number 1-9, as on the ASS number pad"
     elif path[-1:] == ("fps",) and "out of range" in message:
@@ -769,7 +771,7 @@ class ModelError(EdlError, ValidationError):
 
     @classmethod
     def of(cls, model_name: str, error: ValidationError) -> ModelError:
-        made = cls.from_exception_data(error.title, error.errors())
+        made = cls.from_exception_data(error.title, error.errors())  # type: ignore[arg-type]  # its own errors
         where = f"{model_name}(...)"
         EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in explain_all(error.errors())])
         return made

@@ -73,14 +73,14 @@ def readers(timeline: Timeline, start: int, end: int, sound: bool = False, pictu
     for cue in timeline.cues if sound else ():
         first, last = (Fraction(cue.start, timeline.output.sample_rate) * rate,
                        Fraction(cue.end, timeline.output.sample_rate) * rate)
-        a, b = max(Fraction(start), first), min(Fraction(end), last)
-        if a >= b:
+        lo, hi = max(Fraction(start), first), min(Fraction(end), last)
+        if lo >= hi:
             continue
-        read = cue.source_in + (a - first) / rate
-        length = (b - a) / rate
+        read = cue.source_in + (lo - first) / rate
+        length = (hi - lo) / rate
         # A loop goes round its file: then the whole of it is read.
         source = (Fraction(0), cue.media.duration) if cue.loop and cue.media.duration else (read, read + length)
-        found.append(Reader((*_path_of(cue.where), "file"), cue.media.path, int(a), int(b), source))
+        found.append(Reader((*_path_of(cue.where), "file"), cue.media.path, int(lo), int(hi), source))
     return found
 
 

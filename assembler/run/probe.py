@@ -18,6 +18,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from assembler.errors import CHECK_PATH, MediaError, os_hint
 from assembler.timeline.sources import AUDIBLE_DB, Audible, FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo, ONE_FILE
@@ -62,7 +63,7 @@ def probe(path: str | Path) -> MediaInfo:
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise MediaError(f"{path.name} has neither picture nor sound")
-        info = dict(path=path, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        info: dict[str, Any] = dict(path=path, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
         if audio is not None:
             info.update(has_audio=True, audio_rate=audio.codec_context.sample_rate or 0,
                         audio_channels=audio.codec_context.channels or 0)
