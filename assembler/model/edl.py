@@ -21,6 +21,7 @@ import re
 from typing import Annotated, Any, Literal, Union
 
 from PIL import ImageColor
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -763,15 +764,25 @@ class ModelError(EdlError, ValidationError):
     """A model built in code that is invalid: an EdlError (every problem, located by field
     path, with the loader's hints) that is also pydantic's ValidationError."""
 
+    _found: list[ErrorDetails]  # pydantic's errors as it found them, with their context
+
     def __init__(self, *args: Any) -> None:  # pydantic-core passes its own arguments
         pass
 
     def __str__(self) -> str:
         return EdlError.__str__(self)
 
+    def errors(self, **options: Any) -> list[ErrorDetails]:
+        return self._found if not options else super().errors(**options)
+
     @classmethod
     def of(cls, model_name: str, error: ValidationError) -> ModelError:
-        made = cls.from_exception_data(error.title, error.errors())  # type: ignore[arg-type]  # its own errors
+        found = error.errors()
+        # Kinds of our own (an item of no known kind) are no type pydantic-core knows by name:
+        # each goes back in as a custom error of its kind, and errors() stays the original's.
+        made = cls.from_exception_data(error.title, [{"type": PydanticCustomError(e["type"], e["msg"]), "loc": e["loc"],
+                                                      "input": e["input"]} for e in found])
+        made._found = found
         where = f"{model_name}(...)"
-        EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in explain_all(error.errors())])
+        EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in explain_all(found)])
         return made
