@@ -34,6 +34,7 @@ from dataclasses import replace
 from fractions import Fraction
 
 from assembler.compile.graph import Filter, GraphBuilder, Link, number
+from assembler.errors import RenderError
 from assembler.timeline.sounds import CLICK_FADE, Cue
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
@@ -227,7 +228,7 @@ def parse_loudness(stderr: str) -> dict[str, float]:
     input_lra (LU). Silence reads as -70 LUFS (the gate), not minus infinity."""
     found = _SUMMARY.findall(stderr)
     if not found:
-        raise ValueError("ffmpeg printed no loudness measurement")
+        raise RenderError("ffmpeg printed no loudness measurement", [], "\n".join(stderr.splitlines()[-40:]), 0)
     i, lra, peak = (float(x) if x != "-inf" else -70.0 for x in found[-1])
     return {"input_i": max(i, -70.0), "input_tp": max(peak, -70.0), "input_lra": lra}
 

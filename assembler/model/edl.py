@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Self, Union
 
 from PIL import ImageColor
 from pydantic_core import ErrorDetails, PydanticCustomError
@@ -210,6 +210,21 @@ class _Model(BaseModel):
     # Marked as pydantic's own: models nested in a dict are validated by pydantic-core in
     # one pass (every problem at once), never through this __init__.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    # pydantic's other ways in (a dict, a JSON text) say what is wrong the same way.
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as exc:
+            raise exc if isinstance(exc, ModelError) else ModelError.of(cls.__name__, exc) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, **options)
+        except ValidationError as exc:
+            raise exc if isinstance(exc, ModelError) else ModelError.of(cls.__name__, exc) from None
 
 
 class OutputVideo(_Model):

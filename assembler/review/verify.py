@@ -39,7 +39,7 @@ def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | N
     data = _receipt(Path(receipt))
     edl = data["edl"]["path"]
     if not edl:
-        raise ValueError("this receipt is of an EDL built in code; verify needs an EDL file")
+        raise UsageError(f"{receipt}: edl.path: the receipt is of an EDL built in code; verify needs an EDL file")
     if not os.path.isfile(edl):
         raise UsageError(f"{receipt}: edl.path: {edl} is not a file (the EDL the receipt names is gone or "
                          "is not a regular file)")

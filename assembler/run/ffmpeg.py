@@ -32,10 +32,10 @@ from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from assembler.compile.jobs import Job
-from assembler.errors import FFmpegNotFound, RenderError
+from assembler.errors import Cancelled, FFmpegNotFound, RenderError
 from assembler.timeline.sources import BUNDLED_FONT
 
-__all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "decode_errors", "encoder",
+__all__ = ["Encoder", "FFmpeg", "Progress", "analyze", "command", "decode_errors", "encoder",
            "encoders", "find_ffmpeg", "folder_lock", "font_environment", "partial_path", "pixel_formats",
            "remove_leftovers", "run", "write_atomic"]
 
@@ -202,10 +202,6 @@ def _as_file(path: str) -> str:
     # ffmpeg reads a name that starts "WORD:" as a protocol ("S01E01:pilot.mp4" is protocol
     # "S01E01"); "file:" makes it the file it is. "-" stays the pipe, "/..." needs nothing.
     return f"file:{path}" if re.match(r"[A-Za-z0-9+.-]{2,}:", path) else path
-
-
-class Cancelled(Exception):
-    """A job was stopped because its ``cancel`` event was set."""
 
 
 class _Stalled(Exception):

@@ -288,7 +288,7 @@ def picture_at(media: MediaInfo, middle: Fraction) -> Image.Image:
             if frame.time is None or Fraction(frame.time).limit_denominator(100000) >= middle:
                 break
         if chosen is None:
-            raise ValueError(f"no picture in {media.path}")
+            raise MediaError(f"no picture in {media.path}")
         picture = chosen.to_image() if media.kind != "image" else chosen.to_image().convert("RGBA") \
             if chosen.format.name.startswith(("rgba", "ya", "pal8")) else chosen.to_image()
         rotation = getattr(chosen, "rotation", 0) or 0
