@@ -38,6 +38,8 @@ from assembler.render import cache_folder, folder_or_none, render as render_edl
 from assembler.model.schema import json_schema
 from assembler.timebase import format_seconds
 
+__all__ = ["app", "main"]
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Assemble finished video episodes from an edit-decision list (EDL).")
 # Pipes and CI logs get a wide console: the timeline table and messages stay one line each.

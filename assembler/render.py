@@ -48,8 +48,9 @@ from assembler.timebase import seconds_text
 from assembler.timeline.build import Timeline, build, media_paths, word_paths
 from assembler.run.readers import read_words
 
-__all__ = ["PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
-           "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job"]
+__all__ = ["EdlSource", "PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
+           "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job",
+           "validate_source"]
 
 EdlSource = str | os.PathLike | Edl
 T = TypeVar("T")

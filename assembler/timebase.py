@@ -28,6 +28,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 __all__ = [
+    "MAX_FPS",
+    "MAX_SECONDS",
+    "MIN_FPS",
     "TimeSpec",
     "format_seconds",
     "frame_of",

@@ -21,6 +21,8 @@ from assembler.timeline.build import BUNDLED_FONT, Placement, Timeline
 from assembler.timeline.sources import DEFAULT_FAMILY
 from assembler.run.probe import picture_at
 
+__all__ = ["SHEET_SUFFIXES", "contact_sheet"]
+
 
 
 # What Pillow writes, by the name's suffix.

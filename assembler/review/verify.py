@@ -17,6 +17,8 @@ from assembler.errors import UsageError
 from assembler.run.ffmpeg import FFmpeg
 from assembler.render import render
 
+__all__ = ["Verification", "verify"]
+
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from assembler.errors import CHECK_PATH, MediaError, os_hint
 from assembler.timeline.sources import AUDIBLE_DB, Audible, FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo, ONE_FILE
 from PIL import Image
 
+__all__ = ["audible_spans", "linked", "picture_at", "probe", "probe_all", "what_it_holds"]
+
 
 
 # Demuxers that read a single still picture.

@@ -24,6 +24,8 @@ from assembler.timeline.sources import FONT_SUFFIXES
 from assembler.run.probe import linked, what_it_holds
 from assembler.timeline.sources import Face, FileCue, FileStyle, SUBTITLE_SUFFIXES, SubtitleFile
 
+__all__ = ["read_fonts", "read_subtitles", "read_words"]
+
 
 
 _TIMING = re.compile(r"(?:(\d+):)?(\d+):(\d+)[,.](\d+)\s*-->")

@@ -38,7 +38,7 @@ from assembler.timebase import MAX_SECONDS, format_seconds, frame_of, sample_of,
 from assembler.timeline.typeset import Lettering, set_text
 from assembler.timeline.sources import BUNDLED_FONT, DEFAULT_FAMILY, Face, families
 
-__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build", "input_fields",
+__all__ = ["BUNDLED_FONT", "Join", "LAYOUTS", "OutputSpec", "Placement", "Timeline", "Voice", "build", "input_fields",
            "media_paths", "word_paths"]
 
 LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}

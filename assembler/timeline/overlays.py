@@ -25,7 +25,7 @@ from assembler.timebase import frame_of, seconds_text
 from assembler.timeline.typeset import MARGIN, Lettering, set_text
 from assembler.timeline.sources import DEFAULT_FAMILY, Face
 
-__all__ = ["Layer", "MARGIN", "place_layers", "text_problems"]
+__all__ = ["Layer", "MARGIN", "overlay_paths", "place_layers", "text_problems"]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import Literal
 import noto_cjk_sans_otc
 
+__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "Audible", "BUNDLED_FONT", "DEFAULT_FAMILY", "FONT_SUFFIXES", "Face",
+           "FileCue", "FileStyle", "LUT_SUFFIXES", "MediaInfo", "ONE_FILE", "SUBTITLE_SUFFIXES", "SubtitleFile",
+           "families", "is_folder"]
+
 
 
 
