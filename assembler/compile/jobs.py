@@ -91,8 +91,7 @@ def _subtitle_stream(timeline: Timeline, source: int) -> tuple[str, ...]:
                                                           if language else ()))
 
 
-def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = SEGMENT_THREADS,
-                    burn: str | None = None) -> Job:
+def compile_segment(timeline: Timeline, start: int, end: int, *, burn: str | None = None) -> Job:
     """Frames ``[start, end)`` as a segment: picture only (MP4); the sound is made apart,
     in one pass for the whole episode (see :func:`compile_mix`).
 
@@ -105,7 +104,7 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
     inputs, graph, paths, frames, fonts = _graph(timeline, start, end, picture=True, cues=False, finish=[], burn=burn,
                                                  sound=False)
     out = timeline.output
-    video = ("-map", "[vout]", *_video_codec(out), "-threads", str(threads),
+    video = ("-map", "[vout]", *_video_codec(out), "-threads", str(SEGMENT_THREADS),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
     return Job(inputs, graph, (video,), frames, Fraction(frames) / out.fps, paths, fonts)
 
@@ -297,7 +296,7 @@ def _graph(timeline: Timeline, start: int, end: int | None, *, picture: bool, cu
         trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
                 Filter("setpts", "PTS-STARTPTS")] if start > first.start or end < placements[-1].end else []
         video = g.chain([video], trim, "v") if trim else video
-        video = draw_layers(g, timeline, start, end, video, inputs, paths)
+        video = draw_layers(g, timeline, start, end, video, paths)
         fonts = () if fonts is None and any(x.font_family for x in timeline.layers if x.start < end and x.end > start) \
             else fonts
         trim, words = [], []

@@ -38,11 +38,11 @@ from assembler.errors import RenderError
 from assembler.timeline.sounds import CLICK_FADE, Cue
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
-__all__ = ["PEAK_CEILING", "aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_cues",
+__all__ = ["aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_cues",
            "parse_loudness", "voices"]
 
-PEAK_CEILING = -1.0  # dBTP the contract promises
-_LIMIT_AT = -1.5  # where the limiter holds peaks: AAC encoding can overshoot a little
+# Where the limiter holds peaks, below the -1 dBTP the contract promises: AAC encoding can overshoot a little.
+_LIMIT_AT = -1.5
 
 
 def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, origin: int,
@@ -68,7 +68,7 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, 
         again = ["-stream_loop", "-1"] if copy or _rereads(cue, out.sample_rate) else []
         inputs += [*start, *again, "-i", path]
         paths.append(path)
-        links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, length, copy is not None), "a"))
+        links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, copy is not None), "a"))
     if len(links) == 1:
         return main, inputs, paths
     mixed = g.chain(links, [Filter("amix", inputs=len(links), normalize=0, duration="first", dropout_transition=0),
@@ -77,7 +77,7 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, first_input: int, 
     return mixed, inputs, paths
 
 
-def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int, copied: bool = False) -> list[Filter]:
+def _cue_chain(cue: Cue, timeline: Timeline, origin: int, copied: bool = False) -> list[Filter]:
     """``copied``: the cue is read from the copy of its looped part (``loop_chain``), which
     starts at its in-point and holds one round."""
     out = timeline.output

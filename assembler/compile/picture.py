@@ -31,8 +31,7 @@ __all__ = ["draw_layers", "input_args", "join_pictures", "narrow", "picture_of"]
 _ALPHA_FORMATS = ("rgba", "bgra", "argb", "abgr", "ya8", "ya16", "yuva", "rgba64", "gbrap", "pal8")
 
 
-def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video: Link, inputs: list[str],
-                 paths: list[str]) -> Link:
+def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video: Link, paths: list[str]) -> Link:
     """The overlays shown in frames ``[start, end)``, over the picture (pts: frame numbers
     from ``start``), in order. Each layer's stream holds only the frames it shows; fades
     are computed on the layer's own clock, so a layer cut by an interval is seamless."""

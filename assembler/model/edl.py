@@ -715,11 +715,11 @@ _WRONG_TYPE = {"string_type", "dict_type", "model_type", "model_attributes_type"
                "float_type", "float_parsing", "bool_type", "bool_parsing", "list_type", "is_instance_of"}
 
 
-def explain_all(errors: list[Any], prefix: tuple = ()) -> list[tuple[tuple, str, str | None]]:
+def explain_all(errors: list[Any]) -> list[tuple[tuple, str, str | None]]:
     """pydantic's errors in the contract's words, one per field: (field path, message, hint).
     A value that fits none of a union's members (a position that is neither an anchor
     nor ``{x, y}``) is one problem, the member's that says most, not one per member."""
-    explained = [(explain(err, prefix), err["type"], err.get("input")) for err in errors]
+    explained = [(explain(err), err["type"], err.get("input")) for err in errors]
     specific = {path for (path, _, _), kind, _ in explained if kind not in _WRONG_TYPE}
     found: dict[tuple, tuple[tuple, str, str | None]] = {}
     for (path, message, hint), kind, given in explained:
@@ -732,9 +732,9 @@ def explain_all(errors: list[Any], prefix: tuple = ()) -> list[tuple[tuple, str,
     return list(found.values())
 
 
-def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
+def explain(err: Any) -> tuple[tuple, str, str | None]:
     """One of pydantic's errors in the contract's words: (field path, message, hint)."""
-    loc = list(prefix) + list(err["loc"])
+    loc = list(err["loc"])
     # pydantic puts the union tag into the location: video.3.clip.out -> video.3.out
     if len(loc) >= 3 and loc[0] == "video" and isinstance(loc[1], int) and loc[2] in ITEM_KINDS:
         del loc[2]

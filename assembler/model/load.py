@@ -325,8 +325,8 @@ class _Plain:
 _ITEM = TypeAdapter(model.VideoItem)
 
 
-def _problems(doc: Document, error: ValidationError, prefix: FieldPath = ()) -> list[Problem]:
-    return [doc.problem(*explained) for explained in model.explain_all(error.errors(), prefix)]
+def _problems(doc: Document, error: ValidationError) -> list[Problem]:
+    return [doc.problem(*explained) for explained in model.explain_all(error.errors())]
 
 
 def validate(doc: Document) -> Validated:
