@@ -32,8 +32,8 @@ _HOME = {
     **dict.fromkeys(["Clip", "ClipCue", "Color", "Duck", "Edl", "Image", "Motion", "Output", "OutputAudio",
                      "OutputVideo", "Overlay", "Sound", "Subtitles", "SubtitleStyle", "Title", "TitleStyle",
                      "Transition", "TransitionAudio"], "model.edl"),
-    **dict.fromkeys(["AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError",
-                     "UsageError"], "errors"),
+    **dict.fromkeys(["AssemblerError", "Cancelled", "EdlError", "FFmpegNotFound", "MediaError", "Problem",
+                     "RenderError", "UsageError"], "errors"),
     "Progress": "run.ffmpeg",
     "load": "model.load",
     "MediaInfo": "timeline.sources", "probe": "run.probe",
@@ -50,7 +50,8 @@ if TYPE_CHECKING:  # what type checkers and editors see: the same names, importe
     from assembler.dryrun import DryRun, dry_run
     from assembler.model.edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay,
                       Sound, Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
-    from assembler.errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
+    from assembler.errors import (AssemblerError, Cancelled, EdlError, FFmpegNotFound, MediaError, Problem, RenderError,
+                                  UsageError)
     from assembler.run.ffmpeg import Progress
     from assembler.model.load import load
     from assembler.timeline.sources import MediaInfo
@@ -96,6 +97,7 @@ sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "AssemblerError",
+    "Cancelled",
     "Clip",
     "ClipCue",
     "Color",

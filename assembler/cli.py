@@ -38,6 +38,8 @@ from assembler.render import cache_folder, folder_or_none, render as render_edl
 from assembler.model.schema import json_schema
 from assembler.timebase import format_seconds
 
+__all__ = ["app", "main"]
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Assemble finished video episodes from an edit-decision list (EDL).")
 # Pipes and CI logs get a wide console: the timeline table and messages stay one line each.
@@ -242,7 +244,7 @@ def probe_files(files: Annotated[list[Path], typer.Argument(help="Media files.")
             err.print(f"{path}: {exc}", style="red", markup=False)
             failed = True
             continue
-        parts = [info.kind]
+        parts: list[str] = [info.kind]
         if info.duration is not None:
             parts.append(f"{float(info.duration):.3f} s")
         if info.has_video:
@@ -406,4 +408,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -114,6 +114,7 @@ class DryRun:
 
     def _level_note(self) -> str:
         first, used = self.first_loudness or self.loudness, self.loudness
+        assert first is not None and used is not None and self.timeline.loudness is not None  # a levelled sound's note
         how = "as the cached sound recorded it" if self.level_recorded else \
             "measured now, decoding only (nothing encoded or written)"
         note = (f"loudness {how}: the mix is {first['input_i']:.1f} LUFS, true peak {first['input_tp']:.1f} dBTP; "
@@ -146,7 +147,7 @@ class _Steps:
                        loglevel="error" if outputs else "info", progress=False)
         self.steps.append(Step(what, title, tuple(argv), tuple((env or {}).items()), job.paths,
                                tuple(names) if outputs else (), job.script,
-                               None if job.script is None else os.fspath(graph), key, cached))
+                               None if job.script is None or graph is None else os.fspath(graph), key, cached))
 
     def write(self, path: Path, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -167,7 +168,7 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     out = Path(out).resolve()
     folder = Path(folder).resolve() if folder is not None else out.with_name(out.name + ".dryrun")
     root = None if cache is False or single else \
-        Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
+        Path(cache) if cache is not None and not isinstance(cache, bool) else default_cache_dir(edl, base_dir)
     if root is not None:
         folder_or_none(root, "the cache")
     folder_or_none(folder, "the dry run's folder")
@@ -183,9 +184,9 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     recorded = False
     if single:
         loops = _loops(steps, store, timeline, folder)
-        for (where, _, job), path in zip(loop_jobs(store, ff, timeline), loops.values()):
+        for (where, _, job), copy in zip(loop_jobs(store, ff, timeline), loops.values()):
             steps.add("single", f"the looped part of {where} decoded once, read again each time round", job,
-                      [Path(path)], _graph_file(Path(path)))
+                      [Path(copy)], _graph_file(Path(copy)))
         job, measured = single_job(timeline, ff, folder, loops, written=False)
         steps.add("single", "the whole episode as one graph", job, [made], _graph_file(made))
     else:

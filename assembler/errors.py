@@ -6,6 +6,7 @@
      +-- FFmpegNotFound    no usable ffmpeg binary
      +-- RenderError       ffmpeg failed: carries the command and the tail of its stderr
      +-- UsageError        a call or command line asks for what cannot be (a cache folder that is a file)
+     +-- Cancelled         a job stopped because the render it belongs to stopped
 
 The library never prints and never exits; the CLI turns these into messages and exit codes.
 Imports nothing from the rest of the package.
@@ -18,8 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["CHECK_PATH", "AssemblerError", "EdlError", "FFmpegNotFound", "MediaError", "Problem", "RenderError",
-           "UsageError", "field_path", "media_hint", "os_hint"]
+__all__ = ["CHECK_PATH", "AssemblerError", "Cancelled", "EdlError", "FFmpegNotFound", "MediaError", "Problem",
+           "RenderError", "UsageError", "field_path", "media_hint", "os_hint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +128,8 @@ class RenderError(AssemblerError):
 class UsageError(AssemblerError):
     """The call or the command line asks for what cannot be done, whatever the EDL holds:
     a cache folder that is a file, a dry run's folder that holds other files."""
+
+
+class Cancelled(AssemblerError):
+    """A job was stopped because its ``cancel`` event was set: another job of the render
+    failed, or the render was interrupted."""

@@ -9,6 +9,8 @@ import os
 import signal
 import sys
 
+__all__ = ["main"]
+
 
 def _terminated(signum, frame):
     raise SystemExit(143)

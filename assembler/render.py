@@ -19,7 +19,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from typing import TypeVar
@@ -49,8 +49,9 @@ from assembler.timeline.build import Timeline, build
 from assembler.timeline.sources import needs
 from assembler.run.readers import read_sources
 
-__all__ = ["PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
-           "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job"]
+__all__ = ["EdlSource", "PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "cache_folder", "check",
+           "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path", "single_job",
+           "validate_source"]
 
 EdlSource = str | os.PathLike | Edl
 T = TypeVar("T")
@@ -168,11 +169,11 @@ def folder_or_none(path: Path, what: str) -> Path:
     return path
 
 
-def cache_folder(cache: str | os.PathLike | None, edl: EdlSource | None = None,
+def cache_folder(cache: str | os.PathLike | bool | None, edl: EdlSource | None = None,
                  base_dir: str | os.PathLike | None = None) -> Path:
     """The cache a render uses: ``cache`` when given, else :func:`default_cache_dir`; the
     one ``assembler cache`` looks after, too."""
-    return Path(cache) if cache not in (None, True) else default_cache_dir(edl, base_dir)
+    return Path(cache) if cache is not None and not isinstance(cache, bool) else default_cache_dir(edl, base_dir)
 
 
 def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = None) -> list[PlannedSegment]:
@@ -243,7 +244,7 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
 
 
 def _damaged(edl: EdlSource, base_dir: str | os.PathLike | None, timeline: Timeline, ff: FFmpeg,
-             stretches: list[tuple[int, int, list[str]]], heard: list[tuple[int, int, list[str]]] = (),
+             stretches: list[tuple[int, int, list[str]]], heard: Sequence[tuple[int, int, list[str]]] = (),
              single: bool = False) -> tuple[Problem, ...]:
     """ffmpeg's decode errors in each stretch it rendered (``heard``: of the sound alone;
     ``single``: of everything at once), as warnings at the items that read the damaged
@@ -316,7 +317,7 @@ class _Tally:
     def _send(self, overall: float, stage: str) -> None:
         elapsed = time.monotonic() - self.started
         seconds = overall * self.total_seconds
-        self.report(Progress(overall, seconds, self.total_seconds, round(overall * self.frames), elapsed,
+        self.report(Progress(overall, seconds, self.total_seconds, round(overall * self.frames), elapsed,  # type: ignore[misc]
                              seconds / elapsed if elapsed > 0 else None, stage))
 
     def _stage(self) -> str:
@@ -403,9 +404,9 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         if not temporary and (known := _unchanged(out, receipt_file, identity, started, timeline)):
             # The output is itself a pure function of these keys, and it is intact.
             _Tally({}, timeline, progress).finish("up to date")
-            said = {s.get("key"): s.get("decode_errors") or []
+            told = {s.get("key"): s.get("decode_errors") or []
                     for s in known.get("segments") or [] if isinstance(s, dict)}
-            damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: said.get(key, [])),
+            damaged = _damaged(edl, base_dir, timeline, ff, _said(planned, lambda key: told.get(key, [])),
                                _heard(timeline, known.get("sound") or {}))
             return RenderResult(out, timeline.duration, timeline.frames, time.monotonic() - started,
                                 (*timeline.warnings, *damaged), len(planned), 0, receipt_file,
@@ -429,11 +430,11 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
             raise source_changed(changed)
         tally.update("sound", 1.0)  # also when it came from the cache and said nothing
         rendered = time.monotonic()
-        staged: list[tuple[Path, Path]] = []
+        staged = []
         try:
             with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
                 entries = [store.get(p.key, SEGMENT_FILES) for p in planned]
-                job = assembly_job(timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))
+                job = assembly_job(timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))  # type: ignore[operator]
                 run(job, out, ffmpeg=ff, progress=tally.callback("assembly"), publish=staged.extend)
             stems = _stage_beside(out, timeline, ff, sound_receipt, staged,
                                   loop_copies(store, ff, timeline) if stem_paths(out, timeline) else None)
@@ -523,7 +524,7 @@ def _build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: _
         made = sound(cancel) if heard is None else None
         for future in as_completed([*futures, *([heard] if heard else [])]):
             if future is heard:
-                made = future.result()
+                made = heard.result()
                 continue
             try:
                 result = future.result()
@@ -571,7 +572,7 @@ def _swap(out: Path, staged: list[tuple[Path, Path]], receipt: Path | None = Non
     with folder_lock(out.parent):
         for partial, final in staged:
             os.replace(partial, final)
-        if receipt is not None:
+        if receipt is not None and described is not None:
             _write_json(receipt, described)
 
 
@@ -664,7 +665,7 @@ def _receipt(edl: EdlSource, out: Path, output_sha: str, identity: str, timeline
 
 def _meta(store: Cache, key: str) -> dict:
     """What the cache holds about a segment it has (its command, ffmpeg's decode errors)."""
-    return json.loads((store.get(key, SEGMENT_FILES) / "meta.json").read_text())
+    return json.loads((store.get(key, SEGMENT_FILES) / "meta.json").read_text())  # type: ignore[operator]  # it has
 
 
 def _write_json(path: Path, data: dict) -> None:

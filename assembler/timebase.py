@@ -28,6 +28,9 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 __all__ = [
+    "MAX_FPS",
+    "MAX_SECONDS",
+    "MIN_FPS",
     "TimeSpec",
     "format_seconds",
     "frame_of",
@@ -133,9 +136,9 @@ def _parse_time(value: object) -> TimeSpec:
         _check_clock(text, mi, s)
         return TimeSpec(Fraction(h * 3600 + mi * 60 + s), f, text)
     if m := _CLOCK.match(text):
-        h, mi, s = int(m[1] or 0), int(m[2]), _decimal(m[3])
-        _check_clock(text, mi if m[1] else 0, s)
-        return TimeSpec(h * 3600 + mi * 60 + s, 0, text)
+        h, mi, sec = int(m[1] or 0), int(m[2]), _decimal(m[3])
+        _check_clock(text, mi if m[1] else 0, sec)
+        return TimeSpec(h * 3600 + mi * 60 + sec, 0, text)
     if _NUMBER.match(text):
         return TimeSpec(_decimal(text.rstrip("s ")), 0, text)
     raise ValueError(
@@ -283,7 +286,7 @@ def seconds_text(seconds: Fraction) -> str:
     return f"{float(seconds):.6f}"
 
 
-def format_seconds(seconds: Fraction) -> str:
+def format_seconds(seconds: Fraction | float) -> str:
     """Human-readable ``m:ss.sss`` for tables and progress."""
     total_ms = _nearest(Fraction(seconds) * 1000)
     minutes, ms = divmod(total_ms, 60_000)

@@ -3,6 +3,7 @@ before the YAML parser builds it, a lower bound on rates, and problems that hid 
 
 from __future__ import annotations
 
+import ast
 import importlib
 import importlib.metadata
 import json
@@ -11,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +47,21 @@ def test_importing_the_package_is_cheap_and_every_public_name_resolves():
     assert "__version__" in dir(assembler) and assembler.__version__ == importlib.metadata.version("edl-assembler")
     with pytest.raises(AttributeError, match="no attribute 'nonesuch'"):
         assembler.nonesuch  # noqa: B018
+
+
+def test_what_type_checkers_see_of_the_package_is_what_it_exports():
+    # Editors and mypy read the names imported under TYPE_CHECKING; a script gets _HOME's.
+    tree = ast.parse(Path(assembler.__file__).read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If) and ast.unparse(node.test) == "TYPE_CHECKING")
+    seen = {alias.asname or alias.name: node.module for node in block.body if isinstance(node, ast.ImportFrom)
+            and node.module != "typing" for alias in node.names}
+    assert seen == {name: f"assembler.{home}" for name, home in assembler._HOME.items()}
+    assert sorted(assembler.__all__) == assembler.__all__ and len(set(assembler.__all__)) == len(assembler.__all__)
+    # Every error the library raises can be caught by its public name.
+    import assembler.errors as errors
+    raised = {name for name, value in vars(errors).items()
+              if isinstance(value, type) and issubclass(value, errors.AssemblerError)}
+    assert raised <= set(assembler.__all__) and "Cancelled" in raised
 
 
 # The interpreter's own start (site and the .pth files of an editable install: 20-100 ms

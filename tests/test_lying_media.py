@@ -260,7 +260,7 @@ def test_a_clip_with_garbage_over_its_middle_renders_with_a_warning_at_its_line_
     message = damaged[0].message
     assert message.startswith("ffmpeg reported ")
     assert " error(s) decoding garbled.mp4 for 0:00.400-0:02.400 of the episode (0.000-2.000 s of the file)" in message
-    assert "first: [h264]" in message and " @ 0x" not in message
+    assert "for example: [h264]" in message and " @ 0x" not in message
     # The command line prints it after the encoding that found it, with its line.
     done = CliRunner().invoke(app, ["render", str(edl), "-o", str(folder / "cli.mp4"), "--no-cache", "-q"])
     assert done.exit_code == 0, done.output

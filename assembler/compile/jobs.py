@@ -98,8 +98,7 @@ def _subtitle_stream(timeline: Timeline, source: int) -> tuple[str, ...]:
                                                           if language else ()))
 
 
-def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = SEGMENT_THREADS,
-                    burn: str | None = None) -> Job:
+def compile_segment(timeline: Timeline, start: int, end: int, *, burn: str | None = None) -> Job:
     """Frames ``[start, end)`` as a segment: picture only (MP4); the sound is made apart,
     in one pass for the whole episode (see :func:`compile_mix`).
 
@@ -112,7 +111,7 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, threads: int = 
     g = GraphBuilder()
     frames, fonts = _graph(g, timeline, start, end, picture=True, cues=False, finish=[], burn=burn, sound=False)
     out = timeline.output
-    video = ("-map", "[vout]", *_video_codec(out), "-threads", str(threads),
+    video = ("-map", "[vout]", *_video_codec(out), "-threads", str(SEGMENT_THREADS),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
     return Job(g.build(), (video,), frames, Fraction(frames) / out.fps, fonts)
 

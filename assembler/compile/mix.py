@@ -35,14 +35,15 @@ from fractions import Fraction
 
 from assembler.compile.graph import Filter, GraphBuilder, Link, number
 from assembler.timebase import whole_samples
+from assembler.errors import RenderError
 from assembler.timeline.sounds import CLICK_FADE, Cue
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
-__all__ = ["PEAK_CEILING", "aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_cues",
+__all__ = ["aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_cues",
            "parse_loudness", "voices"]
 
-PEAK_CEILING = -1.0  # dBTP the contract promises
-_LIMIT_AT = -1.5  # where the limiter holds peaks: AAC encoding can overshoot a little
+# Where the limiter holds peaks, below the -1 dBTP the contract promises: AAC encoding can overshoot a little.
+_LIMIT_AT = -1.5
 
 
 def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, length: int, role: str | None = None,
@@ -62,7 +63,7 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, lengt
         start = [] if cue.loop or not cue.source_in else ["-ss", number(cue.source_in)]
         again = ["-stream_loop", "-1"] if copy or _rereads(cue, out.sample_rate) else []
         index = g.source(path, *start, *again)
-        links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, length, copy is not None), "a"))
+        links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, copy is not None), "a"))
     if len(links) == 1:
         return main
     mixed = g.chain(links, [Filter("amix", inputs=len(links), normalize=0, duration="first", dropout_transition=0),
@@ -71,7 +72,7 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, lengt
     return mixed
 
 
-def _cue_chain(cue: Cue, timeline: Timeline, origin: int, length: int, copied: bool = False) -> list[Filter]:
+def _cue_chain(cue: Cue, timeline: Timeline, origin: int, copied: bool = False) -> list[Filter]:
     """``copied``: the cue is read from the copy of its looped part (``loop_chain``), which
     starts at its in-point and holds one round."""
     out = timeline.output
@@ -222,7 +223,7 @@ def parse_loudness(stderr: str) -> dict[str, float]:
     input_lra (LU). Silence reads as -70 LUFS (the gate), not minus infinity."""
     found = _SUMMARY.findall(stderr)
     if not found:
-        raise ValueError("ffmpeg printed no loudness measurement")
+        raise RenderError("ffmpeg printed no loudness measurement", [], "\n".join(stderr.splitlines()[-40:]), 0)
     i, lra, peak = (float(x) if x != "-inf" else -70.0 for x in found[-1])
     return {"input_i": max(i, -70.0), "input_tp": max(peak, -70.0), "input_lra": lra}
 

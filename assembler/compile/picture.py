@@ -46,9 +46,9 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
         first, last = max(layer.start, start), min(layer.end, end)
         head, count, offset = first - layer.start, last - first, first - start  # frames
         if layer.kind == "title":
-            if layer.lettering.runs:
+            if layer.lettering and layer.lettering.runs:
                 video = g.chain([video], _layer_text(layer, rate, head, offset, count), "v")
-                g.read(os.fspath(layer.font))
+                g.read(os.fspath(layer.font))  # type: ignore[arg-type]  # a title layer has its font
             continue
         if layer.kind == "color":
             source = [Filter("color", c=ffmpeg_colour(layer.color), s=f"{layer.width}x{layer.height}", r=str(rate)),
@@ -129,7 +129,7 @@ def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> li
     return _lettering(layer.lettering, layer.text_color, alpha=alpha, enable=f"between(n,{offset},{offset + count - 1})")
 
 
-def _lettering(lettering, color: str, **when) -> list[Filter]:
+def _lettering(lettering, color: str | None, **when) -> list[Filter]:
     """One drawtext a run, each at its pen position on its baseline: lines, alignment and
     faces are set in ``typeset`` (drawtext's own multi-line layout cannot mix faces)."""
     return [Filter("drawtext", **({"font": fontconfig_family(run.family)} if run.family else
@@ -203,7 +203,7 @@ def _colour(media: MediaInfo) -> dict[str, str]:
     (HD video that is BT.709 or, like most generator output, untagged passes untouched)."""
     if media.pix_fmt is None or media.pix_fmt.startswith(_RGB_FORMATS):
         return dict(_FROM_RGB)
-    options = {}
+    options: dict[str, str] = {}
     sd = media.colorspace in (5, 6) or (media.colorspace in (0, 2) and min(media.display_size) < 720) \
         or media.kind == "image"  # a YUV still is a JPEG: BT.601 by its own standard
     if sd:  # BT.601 (tagged, or assumed for untagged SD)
@@ -333,7 +333,7 @@ def _motion(p: Placement) -> list[Filter]:
     # frame_count_out + 1), so the item's frame number is in - 1 + head.
     at = f"(in+{p.head - 1})/{total - 1}" if total > 1 else "0"
 
-    def lerp(a: float, b: float) -> str:
+    def lerp(a: float | Fraction, b: float | Fraction) -> str:
         a, b = Fraction(str(a)), Fraction(str(b))
         return number(a) if a == b else f"({number(a)}+{number(b - a)}*{at})"
 

@@ -19,9 +19,10 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, Self, Union
 
 from PIL import ImageColor
+from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -41,17 +42,22 @@ from assembler.timebase import MAX_FPS, MAX_SECONDS, MIN_FPS, TimeSpec, parse_ra
 
 __all__ = [
     "Clip",
+    "ClipCue",
     "Color",
     "Duck",
     "Edl",
     "Image",
     "Marker",
     "Motion",
+    "OVERLAY_KINDS",
     "Output",
     "OutputAudio",
     "OutputVideo",
+    "Overlay",
     "SAME_AS",
     "Sound",
+    "SubtitleStyle",
+    "Subtitles",
     "TRANSITIONS",
     "Title",
     "TitleStyle",
@@ -213,6 +219,21 @@ class _Model(BaseModel):
     # Marked as pydantic's own: models nested in a dict are validated by pydantic-core in
     # one pass (every problem at once), never through this __init__.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    # pydantic's other ways in (a dict, a JSON text) say what is wrong the same way.
+    @classmethod
+    def model_validate(cls, obj: Any, **options: Any) -> Self:
+        try:
+            return super().model_validate(obj, **options)
+        except ValidationError as exc:
+            raise exc if isinstance(exc, ModelError) else ModelError.of(cls.__name__, exc) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **options: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, **options)
+        except ValidationError as exc:
+            raise exc if isinstance(exc, ModelError) else ModelError.of(cls.__name__, exc) from None
 
 
 class OutputVideo(_Model):
@@ -470,11 +491,11 @@ class Overlay(_Model):
         return self
 
     @property
-    def kind(self) -> str:
+    def kind(self) -> Literal["image", "clip", "title", "color"]:
         return next(k for k in OVERLAY_KINDS if getattr(self, k) is not None)
 
 
-OVERLAY_KINDS = ("image", "clip", "title", "color")
+OVERLAY_KINDS: tuple[Literal["image", "clip", "title", "color"], ...] = ("image", "clip", "title", "color")
 
 
 class Clip(_Model):
@@ -609,7 +630,8 @@ def item_kind(value: Any) -> str | None:
     """Which kind of main-track item a raw mapping or a model is (its identifying key)."""
     if isinstance(value, dict):
         return next((k for k in ITEM_KINDS if k in value), None)
-    return {Clip: "clip", Image: "image", Title: "title", Color: "color", Transition: "transition"}.get(type(value))
+    kinds: dict[type, str] = {Clip: "clip", Image: "image", Title: "title", Color: "color", Transition: "transition"}
+    return kinds.get(type(value))
 
 
 VideoItem = Annotated[
@@ -711,11 +733,11 @@ _WRONG_TYPE = {"string_type", "dict_type", "model_type", "model_attributes_type"
                "float_type", "float_parsing", "bool_type", "bool_parsing", "list_type", "is_instance_of"}
 
 
-def explain_all(errors: list[Any], prefix: tuple = ()) -> list[tuple[tuple, str, str | None]]:
+def explain_all(errors: list[Any]) -> list[tuple[tuple, str, str | None]]:
     """pydantic's errors in the contract's words, one per field: (field path, message, hint).
     A value that fits none of a union's members (a position that is neither an anchor
     nor ``{x, y}``) is one problem, the member's that says most, not one per member."""
-    explained = [(explain(err, prefix), err["type"], err.get("input")) for err in errors]
+    explained = [(explain(err), err["type"], err.get("input")) for err in errors]
     specific = {path for (path, _, _), kind, _ in explained if kind not in _WRONG_TYPE}
     found: dict[tuple, tuple[tuple, str, str | None]] = {}
     for (path, message, hint), kind, given in explained:
@@ -728,9 +750,9 @@ def explain_all(errors: list[Any], prefix: tuple = ()) -> list[tuple[tuple, str,
     return list(found.values())
 
 
-def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
+def explain(err: Any) -> tuple[tuple, str, str | None]:
     """One of pydantic's errors in the contract's words: (field path, message, hint)."""
-    loc = list(prefix) + list(err["loc"])
+    loc = list(err["loc"])
     # pydantic puts the union tag into the location: video.3.clip.out -> video.3.out
     if len(loc) >= 3 and loc[0] == "video" and isinstance(loc[1], int) and loc[2] in ITEM_KINDS:
         del loc[2]
@@ -758,7 +780,8 @@ def explain(err: Any, prefix: tuple = ()) -> tuple[tuple, str, str | None]:
     elif kind == "literal_error" and path == ("version",):
         message = f"version must be 1, not {err.get('input')!r}"
     elif kind == "literal_error" and isinstance(err.get("input"), str):
-        hint = did_you_mean(err["input"], re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", ""))))
+        expected = str((err.get("ctx") or {}).get("expected", ""))
+        hint = did_you_mean(err["input"], tuple(re.findall(r"'([^']*)'", expected)))
         if path[-1] == "alignment":
             hint = f"{hint + ' ' if hint else ''}or a number 1-9, as on the ASS number pad"
     elif path[-1:] == ("fps",) and "out of range" in message:
@@ -781,15 +804,25 @@ class ModelError(EdlError, ValidationError):
     """A model built in code that is invalid: an EdlError (every problem, located by field
     path, with the loader's hints) that is also pydantic's ValidationError."""
 
+    _found: list[ErrorDetails]  # pydantic's errors as it found them, with their context
+
     def __init__(self, *args: Any) -> None:  # pydantic-core passes its own arguments
         pass
 
     def __str__(self) -> str:
         return EdlError.__str__(self)
 
+    def errors(self, **options: Any) -> list[ErrorDetails]:
+        return self._found if not options else super().errors(**options)
+
     @classmethod
     def of(cls, model_name: str, error: ValidationError) -> ModelError:
-        made = cls.from_exception_data(error.title, error.errors())
+        found = error.errors()
+        # Kinds of our own (an item of no known kind) are no type pydantic-core knows by name:
+        # each goes back in as a custom error of its kind, and errors() stays the original's.
+        made = cls.from_exception_data(error.title, [{"type": PydanticCustomError(e["type"], e["msg"]), "loc": e["loc"],
+                                                      "input": e["input"]} for e in found])
+        made._found = found
         where = f"{model_name}(...)"
-        EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in explain_all(error.errors())])
+        EdlError.__init__(made, [Problem(where, None, field_path(p), m, h) for p, m, h in explain_all(found)])
         return made

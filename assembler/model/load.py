@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
 import re
 import warnings
 from collections.abc import Mapping
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError
@@ -86,7 +87,7 @@ class _TooDeep(Exception):
         self.line = line
 
 
-class _BoundedScanner(YAML(typ="rt").Scanner):
+class _BoundedScanner(YAML(typ="rt").Scanner):  # type: ignore[misc]  # ruamel picks its scanner class at run time
     """ruamel's scanner, stopped on a line of brackets nested far deeper than MAX_DEPTH.
     It reads up to 1024 characters of a line ahead of its parser, and each bracket there
     costs time for every bracket open before it: a line of 10,000 took it seconds before
@@ -132,7 +133,7 @@ def _json_too_deep(name: str, text: str) -> None:
             depth -= 1
 
 
-def parse(path: str | Path) -> Document:
+def parse(path: str | os.PathLike) -> Document:
     """Read YAML or JSON with line numbers. Raises EdlError for unreadable or malformed files."""
     path = Path(path)
     name = str(path)
@@ -160,8 +161,8 @@ def parse(path: str | Path) -> Document:
         raise _too_deep(name, exc.line) from None
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        raise EdlError([Problem(name, line, "", f"not valid {what}: {exc.problem or exc.context}")]) from None
+        marked = mark.line + 1 if mark else None
+        raise EdlError([Problem(name, marked, "", f"not valid {what}: {exc.problem or exc.context}")]) from None
     except ReaderError as exc:  # a character YAML forbids: the position its reader stopped at, as a line
         if what == "JSON":
             node = _json_fallback(name, text, lines, exc)
@@ -230,7 +231,7 @@ def _json_lines(text: str) -> dict[FieldPath, int]:
     lines: dict[FieldPath, int] = {}
 
     def skip(pos: int) -> int:
-        return _JSON_SPACE.match(text, pos).end()
+        return _JSON_SPACE.match(text, pos).end()  # type: ignore[union-attr]  # spaces or none: it always matches
 
     def member(parent: FieldPath, index: int | None, pos: int) -> tuple[FieldPath, int]:
         """The path of the member starting at ``pos`` (a key, or the item ``index``), and where its value starts."""
@@ -238,7 +239,7 @@ def _json_lines(text: str) -> dict[FieldPath, int]:
         if index is not None:
             path: FieldPath = (*parent, index)
         else:
-            key, pos = json.decoder.scanstring(text, pos + 1)
+            key, pos = json.decoder.scanstring(text, pos + 1)  # type: ignore[attr-defined]  # json's own, untyped
             path = (*parent, key)
             pos = skip(skip(pos) + 1)  # past the colon
         lines[path] = lines_at
@@ -257,9 +258,9 @@ def _json_lines(text: str) -> dict[FieldPath, int]:
                 continue
             pos += 1
         elif char == '"':
-            pos = json.decoder.scanstring(text, pos + 1)[1]
+            pos = json.decoder.scanstring(text, pos + 1)[1]  # type: ignore[attr-defined]
         else:
-            pos = _JSON_SCALAR.match(text, pos).end()
+            pos = _JSON_SCALAR.match(text, pos).end()  # type: ignore[union-attr]  # json read it
         while True:  # after a value: the next member, or the ends of containers
             if not stack:
                 return lines
@@ -333,7 +334,7 @@ class _Plain:
             for key, value in node.items():
                 child = (*path, str(key))
                 try:
-                    self.lines[child] = node.lc.key(key)[0] + 1
+                    self.lines[child] = node.lc.key(key)[0] + 1  # type: ignore[attr-defined]  # ruamel's
                 except (AttributeError, KeyError, TypeError):
                     pass
                 if isinstance(key, str) and (name := self.text(key, child)) != child[-1]:
@@ -346,7 +347,7 @@ class _Plain:
             for index, value in enumerate(node):
                 child = (*path, index)
                 try:
-                    self.lines[child] = node.lc.item(index)[0] + 1
+                    self.lines[child] = node.lc.item(index)[0] + 1  # type: ignore[attr-defined]
                 except (AttributeError, KeyError, TypeError, IndexError):
                     pass
                 out_list.append(self.value(value, child, depth + 1))
@@ -378,8 +379,8 @@ class _Plain:
 _ITEM = TypeAdapter(model.VideoItem)
 
 
-def _problems(doc: Document, error: ValidationError, prefix: FieldPath = ()) -> list[Problem]:
-    return [doc.problem(*explained) for explained in model.explain_all(error.errors(), prefix)]
+def _problems(doc: Document, error: ValidationError) -> list[Problem]:
+    return [doc.problem(*explained) for explained in model.explain_all(error.errors())]
 
 
 def validate(doc: Document) -> Validated:
@@ -408,9 +409,9 @@ def validate(doc: Document) -> Validated:
     return Validated(doc, None, output, tuple(items), tuple(problems), layers, sounds, subtitles)
 
 
-def _each(kind: type, raw: Any) -> tuple:
+def _each(kind: type[BaseModel], raw: Any) -> tuple:
     """Each entry of a list validated on its own: the model, or None where invalid."""
-    found = []
+    found: list[BaseModel | None] = []
     for entry in raw if isinstance(raw, list) else []:
         try:
             found.append(kind.model_validate(entry))
@@ -434,7 +435,7 @@ def load(path: str | Path) -> model.Edl:
     return result.edl
 
 
-def from_model(edl: model.Edl, folder: str | Path | None = None) -> Validated:
+def from_model(edl: model.Edl, folder: str | os.PathLike | None = None) -> Validated:
     """Wrap an EDL built in code; its relative paths resolve against ``folder`` (default: cwd)."""
     folder = Path(folder or Path.cwd()).resolve()
     doc = Document("<edl>", folder, edl.model_dump(mode="json", by_alias=True), {})

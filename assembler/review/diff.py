@@ -14,6 +14,8 @@ from assembler.run.ffmpeg import FFmpeg
 from assembler.render import EdlSource, PlannedSegment, check, default_cache_dir, plan, resolve_ffmpeg, validate_source
 from assembler.run.soundtrack import sound_key
 
+__all__ = ["Difference", "diff"]
+
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from assembler.timeline.build import BUNDLED_FONT, Placement, Timeline
 from assembler.timeline.sources import DEFAULT_FAMILY
 from assembler.run.probe import picture_at
 
+__all__ = ["SHEET_SUFFIXES", "contact_sheet"]
+
 
 
 # What Pillow writes, by the name's suffix.
@@ -34,7 +36,7 @@ COLUMNS = 5
 
 
 def _color(ffmpeg_color: str) -> tuple[int, int, int]:
-    return ImageColor.getrgb("#" + ffmpeg_color[2:8])
+    return ImageColor.getrgb("#" + ffmpeg_color[2:8])[:3]
 
 
 def _source_frame(p: Placement) -> Image.Image:
@@ -77,7 +79,7 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
                                                        (*_color(layer.text_color), round(255 * layer.opacity))))
             continue
         if layer.kind == "color":
-            alpha = int(layer.color[8:10], 16) if len(layer.color or "") > 8 else 255
+            alpha = int((layer.color or "")[8:10], 16) if len(layer.color or "") > 8 else 255
             piece = Image.new("RGBA", box, (*_color(layer.color or "0x000000"), alpha))
         else:
             assert layer.media is not None
@@ -87,7 +89,7 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
         tile.alpha_composite(piece, (round(layer.x * scale), round(layer.y * scale)))
     track = timeline.captions
     shown = [c for c in track.captions if c.start <= frame < c.end] if track and track.burn else []
-    if shown:
+    if shown and track:
         style = track.style
         font = ImageFont.truetype(os.fspath(BUNDLED_FONT), max(6, round(style.size * scale)),
                                   index=_index(BUNDLED_FONT, style.family))

@@ -17,6 +17,8 @@ from assembler.errors import UsageError
 from assembler.run.ffmpeg import FFmpeg
 from assembler.render import render
 
+__all__ = ["Verification", "verify"]
+
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | N
     data = _receipt(Path(receipt))
     edl = data["edl"]["path"]
     if not edl:
-        raise ValueError("this receipt is of an EDL built in code; verify needs an EDL file")
+        raise UsageError(f"{receipt}: edl.path: the receipt is of an EDL built in code; verify needs an EDL file")
     if not os.path.isfile(edl):
         raise UsageError(f"{receipt}: edl.path: {edl} is not a file (the EDL the receipt names is gone or "
                          "is not a regular file)")

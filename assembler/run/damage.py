@@ -73,14 +73,14 @@ def readers(timeline: Timeline, start: int, end: int, sound: bool = False, pictu
     for cue in timeline.cues if sound else ():
         first, last = (Fraction(cue.start, timeline.output.sample_rate) * rate,
                        Fraction(cue.end, timeline.output.sample_rate) * rate)
-        a, b = max(Fraction(start), first), min(Fraction(end), last)
-        if a >= b:
+        lo, hi = max(Fraction(start), first), min(Fraction(end), last)
+        if lo >= hi:
             continue
-        read = cue.source_in + (a - first) / rate
-        length = (b - a) / rate
+        read = cue.source_in + (lo - first) / rate
+        length = (hi - lo) / rate
         # A loop goes round its file: then the whole of it is read.
         source = (Fraction(0), cue.media.duration) if cue.loop and cue.media.duration else (read, read + length)
-        found.append(Reader((*_path_of(cue.where), "file"), cue.media.path, int(a), int(b), source))
+        found.append(Reader((*_path_of(cue.where), "file"), cue.media.path, int(lo), int(hi), source))
     return found
 
 
@@ -92,6 +92,9 @@ def decode_warnings(doc, timeline: Timeline, stretches: Sequence[tuple[int, int,
     ``sound`` and ``pictures`` say what the process read (see :func:`readers`)."""
     found: list[Problem] = []
     rate = timeline.output.fps
+    # The example is the least of the errors, not the first: a decoder's threads report the
+    # same errors in another order from one run to the next, and a warning said again from
+    # the cache must be the same words.
     for start, end, errors in stretches:
         if not errors:
             continue
@@ -100,8 +103,8 @@ def decode_warnings(doc, timeline: Timeline, stretches: Sequence[tuple[int, int,
             suspects = [r for r in suspects if recheck(r)] or suspects
         for r in suspects:
             found.append(doc.problem(r.at, f"ffmpeg reported {len(errors)} error(s) decoding {r.path.name} for "
-                                     f"{_stretch(r, rate)}: the picture or sound there may be damaged; first: "
-                                     f"{errors[0]}", _HINT, warning=True))
+                                     f"{_stretch(r, rate)}: the picture or sound there may be damaged; for "
+                                     f"example: {min(errors)}", _HINT, warning=True))
     return tuple(found)
 
 

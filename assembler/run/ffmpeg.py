@@ -28,13 +28,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from assembler.compile.escape import file_name, xml_text
 from assembler.compile.jobs import Job
-from assembler.errors import FFmpegNotFound, RenderError
+from assembler.errors import Cancelled, FFmpegNotFound, RenderError
 from assembler.timeline.sources import BUNDLED_FONT
 
-__all__ = ["Cancelled", "Encoder", "FFmpeg", "Progress", "analyze", "command", "decode_errors", "encoder",
+__all__ = ["Encoder", "FFmpeg", "Progress", "analyze", "command", "decode_errors", "encoder",
            "encoders", "find_ffmpeg", "folder_lock", "font_environment", "partial_path", "pixel_formats",
            "remove_leftovers", "run", "write_atomic"]
 
@@ -163,7 +164,8 @@ def encoder(ff: FFmpeg, name: str) -> Encoder | None:
     pix = re.search(r"Supported pixel formats: (.*)", text)
     rates = re.search(r"Supported sample rates: (.*)", text)
     option = re.search(r"^\s*-preset\s+<(\w+)>.*$", text, re.M)
-    named, span = (), None
+    named: tuple[str, ...] = ()
+    span: tuple[int, int] | None = None
     if option:
         after = text[option.end():].splitlines()[1:]
         named = tuple(m[1] for m in (re.match(r"\s{5,}(\S+)\s+\S+\s+E", line) for line in
@@ -189,15 +191,11 @@ def command(ff: FFmpeg, job: Job, script: str | os.PathLike | None,
     argv = [ff.path, "-hide_banner", "-nostdin", "-y", "-loglevel", loglevel,
             *(("-progress", "pipe:1") if progress else ()), "-nostats", *job.inputs]
     if job.script is not None:
-        argv += [ff.script_flag, os.fspath(script)]
+        argv += [ff.script_flag, os.fspath(script)]  # type: ignore[arg-type]  # a graph comes with its script
     for group, path in zip(job.outputs, paths):
         muxer = [] if "-f" in group else ["-f", _MUXERS.get(Path(path).suffix.lower(), "mp4")]
         argv += [*group, *muxer, file_name(os.fspath(path))]
     return argv
-
-
-class Cancelled(Exception):
-    """A job was stopped because its ``cancel`` event was set."""
 
 
 class _Stalled(Exception):
@@ -386,7 +384,7 @@ def _left_by_dead(name: str, finals: list[Path]) -> bool:
 
 def _unnumbered(name: str, finals: list[Path]) -> bool:
     match = _UNNUMBERED.fullmatch(name)
-    return bool(match) and any(match["name"] == (f.stem if match["suffix"] else f.name) for f in finals)
+    return match is not None and any(match["name"] == (f.stem if match["suffix"] else f.name) for f in finals)
 
 
 def _alive(pid: int) -> bool:
@@ -467,7 +465,7 @@ def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Pr
     total = float(job.duration)
     limit = stall_seconds()
     # ffmpeg reports every half second even when stuck: the watch is on what it has written.
-    moved = [time.monotonic(), None]
+    moved: list[Any] = [time.monotonic(), None]  # when, and what had been written by then
     watch = threading.Event()
 
     def watchdog() -> None:

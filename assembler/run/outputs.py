@@ -51,7 +51,7 @@ _FAMILIES = {"libx264": "h264", "libx264rgb": "h264", "libopenh264": "h264", "li
              "libvpx-vp9": "vp9", "libvpx": "vp8", "prores_ks": "prores", "prores_aw": "prores",
              "libxvid": "mpeg4", "libmp3lame": "mp3", "libshine": "mp3", "libopus": "opus",
              "libvorbis": "vorbis", "libfdk_aac": "aac", "ac3_fixed": "ac3"}
-_KNOWN = set().union(*(c[1] | c[2] for c in CONTAINERS.values() if c[1] is not None))
+_KNOWN = set().union(*(c[1] | c[2] for c in CONTAINERS.values() if c[1] is not None and c[2] is not None))
 
 
 def receipt_path(out: Path) -> Path:
@@ -263,7 +263,7 @@ def encoder_problems(validated: Validated, ff: FFmpeg) -> list[Problem]:
             say(("output", kind, "codec"), f"{codec!r} {what} ({ff.version} at {ff.path})",
                 f"use one `ffmpeg -encoders` lists as {kind}, such as {usual}")
     for kind, rate in (("video", out.video.bitrate), ("audio", out.audio.bitrate)):
-        if rate is not None and (not _BITRATE.fullmatch(str(rate)) or float(re.match(r"[\d.]+", str(rate))[0]) <= 0):
+        if rate is not None and (not _BITRATE.fullmatch(str(rate)) or float(re.match(r"[\d.]+", str(rate))[0]) <= 0):  # type: ignore[index]
             say(("output", kind, "bitrate"), f"bit rate {rate!r} is not a number of bits per second ffmpeg reads",
                 "write it as a positive number with k or M, such as 8M or 192k")
     video = encoder(ff, out.video.codec) if encoders(ff).get(out.video.codec) == "video" else None

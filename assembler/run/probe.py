@@ -19,10 +19,14 @@ from collections.abc import Callable
 from fractions import Fraction
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 from assembler.errors import CHECK_PATH, MediaError, os_hint
 from assembler.timeline.sources import AUDIBLE_DB, Audible, FONT_SUFFIXES, LUT_SUFFIXES, MediaInfo, ONE_FILE
 from PIL import Image
+
+__all__ = ["audible_spans", "font_files", "linked", "picture_at", "probe", "probe_all", "regular_file",
+           "what_it_holds"]
 
 
 def regular_file(path: Path) -> os.stat_result:
@@ -92,7 +96,7 @@ def probe(path: str | Path) -> MediaInfo:
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is None and audio is None:
             raise MediaError(f"{path.name} has neither picture nor sound")
-        info = dict(path=path, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        info: dict[str, Any] = dict(path=path, size_bytes=stat.st_size, mtime_ns=stat.st_mtime_ns)
         if audio is not None:
             info.update(has_audio=True, audio_rate=audio.codec_context.sample_rate or 0,
                         audio_channels=audio.codec_context.channels or 0)
@@ -317,7 +321,7 @@ def picture_at(media: MediaInfo, middle: Fraction) -> Image.Image:
             if frame.time is None or Fraction(frame.time).limit_denominator(100000) >= middle:
                 break
         if chosen is None:
-            raise ValueError(f"no picture in {media.path}")
+            raise MediaError(f"no picture in {media.path}")
         picture = chosen.to_image() if media.kind != "image" else chosen.to_image().convert("RGBA") \
             if chosen.format.name.startswith(("rgba", "ya", "pal8")) else chosen.to_image()
         rotation = getattr(chosen, "rotation", 0) or 0

@@ -29,6 +29,8 @@ from assembler.timeline.sources import MediaInfo, Need, NeedKind, Read, Sources,
 from assembler.run.probe import font_files, linked, probe, probe_all, regular_file, what_it_holds
 from assembler.timeline.sources import Face, FileCue, FileStyle, SUBTITLE_SUFFIXES, SubtitleFile
 
+__all__ = ["read_fonts", "read_sources", "read_subtitles"]
+
 
 
 _TIMING = re.compile(r"(?:(\d+):)?(\d+):(\d+)[,.](\d+)\s*-->")
@@ -107,8 +109,8 @@ def _cue_lines(text: str, kind: str) -> dict[int, list[int]]:
                     h, mi, s, cs = (int(x) for x in m.groups())
                     found.setdefault(((h * 60 + mi) * 60 + s) * 1000 + cs * 10, []).append(number)
         elif m := _TIMING.search(line):
-            h, mi, s, frac = m.groups()
-            ms = ((int(h or 0) * 60 + int(mi)) * 60 + int(s)) * 1000 + int(frac.ljust(3, "0")[:3])
+            hours, minutes, secs, frac = m.groups()
+            ms = ((int(hours or 0) * 60 + int(minutes)) * 60 + int(secs)) * 1000 + int(frac.ljust(3, "0")[:3])
             found.setdefault(ms, []).append(number)
     return found
 

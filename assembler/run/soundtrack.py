@@ -132,7 +132,7 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
     Returns the file and its receipt line."""
     entry = store.get(key, SOUND_FILES)
     fresh = entry is None
-    if fresh:
+    if entry is None:
         def make(paths: list[Path]) -> dict:
             # The mixed windows are scratch: beside the entry being made, never inside it.
             loops = loop_copies(store, ff, timeline, cancel)
@@ -235,7 +235,7 @@ def level_unwritten(timeline: Timeline, ff: FFmpeg) -> tuple[dict, dict]:
         return parse_loudness(analyze(compile_timeline(timeline, picture=False, loudness=measured), ffmpeg=ff))
 
     first = levelled(None)
-    return first, settle(first, timeline.loudness, levelled)
+    return first, settle(first, timeline.loudness, levelled)  # type: ignore[arg-type]  # asked with a target only
 
 
 def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:

@@ -39,7 +39,7 @@ from assembler.timeline.typeset import Lettering, set_text
 from assembler.timeline.sources import (BUNDLED_FONT, DEFAULT_FAMILY, Face, Sources, families, font_path, fonts_dir,
                                        lut_path, raw_media, resolve)
 
-__all__ = ["BUNDLED_FONT", "Join", "OutputSpec", "Placement", "Timeline", "Voice", "build"]
+__all__ = ["BUNDLED_FONT", "Join", "LAYOUTS", "OutputSpec", "Placement", "Timeline", "Voice", "build"]
 
 LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
@@ -224,10 +224,10 @@ def build(validated: Validated, sources: Sources) -> tuple[Timeline | None, list
                 problems.append(doc.problem((*at, "duration"), "a transition must last at least one frame"))
             pieces.append((index, item))
             continue
-        placed = _place(validated, index, item, sources, out, problems, faces)
-        if placed is not None:  # every item gets the output's LUT, after a clip's own
-            placed["luts"] = (*placed.get("luts", ()), *grade)
-        pieces.append((index, placed))
+        made = _place(validated, index, item, sources, out, problems, faces)
+        if made is not None:  # every item gets the output's LUT, after a clip's own
+            made["luts"] = (*made.get("luts", ()), *grade)
+        pieces.append((index, made))
 
     placements, joins = _arrange(validated, pieces, out, problems)
     _cut_sources(doc, pieces, out, problems)
@@ -313,7 +313,7 @@ def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec
         overlap_in = (sample_of(placements[k - 1].end, rate, sr) - edge[k]) if before and before.frames else 0
         overlap_out = (edge[k + 1] - sample_of(placements[k + 1].start, rate, sr)) if after and after.frames else 0
         if end - start < overlap_in + overlap_out or end <= start:
-            where = (after or before).index if (after or before) else p.index
+            where = (after or before or p).index
             problems.append(doc.problem(("video", where, "audio"), f"the J/L cuts leave video[{p.index}] less sound "
                                         "than its transitions need", "shorten the lead or lag"))
         voices.append(Voice(start, end, source_in))
@@ -342,7 +342,7 @@ def _cut_sources(doc, pieces: list, out: OutputSpec, problems: list[Problem]) ->
                                             f"in-point, and there are {float(clip['source_in']):.3f} s",
                                             "shorten the lead or move the clip's `in` later"))
             continue
-        lag = sound.lag.resolve(rate)
+        lag = sound.lag.resolve(rate)  # type: ignore[union-attr]  # a lead or a lag, and not the lead
         # Its own samples and the lag's, as _voices places them (to a sample, wherever it starts)
         source_end = clip["source_in"] + Fraction(sample_of(clip["frames"], rate, sr) + shift_samples(lag, sr), sr) * speed
         if lag > 0 and media.duration is not None and source_end > media.duration + Fraction(1, 1000):
@@ -390,7 +390,7 @@ def _place(validated: Validated, index: int, item: Any, sources: Sources, out: O
                 return None
         size = max(1, round(item.style.size * out.height / 1080))
         try:
-            lettering = set_text(item.title.strip("\n"), face or Face("", font, 0), size, (out.width, out.height),
+            lettering = set_text(item.title.strip("\n"), face or Face("", font, 0), size, (out.width, out.height),  # type: ignore[arg-type]
                                  anchor if isinstance(anchor, str) else (anchor.x, anchor.y))
         except MediaError as exc:
             problems.append(doc.problem((*at, "style", "font"), str(exc)))
@@ -398,7 +398,7 @@ def _place(validated: Validated, index: int, item: Any, sources: Sources, out: O
         problems += text_problems(doc, (*at, "title"), lettering, size)
         return dict(index=index, kind="title", frames=frames, text=item.title.strip("\n"),
                     color=None if picture else item.background, media=picture, fit="cover",
-                    font=font or face.path, font_index=face.index if face else 0,
+                    font=font or face.path, font_index=face.index if face else 0,  # type: ignore[union-attr]
                     font_family=face.family if face and face.index else None, font_size=lettering.size,
                     text_color=item.style.color, text_fades=fades, lettering=lettering)
     key = "clip" if isinstance(item, model.Clip) else "image"

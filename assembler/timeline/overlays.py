@@ -76,9 +76,9 @@ def place_layers(validated: Validated, resolve: Callable[[str], Path], sources: 
             continue
         fields: dict = {}
         limit = frames
-        if item.image or item.clip:
+        if source := item.image or item.clip:
             key = "image" if item.image else "clip"
-            path = resolve(item.image or item.clip)
+            path = resolve(source)
             info = sources.media(path)
             if isinstance(info, MediaError):
                 problems.append(doc.problem((*at, key), str(info), media_hint(info)))
@@ -173,23 +173,23 @@ def _text(doc, at: tuple, item: model.Overlay, resolve, sources: Sources, faces:
             return None
         face = Face("", path, 0)
     else:
-        face = faces.get((font or DEFAULT_FAMILY).lower())
-        if face is None:
+        if (font or DEFAULT_FAMILY).lower() not in faces:
             problems.append(doc.problem((*at, "style", "font"), f"no font of family {font!r} is available",
                                         "put its font file in `subtitles.fonts_dir`, or name the file itself"))
             return None
+        face = faces[(font or DEFAULT_FAMILY).lower()]
     # A title's place: the overlay's `position`, else its style's (as on a title card).
     position = item.position if "position" in item.model_fields_set or item.style is None else style.position
     size = max(1, round(style.size * frame[1] / 1080))
     try:
-        lettering = set_text(item.title.strip("\n"), face, size, frame,
+        lettering = set_text((item.title or "").strip("\n"), face, size, frame,
                              position if isinstance(position, str) else (position.x, position.y))
     except MediaError as exc:
         problems.append(doc.problem((*at, "style", "font"), str(exc)))
         return None
     problems += text_problems(doc, (*at, "title"), lettering, size)
     x, y, w, h = lettering.box
-    return dict(text=item.title.strip("\n"), font=face.path, font_family=face.family if face.index else None,
+    return dict(text=(item.title or "").strip("\n"), font=face.path, font_family=face.family if face.index else None,
                 font_size=lettering.size, text_color=style.color, lettering=lettering, x=x, y=y, width=w, height=h)
 
 

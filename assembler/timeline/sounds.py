@@ -145,7 +145,7 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
     available = (info.duration - source_in) if info.duration is not None else None
     if available is not None and available <= 0:
         problems.append(doc.problem((*at, "in"), f"{float(source_in):.3f} s is at or past the end of {path.name} "
-                                    f"({float(info.duration):.3f} s)"))
+                                    f"({float(source_in + available):.3f} s)"))
         return None
     asked = (sound.duration.resolve(rate) if sound.duration is not None
              else sound.out.resolve(rate) - source_in if sound.out is not None else None)
@@ -169,8 +169,8 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
                                     f"({samples / sample_rate:.3f} s)"))
         return None
     click = sample_at(CLICK_FADE, sample_rate)
-    duck = sound.duck and Duck(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
-                               sound.duck.release.resolve(rate), sound.duck.follow)
+    duck = Duck(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
+                sound.duck.release.resolve(rate), sound.duck.follow) if sound.duck else None
     return Cue(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
                max(fade_in, min(click, samples // 2)), max(fade_out, min(click, samples // 2)), duck)
 
@@ -195,7 +195,7 @@ def cut_short(doc, at: tuple, info: MediaInfo, reads: Fraction, problems: list[P
 
 def still_cut_short(doc, at: tuple, info: MediaInfo, problems: list[Problem]) -> bool:
     """A video file used as a still shows its first frame: whether its data lacks even that."""
-    return info.kind == "video" and cut_short(doc, at, info, 1 / (info.fps or 25), problems)
+    return info.kind == "video" and cut_short(doc, at, info, Fraction(1) / (info.fps or 25), problems)
 
 
 def active_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

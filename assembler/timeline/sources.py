@@ -22,6 +22,11 @@ from assembler.errors import CHECK_PATH, MediaError
 from assembler.model import edl as model
 from assembler.model.load import Validated
 
+__all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "BUNDLED_FONT", "DEFAULT_FAMILY", "FONT_SUFFIXES", "LUT_SUFFIXES",
+           "ONE_FILE", "SUBTITLE_SUFFIXES", "families", "font_path", "fonts_dir", "is_folder", "lut_path", "needs",
+           "raw_media", "resolve", "Audible", "Face", "FileCue", "FileStyle", "MediaInfo", "Need", "NeedKind", "Read",
+           "Sources", "SubtitleFile"]
+
 
 
 
@@ -316,9 +321,9 @@ def needs(validated: Validated) -> tuple[Need, ...]:
         elif isinstance(item, model.Title):
             add((*at, "style", "font"), item.style.font, "font")
             add((*at, "background"), item.background_image, "media")
-    for n, sound in enumerate(validated.audio):
-        if sound is not None:
-            add(("audio", n, "file"), sound.file, "media")
+    for n, listed in enumerate(validated.audio):
+        if listed is not None:
+            add(("audio", n, "file"), listed.file, "media")
     for n, layer in enumerate(validated.overlays):
         if layer is not None:
             add(("overlays", n, "image" if layer.image else "clip"), layer.image or layer.clip, "media")

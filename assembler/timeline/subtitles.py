@@ -154,7 +154,7 @@ def _item_cues(validated: Validated, spans: dict[int, tuple[int, int]], rate: Fr
     doc = validated.document
     placed = []
     for index, item in enumerate(validated.items):
-        if not getattr(item, "subtitles", None) or index not in spans:
+        if item is None or not getattr(item, "subtitles", None) or index not in spans:
             continue
         first, last = spans[index]
         for n, cue in enumerate(item.subtitles):

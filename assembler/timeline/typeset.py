@@ -131,7 +131,7 @@ def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | 
             else (height - top - bottom) / 2
     else:
         side, across, first = "center", anchor[0] * width, anchor[1] * height - (top + bottom) / 2
-    runs, left, right = [], width, 0
+    runs, left, right = [], float(width), 0.0
     for k, ink in inked:
         # Each line's ink meets the anchor's side (or is centred on it); spaces at its ends count as ink.
         ends = (min(ink[0], 0) if lines[k][:1].isspace() else ink[0],
