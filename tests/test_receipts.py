@@ -91,6 +91,9 @@ def test_a_receipt_of_another_version_reads_with_what_it_has(tmp_path):
     (["timings", "total"], [1], "timings.total: expected a number, found a list"),
     (["inputs", 0, "size"], True, "inputs[0].size: expected a number, found true/false (true)"),
     (["beside", 0, "path"], "a\0b", "beside[0].path: expected a string, found a string holding NUL"),
+    # A string is said as one: only a string with a NUL in it is "a string holding NUL".
+    (["segments", 0, "rendered_now"], "yes", "segments[0].rendered_now: expected true/false, found a string"),
+    (["inputs", 0], "s01.mp4", "inputs[0]: expected an object, found a string"),
 ])
 def test_a_field_of_the_wrong_type_is_named(receipts, tmp_path, keys, value, expected):
     data = json.loads(receipts[1])

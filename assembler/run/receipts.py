@@ -33,7 +33,9 @@ class _Wrong(Exception):
 def _kind(value: Any) -> str:
     names = {dict: "an object", list: "a list", str: "a string", bool: "true/false", int: "a number",
              float: "a number", type(None): "null"}
-    text = "a string holding NUL" if isinstance(value, str) else names.get(type(value), type(value).__name__)
+    if isinstance(value, str) and "\0" in value:
+        return "a string holding NUL"
+    text = names.get(type(value), type(value).__name__)
     return text if isinstance(value, (dict, list, str)) else f"{text} ({json.dumps(value)[:40]})"
 
 
