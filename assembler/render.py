@@ -9,9 +9,9 @@ dask.distributed client's) while the episode's sound is mixed from the sources a
 encoded once; then the pictures are joined by stream copy and the sound muxed.
 Never prints, never exits; errors are exceptions.
 
-Here are the steps, named; how each is done is below: ``run.assemble`` makes the
-segments, the sound beside them and the jobs that join them, ``run.publish`` stages what
-goes beside the output, makes the receipt (``run.receipts``) and swaps it all in.
+``render`` names the steps; the work of each is done elsewhere: ``run.assemble`` makes
+the segments, the sound beside them and the jobs that join them; ``run.publish`` stages
+what goes beside the output, makes the receipt (``run.receipts``) and swaps it all in.
 """
 
 from __future__ import annotations
