@@ -32,6 +32,7 @@ from assembler.errors import UsageError
 from assembler.run.ffmpeg import FFmpeg, command, font_environment
 from assembler.render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, folder_or_none, plan,
                      resolve_ffmpeg, sidecar_path, single_job)
+from assembler.run.assemble import write_planned
 from assembler.run.soundtrack import (LOOP_FILES, SOUND_FILES, level_unwritten, loop_jobs, recorded_level, sound_key, stem_jobs,
                          stem_paths, window_jobs)
 from assembler.timeline.build import Timeline
@@ -230,6 +231,7 @@ def _segments(steps: _Steps, store: Cache, timeline: Timeline) -> list[Path]:
     returns every segment's picture, in order, as the assembly joins them."""
     made: dict[str, Path] = {}
     planned = plan(timeline, store, steps.ff, subtitles=steps.folder / "subtitles")
+    write_planned(planned)
     for p in planned:
         if p.key in made:
             continue

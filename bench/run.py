@@ -347,7 +347,7 @@ def check_sound(b: Bench, outs: dict[str, Path]) -> list[dict]:
         got[label] = loudness(b.ff, out)
         print(f"    {label:<12} {streams(out)} | ebur128: {got[label]['i']:.1f} LUFS integrated, "
               f"true peak {got[label]['tp']:.1f} dBTP, LRA {got[label]['lra']:.1f} LU", flush=True)
-    if "assembler" in outs and (said := receipt(outs["assembler"]).get("sound", {}).get("loudness")):
+    if "assembler" in outs and (sound := receipt(outs["assembler"]).sound) and (said := sound.loudness):
         print(f"    assembler's receipt: {said['integrated']:.2f} LUFS, true peak {said['true_peak']:.2f} dBTP, "
               f"gain {said['gain_db']:+.2f} dB (target {said['target']:g})")
     rows = []

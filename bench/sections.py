@@ -7,7 +7,6 @@ hand-written command for 14 x repeat shots.
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import statistics
@@ -15,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from assembler.errors import UsageError
+from assembler.run.receipts import Receipt, SegmentLine
 from measure import Load, med, median, run_once, verify
 from ruamel.yaml import YAML
 
@@ -32,11 +33,14 @@ def row(measure: str, ours: str, ref: str = "", ratio: str = "", target: str = "
             "verdict": "" if ok is None else "OK" if ok else "MISSED"}
 
 
-def receipt(out: Path) -> dict:
-    """The receipt the render wrote beside `out` (<stem>.receipt.json)."""
+def receipt(out: Path) -> Receipt:
+    """The receipt the render wrote beside `out` (<stem>.receipt.json), read by its schema."""
     for path in (out.with_name(out.stem + ".receipt.json"), out.with_name(out.name + ".receipt.json")):
         if path.is_file():
-            return json.loads(path.read_text())
+            try:
+                return Receipt.read(path)
+            except UsageError as exc:
+                sys.exit(f"error: {exc}")
     sys.exit(f"error: no receipt beside {out}")
 
 
@@ -46,21 +50,20 @@ def fresh(out: Path) -> None:
     out.with_name(out.stem + ".receipt.json").unlink(missing_ok=True)
 
 
-def rendered_now(rc: dict) -> list[dict]:
-    return [s for s in rc["segments"] if s["rendered_now"]]
+def rendered_now(rc: Receipt) -> list[SegmentLine]:
+    return [s for s in rc.segments if s.rendered_now]
 
 
-def sound_now(rc: dict) -> str:
+def sound_now(rc: Receipt) -> str:
     """Whether the receipt says the episode's sound was encoded anew (receipts without it: "?")."""
-    sound = rc.get("sound")
-    return "?" if not isinstance(sound, dict) else "encoded again" if sound.get("rendered_now") else "from the cache"
+    return "?" if rc.sound is None else "encoded again" if rc.sound.rendered_now else "from the cache"
 
 
-def timings(rcs: list[dict], runs: list[dict]) -> str:
+def timings(rcs: list[Receipt], runs: list[dict]) -> str:
     """Median of the receipts' own timings, and what is left of the wall time (start-up)."""
-    keys = list(rcs[0]["timings"])
-    parts = [f"{k} {statistics.median(rc['timings'][k] for rc in rcs):.2f}" for k in keys]
-    startup = statistics.median(r["wall"] - rc["timings"]["total"] for r, rc in zip(runs, rcs))
+    keys = list(rcs[0].timings.named())
+    parts = [f"{k} {statistics.median(rc.timings.named()[k] for rc in rcs):.2f}" for k in keys]
+    startup = statistics.median(r["wall"] - rc.timings.total for r, rc in zip(runs, rcs))
     return ", ".join(parts) + f" s; outside render() (interpreter, imports, exit) {startup:.2f} s"
 
 
@@ -87,7 +90,7 @@ def jobs(b, n_runs: int) -> tuple[list[dict], float]:
         print(f"  -j {j}: wall {med([r['wall'] for r in res[j]])} s | cpu {med([r['cpu'] for r in res[j]])} s"
               f" | tree PSS {med([r['tree'] for r in res[j]], 0)} MiB")
     print(f"  -j 1 / -j 2 wall (per pair): {med(ratios, 3)}x  ({os.cpu_count()} cores)")
-    same = receipt(outs[1])["output"]["sha256"] == receipt(outs[2])["output"]["sha256"]
+    same = receipt(outs[1]).output.sha256 == receipt(outs[2]).output.sha256
     print(f"  -j 1 and -j 2 outputs {'are byte-identical' if same else 'DIFFER (segments should not depend on -j)'}")
     return [row(f"full, no cache, -j 2 vs -j 1 (n={n_runs})",
                 f"{median(res[2], 'wall'):.2f} s, {median(res[2], 'tree'):.0f} MiB",
@@ -110,7 +113,7 @@ def cache(b, n_runs: int, full_runs: dict) -> tuple[list[dict], float]:
     fill = run_once("cache fill", b.ours(sc.edl, out, "--cache", str(root)), b.env, b.work / "cache.log")
     load.add(fill)
     base = receipt(out)
-    segs = len(base["segments"])
+    segs = len(base.segments)
     if len(rendered_now(base)) != segs:
         sys.exit(f"error: the first render into an empty cache rendered {len(rendered_now(base))} of {segs} segments")
     print(f"  fill (empty cache): {fill['wall']:.2f} s, {segs} segments rendered "
@@ -123,7 +126,7 @@ def cache(b, n_runs: int, full_runs: dict) -> tuple[list[dict], float]:
         rc = receipt(out)
         if rendered_now(rc):
             sys.exit(f"error: a re-render with nothing changed rendered {len(rendered_now(rc))} segments")
-        if rc["output"]["sha256"] != base["output"]["sha256"]:
+        if rc.output.sha256 != base.output.sha256:
             sys.exit("error: a no-op re-render wrote different bytes")
         noop.append(r)
         noop_rc.append(rc)
@@ -148,7 +151,7 @@ def cache(b, n_runs: int, full_runs: dict) -> tuple[list[dict], float]:
     print(f"  one-shot change: {edl.name}: video[{2 * k}] ({clip['clip']}) in {clip['in']:g} out {clip['out']:g};"
           f" each run on a fresh copy (hard links) of the warm cache", flush=True)
     scratch, out1 = b.work / "cache-oneshot", b.work / f"oneshot{sc.n}.mp4"
-    old_keys = {s["key"] for s in base["segments"]}
+    old_keys = {s.key for s in base.segments}
     one, one_rc = [], []
     for i in range(n_runs):
         shutil.rmtree(scratch, ignore_errors=True)
@@ -157,10 +160,10 @@ def cache(b, n_runs: int, full_runs: dict) -> tuple[list[dict], float]:
         r = run_once("one-shot", b.ours(edl, out1, "--cache", str(scratch)), b.env, b.work / "oneshot.log")
         load.add(r)
         rc = receipt(out1)
-        new = {s["key"] for s in rc["segments"]} - old_keys
+        new = {s.key for s in rc.segments} - old_keys
         done = rendered_now(rc)
-        wrong = [s for s in done if 2 * k not in s["items"]]
-        if {s["key"] for s in done} != new or wrong or not done:
+        wrong = [s for s in done if 2 * k not in s.items]
+        if {s.key for s in done} != new or wrong or not done:
             sys.exit(f"error: one-shot change rendered {len(done)} segments ({len(wrong)} not showing "
                      f"video[{2 * k}]), expected exactly the {len(new)} new ones")
         one.append(r)

@@ -30,6 +30,7 @@ from assembler.compile.jobs import (Job, compile_copy, compile_level, compile_lo
 from assembler.compile import keys
 from assembler.compile.escape import concat_list
 from assembler.run.ffmpeg import FFmpeg, Progress, analyze, command, run
+from assembler.run.receipts import SoundLine, frozen as _frozen
 from assembler.compile.mix import limits, looped_apart, parse_loudness
 from assembler.plan import Window, sound_windows
 from assembler.timeline.build import Timeline
@@ -124,7 +125,7 @@ def measure(path: Path, timeline: Timeline, ff: FFmpeg) -> dict:
 
 def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
                progress: Callable[[float], None] | None = None,
-               cancel: threading.Event | None = None) -> tuple[Path, dict]:
+               cancel: threading.Event | None = None) -> tuple[Path, SoundLine]:
     """The episode's sound, mixed from its sources in windows (``plan.sound_windows``: each
     job opens a handful of files) and encoded once, cached as a unit: a re-render with
     nothing changed encodes nothing. It needs no segment, so it is made while they are.
@@ -142,11 +143,9 @@ def make_sound(store: Cache, key: str, timeline: Timeline, ff: FFmpeg,
 
         entry = store.put(key, SOUND_FILES, make)
     meta = json.loads((entry / "meta.json").read_text())
-    ducks = keys.ducked(timeline)
-    return entry / SOUND_FILES[0], {"key": key, "rendered_now": fresh, "windows": meta.get("windows"),
-                                    "mix_argv": meta.get("mix_argv"), "argv": meta.get("argv"),
-                                    "loudness": meta.get("loudness"), **({"ducks": ducks} if ducks else {}),
-                                    **({"decode_errors": meta["decode_errors"]} if meta.get("decode_errors") else {})}
+    return entry / SOUND_FILES[0], SoundLine(key, fresh, _frozen(meta.get("windows")), _frozen(meta.get("mix_argv")),
+                                             _frozen(meta.get("argv")), meta.get("loudness"), _frozen(keys.ducked(timeline)),
+                                             _frozen(meta.get("decode_errors") or []))
 
 
 def _mix_and_encode(paths: list[Path], timeline: Timeline, ff: FFmpeg, scratch: Path,
