@@ -483,7 +483,9 @@ def judge(result: dict, edl: Path, text: str) -> list[str]:
             if not _PROBLEM.match(line):
                 found.append("problem-without-line" if line.startswith(str(edl)) else "line-without-file-line")
                 break
-    plain = output.replace("\\", "")
+    # A mutation may put a character no one sees (a BOM, a zero-width space) inside the
+    # markup-like text: printed literally, it still parts `[bold red on blue]` in two.
+    plain = re.sub("[\u200b-\u200f\u2060-\u2064\ufeff]", "", output.replace("\\", ""))
     for core, whole in CORES.items():
         head, tail = (part.replace("\\", "") for part in whole.split(core))
         for match in re.finditer(re.escape(core), plain):
