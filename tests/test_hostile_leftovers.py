@@ -236,3 +236,30 @@ def test_a_transition_beside_a_missing_clip_and_an_l_cut_after_a_long_transition
         [f"{path}:4", "video[0].clip"], [f"{path}:6", "video[1].duration"], [f"{path}:10", "video[3].duration"],
         [f"{path}:17", "video[7].audio.lag"], [f"{path}:18", "video[8].clip"]]
     assert "the L-cut needs 1.000 s of a.mp4 after its out-point, and there are 0.500 s" in _problems_of(path)[3]
+
+
+_UNRAISABLE = """
+import sys
+import time
+import assembler.launch as launch
+sys.unraisablehook = launch._again
+class Dies:
+    def __del__(self):
+        raise KeyboardInterrupt
+try:
+    Dies()
+    for _ in range(200):  # two seconds of ordinary work, where it can be raised
+        time.sleep(0.01)
+    print("missed")
+except KeyboardInterrupt:
+    print("raised again")
+"""
+
+
+def test_a_ctrl_c_python_cannot_raise_where_it_lands_is_raised_again():
+    """A Ctrl-C inside a callback (an import lock's, while the command starts) would be
+    printed as "Exception ignored ... Traceback" and lost: the guard sends it again, and it
+    arrives where it is handled like any other."""
+    done = subprocess.run([sys.executable, "-c", _UNRAISABLE], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "raised again", done.stdout + done.stderr
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
