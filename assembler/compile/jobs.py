@@ -255,7 +255,7 @@ def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, 
     fonts: tuple[str, ...] | None = None
     video = None
     if picture:
-        chosen = [k for k, p in enumerate(timeline.placements) if p.start < end and p.end > start]
+        chosen = timeline.shown(start, end)
         joins = [timeline.joins[k] for k in chosen[:-1]]
         placements = narrow([timeline.placements[k] for k in chosen], joins, start, end, out.fps)
         pictures = []

@@ -21,6 +21,8 @@ Imports ``timebase``, ``errors``, ``edl``, ``load``, ``sources`` (the catalog it
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -151,6 +153,23 @@ class Timeline:
     @property
     def samples(self) -> int:
         return self.sample(self.frames)
+
+    def shown(self, start: int, end: int) -> list[int]:
+        """The indexes of the placements that frames ``[start, end)`` show, in order.
+        Found by bisection, so that planning a long episode is not quadratic."""
+        starts, longest = self._starts
+        if starts is None:  # not in order (never for a main track): look at every one
+            lo, hi = 0, len(self.placements)
+        else:
+            lo, hi = bisect.bisect_left(starts, start - longest), bisect.bisect_left(starts, end)
+        return [k for k in range(lo, hi) if self.placements[k].start < end and self.placements[k].end > start]
+
+    @functools.cached_property
+    def _starts(self) -> tuple[list[int] | None, int]:
+        # A placement that ends after `start` starts after `start - longest`.
+        starts = [p.start for p in self.placements]
+        ordered = all(a <= b for a, b in zip(starts, starts[1:]))
+        return (starts if ordered else None), max((p.frames for p in self.placements), default=0)
 
     def __repr__(self) -> str:
         kinds = [p.kind for p in self.placements]
