@@ -292,9 +292,9 @@ def diff(a: Annotated[Path, typer.Argument(help="An EDL.")], b: Annotated[Path, 
     for item in result.items:
         out.print(f"item {item} differs", markup=False)
     for side, planned in (("only in " + str(a), result.only_a), ("only in " + str(b), result.only_b)):
-        for p in planned:
-            items = ", ".join(f"video[{i}]" for i in p.segment.items)
-            out.print(f"segment {p.segment.kind} frames {p.segment.start}-{p.segment.end} ({items}) {p.key[:12]}: "
+        for line in planned:
+            items = ", ".join(f"video[{i}]" for i in line.items)
+            out.print(f"segment {line.kind} frames {line.frames[0]}-{line.frames[1]} ({items}) {line.key[:12]}: "
                       f"{side}", markup=False)
     out.print(f"{len(result.items)} items differ; {len(result.only_b)} segments of {b} to render, "
               f"{result.shared} shared; the sound {'to mix again' if result.sound else 'the same'}", markup=False)

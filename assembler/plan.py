@@ -21,7 +21,7 @@ needs no segment (so it is made while they are) and is encoded once.
 
 That sound (the clips' own, cross-faded as the picture is, and every track and attached
 sound) is mixed in *windows* of the timeline, so that no ffmpeg process opens more than a
-handful of files however many shots and cues an episode has: :func:`sound_windows` cuts
+handful of files however many shots and sounds an episode has: :func:`sound_windows` cuts
 the timeline where sounds start and end into the longest stretches that each hear at
 most ``limit`` of them. Windows join sample-exactly into the mix one big job would make
 (only sounding sources add to a sample, in the same order).
@@ -92,7 +92,7 @@ class Window:
 
 def sound_windows(timeline: Timeline, limit: int | None = None, role: str | None = None,
                   voices: bool = False) -> tuple[Window, ...]:
-    """The windows in which to mix the timeline's cues (of ``role``, if given; with
+    """The windows in which to mix the timeline's sounds (of ``role``, if given; with
     ``voices``, the main track's sounding clips count too, for a stem that reads them).
 
     Each window hears at most ``limit`` sources (default: ``MAX_SOUND_INPUTS``) and is
@@ -100,7 +100,7 @@ def sound_windows(timeline: Timeline, limit: int | None = None, role: str | None
     a window with more (it cannot be cut finer)."""
     limit = MAX_SOUND_INPUTS if limit is None else limit
     total = timeline.samples
-    spans = [(c.start, c.end) for c in timeline.cues if role is None or c.role == role]
+    spans = [(c.start, c.end) for c in timeline.sounds if role is None or c.role == role]
     if voices:
         spans += [(v.start, v.end) for v, p in zip(timeline.voices, timeline.placements)
                   if p.sound and (role is None or p.role == role)]

@@ -154,7 +154,7 @@ def test_diff_says_a_changed_follow_mode_mixes_the_sound_again(sounds, tmp_path)
     b = write_edl(tmp_path, "b.yaml", episode(sounds, "vo pause.wav", 11, follow="span"))
     assert assembler.diff(a, b).sound
     assert not assembler.diff(a, a).sound
-    audible, span = assembler.check(a).cues[0].duck.spans, assembler.check(b).cues[0].duck.spans
+    audible, span = assembler.check(a).sounds[0].duck.spans, assembler.check(b).sounds[0].duck.spans
     rate = 48000  # the voice plays 1..3 s and 7..9 s, measured in 10 ms windows
     assert audible == ((1 * rate, 3 * rate), (7 * rate, 9 * rate)) and span == ((1 * rate, 9 * rate),)
 
@@ -192,7 +192,7 @@ def test_a_voice_with_a_hundred_lines_ducks_under_every_one(sounds, tmp_path):
     edl = episode(sounds, "vo pause.wav", 62, attack=0.02, release=0.05)
     edl["audio"][1]["file"] = str(tmp_path / "lines.wav")
     out = render(tmp_path, edl)
-    assert len(assembler.check(tmp_path / "ep.yaml").cues[0].duck.spans) == 100
+    assert len(assembler.check(tmp_path / "ep.yaml").sounds[0].duck.spans) == 100
     own = own_level(sounds)
     for heard in (out.with_name("ep.music.wav"), out):
         for line in (3, 50, 99):  # down under the line, back up before the next
@@ -214,7 +214,7 @@ def test_an_envelope_cut_into_filters_gives_the_same_samples(sounds, tmp_path, m
     whole = digest("whole")
     monkeypatch.setattr(assembler.compile.mix, "_SPANS_PER_FILTER", 1)
     assert digest("cut") == whole
-    assert len(assembler.check(tmp_path / "cut.yaml").cues[0].duck.spans) == 6
+    assert len(assembler.check(tmp_path / "cut.yaml").sounds[0].duck.spans) == 6
 
 
 def duck_line(edl_path: Path) -> int:
@@ -267,10 +267,10 @@ def test_a_voice_turned_down_is_measured_at_a_higher_threshold(sounds, tmp_path)
     edl = episode(sounds, "vo pause.wav", 11)
     edl["audio"][1]["file"] = str(tmp_path / "soft.wav")
     loud = write_edl(tmp_path, "as is.yaml", edl)
-    assert assembler.check(loud).cues[0].duck.spans == ((48000, 3 * 48000), (7 * 48000, 9 * 48000))
+    assert assembler.check(loud).sounds[0].duck.spans == ((48000, 3 * 48000), (7 * 48000, 9 * 48000))
     edl["audio"][1]["volume"] = -10
     result = assembler.render(write_edl(tmp_path, "down.yaml", edl), tmp_path / "down.mp4")
-    assert assembler.check(tmp_path / "down.yaml").cues[0].duck.spans == ()
+    assert assembler.check(tmp_path / "down.yaml").sounds[0].duck.spans == ()
     assert [w.path for w in result.warnings] == ["audio[0].duck"]
     assert "never reaches -40 dBFS in the mix" in result.warnings[0].message
     own = own_level(sounds)

@@ -76,7 +76,7 @@ def test_sounds_land_where_each_rule_puts_them(at_44k):
     timeline = at_44k
     cut = timeline.placements[1].start
     # A sound's start: the nearest sample, a half up (1837.5 -> 1838).
-    assert [c.start for c in timeline.cues] == [1838]
+    assert [c.start for c in timeline.sounds] == [1838]
     # A J-cut's shift: the nearest, a half to the even one (-1837.5 -> -1838), as rendered before.
     assert timeline.voices[1].start == timeline.sample(cut) - 1838
     assert timeline.voices[0].end == timeline.sample(cut) - 1838

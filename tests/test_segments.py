@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import assembler
+from assembler.run.receipts import Receipt
 from assembler.run.cache import Cache
 from assembler.run.ffmpeg import find_ffmpeg
 from assembler.render import build_segment, plan
@@ -166,6 +167,22 @@ def test_verify_and_diff_on_the_command_line(media, ep, tmp_path):
                           capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "item video[2] differs" in done.stdout and "1 items differ; 2 segments" in done.stdout
+
+
+def test_what_diff_says_is_made_is_what_the_next_receipt_lists_as_made(media, ep, tmp_path):
+    """diff speaks the receipt's schema: the segments it says B renders anew are, line for
+    line, the ones B's render then records as rendered now (and the shared ones are not)."""
+    cache = tmp_path / "c"
+    first = assembler.render(ep, tmp_path / "a.mp4", cache=cache)
+    changed = write_edl(tmp_path, "changed.yaml", episode(media, in_point=0.6))
+    said = assembler.diff(ep, changed, cache=cache)
+    assert said.only_b and said.shared
+    second = assembler.render(changed, tmp_path / "b.mp4", cache=cache)
+    lines = Receipt.read(second.receipt).segments
+    made = [(s.kind, s.frames, s.items, s.key) for s in lines if s.rendered_now]
+    assert [(s.kind, s.frames, s.items, s.key) for s in said.only_b] == made
+    assert {s.key for s in said.only_a} == {s.key for s in Receipt.read(first.receipt).segments} - {s.key for s in lines}
+    assert second.rendered == len(made) and len(lines) - len(made) == said.shared
 
 
 def test_a_broken_cache_entry_is_rebuilt_not_trusted(ep, tmp_path):

@@ -79,7 +79,7 @@ def test_without_duration_a_track_stops_at_its_end_or_the_timelines(sounds, tmp_
     assert abs(dominant_tone(out, 2.1, 0.3) - 880) < 10
     assert band_db(out, 3.6, 0.3, 880) < -60  # 1.5 s source ended at 3.5 s
     assert rms_db(out, 3.7, 0.25) > -40  # the bed is cut by the timeline's end, not before
-    assert abs(assembler.check(tmp_path / "ep.yaml").cues[1].samples - 1.5 * 48000) < 2
+    assert abs(assembler.check(tmp_path / "ep.yaml").sounds[1].samples - 1.5 * 48000) < 2
 
 
 def test_loop_fills_the_timeline(sounds, tmp_path):

@@ -58,7 +58,7 @@ def test_windows_tile_the_timeline_and_each_hears_a_handful(media, tones, tmp_pa
     assert windows[0].start == 0 and windows[-1].end == timeline.samples
     assert all(a.end == b.start for a, b in zip(windows, windows[1:]))
     for w in windows:
-        cues = [c for c in timeline.cues if c.start < w.end and c.end > w.start]
+        cues = [c for c in timeline.sounds if c.start < w.end and c.end > w.start]
         clips = [v for v, p in zip(timeline.voices, timeline.placements) if p.sound and v.start < w.end and v.end > w.start]
         assert w.sources == len(cues) + len(clips) <= plan.MAX_SOUND_INPUTS
         assert len(compile_mix(timeline, w.start, w.end).graph.sources) == w.sources

@@ -29,10 +29,10 @@ from fractions import Fraction
 from assembler.compile.escape import ffmetadata
 from assembler.compile.graph import File, Filter, Graph, GraphBuilder
 from assembler.compile.mix import aformat as _aformat
-from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_cues, voices
+from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_sounds, voices
 from assembler.compile.picture import draw_layers, join_pictures, narrow, picture_of, source_of
 from assembler.timebase import frames_touched
-from assembler.timeline.sounds import Cue
+from assembler.timeline.sounds import PlacedSound
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level", "compile_loop",
@@ -79,9 +79,9 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None,
     first, given ``loudness``);
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
     of the interval's subtitles (``subtitles.ass_text``), ``soft`` an SRT to carry as a
-    subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_cues``)."""
+    subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_sounds``)."""
     g = GraphBuilder()
-    frames, fonts = _graph(g, timeline, start, end, picture=picture, cues=True,
+    frames, fonts = _graph(g, timeline, start, end, picture=picture, sounds=True,
                            finish=_finish(timeline, loudness, scan=not picture), burn=burn, loops=loops)
     group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
     if soft and picture:
@@ -109,7 +109,7 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, burn: str | Non
     side (-j), which measured as fast on 2 cores with 10 % less memory.
     ``burn`` is an ASS file of the segment's subtitles on the segment's own clock."""
     g = GraphBuilder()
-    frames, fonts = _graph(g, timeline, start, end, picture=True, cues=False, finish=[], burn=burn, sound=False)
+    frames, fonts = _graph(g, timeline, start, end, picture=True, sounds=False, finish=[], burn=burn, sound=False)
     out = timeline.output
     video = ("-map", "[vout]", *_video_codec(out), "-threads", str(SEGMENT_THREADS),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
@@ -120,14 +120,14 @@ def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, r
                 gain_db: float | None = None, codec: tuple[str, ...] = ("-c:a", "pcm_f32le"),
                 loops: Mapping[str, str] | None = None) -> Job:
     """Samples ``[start, end)`` (default: all) of the episode's sound as WAV: the clips' own
-    sound, cross-faded and joined as the main track plays them, with every cue mixed in;
+    sound, cross-faded and joined as the main track plays them, with every sound mixed in;
     with ``role``, that role's share only (a stem), at ``gain_db``. Windows of the mix
     (``plan.sound_windows``) each open a handful of files and join sample-exactly.
-    ``loops``: the copies of long loops' looped parts (see ``mix.mix_cues``)."""
+    ``loops``: the copies of long loops' looped parts (see ``mix.mix_sounds``)."""
     end = timeline.samples if end is None else end
     g = GraphBuilder()
     audio = voices(g, timeline, start, end, {}, role=role)
-    audio = mix_cues(g, audio, timeline, start, end - start, role=role, loops=loops)
+    audio = mix_sounds(g, audio, timeline, start, end - start, role=role, loops=loops)
     gain = [Filter("volume", f"{gain_db:.2f}dB")] if gain_db else []
     g.chain([audio], [*gain, _aformat(timeline.output)], "a", name="aout")
     group = ("-map", "[aout]", *codec, *_BITEXACT, "-f", "wav")
@@ -142,14 +142,14 @@ def compile_stem(timeline: Timeline, role: str, gain_db: float | None, start: in
     return compile_mix(timeline, start, end, role=role, gain_db=gain_db, codec=("-c:a", "pcm_s24le"), loops=loops)
 
 
-def compile_loop(source: str, cue: Cue, timeline: Timeline) -> Job:
+def compile_loop(source: str, placed: PlacedSound, timeline: Timeline) -> Job:
     """The looped part of a long loop's source (``mix.looped_apart``) decoded once, at the
     output's rate and layout, as float WAV: the very samples ``aloop`` would hold, so the
     mix reads it again each time round with nothing held. RF64 past 4 GiB (a long 5.1 bed)."""
     out = timeline.output
     g = GraphBuilder()
-    g.chain([g.input(g.source(source), "a")], loop_chain(cue, out), "a", name="aout")
-    duration = Fraction(cue.media.duration or 0) - cue.source_in
+    g.chain([g.input(g.source(source), "a")], loop_chain(placed, out), "a", name="aout")
+    duration = Fraction(placed.media.duration or 0) - placed.source_in
     return Job(g.build(), (("-map", "[aout]", "-c:a", "pcm_f32le", *_BITEXACT, "-rf64", "auto", "-f", "wav"),),
                frames_touched(Fraction(0), duration, out.fps)[1], duration)
 
@@ -221,12 +221,12 @@ def compile_assembly(video_list: str, sound: str, timeline: Timeline, chapters: 
 def chapters_text(timeline: Timeline) -> str | None:
     """The timeline's markers as FFMETADATA chapters (each runs to the next marker or the
     end), or None when there are none."""
-    if not timeline.chapters:
+    if not timeline.markers:
         return None
     rate = timeline.output.fps
-    ends = [frame for frame, _ in timeline.chapters[1:]] + [timeline.frames]
+    ends = [frame for frame, _ in timeline.markers[1:]] + [timeline.frames]
     lines = [";FFMETADATA1"]
-    for (frame, name), end in zip(timeline.chapters, ends):
+    for (frame, name), end in zip(timeline.markers, ends):
         lines += ["[CHAPTER]", f"TIMEBASE={rate.denominator}/{rate.numerator}", f"START={frame}", f"END={end}",
                   f"title={ffmetadata(name)}"]
     return "\n".join(lines) + "\n"
@@ -240,12 +240,12 @@ def _timescale(rate: Fraction) -> int:
     return scale
 
 
-def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, picture: bool, cues: bool,
+def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, picture: bool, sounds: bool,
            finish: list[Filter], burn: str | None = None, sound: bool = True,
            loops: Mapping[str, str] | None = None) -> tuple[int, tuple[str, ...] | None]:
     """Frames ``[start, end)`` of the picture (if ``picture``) and (if ``sound``) the samples
     they span of the main track's sound (its voices, which J/L cuts may move), and with
-    ``cues`` every other sound mixed in, into ``g``; ``burn`` draws an ASS file over the
+    ``sounds`` every other sound mixed in, into ``g``; ``burn`` draws an ASS file over the
     picture. Returns the frames, and the font folders text needs."""
     end = timeline.frames if end is None else end
     if not 0 <= start < end <= timeline.frames:
@@ -286,8 +286,8 @@ def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, 
         return end - start, fonts
     origin, stop = timeline.sample(start), timeline.sample(end)
     audio = voices(g, timeline, origin, stop, shown)
-    if cues:
-        audio = mix_cues(g, audio, timeline, origin, stop - origin, loops=loops)
+    if sounds:
+        audio = mix_sounds(g, audio, timeline, origin, stop - origin, loops=loops)
     g.chain([audio], [*finish, _aformat(out)], "a", name="aout")
     return end - start, fonts
 

@@ -46,7 +46,7 @@ def sound_key(mix: Sequence[Job], timeline: Timeline, fingerprints: Mapping[str,
               loops: Sequence[str] = ()) -> str:
     """The content key of the episode's sound: every window of the ``mix`` (its sources by
     content, how they are placed and mixed), the encoder, the loudness target, what each
-    ducked cue follows over which spans (found in the sources' content), and the keys of
+    ducked sound follows over which spans (found in the sources' content), and the keys of
     the long loops' copies it reads (``loops``)."""
     encode = compile_sound(MIX_LIST, timeline)
     ducks = ducked(timeline)
@@ -60,8 +60,8 @@ def sound_key(mix: Sequence[Job], timeline: Timeline, fingerprints: Mapping[str,
 
 
 def ducked(timeline: Timeline) -> list[list]:
-    """Each ducked cue, what it follows and the timeline samples it is ducked over."""
-    return [[c.where, c.duck.follow, [list(s) for s in c.duck.spans or ()]] for c in timeline.cues if c.duck]
+    """Each ducked sound, what it follows and the timeline samples it is ducked over."""
+    return [[c.where, c.duck.follow, [list(s) for s in c.duck.spans or ()]] for c in timeline.sounds if c.duck]
 
 
 def output_key(segments: Sequence[str], sound: str, timeline: Timeline, out: PurePath) -> str:

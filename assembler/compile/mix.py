@@ -1,6 +1,6 @@
 """Mix the sounds beside the main track into its sound, duck, and set the loudness.
 
-Contract: the timeline's voices (the main track's sound) and cues -> graph links carrying
+Contract: the timeline's voices (the main track's sound) and sounds -> graph links carrying
 their sound for samples ``[origin, origin+n)`` of the timeline. Pure: builds graph chains
 and gives the graph their sources, parses what ffmpeg measured.
 
@@ -9,12 +9,12 @@ and gives the graph their sources, parses what ffmpeg measured.
   a click fade at hard edits; voices that overlap (transitions) are cross-faded over
   exactly the overlapping samples, those that meet are concatenated;
 
-* each cue is read from its in-point, given its volume and fades, and delayed to its
+* each sound is read from its in-point, given its volume and fades, and delayed to its
   sample on the timeline; a long loop that wraps is read again each time round
   (``-stream_loop``): from its file when that is PCM or FLAC at the output's rate looped
   from its start, else from a lossless copy of its looped part that the runner made
   (``loop_chain``, handed in by ``loops``); a short one ``aloop`` repeats from memory;
-* ``duck`` lowers a cue by ``amount`` dB over the spans ``duck.follow`` found for it (where
+* ``duck`` lowers a sound by ``amount`` dB over the spans ``duck.follow`` found for it (where
   the sounds of the named role are audible, or their items' spans): the spans are exact
   samples, so the envelope is the same on every render, ramping over ``attack`` and ``release``;
 * ``amix`` with ``normalize=0`` sums (by default it divides every input by their count);
@@ -36,34 +36,34 @@ from fractions import Fraction
 from assembler.compile.graph import Filter, GraphBuilder, Link, number
 from assembler.timebase import whole_samples
 from assembler.errors import RenderError
-from assembler.timeline.sounds import CLICK_FADE, Cue
+from assembler.timeline.sounds import CLICK_FADE, PlacedSound
 from assembler.timeline.build import OutputSpec, Placement, Timeline
 
-__all__ = ["aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_cues",
+__all__ = ["aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_sounds",
            "parse_loudness", "voices"]
 
 # Where the limiter holds peaks, below the -1 dBTP the contract promises: AAC encoding can overshoot a little.
 _LIMIT_AT = -1.5
 
 
-def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, length: int, role: str | None = None,
+def mix_sounds(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, length: int, role: str | None = None,
              loops: Mapping[str, str] | None = None) -> Link:
-    """Mix every cue (of ``role``, if given) that sounds in samples ``[origin, origin + length)``
-    into ``main``. ``loops`` maps a cue of :func:`looped_apart` (by ``where``) to the lossless
+    """Mix every sound (of ``role``, if given) that sounds in samples ``[origin, origin + length)``
+    into ``main``. ``loops`` maps a sound of :func:`looped_apart` (by ``where``) to the lossless
     copy of its looped part (``loop_chain``) that is read in its place; without one, ``aloop``
     holds it.
-    Each cue's file becomes a source of ``g``; returns the mixed link."""
+    Each sound's file becomes a source of ``g``; returns the mixed link."""
     out = timeline.output
     links = [main]
-    for cue in timeline.cues:
-        if cue.end <= origin or cue.start >= origin + length or (role is not None and cue.role != role):
+    for placed in timeline.sounds:
+        if placed.end <= origin or placed.start >= origin + length or (role is not None and placed.role != role):
             continue
-        copy = (loops or {}).get(cue.where) if cue in looped_apart(timeline) else None
-        path = copy or os.fspath(cue.media.path.resolve())
-        start = [] if cue.loop or not cue.source_in else ["-ss", number(cue.source_in)]
-        again = ["-stream_loop", "-1"] if copy or _rereads(cue, out.sample_rate) else []
+        copy = (loops or {}).get(placed.where) if placed in looped_apart(timeline) else None
+        path = copy or os.fspath(placed.media.path.resolve())
+        start = [] if placed.loop or not placed.source_in else ["-ss", number(placed.source_in)]
+        again = ["-stream_loop", "-1"] if copy or _rereads(placed, out.sample_rate) else []
         index = g.source(path, *start, *again)
-        links.append(g.chain([g.input(index, "a")], _cue_chain(cue, timeline, origin, copy is not None), "a"))
+        links.append(g.chain([g.input(index, "a")], _sound_chain(placed, timeline, origin, copy is not None), "a"))
     if len(links) == 1:
         return main
     mixed = g.chain(links, [Filter("amix", inputs=len(links), normalize=0, duration="first", dropout_transition=0),
@@ -72,32 +72,32 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, lengt
     return mixed
 
 
-def _cue_chain(cue: Cue, timeline: Timeline, origin: int, copied: bool = False) -> list[Filter]:
-    """``copied``: the cue is read from the copy of its looped part (``loop_chain``), which
+def _sound_chain(placed: PlacedSound, timeline: Timeline, origin: int, copied: bool = False) -> list[Filter]:
+    """``copied``: the sound is read from the copy of its looped part (``loop_chain``), which
     starts at its in-point and holds one round."""
     out = timeline.output
     rate = out.sample_rate
     chain = _decoded(out)
-    if cue.loop and not copied and not _rereads(cue, rate):
-        first, body = _loop_part(cue, rate)
+    if placed.loop and not copied and not _rereads(placed, rate):
+        first, body = _loop_part(placed, rate)
         chain += [Filter("atrim", start_sample=first), Filter("asetpts", f"N/{rate}/TB")]
-        if _may_wrap(cue, rate):
+        if _may_wrap(placed, rate):
             chain.append(Filter("aloop", loop=-1, size=body))
-    chain += [Filter("apad", whole_len=cue.samples), Filter("atrim", end_sample=cue.samples)]
-    if cue.volume_db:
-        chain.append(Filter("volume", f"{number(cue.volume_db)}dB"))
-    if cue.fade_in:
-        chain.append(Filter("afade", t="in", ss=0, ns=cue.fade_in))
-    if cue.fade_out:
-        chain.append(Filter("afade", t="out", ss=cue.samples - cue.fade_out, ns=cue.fade_out))
-    # Onto the interval's own clock: delay a cue that starts inside it, cut the head of
+    chain += [Filter("apad", whole_len=placed.samples), Filter("atrim", end_sample=placed.samples)]
+    if placed.volume_db:
+        chain.append(Filter("volume", f"{number(placed.volume_db)}dB"))
+    if placed.fade_in:
+        chain.append(Filter("afade", t="in", ss=0, ns=placed.fade_in))
+    if placed.fade_out:
+        chain.append(Filter("afade", t="out", ss=placed.samples - placed.fade_out, ns=placed.fade_out))
+    # Onto the interval's own clock: delay a sound that starts inside it, cut the head of
     # one that started before it.
-    if cue.start >= origin:
-        chain.append(Filter("adelay", delays=f"{cue.start - origin}S", all=1))
+    if placed.start >= origin:
+        chain.append(Filter("adelay", delays=f"{placed.start - origin}S", all=1))
     else:
-        chain += [Filter("atrim", start_sample=origin - cue.start), Filter("asetpts", "PTS-STARTPTS")]
-    if cue.duck:
-        chain += _duck(cue, timeline, origin)
+        chain += [Filter("atrim", start_sample=origin - placed.start), Filter("asetpts", "PTS-STARTPTS")]
+    if placed.duck:
+        chain += _duck(placed, timeline, origin)
     return chain
 
 
@@ -108,10 +108,10 @@ def _decoded(out: OutputSpec) -> list[Filter]:
             Filter("asetpts", f"N/{rate}/TB")]
 
 
-def _loop_part(cue: Cue, rate: int) -> tuple[int, int]:
-    """The looped part of a cue's source, in output samples: its first and how many."""
-    first = whole_samples(cue.source_in, rate)
-    return first, max(1, whole_samples(cue.media.duration or Fraction(0), rate) - first)
+def _loop_part(placed: PlacedSound, rate: int) -> tuple[int, int]:
+    """The looped part of a sound's source, in output samples: its first and how many."""
+    first = whole_samples(placed.source_in, rate)
+    return first, max(1, whole_samples(placed.media.duration or Fraction(0), rate) - first)
 
 
 # A header may overstate what decodes by up to half a second (``sound.cut_short`` warns):
@@ -119,26 +119,26 @@ def _loop_part(cue: Cue, rate: int) -> tuple[int, int]:
 _WRAP_MARGIN = Fraction(1, 2)
 
 
-def _may_wrap(cue: Cue, rate: int) -> bool:
-    """Whether a looped cue goes round at least once: one that never does needs no ``aloop``,
+def _may_wrap(placed: PlacedSound, rate: int) -> bool:
+    """Whether a looped sound goes round at least once: one that never does needs no ``aloop``,
     which would hold all that passes through it, though it never repeats it."""
-    return cue.samples + whole_samples(_WRAP_MARGIN, rate) > _loop_part(cue, rate)[1]
+    return placed.samples + whole_samples(_WRAP_MARGIN, rate) > _loop_part(placed, rate)[1]
 
 
-def looped_apart(timeline: Timeline) -> list[Cue]:
-    """The cues whose looped part is long and wraps, and whose file cannot be read again as
+def looped_apart(timeline: Timeline) -> list[PlacedSound]:
+    """The sounds whose looped part is long and wraps, and whose file cannot be read again as
     it is (lossy, at another rate, or looped from an in-point): the runner makes a lossless
     copy of that part at the output's rate (``loop_chain``), read again each time round."""
     rate = timeline.output.sample_rate
-    return [c for c in timeline.cues if c.loop and _may_wrap(c, rate) and not _rereads(c, rate)
+    return [c for c in timeline.sounds if c.loop and _may_wrap(c, rate) and not _rereads(c, rate)
             and _loop_part(c, rate)[1] > _HELD_LOOP * rate]
 
 
-def loop_chain(cue: Cue, out: OutputSpec) -> list[Filter]:
-    """The looped part of a cue's source as the held loop has it: decoded from the file's
+def loop_chain(placed: PlacedSound, out: OutputSpec) -> list[Filter]:
+    """The looped part of a sound's source as the held loop has it: decoded from the file's
     start (a decoder started at the in-point would give other samples), resampled to the
     output's rate and layout, from the in-point for one round."""
-    first, body = _loop_part(cue, out.sample_rate)
+    first, body = _loop_part(placed, out.sample_rate)
     return [*_decoded(out), Filter("atrim", start_sample=first, end_sample=first + body)]
 
 
@@ -152,14 +152,14 @@ _HELD_LOOP = 30  # seconds
 _FRAME_ALONE = (".wav", ".wave", ".w64", ".aif", ".aiff", ".flac")
 
 
-def _rereads(cue: Cue, rate: int) -> bool:
-    """Whether a looped cue is read again from its file each time round: a long one that
+def _rereads(placed: PlacedSound, rate: int) -> bool:
+    """Whether a looped sound is read again from its file each time round: a long one that
     loops from its start (an in-point would be the file's start again on the next round),
     at the output's rate, of PCM or FLAC (across the seam, a resampler, or a lossy decoder's
     overlap with the last frame, would give other samples than the held loop's fresh start:
     up to 0.1 of full scale, measured)."""
-    return cue.loop and not cue.source_in and (cue.media.duration or 0) > _HELD_LOOP \
-        and cue.media.audio_rate == rate and cue.media.path.suffix.lower() in _FRAME_ALONE
+    return placed.loop and not placed.source_in and (placed.media.duration or 0) > _HELD_LOOP \
+        and placed.media.audio_rate == rate and placed.media.path.suffix.lower() in _FRAME_ALONE
 
 
 # ffmpeg's expression parser refuses an envelope of about a hundred spans (measured: 90 parse,
@@ -168,17 +168,17 @@ def _rereads(cue: Cue, rate: int) -> bool:
 _SPANS_PER_FILTER = 32
 
 
-def _duck(cue: Cue, timeline: Timeline, origin: int) -> list[Filter]:
+def _duck(placed: PlacedSound, timeline: Timeline, origin: int) -> list[Filter]:
     """A volume envelope, in dB, that is ``amount`` while the other role sounds. Cut only
     where it is back up: each filter's gain is then exactly 1 wherever another's is not,
     and their product is the one envelope."""
-    assert cue.duck is not None and cue.duck.spans is not None, "duck.follow finds the spans"
+    assert placed.duck is not None and placed.duck.spans is not None, "duck.follow finds the spans"
     rate = timeline.output.sample_rate
-    attack = max(float(cue.duck.attack), 0.001)
-    release = max(float(cue.duck.release), 0.001)
+    attack = max(float(placed.duck.attack), 0.001)
+    release = max(float(placed.duck.release), 0.001)
     groups: list[list[str]] = [[]]
     up = None  # when the envelope so far is back up
-    for a, b in cue.duck.spans:
+    for a, b in placed.duck.spans:
         ta, tb = (a - origin) / rate, (b - origin) / rate
         if len(groups[-1]) >= _SPANS_PER_FILTER and up is not None and ta >= up:
             groups.append([])
@@ -192,7 +192,7 @@ def _duck(cue: Cue, timeline: Timeline, origin: int) -> list[Filter]:
         envelope = terms[0]
         for term in terms[1:]:
             envelope = f"max({envelope},{term})"
-        filters.append(Filter("volume", volume=f"pow(10,{cue.duck.amount_db:.3f}*({envelope})/20)", eval="frame"))
+        filters.append(Filter("volume", volume=f"pow(10,{placed.duck.amount_db:.3f}*({envelope})/20)", eval="frame"))
     return filters
 
 
@@ -285,7 +285,7 @@ def aformat(out: OutputSpec) -> Filter:
 def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None,
            edges: tuple[bool, bool]) -> Link:
     exact = [Filter("apad", whole_len=samples), Filter("atrim", end_sample=samples), aformat(out)]
-    # Whole samples, where a cue's click fade is the nearest (sound.place_cues): 220 and 221 at 44.1 kHz.
+    # Whole samples, where a sound's click fade is the nearest (sound.place_sounds): 220 and 221 at 44.1 kHz.
     click = min(whole_samples(CLICK_FADE, out.sample_rate), samples // 2)
     if edges[0] and click:
         exact.append(Filter("afade", t="in", ss=0, ns=click))

@@ -1,7 +1,8 @@
 """What two EDLs render differently, without rendering either.
 
-Contract: two EDLs -> which items and which segments differ, and whether the sound does.
-Never prints.
+Contract: two EDLs -> which items and which segments differ, and whether the sound does;
+the segments in the receipt's own schema (:class:`~assembler.run.receipts.SegmentLine`), so
+that what diff says will be made is what the receipt of that render will list. Never prints.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from dataclasses import dataclass
 
 from assembler.run.cache import Cache
 from assembler.run.ffmpeg import FFmpeg
-from assembler.render import EdlSource, PlannedSegment, check, default_cache_dir, plan, resolve_ffmpeg, validate_source
+from assembler.render import EdlSource, check, default_cache_dir, plan, resolve_ffmpeg, validate_source
+from assembler.run.receipts import SegmentLine
 from assembler.run.soundtrack import sound_key
 
 __all__ = ["Difference", "diff"]
-
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,8 @@ class Difference:
     whether the episode's sound would be mixed and encoded anew."""
 
     items: tuple[str, ...]
-    only_a: tuple[PlannedSegment, ...]
-    only_b: tuple[PlannedSegment, ...]
+    only_a: tuple[SegmentLine, ...]  # as a receipt lists them; none is rendered, none has a command yet
+    only_b: tuple[SegmentLine, ...]
     shared: int
     sound: bool = False
 
@@ -43,9 +44,11 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
         validated = validate_source(edl, None)
         media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
         described = {f"video[{i}]": (repr(item), media.get(i)) for i, item in enumerate(validated.items)}
-        tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.cues if c.where.startswith("audio[")}
+        tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.sounds if c.where.startswith("audio[")}
         described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]")) for i, track in enumerate(validated.audio)}
-        sides.append((described, plan(timeline, store, ff), sound_key(store, ff, timeline)))
+        lines = [SegmentLine(p.segment.kind, (p.segment.start, p.segment.end), p.segment.items, p.key, False, None)
+                 for p in plan(timeline, store, ff)]
+        sides.append((described, lines, sound_key(store, ff, timeline)))
     (items_a, plan_a, sound_a), (items_b, plan_b, sound_b) = sides
     names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
     items = tuple(n for n in names if items_a.get(n) != items_b.get(n))

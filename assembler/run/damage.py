@@ -70,17 +70,17 @@ def readers(timeline: Timeline, start: int, end: int, sound: bool = False, pictu
         source = (layer.source_in + (a - layer.start) / rate, layer.source_in + (b - layer.start) / rate) \
             if layer.kind == "clip" else None
         found.append(Reader(("overlays", layer.index, layer.kind), layer.media.path, a, b, source))
-    for cue in timeline.cues if sound else ():
-        first, last = (Fraction(cue.start, timeline.output.sample_rate) * rate,
-                       Fraction(cue.end, timeline.output.sample_rate) * rate)
+    for placed in timeline.sounds if sound else ():
+        first, last = (Fraction(placed.start, timeline.output.sample_rate) * rate,
+                       Fraction(placed.end, timeline.output.sample_rate) * rate)
         lo, hi = max(Fraction(start), first), min(Fraction(end), last)
         if lo >= hi:
             continue
-        read = cue.source_in + (lo - first) / rate
+        read = placed.source_in + (lo - first) / rate
         length = (hi - lo) / rate
         # A loop goes round its file: then the whole of it is read.
-        source = (Fraction(0), cue.media.duration) if cue.loop and cue.media.duration else (read, read + length)
-        found.append(Reader((*_path_of(cue.where), "file"), cue.media.path, int(lo), int(hi), source))
+        source = (Fraction(0), placed.media.duration) if placed.loop and placed.media.duration else (read, read + length)
+        found.append(Reader((*_path_of(placed.where), "file"), placed.media.path, int(lo), int(hi), source))
     return found
 
 

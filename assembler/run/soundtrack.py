@@ -67,9 +67,9 @@ def loop_jobs(store: Cache, ff: FFmpeg, timeline: Timeline) -> list[tuple[str, s
     and the job that makes it."""
     salt = store.salt(ff.version, ff.path)
     found = []
-    for cue in looped_apart(timeline):
-        job = compile_loop(os.fspath(cue.media.path.resolve()), cue, timeline)
-        found.append((cue.where, keys.job_key(job, fingerprints(store, [job]), salt), job))
+    for placed in looped_apart(timeline):
+        job = compile_loop(os.fspath(placed.media.path.resolve()), placed, timeline)
+        found.append((placed.where, keys.job_key(job, fingerprints(store, [job]), salt), job))
     return found
 
 
@@ -96,9 +96,9 @@ def write_loop_copies(folder: Path, timeline: Timeline, ff: FFmpeg) -> dict[str,
     """The copies of the long loops' looped parts (as ``loop_copies`` makes them) written
     into ``folder``, by ``where``: for the one-graph render, which has no cache."""
     copies = {}
-    for n, cue in enumerate(looped_apart(timeline)):
-        copies[cue.where] = os.fspath(folder / f"loop{n}.wav")
-        run(compile_loop(os.fspath(cue.media.path.resolve()), cue, timeline), Path(copies[cue.where]), ffmpeg=ff)
+    for n, placed in enumerate(looped_apart(timeline)):
+        copies[placed.where] = os.fspath(folder / f"loop{n}.wav")
+        run(compile_loop(os.fspath(placed.media.path.resolve()), placed, timeline), Path(copies[placed.where]), ffmpeg=ff)
     return copies
 
 
@@ -241,7 +241,7 @@ def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
     """``<output>.<role>.wav`` for every role that sounds, when the EDL asks for stems."""
     if not timeline.stems:
         return {}
-    roles = {p.role for p in timeline.placements if p.sound} | {c.role for c in timeline.cues}
+    roles = {p.role for p in timeline.placements if p.sound} | {c.role for c in timeline.sounds}
     return {role: out.with_name(f"{out.stem}.{role}.wav") for role in sorted(roles)}
 
 

@@ -35,7 +35,7 @@ from assembler.timeline.overlays import Layer, place_layers, text_problems
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
 from assembler.timeline.sources import MediaInfo
-from assembler.timeline.sounds import Cue, cut_short, place_cues, still_cut_short
+from assembler.timeline.sounds import PlacedSound, cut_short, place_sounds, still_cut_short
 from assembler.timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
 from assembler.timeline.typeset import Lettering, set_text
 from assembler.timeline.sources import (BUNDLED_FONT, DEFAULT_FAMILY, Face, Sources, families, font_path, fonts_dir,
@@ -135,10 +135,10 @@ class Timeline:
     frames: int
     warnings: tuple[Problem, ...] = ()
     voices: tuple[Voice, ...] = ()  # the main track's sound, one per placement
-    cues: tuple[Cue, ...] = ()  # sounds beside the main track, placed to the sample
+    sounds: tuple[PlacedSound, ...] = ()  # sounds beside the main track, placed to the sample
     loudness: float | None = None  # LUFS target of the final mix
     stems: bool = False
-    chapters: tuple[tuple[int, str], ...] = ()  # (first frame, title), in order
+    markers: tuple[tuple[int, str], ...] = ()  # (first frame, name), in time order
     captions: CaptionTrack | None = None  # subtitles
     layers: tuple[Layer, ...] = ()  # overlays, in drawing order
 
@@ -253,21 +253,21 @@ def build(validated: Validated, sources: Sources) -> tuple[Timeline | None, list
     if placements and placements[-1].end > MAX_SECONDS * rate:  # now, before planning makes its segments
         problems.append(doc.problem(("video",), f"the timeline lasts {format_seconds(placements[-1].end / rate)}, "
                                     "more than 24 h", "an EDL makes at most 24 h: split the episode"))
-    # The main track alone decides where things are: with it sound, layers and cues are
+    # The main track alone decides where things are: with it sound, layers and sounds are
     # checked against their places even when something else in the file is invalid.
     placed = bool(placements) and all(item is not None for item in validated.items) \
         and not any(p.severity == "error" for p in problems)
     known = placed and not validated.problems
     frames = placements[-1].end if placed else 10**9  # unknown: check the sounds' files, not their places
     clips = {p.index: (p.start, p.end) for p in placements if p.kind == "clip"} if placed else {}
-    cues, more = place_cues(validated, lambda text: resolve(validated, text), sources, rate, out.sample_rate, clips,
+    sounds, more = place_sounds(validated, lambda text: resolve(validated, text), sources, rate, out.sample_rate, clips,
                             frames, {p.index: p.role for p in placements if p.sound})
     problems += more
     layers, more = place_layers(validated, lambda text: resolve(validated, text), sources, out.width, out.height, rate,
                                 frames, faces)
     problems += more
     voices = _voices(doc, placements, joins, out, problems) if known else []
-    chapters = _chapters(validated, rate, frames, problems) if known else ()
+    markers = _markers(validated, rate, frames, problems) if known else ()
     spans = {p.index: (p.start, p.end) for p in placements} if placed else {}
     captions, more = place_captions(validated, lambda text: resolve(validated, text), sources, rate, spans, frames,
                                     out.height, faces)
@@ -276,7 +276,7 @@ def build(validated: Validated, sources: Sources) -> tuple[Timeline | None, list
     if errors or not known:
         return None, problems
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
-                    tuple(voices), tuple(cues), validated.output.loudness, validated.output.stems, chapters,
+                    tuple(voices), tuple(sounds), validated.output.loudness, validated.output.stems, markers,
                     captions, tuple(layers)), problems
 
 
@@ -301,7 +301,7 @@ def _frame_fields(validated: Validated, sources: Sources, rate: Fraction) -> lis
     return found
 
 
-def _chapters(validated: Validated, rate: Fraction, frames: int, problems: list[Problem]) -> tuple:
+def _markers(validated: Validated, rate: Fraction, frames: int, problems: list[Problem]) -> tuple:
     """Markers on the frame grid, in time order; one past the end is an error."""
     found = []
     for n, marker in enumerate(validated.edl.markers if validated.edl else []):

@@ -2,10 +2,10 @@
 
 Contract: a checked timeline and a way to measure a file's audible spans
 (``media.audible_spans``, or ``Cache.audible``, which remembers them) -> the same timeline
-with every ducking cue carrying the timeline samples it ducks over (``sound.Duck.spans``),
+with every ducking sound carrying the timeline samples it ducks over (``sounds.Ducking.spans``),
 which ``mix`` turns into its envelope; or the problems of sources that cannot be measured.
 
-* ``follow: span``: each ``under`` item's whole span (a cue's samples, a clip's picture),
+* ``follow: span``: each ``under`` item's whole span (a sound's samples, a clip's picture),
   touching spans merged: ducking as it was before sounds were measured;
 * ``follow: audible`` (the default): where each ``under`` source is audible as heard in the
   mix (its peaks reach -40 dBFS less the gain it is played at), measured once per file and
@@ -13,7 +13,7 @@ which ``mix`` turns into its envelope; or the problems of sources that cannot be
   each ``loop`` repeat, a clip's ``speed`` and J/L-cut sound), inside where it is placed; the
   union, with gaps shorter than ``attack + release`` joined (the envelope could not come
   back up in them anyway). A voice-over with pauses lets the music back up in the pauses.
-  An ``under`` item never audible ducks nothing, and the cue is warned of it.
+  An ``under`` item never audible ducks nothing, and the sound is warned of it.
 
 A sound never ducks under itself (``sound`` warns when it is the only one of its role).
 
@@ -33,7 +33,7 @@ from pathlib import Path
 from assembler.errors import MediaError, Problem
 from assembler.timeline.sources import AUDIBLE_DB, Audible
 from assembler.timebase import sample_at, whole_samples
-from assembler.timeline.sounds import Cue, _path_of, active_spans
+from assembler.timeline.sounds import PlacedSound, _path_of, active_spans
 from assembler.timeline.build import Timeline
 
 __all__ = ["follow", "joined"]
@@ -43,9 +43,9 @@ Audibility = Callable[[Path, float, tuple], "Audible | None"]
 
 
 def follow(timeline: Timeline, measure: Measure, doc) -> tuple[Timeline, list[Problem]]:
-    """The timeline with each ducking cue's spans set, and a warning on each whose ``under``
+    """The timeline with each ducking sound's spans set, and a warning on each whose ``under``
     sounds are never audible in the mix; ``doc`` locates a source that cannot be measured."""
-    if not any(c.duck for c in timeline.cues):
+    if not any(c.duck for c in timeline.sounds):
         return timeline, []
     measured: dict[tuple[Path, float], Audible | MediaError] = {}
     problems: list[Problem] = []
@@ -63,31 +63,31 @@ def follow(timeline: Timeline, measure: Measure, doc) -> tuple[Timeline, list[Pr
         found = measured[key]
         return None if isinstance(found, MediaError) else found
 
-    cues, warnings = [], []
-    for n, c in enumerate(timeline.cues):
+    sounds, warnings = [], []
+    for n, c in enumerate(timeline.sounds):
         if c.duck:
             spans, silent = _spans(timeline, n, audible)
             c = replace(c, duck=replace(c.duck, spans=spans))
             if silent:
                 warnings.append(_silent(doc, c, silent, not spans))
-        cues.append(c)
-    return replace(timeline, cues=tuple(cues), warnings=(*timeline.warnings, *warnings)), problems
+        sounds.append(c)
+    return replace(timeline, sounds=tuple(sounds), warnings=(*timeline.warnings, *warnings)), problems
 
 
-def _silent(doc, cue: Cue, silent: list[str], alone: bool) -> Problem:
-    assert cue.duck is not None
+def _silent(doc, placed: PlacedSound, silent: list[str], alone: bool) -> Problem:
+    assert placed.duck is not None
     names = ", ".join(silent)
     verb = "never reaches" if len(silent) == 1 else "never reach"
-    what = "nothing ducks it" if alone else f"only the other {cue.duck.under} sounds duck it"
-    return doc.problem(_path_of(cue.where, "duck"), f"{names} {verb} {AUDIBLE_DB:g} dBFS in the mix: {what}",
+    what = "nothing ducks it" if alone else f"only the other {placed.duck.under} sounds duck it"
+    return doc.problem(_path_of(placed.where, "duck"), f"{names} {verb} {AUDIBLE_DB:g} dBFS in the mix: {what}",
                        "raise its `volume`, or duck with `follow: span`", warning=True)
 
 
 def _spans(timeline: Timeline, n: int, audible: Audibility) -> tuple[tuple[tuple[int, int], ...], list[str]]:
-    """The spans cue ``n`` ducks over, and the ``under`` items never audible in the mix."""
-    duck = timeline.cues[n].duck
+    """The spans sound ``n`` ducks over, and the ``under`` items never audible in the mix."""
+    duck = timeline.sounds[n].duck
     assert duck is not None
-    under = [c for k, c in enumerate(timeline.cues) if k != n and c.role == duck.under]  # never under itself
+    under = [c for k, c in enumerate(timeline.sounds) if k != n and c.role == duck.under]  # never under itself
     clips = [(p, v) for p, v in zip(timeline.placements, timeline.voices) if p.sound and p.role == duck.under]
     if duck.follow == "span":
         spans = [(c.start, c.end) for c in under]
@@ -97,7 +97,7 @@ def _spans(timeline: Timeline, n: int, audible: Audibility) -> tuple[tuple[tuple
     spans, silent = [], []
     for c in under:
         heard = audible(c.media.path, c.volume_db, (*_path_of(c.where), "file"))
-        found = _cue_spans(c, heard, rate) if heard else [(c.start, c.end)]
+        found = _placed_spans(c, heard, rate) if heard else [(c.start, c.end)]
         if not found:
             silent.append(f"{c.media.path.name} ({c.where})")
         spans += found
@@ -111,7 +111,7 @@ def _spans(timeline: Timeline, n: int, audible: Audibility) -> tuple[tuple[tuple
     return joined(active_spans(spans), sample_at(duck.attack + duck.release, rate)), silent
 
 
-def _cue_spans(c: Cue, heard: Audible, rate: int) -> list[tuple[int, int]]:
+def _placed_spans(c: PlacedSound, heard: Audible, rate: int) -> list[tuple[int, int]]:
     if not c.loop:
         return _mapped(heard, c.source_in, c.start, Fraction(1), (c.start, c.end), rate)
     # As mix plays a loop: from the in-point to the source's end, over and over.

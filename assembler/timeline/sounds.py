@@ -1,7 +1,7 @@
 """Place the sounds beside the main track: audio tracks and sounds attached to clips.
 
 Contract: validated ``audio:`` items and ``video[i].audio`` lists, their sources and the
-clips' places on the frame grid -> :class:`Cue` s placed to the sample, and every problem
+clips' places on the frame grid -> :class:`PlacedSound` s (each sound placed to the sample), and every problem
 (missing file, ``start`` past the timeline's end, a fade longer than its item, a ``duck``
 under a role nothing has...), located in the EDL.
 
@@ -30,7 +30,7 @@ from assembler.model.load import Validated
 from assembler.timebase import sample_at
 from assembler.timeline.sources import MediaInfo, Sources
 
-__all__ = ["CLICK_FADE", "Cue", "Duck", "active_spans", "cut_short", "place_cues", "still_cut_short"]
+__all__ = ["CLICK_FADE", "Ducking", "PlacedSound", "active_spans", "cut_short", "place_sounds", "still_cut_short"]
 
 # A clip or sound may lose this much at the end of a file cut short with a warning; more is an error.
 _LOST_TAIL = Fraction(1, 2)
@@ -40,7 +40,10 @@ _SLACK = Fraction(1, 1000)
 
 
 @dataclass(frozen=True)
-class Duck:
+class Ducking:
+    """A sound's ``duck`` (the EDL's :class:`~assembler.model.edl.Duck`) on the timeline: its times
+    resolved, and the samples it goes down over once ``duck.follow`` has found them."""
+
     under: str
     amount_db: float
     attack: Fraction  # seconds to go down once the other role starts
@@ -50,7 +53,7 @@ class Duck:
 
 
 @dataclass(frozen=True)
-class Cue:
+class PlacedSound:
     """One sound on the timeline: samples ``[start, start + samples)``."""
 
     where: str  # "audio[2]" or "video[4].audio[0]"
@@ -63,54 +66,54 @@ class Cue:
     volume_db: float
     fade_in: int  # samples
     fade_out: int
-    duck: Duck | None = None
+    duck: Ducking | None = None
 
     @property
     def end(self) -> int:
         return self.start + self.samples
 
 
-def place_cues(validated: Validated, resolve: Callable[[str], Path], sources: Sources,
+def place_sounds(validated: Validated, resolve: Callable[[str], Path], sources: Sources,
                rate: Fraction, sample_rate: int, clips: dict[int, tuple[int, int]], total_frames: int,
-               clip_roles: dict[int, str]) -> tuple[list[Cue], list[Problem]]:
+               clip_roles: dict[int, str]) -> tuple[list[PlacedSound], list[Problem]]:
     """Place every sound. ``clips`` maps an EDL index to its clip's frames ``(start, end)``
     on the timeline; ``clip_roles`` gives the role of each sounding clip's own sound."""
     doc = validated.document
     problems: list[Problem] = []
-    cues: list[Cue] = []
+    sounds: list[PlacedSound] = []
     total = sample_at(Fraction(total_frames) / rate, sample_rate)
     tracks = validated.audio
     for n, sound in enumerate(tracks):
         if sound is None:  # its schema problem is already reported
             continue
-        cue = _place(doc, ("audio", n), f"audio[{n}]", sound, "other", resolve, sources, rate, sample_rate,
+        placed = _place(doc, ("audio", n), f"audio[{n}]", sound, "other", resolve, sources, rate, sample_rate,
                      Fraction(0), total, problems)
-        if cue:
-            cues.append(cue)
+        if placed:
+            sounds.append(placed)
     for index, item in enumerate(validated.items):
         if not isinstance(item, model.Clip) or index not in clips:
             continue
         first, last = clips[index]
         for n, sound in enumerate(item.audio):
             at = ("video", index, "audio", n)
-            cue = _place(doc, at, f"video[{index}].audio[{n}]", sound, "dialogue", resolve, sources, rate, sample_rate,
+            placed = _place(doc, at, f"video[{index}].audio[{n}]", sound, "dialogue", resolve, sources, rate, sample_rate,
                          Fraction(first) / rate, sample_at(Fraction(last) / rate, sample_rate), problems)
-            if cue:
-                cues.append(cue)
-    for n, cue in enumerate(cues):
-        under = cue.duck.under if cue.duck else None
+            if placed:
+                sounds.append(placed)
+    for n, placed in enumerate(sounds):
+        under = placed.duck.under if placed.duck else None
         # A sound never ducks under itself: only the others of its role count.
-        if under is None or under in clip_roles.values() or any(c.role == under for k, c in enumerate(cues) if k != n):
+        if under is None or under in clip_roles.values() or any(c.role == under for k, c in enumerate(sounds) if k != n):
             continue
         make_way = f"give the sounds it should make way for `role: {under}`"
-        if cue.role == under:
-            problems.append(doc.problem(_path_of(cue.where, "duck"), f"the only sound of role {under!r} is this one, "
+        if placed.role == under:
+            problems.append(doc.problem(_path_of(placed.where, "duck"), f"the only sound of role {under!r} is this one, "
                                         "and a sound never ducks under itself: this never ducks",
                                         f"{make_way}, or duck it under another role", warning=True))
         else:
-            problems.append(doc.problem(_path_of(cue.where, "duck"), f"nothing of role {under!r} sounds, so "
+            problems.append(doc.problem(_path_of(placed.where, "duck"), f"nothing of role {under!r} sounds, so "
                                         "this never ducks", make_way, warning=True))
-    return cues, problems
+    return sounds, problems
 
 
 def _path_of(where: str, *more: str) -> tuple:
@@ -121,7 +124,7 @@ def _path_of(where: str, *more: str) -> tuple:
 
 
 def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, resolve, sources: Sources, rate: Fraction,
-           sample_rate: int, origin: Fraction, limit: int, problems: list[Problem]) -> Cue | None:
+           sample_rate: int, origin: Fraction, limit: int, problems: list[Problem]) -> PlacedSound | None:
     """One sound; ``origin`` is where its ``start`` counts from, ``limit`` the last sample
     it may reach (the timeline's or its clip's end)."""
     path = resolve(sound.file)
@@ -169,9 +172,9 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
                                     f"({samples / sample_rate:.3f} s)"))
         return None
     click = sample_at(CLICK_FADE, sample_rate)
-    duck = Duck(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
+    duck = Ducking(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
                 sound.duck.release.resolve(rate), sound.duck.follow) if sound.duck else None
-    return Cue(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
+    return PlacedSound(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
                max(fade_in, min(click, samples // 2)), max(fade_out, min(click, samples // 2)), duck)
 
 
