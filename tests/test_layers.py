@@ -109,3 +109,36 @@ def test_public_api_is_sorted_and_complete():
     for name in assembler.__all__:
         assert getattr(assembler, name) is not None
     importlib.import_module("assembler.__main__".rsplit(".", 1)[0])
+
+
+# What touches the file system, as a call: a path resolved (links followed), a file opened,
+# read, written or listed, its metadata asked for.
+_FILE_SYSTEM = {"open", "read_text", "read_bytes", "write_text", "write_bytes", "stat", "lstat", "exists", "is_file",
+                "is_dir", "iterdir", "glob", "rglob", "realpath", "abspath", "expanduser", "listdir", "scandir",
+                "walk", "mkdir", "unlink", "rename", "replace_file"}
+
+
+def file_system_calls(path: Path) -> list[str]:
+    """The calls in a module that ask the file system anything (``x.resolve()`` with no
+    argument is a path resolved; a time's ``resolve(rate)`` is not)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            if name in _FILE_SYSTEM or name == "resolve" and not node.args:
+                found.append(f"{path.name}:{node.lineno}: {name}()")
+    return found
+
+
+def test_planning_and_compiling_never_touch_the_file_system():
+    """The compiler turns a unit of the plan into a job from values alone: the catalog gave
+    every file as the reader found it (``MediaInfo.file``), so nothing is resolved here."""
+    for module, path in modules().items():
+        if part_of(module) in ("plan", "compile"):
+            assert not file_system_calls(path), file_system_calls(path)
+
+
+def test_the_file_system_check_can_fail(tmp_path):
+    (tmp_path / "m.py").write_text("import os\np.media.path.resolve()\nopen('x')\nos.listdir('.')\n"
+                                   "spec.start.resolve(rate)\n")
+    assert [c.split(": ")[1] for c in file_system_calls(tmp_path / "m.py")] == ["resolve()", "open()", "listdir()"]

@@ -264,7 +264,7 @@ def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, 
             if p.kind == "title" and p.text and p.font:
                 g.read(os.fspath(p.font))
                 fonts = () if p.font_family and fonts is None else fonts
-            g.read(*(os.fspath(lut.resolve()) for lut in p.luts))  # in the key: a changed LUT renders again
+            g.read(*(os.fspath(lut) for lut in p.luts))  # in the key: a changed LUT renders again
             pictures.append(picture_of(g, p, out, index))
             shown[k] = (p, index)
         video = join_pictures(g, placements, joins, pictures, out.fps)

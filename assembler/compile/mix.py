@@ -59,7 +59,7 @@ def mix_sounds(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, len
         if placed.end <= origin or placed.start >= origin + length or (role is not None and placed.role != role):
             continue
         copy = (loops or {}).get(placed.where) if placed in looped_apart(timeline) else None
-        path = copy or os.fspath(placed.media.path.resolve())
+        path = copy or os.fspath(placed.media.file)
         start = [] if placed.loop or not placed.source_in else ["-ss", number(placed.source_in)]
         again = ["-stream_loop", "-1"] if copy or _rereads(placed, out.sample_rate) else []
         index = g.source(path, *start, *again)
@@ -263,7 +263,7 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int,
                 index = picture[1]  # the same stretch of the same file: read it once
             else:
                 assert p.media is not None
-                path = os.fspath(p.media.path.resolve())
+                path = os.fspath(p.media.file)
                 needed = Fraction(last - first, rate) * p.speed + Fraction(1, 10)
                 index = g.source(path, *(["-ss", number(source_in)] if source_in else []), "-t", number(needed))
         head = k == 0 or timeline.joins[k - 1].frames == 0

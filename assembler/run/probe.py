@@ -16,6 +16,7 @@ import os
 import stat as kinds
 from array import array
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 from itertools import chain
 from pathlib import Path
@@ -241,10 +242,18 @@ def probe_all(paths: list[Path], prober: Callable[[Path], MediaInfo] = probe) ->
     for path in paths:
         if path not in found:
             try:
-                found[path] = prober(path)
+                found[path] = replace(prober(path), real=_real(path))
             except MediaError as exc:
                 found[path] = exc
     return found
+
+
+def _real(path: Path) -> Path:
+    """The file a path names, links followed (absolute even when a link cannot be followed)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links (which the probe has let by)
+        return path.absolute()
 
 
 # Audible spans: the peak of every channel in windows of 10 ms against a threshold (-40 dBFS

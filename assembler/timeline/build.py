@@ -192,7 +192,7 @@ def _lut(validated: Validated, at: tuple, text: str | None, sources: Sources,
     if isinstance(found := sources.lut(path), MediaError):
         problems.append(validated.document.problem(at, str(found), media_hint(found)))
         return ()
-    return (path,)
+    return (found.file,)
 
 
 def _output_spec(output: model.Output) -> OutputSpec:

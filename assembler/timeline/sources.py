@@ -73,10 +73,19 @@ class MediaInfo:
     # Where the data really ends, in seconds, when that is short of ``duration``: a file cut
     # off (an interrupted copy) keeps the header that promises all of it.
     data_end: Fraction | None = None
+    # The file itself, links followed, as the reader found it when the catalog was filled
+    # (``run``): what ffmpeg is given, so that compiling resolves no path. Never remembered
+    # with a probe: a link may point elsewhere by the next check.
+    real: Path | None = None
+
+    @property
+    def file(self) -> Path:
+        """The path ffmpeg reads: the file itself once the catalog is filled."""
+        return self.real or self.path
 
     def to_json(self) -> dict:
         """Plain values (exact fractions as "n/d" strings), for remembering a probe."""
-        plain = {k: getattr(self, k) for k in self.__dataclass_fields__}
+        plain = {k: getattr(self, k) for k in self.__dataclass_fields__ if k != "real"}
         plain["path"] = os.fspath(self.path)
         for key in ("duration", "sar", "fps", "data_end"):
             plain[key] = None if plain[key] is None else str(plain[key])
