@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from assembler.model import edl as model
 from assembler.errors import MediaError, Problem, media_hint
@@ -80,14 +81,14 @@ def place_sounds(validated: Validated, resolve: Callable[[str], Path], sources: 
     on the timeline; ``clip_roles`` gives the role of each sounding clip's own sound."""
     doc = validated.document
     problems: list[Problem] = []
+    grid = _Grid(doc, resolve, sources, rate, sample_rate, problems)
     sounds: list[PlacedSound] = []
     total = sample_at(Fraction(total_frames) / rate, sample_rate)
     tracks = validated.audio
     for n, sound in enumerate(tracks):
         if sound is None:  # its schema problem is already reported
             continue
-        placed = _place(doc, ("audio", n), f"audio[{n}]", sound, "other", resolve, sources, rate, sample_rate,
-                     Fraction(0), total, problems)
+        placed = _place(grid, ("audio", n), sound, "other", Fraction(0), total)
         if placed:
             sounds.append(placed)
     for index, item in enumerate(validated.items):
@@ -95,9 +96,8 @@ def place_sounds(validated: Validated, resolve: Callable[[str], Path], sources: 
             continue
         first, last = clips[index]
         for n, sound in enumerate(item.audio):
-            at = ("video", index, "audio", n)
-            placed = _place(doc, at, f"video[{index}].audio[{n}]", sound, "dialogue", resolve, sources, rate, sample_rate,
-                         Fraction(first) / rate, sample_at(Fraction(last) / rate, sample_rate), problems)
+            placed = _place(grid, ("video", index, "audio", n), sound, "dialogue", Fraction(first) / rate,
+                            sample_at(Fraction(last) / rate, sample_rate))
             if placed:
                 sounds.append(placed)
     for n, placed in enumerate(sounds):
@@ -123,10 +123,30 @@ def _path_of(where: str, *more: str) -> tuple:
     return (*parts, *more)
 
 
-def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, resolve, sources: Sources, rate: Fraction,
-           sample_rate: int, origin: Fraction, limit: int, problems: list[Problem]) -> PlacedSound | None:
-    """One sound; ``origin`` is where its ``start`` counts from, ``limit`` the last sample
-    it may reach (the timeline's or its clip's end)."""
+@dataclass(frozen=True)
+class _Grid:
+    """What placing any sound needs: the file for messages, its paths and sources, and the
+    frame and sample rates of the timeline; ``problems`` collects what is found."""
+
+    doc: Any
+    resolve: Callable[[str], Path]
+    sources: Sources
+    rate: Fraction
+    sample_rate: int
+    problems: list[Problem]
+
+
+def _where(at: tuple) -> str:
+    """A field path as messages and receipts name an item: ``video[4].audio[0]``."""
+    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in at).lstrip(".")
+
+
+def _place(grid: _Grid, at: tuple, sound: model.Sound, default_role: str, origin: Fraction,
+           limit: int) -> PlacedSound | None:
+    """One sound, the item at field ``at``; ``origin`` is where its ``start`` counts from,
+    ``limit`` the last sample it may reach (the timeline's or its clip's end)."""
+    doc, resolve, sources, rate, sample_rate, problems = (grid.doc, grid.resolve, grid.sources, grid.rate,
+                                                           grid.sample_rate, grid.problems)
     path = resolve(sound.file)
     info = sources.media(path)
     if isinstance(info, MediaError):
@@ -174,7 +194,7 @@ def _place(doc, at: tuple, where: str, sound: model.Sound, default_role: str, re
     click = sample_at(CLICK_FADE, sample_rate)
     duck = Ducking(sound.duck.under, sound.duck.amount, sound.duck.attack.resolve(rate),
                 sound.duck.release.resolve(rate), sound.duck.follow) if sound.duck else None
-    return PlacedSound(where, info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
+    return PlacedSound(_where(at), info, sound.role or default_role, first, samples, source_in, sound.loop, sound.volume,
                max(fade_in, min(click, samples // 2)), max(fade_out, min(click, samples // 2)), duck)
 
 
