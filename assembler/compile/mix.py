@@ -27,7 +27,6 @@ Imports ``graph``, ``sound`` (types), ``timeline`` (types).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import replace
@@ -59,7 +58,7 @@ def mix_cues(g: GraphBuilder, main: Link, timeline: Timeline, origin: int, lengt
         if cue.end <= origin or cue.start >= origin + length or (role is not None and cue.role != role):
             continue
         copy = (loops or {}).get(cue.where) if cue in looped_apart(timeline) else None
-        path = copy or os.fspath(cue.media.path.resolve())
+        path = copy or cue.media.resolved
         start = [] if cue.loop or not cue.source_in else ["-ss", number(cue.source_in)]
         again = ["-stream_loop", "-1"] if copy or _rereads(cue, out.sample_rate) else []
         index = g.source(path, *start, *again)
@@ -263,7 +262,7 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int,
                 index = picture[1]  # the same stretch of the same file: read it once
             else:
                 assert p.media is not None
-                path = os.fspath(p.media.path.resolve())
+                path = p.media.resolved
                 needed = Fraction(last - first, rate) * p.speed + Fraction(1, 10)
                 index = g.source(path, *(["-ss", number(source_in)] if source_in else []), "-t", number(needed))
         head = k == 0 or timeline.joins[k - 1].frames == 0

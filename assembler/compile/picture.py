@@ -56,7 +56,7 @@ def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video
             links: list[Link] = []
         else:
             assert layer.media is not None
-            path = os.fspath(layer.media.path.resolve())
+            path = layer.media.resolved
             g.read(path)
             # Read by a `movie` source inside the graph, not as an input: with its picture
             # from another demuxer, overlay hung now and then in ffmpeg 9 (about 1 run in 20).
@@ -168,12 +168,12 @@ def source_of(g: GraphBuilder, p: Placement, out: OutputSpec) -> int | None:
         seek = ["-ss", number(p.source_in)] if p.source_in else []
         # One decoding thread: segments already run side by side, and each extra frame
         # thread holds frames of its own (about 25 MB a 720p input, measured).
-        return g.source(os.fspath(p.media.path.resolve()), *seek, "-threads", "1", "-t", number(needed + margin))
+        return g.source(p.media.resolved, *seek, "-threads", "1", "-t", number(needed + margin))
     if p.kind == "image" or (p.kind == "title" and p.media is not None):  # a still, or a title's picture
         assert p.media is not None
         # One picture, repeated by `_repeat`; the rate is what xfade checks its inputs by.
         rate = ["-framerate" if p.media.kind == "image" else "-r", str(out.fps)]
-        path = os.fspath(p.media.path.resolve())
+        path = p.media.resolved
         # image2 reads a name such as `p%d.png` as a numbered sequence (and shows p1.png);
         # the option exists only in image2, which a name without `%` may not get.
         single = ["-f", "image2", "-pattern_type", "none"] if p.media.kind == "image" and "%" in path else []

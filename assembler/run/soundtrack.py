@@ -68,7 +68,7 @@ def loop_jobs(store: Cache, ff: FFmpeg, timeline: Timeline) -> list[tuple[str, s
     salt = store.salt(ff.version, ff.path)
     found = []
     for cue in looped_apart(timeline):
-        job = compile_loop(os.fspath(cue.media.path.resolve()), cue, timeline)
+        job = compile_loop(cue.media.resolved, cue, timeline)
         found.append((cue.where, keys.job_key(job, fingerprints(store, [job]), salt), job))
     return found
 
@@ -98,7 +98,7 @@ def write_loop_copies(folder: Path, timeline: Timeline, ff: FFmpeg) -> dict[str,
     copies = {}
     for n, cue in enumerate(looped_apart(timeline)):
         copies[cue.where] = os.fspath(folder / f"loop{n}.wav")
-        run(compile_loop(os.fspath(cue.media.path.resolve()), cue, timeline), Path(copies[cue.where]), ffmpeg=ff)
+        run(compile_loop(cue.media.resolved, cue, timeline), Path(copies[cue.where]), ffmpeg=ff)
     return copies
 
 

@@ -10,6 +10,7 @@ catalog from that list (``run.readers.read_sources``); the timeline only reads t
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -73,6 +74,12 @@ class MediaInfo:
     # Where the data really ends, in seconds, when that is short of ``duration``: a file cut
     # off (an interrupted copy) keeps the header that promises all of it.
     data_end: Fraction | None = None
+
+    @functools.cached_property
+    def resolved(self) -> str:
+        """The file's real path, as a job reads it: resolved once a probe, not once a
+        segment (a long episode's jobs asked for it 5,000 times)."""
+        return os.fspath(self.path.resolve())
 
     def to_json(self) -> dict:
         """Plain values (exact fractions as "n/d" strings), for remembering a probe."""
