@@ -106,15 +106,19 @@ def sound_windows(timeline: Timeline, limit: int | None = None, role: str | None
                   if p.sound and (role is None or p.role == role)]
     spans = [(max(0, a), min(total, b)) for a, b in spans if a < total and b > 0 and b > a]
     points = sorted({0, total, *(a for a, _ in spans), *(b for _, b in spans)})
+    starts, ends = sorted(a for a, _ in spans), sorted(b for _, b in spans)
 
     def heard(a: int, b: int) -> int:
-        return sum(1 for x, y in spans if x < b and y > a)
+        # Those that start before b, less those that end by a (which all start before b): by
+        # bisection, so that a long episode's windows are not quadratic in its sounds.
+        return bisect.bisect_left(starts, b) - bisect.bisect_right(ends, a)
 
     windows: list[Window] = []
     at = 0
     while at < total:
         end, count = None, 0
-        for point in points[bisect.bisect_right(points, at):]:
+        for k in range(bisect.bisect_right(points, at), len(points)):
+            point = points[k]
             n = heard(at, point)
             if n > limit and end is not None:
                 break

@@ -21,13 +21,16 @@ Fraction(24000, 1001)
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from typing import Any
 
 __all__ = [
+    "Intervals",
     "MAX_FPS",
     "MAX_SECONDS",
     "MIN_FPS",
@@ -292,3 +295,23 @@ def format_seconds(seconds: Fraction | float) -> str:
     minutes, ms = divmod(total_ms, 60_000)
     return f"{minutes}:{ms // 1000:02d}.{ms % 1000:03d}"
 
+
+class Intervals:
+    """Items with whole ``start`` and ``end`` (frames or samples) and the ones an interval
+    overlaps, found by bisection, so that asking it for each segment or window of a long
+    episode is not quadratic. Items out of order (none are) are all looked at."""
+
+    def __init__(self, items: tuple[Any, ...]):
+        self.items = items
+        starts = [x.start for x in items]
+        self._starts = starts if all(a <= b for a, b in zip(starts, starts[1:])) else None
+        self._longest = max((x.end - x.start for x in items), default=0)
+
+    def overlapping(self, start: int, end: int) -> list[int]:
+        """The indexes of the items that overlap ``[start, end)``, in order."""
+        if self._starts is None:
+            lo, hi = 0, len(self.items)
+        else:  # one that ends after `start` starts after `start - longest`
+            lo, hi = bisect.bisect_left(self._starts, start - self._longest), bisect.bisect_left(self._starts, end)
+        items = self.items
+        return [k for k in range(lo, hi) if items[k].start < end and items[k].end > start]

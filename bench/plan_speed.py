@@ -88,10 +88,10 @@ def measure(path: Path, cache: Path, repeat: int) -> dict[str, float]:
     from assembler.run.cache import Cache
     from assembler.run.soundtrack import sound_key
 
-    store = Cache(cache)
     ff = resolve_ffmpeg(None)
     best = {"load": 1e9, "check": 1e9, "plan": 1e9}
     for n in range(repeat + 1):  # the first pass fills the remembered probes and fingerprints
+        store = Cache(cache)  # as a render opens it: what one instance remembers starts empty
         t0 = time.perf_counter()
         assembler.load(path)
         t1 = time.perf_counter()

@@ -59,8 +59,13 @@ def graph_level(text: str) -> str:
     return "".join(out)
 
 
+_NOTHING_TO_ESCAPE = re.compile(r"(?![ \t\r\n])[^\\':\[\],;\x00]*(?<![ \t\r\n])")
+
+
 def value(text: str) -> str:
     """Escape a user string (path or text) used as one option value inside a graph."""
+    if _NOTHING_TO_ESCAPE.fullmatch(text):  # most are: a number, a name (a long episode has 60,000)
+        return text
     if "\x00" in text:
         raise ValueError("a NUL character cannot pass through ffmpeg")
     return graph_level(option_level(text))

@@ -29,6 +29,7 @@ color=c=red:s=64x36:r=24,trim=end_frame=24[v0];
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -46,11 +47,12 @@ def number(x: Fraction | int | float) -> str:
     """A number as ffmpeg reads it: exact decimal when short, else 9 decimals."""
     if isinstance(x, float):
         return repr(x)
-    x = Fraction(x)
+    if not isinstance(x, Fraction):
+        x = Fraction(x)
     if x.denominator == 1:
         return str(x.numerator)
     for digits in range(1, 10):
-        if (x * 10**digits).denominator == 1:
+        if 10**digits % x.denominator == 0:  # x has that many decimals (in lowest terms: the denominator divides 10**digits)
             return f"{float(x):.{digits}f}"
     return f"{float(x):.9f}"
 
@@ -75,6 +77,13 @@ class Source:
         return (*self.options, "-i", self.path if names is None else names[self.path])
 
 
+def _text(v: object) -> str | File:
+    """An option's value as the script writes it (a file stays a file, for the key)."""
+    if isinstance(v, File):
+        return v
+    return number(v) if isinstance(v, (Fraction, int, float)) and not isinstance(v, bool) else str(v)
+
+
 @dataclass(frozen=True)
 class Filter:
     """One filter: a name and its options, in the order given (positional ones first)."""
@@ -84,14 +93,9 @@ class Filter:
     options: tuple[tuple[str, str | File], ...] = ()
 
     def __init__(self, name: str, *positional: object, **options: object):
-        def text(v: object) -> str | File:
-            if isinstance(v, File):
-                return v
-            return number(v) if isinstance(v, (Fraction, int, float)) and not isinstance(v, bool) else str(v)
-
         object.__setattr__(self, "name", name)
-        object.__setattr__(self, "positional", tuple(str(text(p)) for p in positional))
-        object.__setattr__(self, "options", tuple((k, text(v)) for k, v in options.items() if v is not None))
+        object.__setattr__(self, "positional", tuple([str(_text(p)) for p in positional]))
+        object.__setattr__(self, "options", tuple([(k, _text(v)) for k, v in options.items() if v is not None]))
 
     def __str__(self) -> str:
         return self.text()
@@ -153,9 +157,10 @@ class Graph:
         """The input arguments: each source's options and ``-i`` its file (or its name in ``names``)."""
         return tuple(arg for source in self.sources for arg in source.argv(names))
 
-    @property
+    @functools.cached_property
     def files(self) -> tuple[str, ...]:
-        """Every file the job reads: those given, then any a filter names that was not."""
+        """Every file the job reads: those given, then any a filter names that was not
+        (kept: a plan asks for each job's three times)."""
         named = (path for chain in self.chains for f in chain.filters for path in f.files)
         return tuple(dict.fromkeys([*self.reads, *named]))
 

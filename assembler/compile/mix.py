@@ -246,7 +246,7 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int,
     out = timeline.output
     rate = out.sample_rate
     voices = timeline.voices
-    chosen = [k for k, v in enumerate(voices) if v.start < stop and v.end > origin]
+    chosen = timeline.voiced(origin, stop)
     links, spans = [], []
     for n, k in enumerate(chosen):
         v, p = voices[k], timeline.placements[k]

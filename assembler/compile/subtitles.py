@@ -45,7 +45,7 @@ def _clock(cs: int) -> str:
 def ass_text(track: CaptionTrack, width: int, height: int, rate: Fraction, start: int, end: int) -> str | None:
     """The cues shown in frames ``[start, end)`` as an ASS script whose time 0 is frame
     ``start`` (a segment's own clock), or None when none is."""
-    shown = [c for c in track.captions if c.start < end and c.end > start]
+    shown = track.shown(start, end)
     if not shown:
         return None
     s = track.style

@@ -29,6 +29,7 @@ from ruamel.yaml.events import MappingStartEvent, SequenceStartEvent
 from ruamel.yaml.reader import ReaderError
 
 from assembler.model import edl as model
+from assembler.model import libyaml
 from assembler.errors import EdlError, Problem, field_path, os_hint
 
 __all__ = ["Document", "Validated", "field_path", "from_model", "load", "parse", "validate"]
@@ -110,6 +111,20 @@ class _BoundedComposer(Composer):
 
     level = 0  # levels open around the node being composed
 
+    # ruamel finds its parser and resolver through the loader (a frame inspection) on every
+    # event: a fifth of a long file's reading. They are made once per document, so kept.
+    @property
+    def parser(self) -> Any:
+        if "_parser" not in self.__dict__:
+            self.__dict__["_parser"] = super().parser
+        return self.__dict__["_parser"]
+
+    @property
+    def resolver(self) -> Any:
+        if "_resolver" not in self.__dict__:
+            self.__dict__["_resolver"] = super().resolver
+        return self.__dict__["_resolver"]
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.level >= MAX_DEPTH and self.parser.check_event(SequenceStartEvent, MappingStartEvent):
             raise _TooDeep(self.parser.peek_event().start_mark.line + 1)
@@ -149,14 +164,14 @@ def parse(path: str | os.PathLike) -> Document:
         hint = os_hint(exc) if isinstance(exc, OSError) else None
         raise EdlError([Problem(name, None, "", f"cannot read the file: {_reason(exc)}", hint)]) from None
     what = "JSON" if path.suffix.lower() == ".json" else "YAML"
-    yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = False
-    yaml.Scanner, yaml.Composer = _BoundedScanner, _BoundedComposer
     lines: dict[FieldPath, int] = {}
     try:
-        with warnings.catch_warnings():  # ruamel's warnings name its own source files, not ours
-            warnings.simplefilter("ignore")
-            node = yaml.load(text)
+        node = _read_yaml(text, fast=True)
+    except Exception:  # or not libyaml's to read: ruamel alone reads it again, and says what is wrong
+        node = _UNREAD
+    try:
+        if node is _UNREAD:
+            node = _read_yaml(text, fast=False)
     except _TooDeep as exc:
         raise _too_deep(name, exc.line) from None
     except MarkedYAMLError as exc:
@@ -188,6 +203,22 @@ def parse(path: str | os.PathLike) -> Document:
     if plain.bad:
         raise EdlError([document.problem(at, message, hint) for at, message, hint in plain.bad])
     return document
+
+
+_UNREAD = object()
+
+
+def _read_yaml(text: str, *, fast: bool) -> Any:
+    """ruamel's round-trip nodes and values of a text; ``fast``: from libyaml's events
+    (see ``libyaml``), raising on anything it leaves to ruamel alone."""
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    yaml.Scanner, yaml.Composer = _BoundedScanner, _BoundedComposer
+    if fast:
+        yaml.Parser = lambda loader: libyaml.events(text)
+    with warnings.catch_warnings():  # ruamel's warnings name its own source files, not ours
+        warnings.simplefilter("ignore")
+        return yaml.load(text)
 
 
 def _json_fallback(name: str, text: str, lines: dict[FieldPath, int], exc: Exception) -> Any:

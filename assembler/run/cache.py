@@ -92,6 +92,10 @@ class Cache:
         self.read_only = read_only
         self._checked: set[str] = set()  # entries this instance has verified byte for byte
         self._unwritten: dict[Path, dict] = {}  # probes and measurements made before the cache existed
+        # Fingerprints read or made by this instance, by path, with the stamp they are of: a
+        # render asks for each file's three times (check, segments, sound), and reading its
+        # record again was a third of planning a long episode.
+        self._known: dict[Path, tuple[list[int], str]] = {}
 
     def _ready(self) -> None:
         if self.read_only:
@@ -122,19 +126,24 @@ class Cache:
 
     def fingerprint(self, path: str | os.PathLike) -> str:
         """``sha256:<hex>`` of a file's content, remembered by path and :func:`stamp`."""
-        self._ready()
         path = Path(path).resolve()
+        remembered = self._known.get(path)  # (when it is, the cache's folders were made then)
+        if remembered is not None and remembered[0] == stamp(path.stat()):
+            return remembered[1]
+        self._ready()
         stat = path.stat()
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path)).hexdigest() + ".json")
         try:
             known = _read_record(record)
             if known["stamp"] == stamp(stat) and isinstance(known["fingerprint"], str):
+                self._known[path] = (stamp(stat), known["fingerprint"])
                 return known["fingerprint"]
         except _UNTRUSTED:
             pass
         fingerprint = "sha256:" + sha256_file(path)
         if not self.read_only:
             _write_record(record, {"path": os.fspath(path), "stamp": stamp(stat), "fingerprint": fingerprint})
+        self._known[path] = (stamp(stat), fingerprint)
         return fingerprint
 
     def probe(self, path: str | os.PathLike) -> MediaInfo:

@@ -68,7 +68,7 @@ def loop_jobs(store: Cache, ff: FFmpeg, timeline: Timeline) -> list[tuple[str, s
     salt = store.salt(ff.version, ff.path)
     found = []
     for placed in looped_apart(timeline):
-        job = compile_loop(os.fspath(placed.media.path.resolve()), placed, timeline)
+        job = compile_loop(os.fspath(placed.media.file), placed, timeline)
         found.append((placed.where, keys.job_key(job, fingerprints(store, [job]), salt), job))
     return found
 
@@ -98,7 +98,7 @@ def write_loop_copies(folder: Path, timeline: Timeline, ff: FFmpeg) -> dict[str,
     copies = {}
     for n, placed in enumerate(looped_apart(timeline)):
         copies[placed.where] = os.fspath(folder / f"loop{n}.wav")
-        run(compile_loop(os.fspath(placed.media.path.resolve()), placed, timeline), Path(copies[placed.where]), ffmpeg=ff)
+        run(compile_loop(os.fspath(placed.media.file), placed, timeline), Path(copies[placed.where]), ffmpeg=ff)
     return copies
 
 

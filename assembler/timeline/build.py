@@ -21,7 +21,6 @@ Imports ``timebase``, ``errors``, ``edl``, ``load``, ``sources`` (the catalog it
 
 from __future__ import annotations
 
-import bisect
 import functools
 import math
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
 from assembler.timeline.sources import MediaInfo
 from assembler.timeline.sounds import PlacedSound, cut_short, place_sounds, still_cut_short
-from assembler.timebase import MAX_SECONDS, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
+from assembler.timebase import MAX_SECONDS, Intervals, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
 from assembler.timeline.typeset import Lettering, set_text
 from assembler.timeline.sources import (BUNDLED_FONT, DEFAULT_FAMILY, Face, Sources, families, font_path, fonts_dir,
                                        lut_path, raw_media, resolve)
@@ -155,21 +154,20 @@ class Timeline:
         return self.sample(self.frames)
 
     def shown(self, start: int, end: int) -> list[int]:
-        """The indexes of the placements that frames ``[start, end)`` show, in order.
-        Found by bisection, so that planning a long episode is not quadratic."""
-        starts, longest = self._starts
-        if starts is None:  # not in order (never for a main track): look at every one
-            lo, hi = 0, len(self.placements)
-        else:
-            lo, hi = bisect.bisect_left(starts, start - longest), bisect.bisect_left(starts, end)
-        return [k for k in range(lo, hi) if self.placements[k].start < end and self.placements[k].end > start]
+        """The indexes of the placements that frames ``[start, end)`` show, in order."""
+        return self._placed.overlapping(start, end)
+
+    def voiced(self, start: int, end: int) -> list[int]:
+        """The indexes of the voices heard in samples ``[start, end)``, in order."""
+        return self._voiced.overlapping(start, end)
 
     @functools.cached_property
-    def _starts(self) -> tuple[list[int] | None, int]:
-        # A placement that ends after `start` starts after `start - longest`.
-        starts = [p.start for p in self.placements]
-        ordered = all(a <= b for a, b in zip(starts, starts[1:]))
-        return (starts if ordered else None), max((p.frames for p in self.placements), default=0)
+    def _placed(self) -> Intervals:
+        return Intervals(self.placements)
+
+    @functools.cached_property
+    def _voiced(self) -> Intervals:
+        return Intervals(self.voices)
 
     def __repr__(self) -> str:
         kinds = [p.kind for p in self.placements]

@@ -11,6 +11,7 @@ Pure: nothing here reads a file. Imports ``timebase``, ``errors``, ``edl``, ``lo
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from pathlib import Path
 from assembler.model import edl as model
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
-from assembler.timebase import frame_of
+from assembler.timebase import Intervals, frame_of
 from assembler.timeline.sources import FONT_SUFFIXES
 from assembler.timeline.sources import DEFAULT_FAMILY, Face, Sources, SubtitleFile
 
@@ -70,6 +71,14 @@ class CaptionTrack:
     language: str | None = None
     file_styles: tuple[str, ...] = ()  # an .ass file's own `Style:` lines, kept when the EDL sets no style
     play_res: tuple[int, int] | None = None  # the size those styles are measured in
+
+    def shown(self, start: int, end: int) -> list[Caption]:
+        """The cues frames ``[start, end)`` show, in order."""
+        return [self.captions[k] for k in self._timed.overlapping(start, end)]
+
+    @functools.cached_property
+    def _timed(self) -> Intervals:
+        return Intervals(self.captions)
 
 
 def text_width(text: str) -> int:
