@@ -5,16 +5,19 @@ the same timeline. And the emitters are chosen by type."""
 from __future__ import annotations
 
 import dataclasses
+from fractions import Fraction
 
 import numpy as np
 
 import assembler
 from assembler.compile import overlays, picture
 from assembler.compile.jobs import compile_segment
+from assembler.compile.text import draw_text
 from assembler.layout.frame import Box, CaptionStyle, layout
-from assembler.layout.typeset import Lettering
+from assembler.layout.typeset import Lettering, set_text
 from assembler.run.ffmpeg import run
 from assembler.timeline import items
+from assembler.timeline.sources import BUNDLED_FONT, Face
 from conftest import write_edl
 from media_tools import frame_rgb
 
@@ -90,3 +93,29 @@ def test_every_item_type_has_its_emitters():
     assert set(picture._PICTURES) == placements == set(picture._SOURCES)
     assert set(overlays._DRAW) == {items.OverlayImage, items.OverlayClip, items.OverlayColor, items.OverlayText}
     assert set(overlays._SOURCES) == set(overlays._DRAW) - {items.OverlayText}
+
+
+def test_one_text_emitter_keeps_each_items_own_clock_and_opacity():
+    """A card's text and a text overlay's are drawn by the same emitter, each with the
+    expressions it has always had (bytes): a card's opacity unsaid and no `enable`; an
+    overlay's opacity said, and the frames it shows on."""
+    face, rate = Face("", BUNDLED_FONT, 0), Fraction(25)
+    lettering = set_text("Hi", face, 40, (320, 180), "center")
+
+    def said(text, **when):
+        options = dict(draw_text(text, lettering, rate, **when)[0].options)
+        return options["alpha"], options.get("enable"), options["fontcolor"]
+
+    card = items.Text("Hi", face, 40, "0xFFFFFF", "center", (5, 10))
+    assert said(card, ahead=Fraction(12, 25), total=50, weighed=False) == (
+        "max(0,min(min(1,(t+0.48)/0.2),min(1,(2-(t+0.48))/0.4)))", None, "0xFFFFFF")
+    assert said(items.Text("Hi", face, 40, "0xFFFFFF", "center"), ahead=Fraction(0), total=30,
+                weighed=False)[0] == "1"
+    overlay = items.Text("Hi", face, 40, "0xFF0000", "center", (5, 10), 0.5)
+    for (head, offset, count), clock in (((0, 10, 20), "(t-0.4)"), ((20, 0, 30), "(t+0.8)"), ((3, 7, 5), "(t-0.16)")):
+        assert said(overlay, ahead=Fraction(head - offset) / rate, total=50, weighed=True,
+                    enable=f"between(n,{offset},{offset + count - 1})") == (
+            f"0.5000*max(0,min(min(1,{clock}/0.2),min(1,(2-{clock})/0.4)))",
+            f"between(n,{offset},{offset + count - 1})", "0xFF0000")
+    assert said(items.Text("Hi", face, 40, "0xFF0000", "center"), ahead=Fraction(-10, 25), total=50, weighed=True,
+                enable="between(n,10,29)")[0] == "1.0000"
