@@ -16,6 +16,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from types import MappingProxyType
 
 from assembler.errors import MediaError, Problem
 from assembler.layout.typeset import MARGIN, Lettering, set_text
@@ -84,7 +85,8 @@ def layout(timeline: Timeline, width: int, height: int) -> Layout:
         elif isinstance(o, OverlayPicture):
             boxes[o.index] = _box(o, width, height)
     look = timeline.captions.look if timeline.captions else None
-    return Layout(width, height, cards, texts, boxes, _captions(look, height) if look else None, tuple(problems))
+    return Layout(width, height, MappingProxyType(cards), MappingProxyType(texts), MappingProxyType(boxes),
+                  _captions(look, height) if look else None, tuple(problems))
 
 
 def own(timeline: Timeline) -> Layout:
