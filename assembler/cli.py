@@ -15,7 +15,8 @@ import signal
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import Annotated, Any, Optional
 
 import typer
 from rich.console import Console
@@ -36,7 +37,9 @@ from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
 from assembler.run.cache import Cache
 from assembler.render import cache_folder, folder_or_none, render as render_edl
 from assembler.model.schema import json_schema
+from assembler.layout.frame import own
 from assembler.timebase import format_seconds
+from assembler.timeline.items import Card, OverlayClip, OverlayColor, OverlayImage, OverlayText, Plate, Shot, Still
 
 __all__ = ["app", "main"]
 
@@ -165,6 +168,14 @@ def _executor(address: str | None):
         yield client.get_executor()
 
 
+# What the listing names each item by: its file, its text's first line, or its colour.
+_NAMES: dict[type, Callable[[Any], str]] = {
+    Shot: lambda p: p.media.path.name, Still: lambda p: p.media.path.name,
+    Card: lambda p: p.text.text.splitlines()[0] if p.text.text else p.media.path.name if p.media else p.color or "",
+    Plate: lambda p: p.color, OverlayImage: lambda x: x.media.path.name, OverlayClip: lambda x: x.media.path.name,
+    OverlayText: lambda x: x.text.text.splitlines()[0] if x.text.text else "", OverlayColor: lambda x: x.color}
+
+
 @app.command()
 def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
           sheet: Annotated[Optional[Path], typer.Option(help="Also write a contact sheet (PNG): "
@@ -192,38 +203,37 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
     table = Table(title=escape(f"{edl}") + f" - {timeline.output.width}x{timeline.output.height} @ {rate} fps")
     for column in ("#", "item", "source range", "timeline range", "length", "join after"):
         table.add_column(column)
+    laid = own(timeline)
     for k, p in enumerate(timeline.placements):
-        name = p.text.splitlines()[0] if p.kind == "title" and p.text else \
-            p.media.path.name if p.media else p.color or ""
-        source = f"{format_seconds(p.source_in)} - {format_seconds(p.source_out)}" if p.kind == "clip" else ""
-        if p.speed != 1:
+        source = f"{format_seconds(p.source_in)} - {format_seconds(p.source_out)}" if isinstance(p, Shot) else ""
+        if isinstance(p, Shot) and p.speed != 1:
             source += f" x{float(p.speed):g}"
         join = timeline.joins[k] if k < len(timeline.joins) else None
         after = "" if join is None else join.transition if not join.frames else \
             f"{join.transition} {format_seconds(join.frames / rate)}"
-        table.add_row(f"video[{p.index}]", escape(f"{p.kind}: {name}"), source,
+        table.add_row(f"video[{p.index}]", escape(f"{p.kind}: {_NAMES[type(p)](p)}"), source,
                       f"{format_seconds(p.start / rate)} - {format_seconds(p.end / rate)}",
                       format_seconds(p.frames / rate), after)
     out.print(table)
     out.print(f"total: {format_seconds(timeline.duration)} ({timeline.frames} frames)")
-    if timeline.layers:
+    if timeline.overlays:
         layers = Table(title="overlays (later on top)")
         for column in ("#", "layer", "timeline range", "place (x, y)", "size", "opacity"):
             layers.add_column(column)
-        for x in timeline.layers:
-            what = x.media.path.name if x.media else (x.text or "").splitlines()[0] if x.text else x.color or ""
-            size = f"{x.width}x{x.height}" if x.kind != "title" else f"text {x.font_size} px"
-            place = f"{x.x}, {x.y}"
-            layers.add_row(f"overlays[{x.index}]", escape(f"{x.kind}: {what}"),
-                           f"{format_seconds(x.start / rate)} - {format_seconds(x.end / rate)}", place, size,
-                           f"{x.opacity:g}")
+        for x in timeline.overlays:
+            box = laid.boxes[x.index]
+            size = f"text {laid.texts[x.index].size} px" if isinstance(x, OverlayText) else f"{box.width}x{box.height}"
+            opacity = x.text.opacity if isinstance(x, OverlayText) else x.opacity  # type: ignore[attr-defined]
+            layers.add_row(f"overlays[{x.index}]", escape(f"{x.kind}: {_NAMES[type(x)](x)}"),
+                           f"{format_seconds(x.start / rate)} - {format_seconds(x.end / rate)}", f"{box.x}, {box.y}",
+                           size, f"{opacity:g}")
         out.print(layers)
-    if timeline.captions:
+    if timeline.captions and laid.captions:
         track = timeline.captions
         ways = ", ".join(w for w, on in (("burned", track.burn), ("soft stream", track.soft),
                                          ("sidecar .srt", track.sidecar)) if on)
         out.print(f"subtitles: {len(track.captions)} cue{'s' if len(track.captions) != 1 else ''}, {ways}; "
-                  f"{track.style.family} {track.style.size} px", markup=False)
+                  f"{laid.captions.family} {laid.captions.size} px", markup=False)
     _problems(timeline.warnings)
 
 

@@ -38,6 +38,7 @@ from typing import Literal
 
 from assembler.timebase import frames_touched
 from assembler.timeline.build import Timeline
+from assembler.timeline.items import Shot
 
 __all__ = ["MAX_SEGMENT_SECONDS", "MAX_SOUND_INPUTS", "Segment", "Window", "segments", "sound_windows"]
 
@@ -103,7 +104,7 @@ def sound_windows(timeline: Timeline, limit: int | None = None, role: str | None
     spans = [(c.start, c.end) for c in timeline.sounds if role is None or c.role == role]
     if voices:
         spans += [(v.start, v.end) for v, p in zip(timeline.voices, timeline.placements)
-                  if p.sound and (role is None or p.role == role)]
+                  if isinstance(p, Shot) and p.sound and (role is None or p.role == role)]
     spans = [(max(0, a), min(total, b)) for a, b in spans if a < total and b > 0 and b > a]
     points = sorted({0, total, *(a for a, _ in spans), *(b for _, b in spans)})
     starts, ends = sorted(a for a, _ in spans), sorted(b for _, b in spans)

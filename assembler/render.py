@@ -30,6 +30,7 @@ from pathlib import Path
 from assembler.compile.jobs import compile_segment
 from assembler.compile.keys import job_key, output_key
 from assembler.compile.subtitles import ass_text
+from assembler.layout.frame import Layout, own, settle
 from assembler.errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
 from assembler.model.edl import Edl
 from assembler.model.load import Validated, from_model, parse, validate
@@ -102,7 +103,8 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     ``ffmpeg`` (default: the one a render would use) supports.
     """
     validated = validate_source(edl, base_dir)
-    timeline, problems = build(validated, read_sources(needs(validated), prober))
+    # Each text is set for the output the EDL names as it is placed: wrapped, shrunk, moved, unset.
+    timeline, problems = build(validated, read_sources(needs(validated), prober), settle(*validated.output.size))
     if out is not None:
         problems = [*problems, *output_problems(validated, timeline, Path(out),
                                                 None if isinstance(edl, Edl) else Path(edl), segmented,
@@ -167,16 +169,19 @@ def cache_folder(cache: str | os.PathLike | bool | None, edl: EdlSource | None =
     return Path(cache) if cache is not None and not isinstance(cache, bool) else default_cache_dir(edl, base_dir)
 
 
-def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = None) -> list[PlannedSegment]:
-    """Every segment with its job and content key (sources fingerprinted through ``store``);
-    the subtitles a segment burns are given as text, named in ``subtitles`` (default: the
-    cache's folder of them), for the runner to write (``write_planned``)."""
+def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = None,
+         laid: Layout | None = None) -> list[PlannedSegment]:
+    """Every segment with its job and content key (sources fingerprinted through ``store``),
+    laid out by ``laid`` (default: the output the EDL names); the subtitles a segment burns
+    are given as text, named in ``subtitles`` (default: the cache's folder of them), for
+    the runner to write (``write_planned``)."""
+    laid = laid or own(timeline)
     salt = store.salt(ff.version, ff.path)
     planned = []
     known: dict[str, str] = {}
     for segment in segments(timeline):
-        burn = _burn_file(subtitles or store.folder("subtitles"), timeline, segment)
-        job = compile_segment(timeline, segment.start, segment.end, burn=burn[0] if burn else None)
+        burn = _burn_file(subtitles or store.folder("subtitles"), timeline, laid, segment)
+        job = compile_segment(timeline, segment.start, segment.end, laid=laid, burn=burn[0] if burn else None)
         if burn:  # named by its content, which is all its fingerprint says
             known.setdefault(burn[0], "sha256:" + hashlib.sha256(burn[1].encode("utf-8")).hexdigest())
         fingerprints(store, [job], known)
@@ -185,14 +190,13 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = 
     return planned
 
 
-def _burn_file(folder: Path, timeline: Timeline, segment: Segment) -> tuple[str, str] | None:
+def _burn_file(folder: Path, timeline: Timeline, laid: Layout, segment: Segment) -> tuple[str, str] | None:
     """The segment's subtitles as an ASS file on its own clock (its path and text), named
     by its content, so that editing one cue changes only the keys of the segments it shows in."""
     track = timeline.captions
-    if track is None or not track.burn:
+    if track is None or not track.burn or laid.captions is None:
         return None
-    out = timeline.output
-    text = ass_text(track, out.width, out.height, out.fps, segment.start, segment.end)
+    text = ass_text(track, laid.captions, laid.width, laid.height, timeline.output.fps, segment.start, segment.end)
     if text is None:
         return None
     return os.fspath(folder / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.ass"), text

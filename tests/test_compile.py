@@ -9,6 +9,7 @@ import pytest
 
 import assembler
 from assembler.compile.jobs import compile_timeline
+from assembler.layout.frame import own
 from assembler.compile.picture import XFADE_NAMES
 from assembler.model.edl import TRANSITIONS
 from assembler.run.ffmpeg import run
@@ -36,7 +37,7 @@ def timeline(media, tmp_path_factory):
 
 @pytest.mark.parametrize("start, end", [(0, 80), (10, 50), (30, 40), (40, 65), (57, 80), (0, 1)])
 def test_any_interval_compiles_to_exactly_its_frames_and_samples(timeline, tmp_path, start, end):
-    job = compile_timeline(timeline, start, end)
+    job = compile_timeline(timeline, start, end, laid=own(timeline))
     out = tmp_path / "part.mp4"
     run(job, out)
     assert count_frames(out) == end - start == job.frames
@@ -46,8 +47,8 @@ def test_any_interval_compiles_to_exactly_its_frames_and_samples(timeline, tmp_p
 
 def test_an_interval_shows_what_the_whole_shows_there(timeline, tmp_path):
     whole, part = tmp_path / "whole.mp4", tmp_path / "part.mp4"
-    run(compile_timeline(timeline), whole)
-    run(compile_timeline(timeline, 20, 60), part)
+    run(compile_timeline(timeline, laid=own(timeline)), whole)
+    run(compile_timeline(timeline, 20, 60, laid=own(timeline)), part)
     for frame in (0, 10, 19, 21, 30, 38):  # green, green, green, blue, blue, wipe
         t_part, t_whole = (frame + 0.5) / 25, (frame + 20.5) / 25
         a, b = mean_color(part, t_part), mean_color(whole, t_whole)
@@ -57,12 +58,13 @@ def test_an_interval_shows_what_the_whole_shows_there(timeline, tmp_path):
 
 def test_interval_outside_the_timeline_is_refused(timeline):
     with pytest.raises(ValueError):
-        compile_timeline(timeline, 50, 200)
+        compile_timeline(timeline, 50, 200, laid=own(timeline))
 
 
 def test_same_timeline_same_graph_byte_for_byte(timeline):
-    assert compile_timeline(timeline).script == compile_timeline(timeline).script
-    job = compile_timeline(timeline)
+    laid = own(timeline)
+    assert compile_timeline(timeline, laid=laid).script == compile_timeline(timeline, laid=laid).script
+    job = compile_timeline(timeline, laid=own(timeline))
     assert job.script.count("xfade=") == 2 and job.script.count("acrossfade=") == 2
     assert "concat=n=2" in job.script  # the cut between green and blue
 
@@ -72,7 +74,7 @@ def test_each_transition_of_the_contract_has_its_xfade_name(tmp_path):
     path = write_edl(tmp_path, "ep.yaml", edl_of([{"color": "red", "duration": "6f"},
                                                  {"transition": "dissolve", "duration": "2f"},
                                                  {"color": "blue", "duration": "6f"}], size="64x36"))
-    graph = compile_timeline(assembler.check(path)).script
+    graph = compile_timeline(timeline := assembler.check(path), laid=own(timeline)).script
     assert "xfade=transition=fade:" in graph and "dissolve" not in graph  # xfade's own dissolve is noise
 
 
@@ -107,8 +109,9 @@ def test_a_font_file_named_in_the_style_is_used(tmp_path):
     (fonts / "Title Face.ttc").write_bytes(BUNDLED_FONT.read_bytes())
     path = write_edl(tmp_path, "t.yaml", edl_of([{"title": "Hi", "style": {"font": "my fonts/Title Face.ttc"}}]))
     timeline = assembler.check(path)
-    assert timeline.placements[0].font == fonts / "Title Face.ttc"
-    assert str(fonts / "Title Face.ttc").replace(":", "") in compile_timeline(timeline).script.replace("\\", "")
+    assert timeline.placements[0].text.face.path == fonts / "Title Face.ttc"
+    script = compile_timeline(timeline, laid=own(timeline)).script
+    assert str(fonts / "Title Face.ttc").replace(":", "") in script.replace("\\", "")
     path.write_text(path.read_text().replace("Title Face.ttc", "Missing.ttf"))
     with pytest.raises(assembler.EdlError, match="Missing.ttf does not exist"):
         assembler.check(path)
@@ -131,8 +134,8 @@ def test_an_interval_samples_a_moving_source_where_the_whole_does(tmp_path):
     path = write_edl(tmp_path, "m.yaml", edl_of([{"clip": str(moving), "in": "7f", "out": 2.9}], fps=24))
     timeline = assembler.check(path)
     whole, part = tmp_path / "whole.mp4", tmp_path / "part.mp4"
-    run(compile_timeline(timeline), whole)
-    run(compile_timeline(timeline, 17, 40), part)
+    run(compile_timeline(timeline, laid=own(timeline)), whole)
+    run(compile_timeline(timeline, 17, 40, laid=own(timeline)), part)
     for k in range(0, 23, 3):
         a = frame_rgb(part, (k + 0.5) / 24).astype(float)
         b = frame_rgb(whole, (k + 17.5) / 24).astype(float)

@@ -11,6 +11,7 @@ import pytest
 
 import assembler
 from assembler.compile.jobs import compile_segment
+from assembler.layout.frame import own
 from assembler.compile.mix import parse_loudness
 from assembler.run.ffmpeg import run
 from conftest import write_edl
@@ -100,7 +101,7 @@ def test_a_job_its_render_stopped_raises_cancelled_an_assembler_error(tmp_path):
     stop = threading.Event()
     stop.set()
     with pytest.raises(assembler.Cancelled) as caught:
-        run(compile_segment(timeline, 0, timeline.frames), tmp_path / "segment.mp4", cancel=stop)
+        run(compile_segment(timeline, 0, timeline.frames, laid=own(timeline)), tmp_path / "segment.mp4", cancel=stop)
     assert isinstance(caught.value, assembler.AssemblerError)
     assert not list(tmp_path.glob("*.mp4"))  # nothing half-written is left
 

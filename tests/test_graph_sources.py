@@ -14,6 +14,7 @@ import assembler
 from assembler.compile.escape import value as escape_value
 from assembler.compile.graph import File, Filter, GraphBuilder, Source
 from assembler.compile.jobs import compile_assembly, compile_mix, compile_segment, compile_timeline
+from assembler.layout.frame import own
 from assembler.compile.keys import job_key
 from assembler.render import plan
 from assembler.run.cache import Cache
@@ -85,7 +86,7 @@ def _fingerprints(paths) -> dict[str, str]:
 
 
 def test_a_compiled_job_reads_its_sources_by_the_index_the_graph_gave_them(moved):
-    job = compile_timeline(moved[0])
+    job = compile_timeline(moved[0], laid=own(moved[0]))
     sources = job.graph.sources
     named = [job.inputs[k + 1] for k, arg in enumerate(job.inputs) if arg == "-i"]
     assert named == [s.path for s in sources] and len(sources) >= 3  # the clip, the still, the sound
@@ -102,7 +103,7 @@ def test_a_compiled_job_reads_its_sources_by_the_index_the_graph_gave_them(moved
 def test_a_key_follows_the_files_content_not_where_they_are(moved):
     here, there = moved
     salt = "assembler-segment/test|ffmpeg x"
-    for make in (lambda t: compile_timeline(t), lambda t: compile_segment(t, 0, t.frames),
+    for make in (lambda t: compile_timeline(t, laid=own(t)), lambda t: compile_segment(t, 0, t.frames, laid=own(t)),
                  lambda t: compile_mix(t, 0, t.samples)):
         a, b = make(here), make(there)
         assert a.paths != b.paths

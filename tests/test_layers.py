@@ -13,7 +13,8 @@ PACKAGE = Path(assembler.__file__).parent
 PARTS = [
     "foundation",  # errors, timebase: every part speaks them
     "model",  # the EDL contract: typed, validated, located; no ffmpeg, no I/O beyond reading the EDL
-    "timeline",  # EDL + sources -> frames and samples
+    "timeline",  # EDL + sources -> frames and samples: time, no pixels
+    "layout",  # a timeline laid out for one output: every pixel value (text set in lines, boxes)
     "plan",  # timeline -> segments
     "compile",  # a unit of the plan -> an ffmpeg job
     "run",  # processes, probes, readers, cache, outputs: the outside world

@@ -15,7 +15,7 @@ from PIL import ImageFont
 
 import assembler
 from assembler.review.sheet import THUMB_WIDTH, _caption, contact_sheet
-from assembler.timeline.typeset import set_text
+from assembler.layout.typeset import set_text
 from assembler.timeline.sources import BUNDLED_FONT, Face
 from conftest import write_edl
 

@@ -15,7 +15,8 @@ import pytest
 from PIL import ImageFont
 
 import assembler
-from assembler.timeline.typeset import set_text
+from assembler.layout.frame import own
+from assembler.layout.typeset import set_text
 from assembler.timeline.sources import BUNDLED_FONT, Face
 from conftest import write_edl
 
@@ -212,7 +213,7 @@ def test_a_centre_given_as_fractions_is_kept_where_the_text_fits_and_moved_into_
         "overlays": [{"title": TEXTS["english"], "position": {"x": 0.9, "y": 0.5}},
                      {"title": "Fits", "position": {"x": 0.25, "y": 0.75}}]})
     timeline = assembler.check(edl)
-    far, near = timeline.layers
+    far, near = (own(timeline).boxes[overlay.index] for overlay in timeline.overlays)
     assert far.x + far.width == W - MARGIN and abs(far.y + far.height / 2 - 0.5 * H) <= 1  # moved the least
     assert abs(near.x + near.width / 2 - 0.25 * W) <= 1 and abs(near.y + near.height / 2 - 0.75 * H) <= 1
     said = [(w.path, w.message) for w in timeline.warnings]

@@ -30,10 +30,13 @@ from assembler.compile.escape import ffmetadata
 from assembler.compile.graph import File, Filter, Graph, GraphBuilder
 from assembler.compile.mix import aformat as _aformat
 from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_sounds, voices
-from assembler.compile.picture import draw_layers, join_pictures, narrow, picture_of, source_of
+from assembler.compile.overlays import draw_overlays
+from assembler.compile.picture import join_pictures, narrow, picture_of, source_of
+from assembler.layout.frame import Layout
 from assembler.timebase import frames_touched
 from assembler.timeline.sounds import PlacedSound
-from assembler.timeline.build import OutputSpec, Placement, Timeline
+from assembler.timeline.build import OutputSpec, Timeline
+from assembler.timeline.items import Card, OverlayText, Placement
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level", "compile_loop",
            "compile_mix", "compile_scan", "compile_segment", "compile_sound", "compile_stem", "compile_timeline",
@@ -70,18 +73,18 @@ class Job:
         return self.graph.files
 
 
-def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *,
+def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None, *, laid: Layout | None = None,
                      loudness: dict | None = None, picture: bool = True, chapters: str | None = None,
                      burn: str | None = None, soft: str | None = None, loops: Mapping[str, str] | None = None) -> Job:
     """Frames ``[start, end)`` of the timeline (default: all of it) as one finished file,
-    every sound mixed in. ``loudness`` (a first pass's measurement) sets the level to the
-    timeline's target; ``picture=False`` makes the sound alone and measures it (levelled
-    first, given ``loudness``);
+    every sound mixed in; its picture as ``laid`` lays it out (needed for a picture).
+    ``loudness`` (a first pass's measurement) sets the level to the timeline's target;
+    ``picture=False`` makes the sound alone and measures it (levelled first, given ``loudness``);
     ``chapters`` names an FFMETADATA file (see :func:`chapters_text`); ``burn`` an ASS file
     of the interval's subtitles (``subtitles.ass_text``), ``soft`` an SRT to carry as a
     subtitle stream; ``loops`` the copies of long loops' looped parts (``mix.mix_sounds``)."""
     g = GraphBuilder()
-    frames, fonts = _graph(g, timeline, start, end, picture=picture, sounds=True,
+    frames, fonts = _graph(g, timeline, laid, start, end, picture=picture, sounds=True,
                            finish=_finish(timeline, loudness, scan=not picture), burn=burn, loops=loops)
     group = _output_args(timeline.output) if picture else ("-map", "[aout]", "-f", "null")
     if soft and picture:
@@ -98,9 +101,9 @@ def _subtitle_stream(timeline: Timeline, source: int) -> tuple[str, ...]:
                                                           if language else ()))
 
 
-def compile_segment(timeline: Timeline, start: int, end: int, *, burn: str | None = None) -> Job:
-    """Frames ``[start, end)`` as a segment: picture only (MP4); the sound is made apart,
-    in one pass for the whole episode (see :func:`compile_mix`).
+def compile_segment(timeline: Timeline, start: int, end: int, *, laid: Layout, burn: str | None = None) -> Job:
+    """Frames ``[start, end)`` as a segment, laid out by ``laid``: picture only (MP4); the
+    sound is made apart, in one pass for the whole episode (see :func:`compile_mix`).
 
     Segments of one timeline join seamlessly: the same encoder settings, each starting on
     a keyframe with exact frame counts, and a fixed encoder thread count, so that a
@@ -109,7 +112,7 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, burn: str | Non
     side (-j), which measured as fast on 2 cores with 10 % less memory.
     ``burn`` is an ASS file of the segment's subtitles on the segment's own clock."""
     g = GraphBuilder()
-    frames, fonts = _graph(g, timeline, start, end, picture=True, sounds=False, finish=[], burn=burn, sound=False)
+    frames, fonts = _graph(g, timeline, laid, start, end, picture=True, sounds=False, finish=[], burn=burn, sound=False)
     out = timeline.output
     video = ("-map", "[vout]", *_video_codec(out), "-threads", str(SEGMENT_THREADS),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
@@ -240,7 +243,8 @@ def _timescale(rate: Fraction) -> int:
     return scale
 
 
-def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, picture: bool, sounds: bool,
+def _graph(g: GraphBuilder, timeline: Timeline, laid: Layout | None, start: int, end: int | None, *, picture: bool,
+           sounds: bool,
            finish: list[Filter], burn: str | None = None, sound: bool = True,
            loops: Mapping[str, str] | None = None) -> tuple[int, tuple[str, ...] | None]:
     """Frames ``[start, end)`` of the picture (if ``picture``) and (if ``sound``) the samples
@@ -255,26 +259,27 @@ def _graph(g: GraphBuilder, timeline: Timeline, start: int, end: int | None, *, 
     fonts: tuple[str, ...] | None = None
     video = None
     if picture:
+        assert laid is not None, "a picture is drawn to a layout"
         chosen = timeline.shown(start, end)
         joins = [timeline.joins[k] for k in chosen[:-1]]
         placements = narrow([timeline.placements[k] for k in chosen], joins, start, end, out.fps)
         pictures = []
         for k, p in zip(chosen, placements):
             index = source_of(g, p, out)
-            if p.kind == "title" and p.text and p.font:
-                g.read(os.fspath(p.font))
-                fonts = () if p.font_family and fonts is None else fonts
+            if isinstance(p, Card) and p.text.text:
+                g.read(os.fspath(p.text.face.path))
+                fonts = () if p.text.family and fonts is None else fonts
             g.read(*(os.fspath(lut) for lut in p.luts))  # in the key: a changed LUT renders again
-            pictures.append(picture_of(g, p, out, index))
+            pictures.append(picture_of(g, p, out, laid, index))
             shown[k] = (p, index)
         video = join_pictures(g, placements, joins, pictures, out.fps)
         first = placements[0]
         trim = [Filter("trim", start_frame=start - first.start, end_frame=end - first.start),
                 Filter("setpts", "PTS-STARTPTS")] if start > first.start or end < placements[-1].end else []
         video = g.chain([video], trim, "v") if trim else video
-        video = draw_layers(g, timeline, start, end, video)
-        fonts = () if fonts is None and any(x.font_family for x in timeline.layers if x.start < end and x.end > start) \
-            else fonts
+        video = draw_overlays(g, timeline, laid, start, end, video)
+        fonts = () if fonts is None and any(isinstance(x, OverlayText) and x.text.family for x in timeline.overlays
+                                            if x.start < end and x.end > start) else fonts
         trim, words = [], []
         if burn and timeline.captions:
             # Fonts by family through the private fontconfig; the ASS's clock is the interval's.

@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from fractions import Fraction
 
 from assembler.compile.graph import Filter, GraphBuilder, Link, number
@@ -38,6 +37,7 @@ from assembler.timebase import whole_samples
 from assembler.errors import RenderError
 from assembler.timeline.sounds import CLICK_FADE, PlacedSound
 from assembler.timeline.build import OutputSpec, Placement, Timeline
+from assembler.timeline.items import Shot
 
 __all__ = ["aformat", "gain_filters", "limits", "loop_chain", "loudness_scan", "looped_apart", "mix_sounds",
            "parse_loudness", "voices"]
@@ -250,25 +250,23 @@ def voices(g: GraphBuilder, timeline: Timeline, origin: int, stop: int,
     links, spans = [], []
     for n, k in enumerate(chosen):
         v, p = voices[k], timeline.placements[k]
-        if role is not None and p.role != role:
-            p = replace(p, sound=False)
+        shot = p if isinstance(p, Shot) and p.sound and (role is None or p.role == role) else None  # heard
         first, last = v.start, v.end
         source_in = v.source_in
         index = None
-        if p.sound:
+        if shot is not None:
             unshifted = all(j.shift == 0 for j in timeline.joins[max(0, k - 1):k + 1])
             picture = shown.get(k)
             if picture and picture[1] is not None and unshifted and first == timeline.sample(picture[0].start) \
                     and last == timeline.sample(picture[0].end):
                 index = picture[1]  # the same stretch of the same file: read it once
             else:
-                assert p.media is not None
-                path = os.fspath(p.media.file)
-                needed = Fraction(last - first, rate) * p.speed + Fraction(1, 10)
+                path = os.fspath(shot.media.file)
+                needed = Fraction(last - first, rate) * shot.speed + Fraction(1, 10)
                 index = g.source(path, *(["-ss", number(source_in)] if source_in else []), "-t", number(needed))
         head = k == 0 or timeline.joins[k - 1].frames == 0
         tail = k == len(voices) - 1 or timeline.joins[k].frames == 0
-        links.append(_sound(g, p, out, last - first, index, (head, tail)))
+        links.append(_sound(g, shot, out, last - first, index, (head, tail)))
         spans.append((first, last))
     audio = _join_sounds(g, links, spans)
     base = spans[0][0]
@@ -282,7 +280,7 @@ def aformat(out: OutputSpec) -> Filter:
     return Filter("aformat", sample_fmts="fltp", sample_rates=out.sample_rate, channel_layouts=out.layout)
 
 
-def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: int | None,
+def _sound(g: GraphBuilder, p: Shot | None, out: OutputSpec, samples: int, index: int | None,
            edges: tuple[bool, bool]) -> Link:
     exact = [Filter("apad", whole_len=samples), Filter("atrim", end_sample=samples), aformat(out)]
     # Whole samples, where a sound's click fade is the nearest (sound.place_sounds): 220 and 221 at 44.1 kHz.
@@ -291,7 +289,7 @@ def _sound(g: GraphBuilder, p: Placement, out: OutputSpec, samples: int, index: 
         exact.append(Filter("afade", t="in", ss=0, ns=click))
     if edges[1] and click:
         exact.append(Filter("afade", t="out", ss=samples - click, ns=click))
-    if not p.sound:
+    if p is None:
         return g.chain([], [Filter("anullsrc", r=out.sample_rate, cl=out.layout), Filter("atrim", end_sample=samples),
                             aformat(out)], "a")
     assert index is not None

@@ -1,6 +1,7 @@
 """Pictures: each item of an interval as a filter chain that yields exactly its frames,
-joined by cuts and transitions, with the overlays drawn on top. Pure: no files, no
-processes; ``compile`` puts these chains into jobs.
+fitted to a layout's frame, joined by cuts and transitions; each made by the emitter its
+type names (``_SOURCES``, ``_PICTURES``). Pure: no files, no processes; ``compile`` puts
+these chains into jobs, and draws the overlays on top (``overlays``).
 
 How each item becomes exact (ffmpeg quirks noted where they bite):
 
@@ -13,129 +14,34 @@ How each item becomes exact (ffmpeg quirks noted where they bite):
   frame counts;
 * colour: the output is BT.709 limited range; every conversion names its matrix.
 
-Imports ``timeline`` (types), ``graph``, ``media`` (types).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
 from assembler.compile.escape import colour as ffmpeg_colour
-from assembler.compile.escape import fontconfig_family
 from assembler.compile.graph import File, Filter, GraphBuilder, Link, number
+from assembler.compile.text import draw_text
+from assembler.layout.frame import Layout
 from assembler.model.edl import SAME_AS, TRANSITIONS
+from assembler.timeline.build import Join, OutputSpec
+from assembler.timeline.items import Card, Placement, Plate, Shot, Still
 from assembler.timeline.sources import MediaInfo
-from assembler.timeline.build import Join, OutputSpec, Placement, Timeline
 
-__all__ = ["XFADE_NAMES", "draw_layers", "join_pictures", "narrow", "picture_of", "source_of"]
+__all__ = ["FROM_RGB", "XFADE_NAMES", "join_pictures", "narrow", "picture_of", "source_of"]
 
 _ALPHA_FORMATS = ("rgba", "bgra", "argb", "abgr", "ya8", "ya16", "yuva", "rgba64", "gbrap", "pal8")
-
-
-def draw_layers(g: GraphBuilder, timeline: Timeline, start: int, end: int, video: Link) -> Link:
-    """The overlays shown in frames ``[start, end)``, over the picture (pts: frame numbers
-    from ``start``), in order. Each layer's stream holds only the frames it shows; fades
-    are computed on the layer's own clock, so a layer cut by an interval is seamless."""
-    out = timeline.output
-    rate = out.fps
-    for layer in timeline.layers:
-        if layer.start >= end or layer.end <= start:
-            continue
-        first, last = max(layer.start, start), min(layer.end, end)
-        head, count, offset = first - layer.start, last - first, first - start  # frames
-        if layer.kind == "title":
-            if layer.lettering and layer.lettering.runs:
-                video = g.chain([video], _layer_text(layer, rate, head, offset, count), "v")
-                g.read(os.fspath(layer.font))  # type: ignore[arg-type]  # a title layer has its font
-            continue
-        if layer.kind == "color":
-            source = [Filter("color", c=ffmpeg_colour(layer.color), s=f"{layer.width}x{layer.height}", r=str(rate)),
-                      Filter("format", "rgba")]
-            links: list[Link] = []
-        else:
-            assert layer.media is not None
-            path = os.fspath(layer.media.file)
-            g.read(path)
-            # Read by a `movie` source inside the graph, not as an input: with its picture
-            # from another demuxer, overlay hung now and then in ffmpeg 9 (about 1 run in 20).
-            if layer.kind == "image":
-                # Scaled once, then repeated: a logo costs one scale, not one a frame.
-                source = [Filter("movie", filename=File(path), format_opts=_ONE_FILE),
-                          Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
-                          Filter("loop", loop=count - 1, size=1, start=0)]
-            else:
-                skip = layer.source_in + Fraction(head) / rate
-                # seek_point lands on the keyframe before; trim drops what comes before `skip`,
-                # and fps then samples the source from `skip` on the output grid, as for a clip
-                # of the main track.
-                source = [Filter("movie", filename=File(path), seek_point=number(skip), dec_threads=1),
-                          Filter("trim", start=number(skip)), Filter("setpts", f"PTS-{number(skip)}/TB"),
-                          *_upright(layer.media.rotation), Filter("fps", str(rate), start_time=0),
-                          Filter("scale", layer.width, layer.height), Filter("format", "rgba"),
-                          Filter("tpad", stop=-1, stop_mode="clone")]
-            links = []
-        if layer.opacity < 1:
-            source.append(Filter("colorchannelmixer", aa=f"{layer.opacity:.4f}"))
-        source += [Filter("trim", end_frame=count), Filter("settb", str(1 / rate))]
-        fade_in, fade_out = layer.fades
-        fades = []
-        # Only where this interval meets a fade, so that a still logo's pieces do not
-        # depend on where they sit.
-        if fade_in and head < fade_in:
-            fades.append(Filter("fade", t="in", st=0, d=Fraction(fade_in) / rate, alpha=1))
-        if fade_out and head + count > layer.frames - fade_out:
-            fades.append(Filter("fade", t="out", st=Fraction(layer.frames - fade_out) / rate,
-                                d=Fraction(fade_out) / rate, alpha=1))
-        if fades:
-            source += [Filter("setpts", f"N+{head}"), *fades, Filter("setpts", f"PTS-{head}+{offset}")]
-        else:
-            source.append(Filter("setpts", f"N+{offset}"))
-        # Into the picture's BT.709 by hand: overlay's own conversion would use BT.601.
-        source += [Filter("scale", **_FROM_RGB), Filter("format", "yuva420p")]
-        drawn = g.chain(links, source, "v")
-        video = g.chain([video, drawn], [Filter("overlay", layer.x, layer.y, eof_action="pass", repeatlast=0,
-                                                format="yuv420")], "v")
-    return video
 
 
 # Each of the contract's transitions as ffmpeg's xfade names it: the same name, but for
 # `dissolve`, the contract's cross-dissolve, which is xfade's `fade` (xfade's own
 # `dissolve` is a pixel noise, which the contract does not offer).
 XFADE_NAMES = {name: name for name in TRANSITIONS if name != "cut"} | {alias: SAME_AS[alias] for alias in SAME_AS}
-
-
-# image2's options for a `movie` source: the one file named, never a numbered sequence
-# (other demuxers ignore them).
-_ONE_FILE = "pattern_type=none"
-
-
-def _upright(rotation: int) -> list[Filter]:
-    """Turn a picture as its display matrix says (inputs get this from ffmpeg; `movie` does not)."""
-    return {90: [Filter("transpose", "cclock")], 180: [Filter("hflip"), Filter("vflip")],
-            270: [Filter("transpose", "clock")]}.get(rotation, [])
-
-
-def _layer_text(layer, rate: Fraction, head: int, offset: int, count: int) -> list[Filter]:
-    """A title layer: text drawn straight on the picture while it shows."""
-    fade_in, fade_out = layer.fades
-    ahead = Fraction(head - offset) / rate  # the layer's own clock less the interval's
-    clock = "t" if not ahead else f"(t+{number(ahead)})" if ahead > 0 else f"(t-{number(-ahead)})"
-    rise = f"min(1,{clock}/{number(Fraction(fade_in) / rate)})" if fade_in else "1"
-    fall = f"min(1,({number(Fraction(layer.frames) / rate)}-{clock})/{number(Fraction(fade_out) / rate)})" \
-        if fade_out else "1"
-    alpha = f"{layer.opacity:.4f}*max(0,min({rise},{fall}))" if fade_in or fade_out else f"{layer.opacity:.4f}"
-    return _lettering(layer.lettering, layer.text_color, alpha=alpha, enable=f"between(n,{offset},{offset + count - 1})")
-
-
-def _lettering(lettering, color: str | None, **when) -> list[Filter]:
-    """One drawtext a run, each at its pen position on its baseline: lines, alignment and
-    faces are set in ``typeset`` (drawtext's own multi-line layout cannot mix faces)."""
-    return [Filter("drawtext", **({"font": fontconfig_family(run.family)} if run.family else
-                                  {"fontfile": File(os.fspath(run.font))}),
-                   expansion="none", text=run.text, fontsize=lettering.size, fontcolor=ffmpeg_colour(color), x=run.x, y=run.y,
-                   y_align="baseline", **when) for run in lettering.runs]
 
 
 def narrow(placements: list[Placement], joins: list[Join], start: int, end: int, rate: Fraction) -> list[Placement]:
@@ -148,8 +54,11 @@ def narrow(placements: list[Placement], joins: list[Join], start: int, end: int,
     outgoing = joins[0].frames if joins else 0
     skip = min(max(0, start - first.start), first.frames - max(outgoing, 1))
     if skip > 0:
+        # A shot's in-point moves with it; a still's and a card's place in themselves is `head`.
+        moved: dict[str, Any] = {"source_in": first.source_in + skip * first.speed / rate} \
+            if isinstance(first, Shot) else {}
         placements[0] = replace(first, start=first.start + skip, frames=first.frames - skip, head=first.head + skip,
-                                source_in=first.source_in + skip * first.speed / rate)
+                                **moved)
     last = placements[-1]
     incoming = joins[-1].frames if joins else 0
     cut = min(max(0, last.end - end), last.frames - max(incoming, 1))
@@ -160,25 +69,38 @@ def narrow(placements: list[Placement], joins: list[Join], start: int, end: int,
 
 def source_of(g: GraphBuilder, p: Placement, out: OutputSpec) -> int | None:
     """The placement's file as a source of ``g`` (its index), or None when it reads none."""
-    if p.kind == "clip":
-        assert p.media is not None
-        needed = Fraction(p.frames) / out.fps * p.speed
-        # Read a little past the end: fps rounding and tpad take care of the exact count.
-        margin = max(Fraction(2) / (p.media.fps or out.fps), Fraction(1, 10))
-        seek = ["-ss", number(p.source_in)] if p.source_in else []
-        # One decoding thread: segments already run side by side, and each extra frame
-        # thread holds frames of its own (about 25 MB a 720p input, measured).
-        return g.source(os.fspath(p.media.file), *seek, "-threads", "1", "-t", number(needed + margin))
-    if p.kind == "image" or (p.kind == "title" and p.media is not None):  # a still, or a title's picture
-        assert p.media is not None
-        # One picture, repeated by `_repeat`; the rate is what xfade checks its inputs by.
-        rate = ["-framerate" if p.media.kind == "image" else "-r", str(out.fps)]
-        path = os.fspath(p.media.file)
-        # image2 reads a name such as `p%d.png` as a numbered sequence (and shows p1.png);
-        # the option exists only in image2, which a name without `%` may not get.
-        single = ["-f", "image2", "-pattern_type", "none"] if p.media.kind == "image" and "%" in path else []
-        return g.source(path, *rate, *single)
+    return _SOURCES[type(p)](g, p, out)
+
+
+def _shot_source(g: GraphBuilder, p: Shot, out: OutputSpec) -> int:
+    needed = Fraction(p.frames) / out.fps * p.speed
+    # Read a little past the end: fps rounding and tpad take care of the exact count.
+    margin = max(Fraction(2) / (p.media.fps or out.fps), Fraction(1, 10))
+    seek = ["-ss", number(p.source_in)] if p.source_in else []
+    # One decoding thread: segments already run side by side, and each extra frame
+    # thread holds frames of its own (about 25 MB a 720p input, measured).
+    return g.source(os.fspath(p.media.file), *seek, "-threads", "1", "-t", number(needed + margin))
+
+
+def _still_source(g: GraphBuilder, p: Still | Card, out: OutputSpec) -> int | None:
+    """A still, or a title's picture (a title on a colour reads nothing)."""
+    if p.media is None:
+        return None
+    # One picture, repeated by `_repeat`; the rate is what xfade checks its inputs by.
+    rate = ["-framerate" if p.media.kind == "image" else "-r", str(out.fps)]
+    path = os.fspath(p.media.file)
+    # image2 reads a name such as `p%d.png` as a numbered sequence (and shows p1.png);
+    # the option exists only in image2, which a name without `%` may not get.
+    single = ["-f", "image2", "-pattern_type", "none"] if p.media.kind == "image" and "%" in path else []
+    return g.source(path, *rate, *single)
+
+
+def _no_source(g: GraphBuilder, p: Plate, out: OutputSpec) -> None:
     return None
+
+
+_SOURCES: dict[type, Callable[..., int | None]] = {Shot: _shot_source, Still: _still_source, Card: _still_source,
+                                                   Plate: _no_source}
 
 
 def _repeat(p: Placement) -> list[Filter]:
@@ -194,7 +116,7 @@ _FIRST = Filter("trim", end_frame=1)  # a video file used as a still gives its f
 # The output is BT.709, limited range, and says so: players assume BT.709 for HD, and an
 # RGB still or card converted with swscale's default (BT.601) matrix would shift in hue.
 _TAG_BT709 = Filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709", range="tv")
-_FROM_RGB = {"out_color_matrix": "bt709", "out_range": "tv"}
+FROM_RGB = {"out_color_matrix": "bt709", "out_range": "tv"}
 _RGB_FORMATS = ("rgb", "bgr", "gbr", "argb", "abgr", "pal8", "gray", "ya", "monob", "monow")
 
 
@@ -202,7 +124,7 @@ def _colour(media: MediaInfo) -> dict[str, str]:
     """swscale options that bring a source to BT.709 limited range; {} when it is already
     (HD video that is BT.709 or, like most generator output, untagged passes untouched)."""
     if media.pix_fmt is None or media.pix_fmt.startswith(_RGB_FORMATS):
-        return dict(_FROM_RGB)
+        return dict(FROM_RGB)
     options: dict[str, str] = {}
     sd = media.colorspace in (5, 6) or (media.colorspace in (0, 2) and min(media.display_size) < 720) \
         or media.kind == "image"  # a YUV still is a JPEG: BT.601 by its own standard
@@ -220,11 +142,11 @@ def _tail(out: OutputSpec, frames: int, pad: bool) -> list[Filter]:
     return tail + [Filter("trim", end_frame=frames), Filter("settb", str(1 / out.fps)), Filter("setpts", "N")]
 
 
-def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
-    """Scale into the output frame by the item's fit mode; nothing when it already fits."""
+def _fit(p: Shot | Still | Card, out: OutputSpec, frame: tuple[int, int]) -> list[Filter]:
+    """Scale into a ``frame`` (width, height) by the item's fit mode; nothing when it already fits."""
     media = p.media
     assert media is not None
-    w, h = out.width, out.height
+    w, h = frame
     colour = _colour(media)  # done by the same swscale pass as any resizing
     filters = []
     if media.sar != 1:
@@ -243,37 +165,59 @@ def _fit(p: Placement, out: OutputSpec) -> list[Filter]:
     return [*filters, Filter("setsar", 1)]
 
 
-def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None) -> Link:
-    size = f"{out.width}x{out.height}"
-    # A title stands on its picture (fitted like any still) or on a generated colour.
-    over = [g.input(index, "v")] if p.kind == "title" and p.media is not None and index is not None else []
-    plain = p.color and ffmpeg_colour(p.color)  # (a clip has none: its card is not drawn)
-    card = [*([_FIRST, *_fit(p, out), *_repeat(p)] if over else [Filter("color", c=plain, s=size, r=str(out.fps))]),
+def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, laid: Layout, index: int | None) -> Link:
+    """The placement's frames, fitted to ``laid``'s frame, from its source ``index`` (``source_of``)."""
+    return _PICTURES[type(p)](g, p, out, laid, index)
+
+
+def _plain(p: Card | Plate, out: OutputSpec, laid: Layout) -> list[Filter]:
+    # (a clip has no colour: its card is not drawn)
+    return [Filter("color", c=p.color and ffmpeg_colour(p.color), s=f"{laid.width}x{laid.height}", r=str(out.fps)),
             Filter("format", "rgb24")]
+
+
+def _plate(g: GraphBuilder, p: Plate, out: OutputSpec, laid: Layout, index: None) -> Link:
+    return g.chain([], [*_plain(p, out, laid), Filter("scale", **FROM_RGB), *_look(p), *_tail(out, p.frames, False)],
+                   "v")
+
+
+def _card(g: GraphBuilder, p: Card, out: OutputSpec, laid: Layout, index: int | None) -> Link:
+    """A title stands on its picture (fitted like any still) or on a generated colour."""
+    frame = (laid.width, laid.height)
+    over = [g.input(index, "v")] if p.media is not None and index is not None else []
+    card = [_FIRST, *_fit(p, out, frame), *_repeat(p), Filter("format", "rgb24")] if over else _plain(p, out, laid)
     if over and p.media is not None and p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
         # A picture with transparency stands on the output's background colour.
-        still = g.chain(over, [_FIRST, Filter("scale", out.width, out.height, force_original_aspect_ratio="increase"),
-                               Filter("crop", out.width, out.height), Filter("format", "rgba"), *_repeat(p)], "v")
-        back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
+        still = g.chain(over, [_FIRST, Filter("scale", *frame, force_original_aspect_ratio="increase"),
+                               Filter("crop", *frame), Filter("format", "rgba"), *_repeat(p)], "v")
+        back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=f"{laid.width}x{laid.height}",
+                                   r=str(out.fps)), Filter("format", "rgb24")], "v")
         over = [g.chain([back, still], [Filter("overlay", 0, 0, shortest=1)], "v")]
         card = [Filter("format", "rgb24")]
-    if p.kind == "title" and p.lettering:
-        card += _lettering(p.lettering, p.text_color, alpha=_text_alpha(p, out.fps))
-    if p.kind in ("color", "title"):  # a title without text is a plain card
-        return g.chain(over, [*card, Filter("scale", **_FROM_RGB), *_look(p), *_tail(out, p.frames, False)], "v")
-    assert index is not None and p.media is not None
+    # On the card's own clock, which an interval may start inside (``head`` frames in).
+    card += draw_text(p.text, laid.cards[p.index], out.fps, ahead=Fraction(p.head) / out.fps,
+                      total=p.head + p.frames + p.tail, weighed=False)
+    return g.chain(over, [*card, Filter("scale", **FROM_RGB), *_look(p), *_tail(out, p.frames, False)], "v")
+
+
+def _still(g: GraphBuilder, p: Still, out: OutputSpec, laid: Layout, index: int | None) -> Link:
+    assert index is not None
     source = g.input(index, "v")
-    if p.kind == "image":
-        if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
-            return _still_over_background(g, p, out, source)
-        k = _detail(p, out)
-        if k > 1:  # a push-in into a large still: warp at k times the output, then scale down
-            big = replace(out, width=_even(out.width * k), height=_even(out.height * k))
-            return g.chain([source], [_FIRST, *_fit(p, big), *_repeat(p), *_motion(p),
-                                      Filter("scale", out.width, out.height), *_look(p),
-                                      *_tail(out, p.frames, False)], "v")
-        return g.chain([source], [_FIRST, *_fit(p, out), *_repeat(p), *_motion(p), *_look(p),
-                                  *_tail(out, p.frames, False)], "v")
+    frame = (laid.width, laid.height)
+    if p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
+        return _still_over_background(g, p, out, frame, source)
+    k = _detail(p, frame)
+    if k > 1:  # a push-in into a large still: warp at k times the output, then scale down
+        big = (_even(laid.width * k), _even(laid.height * k))
+        return g.chain([source], [_FIRST, *_fit(p, out, big), *_repeat(p), *_motion(p),
+                                  Filter("scale", *frame), *_look(p), *_tail(out, p.frames, False)], "v")
+    return g.chain([source], [_FIRST, *_fit(p, out, frame), *_repeat(p), *_motion(p), *_look(p),
+                              *_tail(out, p.frames, False)], "v")
+
+
+def _shot(g: GraphBuilder, p: Shot, out: OutputSpec, laid: Layout, index: int | None) -> Link:
+    assert index is not None
+    source = g.input(index, "v")
     # After an input -ss, time 0 is the in-point itself (not the first frame kept), and
     # fps samples the source from 0 on the output grid: output frame i always shows the
     # source frame nearest to in + i*speed/fps, however the clip is cut into intervals.
@@ -282,21 +226,12 @@ def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, index: int | None
     # Thin out frames before scaling when the source is faster than the output, and
     # scale before duplicating frames when it is slower: less work either way.
     faster = (p.media.fps or out.fps) / p.speed > out.fps
-    body = [rate, *_fit(p, out)] if faster else [*_fit(p, out), rate]
+    frame = (laid.width, laid.height)
+    body = [rate, *_fit(p, out, frame)] if faster else [*_fit(p, out, frame), rate]
     return g.chain([source], [*timing, *body, *_look(p), *_tail(out, p.frames, True)], "v")
 
 
-def _text_alpha(p: Placement, rate: Fraction) -> str | int:
-    """drawtext's opacity over the card's own time (which an interval may start inside:
-    ``head`` frames are counted in), ramping over the fades."""
-    fade_in, fade_out = p.text_fades
-    if not fade_in and not fade_out:
-        return 1
-    total = p.head + p.frames + p.tail  # the whole card, wherever this piece of it lies
-    clock = f"(t+{number(Fraction(p.head) / rate)})" if p.head else "t"
-    rise = f"min(1,{clock}/{number(Fraction(fade_in) / rate)})" if fade_in else "1"
-    fall = f"min(1,({number(Fraction(total) / rate)}-{clock})/{number(Fraction(fade_out) / rate)})" if fade_out else "1"
-    return f"max(0,min({rise},{fall}))"
+_PICTURES: dict[type, Callable[..., Link]] = {Shot: _shot, Still: _still, Card: _card, Plate: _plate}
 
 
 def _look(p: Placement) -> list[Filter]:
@@ -313,10 +248,10 @@ def _look(p: Placement) -> list[Filter]:
         return []
     return [Filter("scale", in_color_matrix="bt709", in_range="tv", flags="neighbor"), Filter("format", "gbrp16le"),
             *[Filter("lut3d", file=File(os.fspath(lut))) for lut in p.luts],
-            Filter("scale", **_FROM_RGB, flags="neighbor")]
+            Filter("scale", **FROM_RGB, flags="neighbor")]
 
 
-def _motion(p: Placement) -> list[Filter]:
+def _motion(p: Still) -> list[Filter]:
     """A still's zoom and pan as a per-frame sub-pixel warp of the fitted picture.
 
     Not ``zoompan``: it crops whole pixels, so a slow move steps and jitters. ``perspective``
@@ -356,16 +291,16 @@ def _motion(p: Placement) -> list[Filter]:
 MAX_DETAIL = 2  # a warp at most 2x the output's size a side (4x the pixels)
 
 
-def _detail(p: Placement, out: OutputSpec) -> Fraction:
+def _detail(p: Still, frame: tuple[int, int]) -> Fraction:
     """How much larger than the output a moving still is fitted, so that zooming in shows
     the source's own detail rather than an enlargement of the fitted picture: up to the
     largest zoom, as far as the source has pixels to give (1 when nothing moves)."""
-    if p.motion is None or p.media is None or p.fit == "stretch":
+    if p.motion is None or p.fit == "stretch":
         return Fraction(1)
     width, height = p.media.display_size
     # Source pixels per output pixel once fitted: contain scales by the smaller ratio
     # (output / source), cover by the larger.
-    ratios = (Fraction(width, out.width), Fraction(height, out.height))
+    ratios = (Fraction(width, frame[0]), Fraction(height, frame[1]))
     spare = max(ratios) if p.fit == "contain" else min(ratios)
     k = min(Fraction(str(max(p.motion.zoom))), spare, Fraction(MAX_DETAIL))
     return k if k >= Fraction(11, 10) else Fraction(1)  # below 10 % it is not worth the work
@@ -375,14 +310,14 @@ def _even(value: Fraction) -> int:
     return max(2, round(value / 2) * 2)
 
 
-def _still_over_background(g: GraphBuilder, p: Placement, out: OutputSpec, source: Link) -> Link:
+def _still_over_background(g: GraphBuilder, p: Still, out: OutputSpec, frame: tuple[int, int], source: Link) -> Link:
     """A still with transparency, laid over the background colour so it keeps its shape."""
-    size = f"{out.width}x{out.height}"
-    still = g.chain([source], [_FIRST, Filter("scale", out.width, out.height, force_original_aspect_ratio="decrease")
-                               if p.fit != "stretch" else Filter("scale", out.width, out.height),
+    still = g.chain([source], [_FIRST, Filter("scale", *frame, force_original_aspect_ratio="decrease")
+                               if p.fit != "stretch" else Filter("scale", *frame),
                                Filter("format", "rgba"), *_repeat(p)], "v")
-    back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=size, r=str(out.fps)), Filter("format", "rgb24")], "v")
-    return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1), Filter("scale", **_FROM_RGB),
+    back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=f"{frame[0]}x{frame[1]}", r=str(out.fps)),
+                        Filter("format", "rgb24")], "v")
+    return g.chain([back, still], [Filter("overlay", "(W-w)/2", "(H-h)/2", shortest=1), Filter("scale", **FROM_RGB),
                                    *_motion(p), *_look(p), *_tail(out, p.frames, False)], "v")
 
 

@@ -7,7 +7,7 @@ at frame f is written as the last centisecond at or before frame f's millisecond
 one for floating-point slack), which lies after frame f-1's for any rate below 90 fps:
 so a cue ending exactly on a cut is gone on the cut's first frame. SubRip's stamps are
 the nearest millisecond (a half to the even one, as they have always been written).
-Pure: text in, text out. Imports ``escape``, ``timeline.subtitles`` (types).
+Pure: text in, text out.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import math
 from fractions import Fraction
 
 from assembler.compile.escape import ass_colour, ass_event
+from assembler.layout.frame import CaptionStyle
 from assembler.timeline.subtitles import CaptionTrack
 
 __all__ = ["ass_text", "srt_text"]
@@ -42,13 +43,14 @@ def _clock(cs: int) -> str:
     return f"{h}:{m:02d}:{s:02d}.{c:02d}"
 
 
-def ass_text(track: CaptionTrack, width: int, height: int, rate: Fraction, start: int, end: int) -> str | None:
+def ass_text(track: CaptionTrack, s: CaptionStyle, width: int, height: int, rate: Fraction, start: int,
+             end: int) -> str | None:
     """The cues shown in frames ``[start, end)`` as an ASS script whose time 0 is frame
-    ``start`` (a segment's own clock), or None when none is."""
+    ``start`` (a segment's own clock), or None when none is; drawn in ``s`` (the layout's
+    style for a ``width`` x ``height`` frame)."""
     shown = track.shown(start, end)
     if not shown:
         return None
-    s = track.style
     # Kept .ass styles are measured in their file's PlayRes: ours is scaled into it.
     res_x, res_y = track.play_res or (width, height)
     k = Fraction(res_y, height)

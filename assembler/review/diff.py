@@ -15,6 +15,7 @@ from assembler.run.ffmpeg import FFmpeg
 from assembler.render import EdlSource, check, default_cache_dir, plan, resolve_ffmpeg, validate_source
 from assembler.run.receipts import SegmentLine
 from assembler.run.soundtrack import sound_key
+from assembler.timeline.items import Card, Shot, Still
 
 __all__ = ["Difference", "diff"]
 
@@ -42,7 +43,8 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
     for edl in (a, b):
         timeline = check(edl, measurer=store.audible)
         validated = validate_source(edl, None)
-        media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements if p.media}
+        media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements
+                 if isinstance(p, (Shot, Still, Card)) and p.media}
         described = {f"video[{i}]": (repr(item), media.get(i)) for i, item in enumerate(validated.items)}
         tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.sounds if c.where.startswith("audio[")}
         described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]")) for i, track in enumerate(validated.audio)}

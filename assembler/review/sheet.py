@@ -17,7 +17,11 @@ from pathlib import Path
 from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
 from assembler.timebase import format_seconds
-from assembler.timeline.build import BUNDLED_FONT, Placement, Timeline
+from assembler.layout.frame import Layout, own
+from assembler.layout.typeset import Lettering
+from assembler.timeline.build import BUNDLED_FONT, Timeline
+from assembler.timeline.items import (Card, OverlayClip, OverlayColor, OverlayMedia, OverlayPicture, OverlayText,
+                                      Placement, Plate, Shot, Still)
 from assembler.timeline.sources import DEFAULT_FAMILY
 from assembler.run.probe import picture_at
 
@@ -39,23 +43,24 @@ def _color(ffmpeg_color: str) -> tuple[int, int, int]:
     return ImageColor.getrgb("#" + ffmpeg_color[2:8])[:3]
 
 
-def _source_frame(p: Placement) -> Image.Image:
+def _source_frame(p: Shot | Still | Card) -> Image.Image:
     """The source picture in the middle of what the placement shows, upright."""
     assert p.media is not None
-    middle = (p.source_in + p.source_out) / 2 if p.kind == "clip" else Fraction(0)
+    middle = (p.source_in + p.source_out) / 2 if isinstance(p, Shot) else Fraction(0)
     return picture_at(p.media, middle)
 
 
-def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image.Image:
+def _thumbnail(p: Placement, timeline: Timeline, laid: Layout, size: tuple[int, int]) -> Image.Image:
     out = timeline.output
     background = _color(out.background)
-    if p.kind in ("color", "title"):
-        card = ImageOps.fit(_source_frame(p).convert("RGB"), size) if p.media else \
+    if isinstance(p, (Card, Plate)):
+        card = ImageOps.fit(_source_frame(p).convert("RGB"), size) if isinstance(p, Card) and p.media else \
             Image.new("RGB", size, _color(p.color or "0x000000"))
-        if p.lettering:
-            card = Image.alpha_composite(card.convert("RGBA"), _letter(p.lettering, out, size,
-                                                                       (*_color(p.text_color or "0xFFFFFF"), 255)))
+        if isinstance(p, Card):
+            card = Image.alpha_composite(card.convert("RGBA"), _letter(laid.cards[p.index], laid, size,
+                                                                       (*_color(p.text.color or "0xFFFFFF"), 255)))
         return card.convert("RGB")
+    assert isinstance(p, (Shot, Still))
     picture = _source_frame(p).convert("RGB")
     if p.fit == "cover":
         return ImageOps.fit(picture, size)
@@ -64,33 +69,35 @@ def _thumbnail(p: Placement, timeline: Timeline, size: tuple[int, int]) -> Image
     return ImageOps.pad(picture, size, color=background)
 
 
-def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Image.Image:
+def _words_and_layers(tile: Image.Image, timeline: Timeline, laid: Layout, frame: int) -> Image.Image:
     """What is drawn over the main track at ``frame``: the overlays, in order, and the
     subtitles, scaled to the tile."""
-    out = timeline.output
-    scale = tile.width / out.width
+    scale = tile.width / laid.width
     tile = tile.convert("RGBA")
-    for layer in timeline.layers:
+    for layer in timeline.overlays:
         if not layer.start <= frame < layer.end:
             continue
-        box = (max(1, round(layer.width * scale)), max(1, round(layer.height * scale)))
-        if layer.kind == "title":
-            tile = Image.alpha_composite(tile, _letter(layer.lettering, out, tile.size,
-                                                       (*_color(layer.text_color), round(255 * layer.opacity))))
+        if isinstance(layer, OverlayText):
+            tile = Image.alpha_composite(tile, _letter(laid.texts[layer.index], laid, tile.size,
+                                                       (*_color(layer.text.color), round(255 * layer.text.opacity))))
             continue
-        if layer.kind == "color":
-            alpha = int((layer.color or "")[8:10], 16) if len(layer.color or "") > 8 else 255
-            piece = Image.new("RGBA", box, (*_color(layer.color or "0x000000"), alpha))
+        assert isinstance(layer, OverlayPicture)
+        at = laid.boxes[layer.index]
+        box = (max(1, round(at.width * scale)), max(1, round(at.height * scale)))
+        if isinstance(layer, OverlayColor):
+            alpha = int(layer.color[8:10], 16) if len(layer.color) > 8 else 255
+            piece = Image.new("RGBA", box, (*_color(layer.color), alpha))
         else:
-            assert layer.media is not None
-            piece = picture_at(layer.media, layer.source_in).convert("RGBA").resize(box)
+            assert isinstance(layer, OverlayMedia)
+            piece = picture_at(layer.media, layer.source_in if isinstance(layer, OverlayClip) else Fraction(0)) \
+                .convert("RGBA").resize(box)
         if layer.opacity < 1:
             piece.putalpha(piece.getchannel("A").point(lambda a: round(a * layer.opacity)))
-        tile.alpha_composite(piece, (round(layer.x * scale), round(layer.y * scale)))
+        tile.alpha_composite(piece, (round(at.x * scale), round(at.y * scale)))
     track = timeline.captions
     shown = [c for c in track.captions if c.start <= frame < c.end] if track and track.burn else []
-    if shown and track:
-        style = track.style
+    if shown and track and laid.captions:
+        style = laid.captions
         font = ImageFont.truetype(os.fspath(BUNDLED_FONT), max(6, round(style.size * scale)),
                                   index=_index(BUNDLED_FONT, style.family))
         text = "\n".join(c.text for c in shown)
@@ -103,10 +110,12 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, frame: int) -> Imag
     return tile.convert("RGB")
 
 
-def _letter(lettering, out, size: tuple[int, int], fill: tuple) -> Image.Image:
+def _letter(lettering: Lettering, laid: Layout, size: tuple[int, int], fill: tuple) -> Image.Image:
     """A title's runs where the render draws them: drawn at the output's size and scaled
-    down (text drawn small is hinted wider, and its lines would leave the frame)."""
-    drawn = Image.new("RGBA", (out.width, out.height), (0, 0, 0, 0))
+    down (text drawn small is hinted wider, and its lines would leave the frame). The
+    same lines as drawtext draws (the layout's), drawn by Pillow: the sheet is made
+    in-process, before any ffmpeg runs."""
+    drawn = Image.new("RGBA", (laid.width, laid.height), (0, 0, 0, 0))
     draw = ImageDraw.Draw(drawn)
     for run in lettering.runs:
         font = ImageFont.truetype(os.fspath(run.font), lettering.size, index=run.index)
@@ -135,10 +144,16 @@ def _caption(text: str, font: ImageFont.FreeTypeFont, width: int) -> str:
     return text[:low].rstrip() + "\u2026"
 
 
+def _name(p: Placement) -> str:
+    media = p.media if isinstance(p, (Shot, Still, Card)) else None
+    text = p.text.text if isinstance(p, Card) else ""
+    return media.path.name if media else text.splitlines()[0] if text else p.kind
+
+
 def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> Image.Image:
     """One tile per main-track item: the picture, the item, its place on the timeline."""
-    out = timeline.output
-    thumb = (THUMB_WIDTH, max(2, round(THUMB_WIDTH * out.height / out.width)))
+    out, laid = timeline.output, own(timeline)
+    thumb = (THUMB_WIDTH, max(2, round(THUMB_WIDTH * laid.height / laid.width)))
     label_height, pad = 34, 8
     count = len(timeline.placements)
     columns = min(COLUMNS, count)
@@ -151,9 +166,9 @@ def contact_sheet(timeline: Timeline, path: str | os.PathLike | None = None) -> 
     for n, p in enumerate(timeline.placements):
         x = pad + (n % columns) * (thumb[0] + pad)
         y = pad + (n // columns) * (thumb[1] + label_height + pad)
-        tile = _thumbnail(p, timeline, thumb)
-        sheet.paste(_words_and_layers(tile, timeline, (p.start + p.end) // 2), (x, y))
-        name = p.media.path.name if p.media else (p.text or "").splitlines()[0] if p.text else p.kind
+        tile = _thumbnail(p, timeline, laid, thumb)
+        sheet.paste(_words_and_layers(tile, timeline, laid, (p.start + p.end) // 2), (x, y))
+        name = _name(p)
         join = timeline.joins[n] if n < len(timeline.joins) else None
         after = f"  > {join.transition}" if join and join.frames else ""
         draw.text((x, y + thumb[1] + 3), _caption(f"video[{p.index}] {p.kind}: {name}", font, thumb[0]), font=font,

@@ -29,6 +29,7 @@ from assembler.run.ffmpeg import FFmpeg, Progress, analyze, command, find_ffmpeg
 from assembler.run.soundtrack import write_listing
 from assembler.timeline.build import Timeline
 from assembler.compile.subtitles import ass_text, srt_text
+from assembler.layout.frame import own
 
 __all__ = ["PlannedSegment", "SEGMENT_FILES", "Tally", "assembly_job", "build_all", "build_segment", "single_job",
            "write_planned"]
@@ -192,11 +193,12 @@ def single_job(timeline: Timeline, ff: FFmpeg, folder: Path, loops: dict[str, st
     there, the same samples); without them, aloop holds those loops."""
     measured = parse_loudness(analyze(compile_timeline(timeline, picture=False, loops=loops if written else None),
                                       ffmpeg=ff)) if timeline.loudness is not None else None
-    track, o = timeline.captions, timeline.output
-    burn = ass_text(track, o.width, o.height, o.fps, 0, timeline.frames) if track and track.burn else None
+    track, laid = timeline.captions, own(timeline)
+    burn = ass_text(track, laid.captions, laid.width, laid.height, timeline.output.fps, 0, timeline.frames) \
+        if track and track.burn and laid.captions else None
     if burn:
         (folder / "burn.ass").write_text(burn, encoding="utf-8")
-    job = compile_timeline(timeline, loudness=measured, chapters=_chapters_file(timeline, folder),
+    job = compile_timeline(timeline, laid=laid, loudness=measured, chapters=_chapters_file(timeline, folder),
                            burn=os.fspath(folder / "burn.ass") if burn else None, soft=_soft_file(timeline, folder),
                            loops=loops)
     return job, measured

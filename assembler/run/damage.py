@@ -27,6 +27,7 @@ from assembler.errors import Problem
 from assembler.timeline.sounds import _path_of
 from assembler.timebase import format_seconds
 from assembler.timeline.build import Timeline
+from assembler.timeline.items import Card, OverlayClip, OverlayMedia, Shot, Still
 
 __all__ = ["Reader", "clean", "decode_warnings", "readers", "stopped_at"]
 
@@ -50,6 +51,10 @@ class Reader:
     source: tuple[Fraction, Fraction] | None
 
 
+# The field of a main-track item that names the file it reads.
+_FIELDS = {Shot: "clip", Still: "image", Card: "background"}
+
+
 def readers(timeline: Timeline, start: int, end: int, sound: bool = False, pictures: bool = True) -> list[Reader]:
     """The items that read a file while frames ``[start, end)`` are made, in the EDL's
     order: the main track and overlays (without ``pictures``: only the clips heard), and
@@ -57,18 +62,18 @@ def readers(timeline: Timeline, start: int, end: int, sound: bool = False, pictu
     rate, found = timeline.output.fps, []
     for p in timeline.placements:
         a, b = max(start, p.start), min(end, p.end)
-        if p.media is None or a >= b or not pictures and not p.sound:
+        media = p.media if isinstance(p, (Shot, Still, Card)) else None
+        if media is None or a >= b or not pictures and not p.sound:
             continue
-        field = {"clip": "clip", "image": "image"}.get(p.kind, "background")
         source = (p.source_in + (a - p.start) / rate * p.speed, p.source_in + (b - p.start) / rate * p.speed) \
-            if p.kind == "clip" else None
-        found.append(Reader(("video", p.index, field), p.media.path, a, b, source))
-    for layer in timeline.layers if pictures else ():
+            if isinstance(p, Shot) else None
+        found.append(Reader(("video", p.index, _FIELDS[type(p)]), media.path, a, b, source))
+    for layer in timeline.overlays if pictures else ():
         a, b = max(start, layer.start), min(end, layer.end)
-        if layer.media is None or a >= b:
+        if not isinstance(layer, OverlayMedia) or a >= b:
             continue
         source = (layer.source_in + (a - layer.start) / rate, layer.source_in + (b - layer.start) / rate) \
-            if layer.kind == "clip" else None
+            if isinstance(layer, OverlayClip) else None
         found.append(Reader(("overlays", layer.index, layer.kind), layer.media.path, a, b, source))
     for placed in timeline.sounds if sound else ():
         first, last = (Fraction(placed.start, timeline.output.sample_rate) * rate,

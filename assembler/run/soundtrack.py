@@ -34,6 +34,7 @@ from assembler.run.receipts import SoundLine, frozen as _frozen
 from assembler.compile.mix import limits, looped_apart, parse_loudness
 from assembler.plan import Window, sound_windows
 from assembler.timeline.build import Timeline
+from assembler.timeline.items import Shot
 
 __all__ = ["LOOP_FILES", "SOUND_FILES", "fingerprints", "level_unwritten", "loop_copies", "loop_jobs", "make_sound", "measure", "mix_jobs", "recorded_level", "settle", "sound_key", "stem_jobs",
            "stem_paths", "window_jobs", "write_listing", "write_loop_copies", "write_stems"]
@@ -241,7 +242,7 @@ def stem_paths(out: Path, timeline: Timeline) -> dict[str, Path]:
     """``<output>.<role>.wav`` for every role that sounds, when the EDL asks for stems."""
     if not timeline.stems:
         return {}
-    roles = {p.role for p in timeline.placements if p.sound} | {c.role for c in timeline.sounds}
+    roles = {p.role for p in timeline.placements if isinstance(p, Shot) and p.sound} | {c.role for c in timeline.sounds}
     return {role: out.with_name(f"{out.stem}.{role}.wav") for role in sorted(roles)}
 
 

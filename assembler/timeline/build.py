@@ -13,10 +13,9 @@ Invariants of a Timeline:
 * sound is placed by sample numbers derived from frame numbers (never accumulated), so
   the sound is exactly as long as the picture and cannot drift.
 
-Pure: paths are resolved as strings against the EDL's folder; nothing is read here but a
-title's font, measured by ``typeset``.
-Imports ``timebase``, ``errors``, ``edl``, ``load``, ``sources`` (the catalog it reads),
-``typeset`` (a title's text is measured with its font) and the layer-three modules.
+Time, not pixels: a title's text keeps the EDL's size and anchor (``items.Text``); the
+layout sets it for an output. Pure: paths are resolved as strings against the EDL's
+folder; nothing is read here.
 """
 
 from __future__ import annotations
@@ -26,17 +25,18 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal
+from dataclasses import replace
+from typing import Any
 
 from assembler.model import edl as model
 from assembler.timeline.subtitles import CaptionTrack, place_captions
-from assembler.timeline.overlays import Layer, place_layers, text_problems
+from assembler.timeline.items import Card, Overlay, Placement, Plate, Settle, Shot, Spot, Still, Text
+from assembler.timeline.overlays import place_overlays
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
 from assembler.timeline.sources import MediaInfo
 from assembler.timeline.sounds import PlacedSound, cut_short, place_sounds, still_cut_short
 from assembler.timebase import MAX_SECONDS, Intervals, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
-from assembler.timeline.typeset import Lettering, set_text
 from assembler.timeline.sources import (BUNDLED_FONT, DEFAULT_FAMILY, Face, Sources, families, font_path, fonts_dir,
                                        lut_path, raw_media, resolve)
 
@@ -49,7 +49,8 @@ _END_SLACK = Fraction(1, 1000)
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """The output every item is conformed to, and how it is encoded."""
+    """The output every item is conformed to, and how it is encoded. ``width`` x
+    ``height`` is the size the EDL names: the one its own layout is for."""
 
     width: int
     height: int
@@ -63,41 +64,6 @@ class OutputSpec:
     @property
     def layout(self) -> str:
         return LAYOUTS[self.channels]
-
-
-@dataclass(frozen=True)
-class Placement:
-    """One picture item of the main track on the timeline: frames ``[start, start+frames)``."""
-
-    index: int  # position in the EDL's `video` list
-    kind: Literal["clip", "image", "title", "color"]
-    start: int
-    frames: int
-    media: MediaInfo | None = None  # clip and image
-    source_in: Fraction = Fraction(0)  # seconds in the source (clip)
-    source_out: Fraction = Fraction(0)
-    speed: Fraction = Fraction(1)
-    fit: str = "contain"
-    volume_db: float = 0.0
-    sound: bool = False  # False: the item is silent for its whole length
-    role: str = "other"  # of its own sound, for ducking
-    color: str | None = None  # colour card, or a title's background
-    text: str | None = None
-    font: Path | None = None
-    font_index: int = 0  # the face inside a font collection
-    font_family: str | None = None
-    font_size: int = 0
-    text_color: str | None = None
-    lettering: Lettering | None = None  # a title's text set in lines and runs, in output pixels
-    text_fades: tuple[int, int] = (0, 0)  # frames of fade in and out of the text
-    motion: model.Motion | None = None  # a still's zoom and pan over its whole length (head..tail)
-    luts: tuple[Path, ...] = ()  # 3D LUTs applied in order: a clip's own, then the output's
-    head: int = 0  # frames of it left out before `start` (an interval that begins inside it)
-    tail: int = 0  # frames of it left out after its end (an interval that ends inside it)
-
-    @property
-    def end(self) -> int:
-        return self.start + self.frames
 
 
 @dataclass(frozen=True)
@@ -139,7 +105,7 @@ class Timeline:
     stems: bool = False
     markers: tuple[tuple[int, str], ...] = ()  # (first frame, name), in time order
     captions: CaptionTrack | None = None  # subtitles
-    layers: tuple[Layer, ...] = ()  # overlays, in drawing order
+    overlays: tuple[Overlay, ...] = ()  # in drawing order
 
     @property
     def duration(self) -> Fraction:
@@ -214,16 +180,19 @@ def _later_features(validated: Validated) -> list[Problem]:
     return notes
 
 
-def build(validated: Validated, sources: Sources) -> tuple[Timeline | None, list[Problem]]:
+def build(validated: Validated, sources: Sources,
+          settle: Settle | None = None) -> tuple[Timeline | None, list[Problem]]:
     """Place every valid item; return the timeline (None if any error) and all problems.
-    ``sources``: what ``needs(validated)`` names, filled (``run.readers.read_sources``)."""
+    ``sources``: what ``needs(validated)`` names, filled (``run.readers.read_sources``);
+    ``settle``: the problems of each text, as a layout finds them (``items.Settle``)."""
+    settle = settle or (lambda text: [])
     doc = validated.document
     out = _output_spec(validated.output)
     rate = out.fps
     problems: list[Problem] = list(_later_features(validated))
     more_fonts = fonts_dir(validated)
     faces = families(sources.faces(more_fonts) if more_fonts else None, sources.faces(BUNDLED_FONT))
-    pieces: list[tuple[int, Any]] = []  # (edl index, unplaced Placement fields or Transition)
+    pieces: list[tuple[int, Any]] = []  # (edl index, a Placement not yet started, or a Transition)
     grade = _lut(validated, ("output", "lut"), validated.output.lut, sources, problems)
     problems += _frame_fields(validated, sources, rate)
 
@@ -241,9 +210,9 @@ def build(validated: Validated, sources: Sources) -> tuple[Timeline | None, list
                 problems.append(doc.problem((*at, "duration"), "a transition must last at least one frame"))
             pieces.append((index, item))
             continue
-        made = _place(validated, index, item, sources, out, problems, faces)
+        made = _place(validated, index, item, sources, out, problems, faces, settle)
         if made is not None:  # every item gets the output's LUT, after a clip's own
-            made["luts"] = (*made.get("luts", ()), *grade)
+            made = replace(made, luts=(*made.luts, *grade))
         pieces.append((index, made))
 
     placements, joins = _arrange(validated, pieces, out, problems)
@@ -257,25 +226,25 @@ def build(validated: Validated, sources: Sources) -> tuple[Timeline | None, list
         and not any(p.severity == "error" for p in problems)
     known = placed and not validated.problems
     frames = placements[-1].end if placed else 10**9  # unknown: check the sounds' files, not their places
-    clips = {p.index: (p.start, p.end) for p in placements if p.kind == "clip"} if placed else {}
+    clips = {p.index: (p.start, p.end) for p in placements if isinstance(p, Shot)} if placed else {}
     sounds, more = place_sounds(validated, lambda text: resolve(validated, text), sources, rate, out.sample_rate, clips,
-                            frames, {p.index: p.role for p in placements if p.sound})
+                            frames, {p.index: p.role for p in placements if isinstance(p, Shot) and p.sound})
     problems += more
-    layers, more = place_layers(validated, lambda text: resolve(validated, text), sources, out.width, out.height, rate,
-                                frames, faces)
+    overlays, more = place_overlays(validated, lambda text: resolve(validated, text), sources, rate, frames, faces,
+                                    settle)
     problems += more
     voices = _voices(doc, placements, joins, out, problems) if known else []
     markers = _markers(validated, rate, frames, problems) if known else ()
     spans = {p.index: (p.start, p.end) for p in placements} if placed else {}
     captions, more = place_captions(validated, lambda text: resolve(validated, text), sources, rate, spans, frames,
-                                    out.height, faces)
+                                    faces)
     problems += more
     errors = [p for p in problems if p.severity == "error"]
     if errors or not known:
         return None, problems
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
                     tuple(voices), tuple(sounds), validated.output.loudness, validated.output.stems, markers,
-                    captions, tuple(layers)), problems
+                    captions, tuple(overlays)), problems
 
 
 def _frame_fields(validated: Validated, sources: Sources, rate: Fraction) -> list[Problem]:
@@ -326,7 +295,7 @@ def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec
         tail = after.shift if after else Fraction(0)
         start = sample_of(p.start, rate, sr) + shift_samples(head, sr)
         end = sample_of(p.end, rate, sr) + shift_samples(tail, sr)
-        source_in = p.source_in + Fraction(start - edge[k], sr) * p.speed if p.kind == "clip" else Fraction(0)
+        source_in = p.source_in + Fraction(start - edge[k], sr) * p.speed if isinstance(p, Shot) else Fraction(0)
         overlap_in = (sample_of(placements[k - 1].end, rate, sr) - edge[k]) if before and before.frames else 0
         overlap_out = (edge[k + 1] - sample_of(placements[k + 1].start, rate, sr)) if after and after.frames else 0
         if end - start < overlap_in + overlap_out or end <= start:
@@ -348,35 +317,35 @@ def _cut_sources(doc, pieces: list, out: OutputSpec, problems: list[Problem]) ->
             continue
         side = position + 1 if sound.lead else position - 1  # the lead wins, as in _arrange
         clip = pieces[side][1] if 0 <= side < len(pieces) else None
-        if not isinstance(clip, dict) or clip["kind"] != "clip" or not clip["sound"]:
+        if not isinstance(clip, Shot) or not clip.sound:
             continue
-        media, speed = clip["media"], clip["speed"]
+        media, speed = clip.media, clip.speed
         if sound.lead:
             lead = sound.lead.resolve(rate)
-            if clip["source_in"] - Fraction(shift_samples(lead, sr), sr) * speed < 0:
+            if clip.source_in - Fraction(shift_samples(lead, sr), sr) * speed < 0:
                 problems.append(doc.problem(("video", index, "audio", "lead"),
                                             f"the J-cut needs {float(lead):.3f} s of {media.path.name} before its "
-                                            f"in-point, and there are {float(clip['source_in']):.3f} s",
+                                            f"in-point, and there are {float(clip.source_in):.3f} s",
                                             "shorten the lead or move the clip's `in` later"))
             continue
         lag = sound.lag.resolve(rate)  # type: ignore[union-attr]  # a lead or a lag, and not the lead
         # Its own samples and the lag's, as _voices places them (to a sample, wherever it starts)
-        source_end = clip["source_in"] + Fraction(sample_of(clip["frames"], rate, sr) + shift_samples(lag, sr), sr) * speed
+        source_end = clip.source_in + Fraction(sample_of(clip.frames, rate, sr) + shift_samples(lag, sr), sr) * speed
         if lag > 0 and media.duration is not None and source_end > media.duration + Fraction(1, 1000):
             problems.append(doc.problem(("video", index, "audio", "lag"),
                                         f"the L-cut needs {float(lag):.3f} s of {media.path.name} after its "
-                                        f"out-point, and there are {float(media.duration - clip['source_out']):.3f} s",
+                                        f"out-point, and there are {float(media.duration - clip.source_out):.3f} s",
                                         "shorten the lag or move the clip's `out` earlier"))
 
 
 def _place(validated: Validated, index: int, item: Any, sources: Sources, out: OutputSpec,
-           problems: list[Problem], faces: dict[str, Face]) -> dict | None:
-    """The fields of one placement (without its start), or None after recording problems."""
+           problems: list[Problem], faces: dict[str, Face], settle: Settle) -> Placement | None:
+    """One placement (not yet started: at frame 0), or None after recording problems."""
     doc, rate, at = validated.document, out.fps, ("video", index)
     fit = getattr(item, "fit", None) or validated.output.fit
     if isinstance(item, model.Color):
-        return dict(index=index, kind="color", frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
-                    color=item.color)
+        return Plate(index=index, frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
+                     color=item.color)
     if isinstance(item, model.Title):
         font = font_path(validated, item.style.font)
         if font is not None and isinstance(found := sources.font(font), MediaError):
@@ -394,30 +363,26 @@ def _place(validated: Validated, index: int, item: Any, sources: Sources, out: O
         if sum(fades) > frames:
             problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the title"))
         anchor = item.style.position
-        picture = None  # the background's still, when it is one (shown as a cover-fitted image)
+        picture: MediaInfo | None = None  # the background's still, if any (shown as a cover-fitted image)
         if item.background_image:
-            picture = sources.media(path := resolve(validated, item.background_image))
-            if isinstance(picture, MediaError):
-                problems.append(doc.problem((*at, "background"), str(picture), media_hint(picture)))
+            found = sources.media(path := resolve(validated, item.background_image))
+            if isinstance(found, MediaError):
+                problems.append(doc.problem((*at, "background"), str(found), media_hint(found)))
                 return None
-            if picture.kind not in ("image", "video"):
+            if found.kind not in ("image", "video"):
                 problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
                 return None
-            if still_cut_short(doc, (*at, "background"), picture, problems):
+            if still_cut_short(doc, (*at, "background"), found, problems):
                 return None
-        size = max(1, round(item.style.size * out.height / 1080))
-        try:
-            lettering = set_text(item.title.strip("\n"), face or Face("", font, 0), size, (out.width, out.height),  # type: ignore[arg-type]
-                                 anchor if isinstance(anchor, str) else (anchor.x, anchor.y))
-        except MediaError as exc:
-            problems.append(doc.problem((*at, "style", "font"), str(exc)))
-            return None
-        problems += text_problems(doc, (*at, "title"), lettering, size)
-        return dict(index=index, kind="title", frames=frames, text=item.title.strip("\n"),
-                    color=None if picture else item.background, media=picture, fit="cover",
-                    font=font or face.path, font_index=face.index if face else 0,  # type: ignore[union-attr]
-                    font_family=face.family if face and face.index else None, font_size=lettering.size,
-                    text_color=item.style.color, text_fades=fades, lettering=lettering)
+            picture = found
+        text = Text(item.title.strip("\n"), face or Face("", font, 0), item.style.size,  # type: ignore[arg-type]
+                    item.style.color, anchor if isinstance(anchor, str) else (anchor.x, anchor.y), fades,
+                    said=Spot.of(doc, (*at, "title")), font_said=Spot.of(doc, (*at, "style", "font")))
+        if more := settle(text):
+            problems += more
+            if any(p.severity == "error" for p in more):
+                return None
+        return Card(index=index, frames=frames, text=text, color=None if picture else item.background, media=picture)
     key = "clip" if isinstance(item, model.Clip) else "image"
     path = resolve(validated, getattr(item, key))
     info = sources.media(path)
@@ -430,9 +395,9 @@ def _place(validated: Validated, index: int, item: Any, sources: Sources, out: O
             return None
         if still_cut_short(doc, (*at, key), info, problems):
             return None
-        return dict(index=index, kind="image", media=info, fit=fit,
-                    frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
-                    motion=item.motion if item.motion and not item.motion.still else None)
+        return Still(index=index, media=info, fit=fit,
+                     frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
+                     motion=item.motion if item.motion and not item.motion.still else None)
     if info.kind != "video":
         problems.append(doc.problem((*at, key), f"{path.name} is {'a still image' if info.kind == 'image' else 'not a video'}",
                                     "use `image:` for stills" if info.kind == "image" else None))
@@ -463,7 +428,7 @@ def _place(validated: Validated, index: int, item: Any, sources: Sources, out: O
         return None
     speed = Fraction(str(item.speed))
     frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)
-    return dict(index=index, kind="clip", media=info, frames=frames, source_in=src_in, source_out=src_out,
+    return Shot(index=index, media=info, frames=frames, source_in=src_in, source_out=src_out,
                 speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute, role=item.role,
                 luts=_lut(validated, (*at, "lut"), item.lut, sources, problems))
 
@@ -503,7 +468,7 @@ def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list
             continue
         if pending is not None and not previous_ok:
             _check_overlap(doc, ("video", pending[0], "duration"), _overlap(pending[1], rate), None, 0,
-                           piece["frames"], rate, problems)
+                           piece.frames, rate, problems)
         if placements:
             overlap, name, t_index = 0, "cut", None
             if pending is not None and previous_ok:
@@ -511,13 +476,13 @@ def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list
                 name = model.SAME_AS.get(transition.type, transition.type)
                 overlap = _overlap(transition, rate)
                 _check_overlap(doc, ("video", t_index, "duration"), overlap, placements[-1],
-                               joins[-1].frames if joins else 0, piece["frames"], rate, problems)
+                               joins[-1].frames if joins else 0, piece.frames, rate, problems)
             sound = pending[1].sound if pending is not None and previous_ok else None
             shift = -sound.lead.resolve(rate) if sound and sound.lead else sound.lag.resolve(rate) if sound and sound.lag \
                 else Fraction(0)
             joins.append(Join(t_index, len(placements) - 1, name, overlap, shift))
             start = placements[-1].end - overlap
-        placements.append(Placement(start=start, **piece))
+        placements.append(replace(piece, start=start))
         pending, previous_ok = None, True
     return placements, joins
 

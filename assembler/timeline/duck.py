@@ -35,6 +35,7 @@ from assembler.timeline.sources import AUDIBLE_DB, Audible
 from assembler.timebase import sample_at, whole_samples
 from assembler.timeline.sounds import PlacedSound, _path_of, active_spans
 from assembler.timeline.build import Timeline
+from assembler.timeline.items import Shot
 
 __all__ = ["follow", "joined"]
 
@@ -88,7 +89,8 @@ def _spans(timeline: Timeline, n: int, audible: Audibility) -> tuple[tuple[tuple
     duck = timeline.sounds[n].duck
     assert duck is not None
     under = [c for k, c in enumerate(timeline.sounds) if k != n and c.role == duck.under]  # never under itself
-    clips = [(p, v) for p, v in zip(timeline.placements, timeline.voices) if p.sound and p.role == duck.under]
+    clips = [(p, v) for p, v in zip(timeline.placements, timeline.voices)
+             if isinstance(p, Shot) and p.sound and p.role == duck.under]
     if duck.follow == "span":
         spans = [(c.start, c.end) for c in under]
         spans += [(timeline.sample(p.start), timeline.sample(p.end)) for p, _ in clips]

@@ -25,7 +25,7 @@ from assembler.timebase import Intervals, frame_of
 from assembler.timeline.sources import FONT_SUFFIXES
 from assembler.timeline.sources import DEFAULT_FAMILY, Face, Sources, SubtitleFile
 
-__all__ = ["Caption", "CaptionStyle", "CaptionTrack", "place_captions", "text_width"]
+__all__ = ["Caption", "CaptionLook", "CaptionTrack", "place_captions", "text_width"]
 
 MAX_CPS = 20  # characters per second (a CJK character counts two)
 MAX_LINE = 42  # characters a line (a CJK character counts two)
@@ -46,15 +46,16 @@ class Caption:
 
 
 @dataclass(frozen=True)
-class CaptionStyle:
-    """The burned look, in output pixels."""
+class CaptionLook:
+    """The burned look as the EDL says it: sizes in pixels of a 1080-line frame (the
+    layout scales them for an output)."""
 
     family: str
-    size: int
+    size: float
     color: str  # 0xRRGGBB[AA]
     outline: float
     outline_color: str
-    margin_v: int
+    margin_v: float
     alignment: int
     bold: bool
 
@@ -62,7 +63,7 @@ class CaptionStyle:
 @dataclass(frozen=True)
 class CaptionTrack:
     captions: tuple[Caption, ...]
-    style: CaptionStyle
+    look: CaptionLook
     burn: bool
     soft: bool
     sidecar: bool
@@ -87,7 +88,7 @@ def text_width(text: str) -> int:
 
 
 def place_captions(validated: Validated, resolve: Callable[[str], Path], sources: Sources, rate: Fraction,
-                   spans: dict[int, tuple[int, int]], frames: int, height: int,
+                   spans: dict[int, tuple[int, int]], frames: int,
                    families: dict[str, Face]) -> tuple[CaptionTrack | None, list[Problem]]:
     """Every cue of the file (moved by ``offset``) and of the items (``spans`` maps an EDL
     index to its frames on the timeline: clips, and stills, titles and colours too), in
@@ -114,10 +115,8 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], sources
     spec = spec or model.Subtitles()
     face = style_font or families[DEFAULT_FAMILY.lower()]
     s = spec.style
-    scale = Fraction(height, 1080)
-    style = CaptionStyle(face.family, max(1, round(s.size * scale)), s.color, round(float(s.outline * scale), 2),
-                         s.outline_color, round(s.margin_v * scale),
-                         s.alignment if isinstance(s.alignment, int) else _ALIGN[s.alignment], s.bold)
+    style = CaptionLook(face.family, s.size, s.color, s.outline, s.outline_color, s.margin_v,
+                        s.alignment if isinstance(s.alignment, int) else _ALIGN[s.alignment], s.bold)
     burn, soft, sidecar = spec.ways
     dirs = (str(resolve(spec.fonts_dir)),) if spec.fonts_dir else ()
     bundled = Path(families[DEFAULT_FAMILY.lower()].path).parent

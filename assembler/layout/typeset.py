@@ -1,13 +1,13 @@
 """Text set for the frame: a title's words broken into lines that fit the title-safe area,
 and the block placed by its edge as an image is, as runs that drawtext draws one by one.
 
-Contract: text + :class:`~assembler.words.Face` + size and frame in output pixels + an
+The layout's (``layout.frame``): sizes here are output pixels.
+Contract: text + :class:`~assembler.timeline.sources.Face` + size and frame in output pixels + an
 anchor (a name, or the block's centre as fractions) -> :class:`Lettering` (frozen): runs
 of one face each at pen positions on their baselines, the ink box, and whether the text
 had to wrap, shrink or move (for the warnings); MediaError for a file that is no font. Measured with the very file and face drawtext
 draws with (FreeType through Pillow, shaped by raqm as drawtext shapes by HarfBuzz: ink
-within a pixel of drawtext's, measured). Reads font files; spawns nothing. Imports ``errors``,
-``words``.
+within a pixel of drawtext's, measured). Reads font files; spawns nothing.
 
 Line breaking: Latin script and Korean (written with spaces between words) break at
 spaces only, never inside a word; Chinese and Japanese (ideographs, kana) may break

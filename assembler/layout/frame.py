@@ -1,0 +1,179 @@
+"""One output's pixels for a timeline: the timeline holds time and the EDL's own sizes and
+places; ``layout(timeline, width, height)`` turns them into pixels for a frame of that
+size, so that a second deliverable (9:16 beside 16:9) is a second layout of the same timeline.
+
+Contract: :class:`~assembler.timeline.build.Timeline` + a frame size -> :class:`Layout`
+(frozen): each title card's and text overlay's text set in lines (``typeset``), each
+overlay's box, the subtitles' style in pixels, and the problems found on the way (text
+wrapped, shrunk or moved into the frame: warnings; a font that cannot be set: an error),
+located where the EDL says the text. Reads font files (to measure text); spawns nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from types import MappingProxyType
+
+from assembler.errors import MediaError, Problem
+from assembler.layout.typeset import MARGIN, Lettering, set_text
+from assembler.timeline.build import Timeline
+from assembler.timeline.items import Anchor, Card, OverlayMedia, OverlayPicture, OverlayText, Settle, Text
+from assembler.timeline.sources import Face
+from assembler.timeline.subtitles import CaptionLook
+
+__all__ = ["Box", "CaptionStyle", "Layout", "layout", "own", "settle", "text_problems"]
+
+REFERENCE = 1080  # the EDL's sizes are pixels of a frame this many lines high
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle in output pixels: its top-left corner and size."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class CaptionStyle:
+    """The burned subtitles' look, in output pixels."""
+
+    family: str
+    size: int
+    color: str  # 0xRRGGBB[AA]
+    outline: float
+    outline_color: str
+    margin_v: int
+    alignment: int
+    bold: bool
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Every pixel value of one output of a timeline. Texts and boxes are found by the EDL
+    index of their item: ``cards`` by ``video[n]``, ``texts`` and ``boxes`` by ``overlays[n]``
+    (a text overlay's box is its ink's)."""
+
+    width: int
+    height: int
+    cards: Mapping[int, Lettering]
+    texts: Mapping[int, Lettering]
+    boxes: Mapping[int, Box]
+    captions: CaptionStyle | None = None
+    problems: tuple[Problem, ...] = ()
+
+
+def layout(timeline: Timeline, width: int, height: int) -> Layout:
+    """``timeline`` laid out on a ``width`` x ``height`` frame."""
+    problems: list[Problem] = []
+    cards = {}
+    for p in timeline.placements:
+        if isinstance(p, Card) and (lettering := _set(p.text, width, height, problems)) is not None:
+            cards[p.index] = lettering
+    texts, boxes = {}, {}
+    for o in timeline.overlays:
+        if isinstance(o, OverlayText):
+            if (lettering := _set(o.text, width, height, problems)) is not None:
+                texts[o.index] = lettering
+                boxes[o.index] = Box(*lettering.box)
+        elif isinstance(o, OverlayPicture):
+            boxes[o.index] = _box(o, width, height)
+    look = timeline.captions.look if timeline.captions else None
+    return Layout(width, height, MappingProxyType(cards), MappingProxyType(texts), MappingProxyType(boxes),
+                  _captions(look, height) if look else None, tuple(problems))
+
+
+def own(timeline: Timeline) -> Layout:
+    """The layout of the output the EDL names (``timeline.output``'s size)."""
+    return layout(timeline, timeline.output.width, timeline.output.height)
+
+
+def settle(width: int, height: int) -> Settle:
+    """What checking a timeline does with each text as it is placed: sets it on a ``width``
+    x ``height`` frame, for its problems (and lays it out once: :func:`layout` sets it again
+    from memory)."""
+    def problems(text: Text) -> list[Problem]:
+        found: list[Problem] = []
+        _set(text, width, height, found)
+        return found
+
+    return problems
+
+
+@functools.lru_cache(maxsize=4096)
+def _remembered(text: str, face: Face, size: int, frame: tuple[int, int], anchor: Anchor,
+                file: tuple[int, int]) -> Lettering:
+    return set_text(text, face, size, frame, anchor)
+
+
+def _lettering(text: str, face: Face, size: int, frame: tuple[int, int], anchor: Anchor) -> Lettering:
+    """A text set once is not measured again for the same frame (checking sets each, and
+    the layout of the same output then finds them here), unless its font file changed."""
+    try:
+        found = os.stat(face.path)
+    except OSError:
+        return set_text(text, face, size, frame, anchor)  # which says what is wrong with it
+    return _remembered(text, face, size, frame, anchor, (found.st_mtime_ns, found.st_size))
+
+
+def _set(text: Text, width: int, height: int, problems: list[Problem]) -> Lettering | None:
+    size = max(1, round(text.size * height / REFERENCE))
+    try:
+        lettering = _lettering(text.text, text.face, size, (width, height), text.anchor)
+    except MediaError as exc:
+        assert text.font_said is not None
+        problems.append(text.font_said.problem(str(exc)))
+        return None
+    problems += text_problems(text, lettering, size)
+    return lettering
+
+
+def _box(o: OverlayPicture, width: int, height: int) -> Box:
+    """Size (even, for 4:2:0) and top-left corner in output pixels."""
+    if isinstance(o, OverlayMedia):
+        natural = o.media.display_size
+        w = round(o.scale * width) if o.scale else natural[0]
+        h = round(w * natural[1] / natural[0]) if o.scale else natural[1]
+    else:  # a colour: the frame, or a part of it of the same shape
+        w, h = (round(o.scale * width), round(o.scale * height)) if o.scale else (width, height)
+    w, h = max(2, w + w % 2), max(2, h + h % 2)
+    margin = round(MARGIN * height)
+    position = o.position
+    if not isinstance(position, str):
+        x, y = round(position[0] * width - w / 2), round(position[1] * height - h / 2)
+    else:
+        x = margin if "left" in position else width - w - margin if "right" in position else (width - w) // 2
+        y = margin if "top" in position else height - h - margin if "bottom" in position else (height - h) // 2
+    return Box(x, y, w, h)
+
+
+def _captions(look: CaptionLook, height: int) -> CaptionStyle:
+    scale = Fraction(height, REFERENCE)
+    return CaptionStyle(look.family, max(1, round(look.size * scale)), look.color,
+                        round(float(look.outline * scale), 2), look.outline_color, round(look.margin_v * scale),
+                        look.alignment, look.bold)
+
+
+def text_problems(text: Text, lettering: Lettering, asked: int) -> list[Problem]:
+    """Warnings for text that could not be drawn as written: wrapped, shrunk, moved into the frame."""
+    if text.said is None:
+        return []
+    found = []
+    if lettering.wrapped:
+        found.append(text.said.problem(f"wrapped into {lettering.lines} lines to fit the frame", warning=True))
+    if lettering.shrunk:
+        found.append(text.said.problem(f"shrunk to {lettering.size * 100 // asked} % of its size: a word is wider "
+                                       "than 90 % of the frame, or the lines are taller than it",
+                                       "shorten the word or the text", warning=True))
+    if lettering.moved:
+        x, y = lettering.moved
+        found.append(text.said.problem(f"moved into the frame: its centre at {{x: {x:g}, y: {y:g}}} would put it "
+                                       "outside", "move `position` toward the middle, or name an anchor",
+                                       warning=True))
+    return found
