@@ -228,12 +228,12 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
                            f"{format_seconds(x.start / rate)} - {format_seconds(x.end / rate)}", f"{box.x}, {box.y}",
                            size, f"{opacity:g}")
         out.print(layers)
-    if timeline.captions and laid.captions:
-        track = timeline.captions
+    if timeline.subtitles and laid.subtitles:
+        track = timeline.subtitles
         ways = ", ".join(w for w, on in (("burned", track.burn), ("soft stream", track.soft),
                                          ("sidecar .srt", track.sidecar)) if on)
-        out.print(f"subtitles: {len(track.captions)} cue{'s' if len(track.captions) != 1 else ''}, {ways}; "
-                  f"{laid.captions.family} {laid.captions.size} px", markup=False)
+        out.print(f"subtitles: {len(track.cues)} cue{'s' if len(track.cues) != 1 else ''}, {ways}; "
+                  f"{laid.subtitles.family} {laid.subtitles.size} px", markup=False)
     _problems(timeline.warnings)
 
 

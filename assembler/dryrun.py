@@ -13,7 +13,7 @@ Nothing is encoded and the cache is only read. With a loudness target, the level
 depends on a measurement of the mix: it is made now, decoding only (the whole mix into
 the meter, nothing written), so that the printed level command is the render's own.
 
-Imports ``cache``, ``captions``, ``compile``, ``errors``, ``ffmpeg``, ``render``, ``soundtrack``, ``timeline``.
+Imports ``cache``, ``compile``, ``errors``, ``ffmpeg``, ``render``, ``soundtrack``, ``timeline``.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
                                                             loops)):
             part = "" if len(jobs) == 1 else ", joined by copy" if job.script is None else f", window {n}"
             steps.add("stem", f"the {role} stem{part}", job, [target], _graph_file(target))
-    track = timeline.captions
+    track = timeline.subtitles
     if track is not None and track.sidecar:
         steps.write(sidecar_path(made), srt_text(track, timeline.output.fps))
     edl_name = None if not isinstance(edl, (str, os.PathLike)) else os.fspath(Path(edl).resolve())

@@ -193,10 +193,10 @@ def plan(timeline: Timeline, store: Cache, ff: FFmpeg, subtitles: Path | None = 
 def _burn_file(folder: Path, timeline: Timeline, laid: Layout, segment: Segment) -> tuple[str, str] | None:
     """The segment's subtitles as an ASS file on its own clock (its path and text), named
     by its content, so that editing one cue changes only the keys of the segments it shows in."""
-    track = timeline.captions
-    if track is None or not track.burn or laid.captions is None:
+    track = timeline.subtitles
+    if track is None or not track.burn or laid.subtitles is None:
         return None
-    text = ass_text(track, laid.captions, laid.width, laid.height, timeline.output.fps, segment.start, segment.end)
+    text = ass_text(track, laid.subtitles, laid.width, laid.height, timeline.output.fps, segment.start, segment.end)
     if text is None:
         return None
     return os.fspath(folder / f"{hashlib.sha256(text.encode()).hexdigest()[:32]}.ass"), text

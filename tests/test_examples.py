@@ -37,11 +37,11 @@ def test_example_renders(example, tmp_path):
         assert receipt["sound"]["loudness"]["true_peak"] <= -1.0
     if timeline.stems:
         assert receipt["sound"]["stems"] and all(Path(p).exists() for p in receipt["sound"]["stems"])
-    track = timeline.captions
+    track = timeline.subtitles
     if track is not None:
         with av.open(str(out)) as container:
             assert track.soft == bool(container.streams.subtitles)
         assert track.sidecar == out.with_suffix(".srt").exists()
         if track.sidecar:
-            assert out.with_suffix(".srt").read_text(encoding="utf-8").count(" --> ") == len(track.captions)
+            assert out.with_suffix(".srt").read_text(encoding="utf-8").count(" --> ") == len(track.cues)
     assert not [w for w in timeline.warnings if "not rendered" in w.message]  # examples use what works

@@ -170,7 +170,7 @@ def test_a_fonts_dir_is_searched_up_to_its_limit(tmp_path, monkeypatch):
     path.write_text("version: 1\nvideo:\n  - {color: red, duration: 1}\nsubtitles:\n  file: a.srt\n"
                     "  fonts_dir: fonts\n", encoding="utf-8")
     monkeypatch.setattr(media, "MAX_FOLDER_ENTRIES", 40)
-    assert assembler.check(path).captions.captions
+    assert assembler.check(path).subtitles.cues
     monkeypatch.setattr(media, "MAX_FOLDER_ENTRIES", 20)
     with pytest.raises(EdlError, match="fonts holds more than 20 files and folders"):
         assembler.check(path)

@@ -13,7 +13,7 @@ import assembler
 from assembler.compile import overlays, picture
 from assembler.compile.jobs import compile_segment
 from assembler.compile.text import draw_text
-from assembler.layout.frame import Box, CaptionStyle, layout
+from assembler.layout.frame import Box, BurnStyle, layout
 from assembler.layout.typeset import Lettering, set_text
 from assembler.run.ffmpeg import run
 from assembler.timeline import items
@@ -68,7 +68,7 @@ def test_the_timeline_holds_no_pixels(tmp_path):
     (tmp_path / "ep.srt").write_text("1\n00:00:00,000 --> 00:00:00,100\nHello\n")
     timeline = assembler.check(_edl(tmp_path, [{"title": "Hi", "position": {"x": 0.5, "y": 0.8}},
                                                {"color": "black@0.5", "scale": 0.5}], {"file": "ep.srt"}))
-    pixel_types = (Lettering, Box, CaptionStyle)
+    pixel_types = (Lettering, Box, BurnStyle)
 
     def values(value):
         yield value

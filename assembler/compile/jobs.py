@@ -96,7 +96,7 @@ def compile_timeline(timeline: Timeline, start: int = 0, end: int | None = None,
 
 def _subtitle_stream(timeline: Timeline, source: int) -> tuple[str, ...]:
     """Map input ``source`` (an SRT) as the output's text stream (mov_text: what MP4 players read)."""
-    language = timeline.captions.language if timeline.captions else None
+    language = timeline.subtitles.language if timeline.subtitles else None
     return ("-map", f"{source}:s:0", "-c:s", "mov_text", *(("-metadata:s:s:0", f"language={language}")
                                                           if language else ()))
 
@@ -281,11 +281,11 @@ def _graph(g: GraphBuilder, timeline: Timeline, laid: Layout | None, start: int,
         fonts = () if fonts is None and any(isinstance(x, OverlayText) and x.text.family for x in timeline.overlays
                                             if x.start < end and x.end > start) else fonts
         trim, words = [], []
-        if burn and timeline.captions:
+        if burn and timeline.subtitles:
             # Fonts by family through the private fontconfig; the ASS's clock is the interval's.
-            g.read(burn, *timeline.captions.font_files)
+            g.read(burn, *timeline.subtitles.font_files)
             words = [Filter("subtitles", filename=File(burn))]
-            fonts = tuple(dict.fromkeys([*(fonts or ()), *timeline.captions.font_dirs]))
+            fonts = tuple(dict.fromkeys([*(fonts or ()), *timeline.subtitles.font_dirs]))
         g.chain([video], [*trim, *words, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
     if not sound:
         return end - start, fonts

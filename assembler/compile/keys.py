@@ -68,7 +68,7 @@ def output_key(segments: Sequence[str], sound: str, timeline: Timeline, out: Pur
     """What the finished file is a function of: its segments' keys, its sound's, how they
     are joined (chapters, soft subtitles, the container)."""
     joining = compile_assembly("video.txt", "sound.m4a", timeline)
-    track = timeline.captions
+    track = timeline.subtitles
     soft = srt_text(track, timeline.output.fps) if track and track.soft else None
     canonical = json.dumps({"segments": list(segments), "sound": sound, "join": joining.outputs,
                             "chapters": chapters_text(timeline), "soft": soft, "suffix": out.suffix.lower()})

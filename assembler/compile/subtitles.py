@@ -1,5 +1,5 @@
 """Subtitles as files: an ASS script for libass to burn (one interval at a time) and
-SubRip for the sidecar and the soft stream, written from the timeline's captions.
+SubRip for the sidecar and the soft stream, written from the timeline's subtitle cues.
 
 Frame-exact through ASS's centiseconds: ffmpeg hands libass each frame's time truncated
 to whole milliseconds, and libass shows an event while ``start <= t < end``. A boundary
@@ -16,8 +16,8 @@ import math
 from fractions import Fraction
 
 from assembler.compile.escape import ass_colour, ass_event
-from assembler.layout.frame import CaptionStyle
-from assembler.timeline.subtitles import CaptionTrack
+from assembler.layout.frame import BurnStyle
+from assembler.timeline.subtitles import SubtitleTrack
 
 __all__ = ["ass_text", "srt_text"]
 
@@ -43,7 +43,7 @@ def _clock(cs: int) -> str:
     return f"{h}:{m:02d}:{s:02d}.{c:02d}"
 
 
-def ass_text(track: CaptionTrack, s: CaptionStyle, width: int, height: int, rate: Fraction, start: int,
+def ass_text(track: SubtitleTrack, s: BurnStyle, width: int, height: int, rate: Fraction, start: int,
              end: int) -> str | None:
     """The cues shown in frames ``[start, end)`` as an ASS script whose time 0 is frame
     ``start`` (a segment's own clock), or None when none is; drawn in ``s`` (the layout's
@@ -75,7 +75,7 @@ def ass_text(track: CaptionTrack, s: CaptionStyle, width: int, height: int, rate
     return "\n".join(lines) + "\n"
 
 
-def srt_text(track: CaptionTrack, rate: Fraction) -> str:
+def srt_text(track: SubtitleTrack, rate: Fraction) -> str:
     """Every cue on the final timeline as SubRip (times rounded to the millisecond)."""
     def stamp(frame: int) -> str:
         ms = round(Fraction(frame * 1000) / rate)
@@ -84,5 +84,5 @@ def srt_text(track: CaptionTrack, rate: Fraction) -> str:
         s, ms = divmod(rest, 1000)
         return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
 
-    blocks = [f"{n}\n{stamp(c.start)} --> {stamp(c.end)}\n{c.text}\n" for n, c in enumerate(track.captions, start=1)]
+    blocks = [f"{n}\n{stamp(c.start)} --> {stamp(c.end)}\n{c.text}\n" for n, c in enumerate(track.cues, start=1)]
     return "\n".join(blocks)

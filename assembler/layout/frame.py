@@ -23,9 +23,9 @@ from assembler.layout.typeset import MARGIN, Lettering, set_text
 from assembler.timeline.build import Timeline
 from assembler.timeline.items import Anchor, Card, OverlayMedia, OverlayPicture, OverlayText, Settle, Text
 from assembler.timeline.sources import Face
-from assembler.timeline.subtitles import CaptionLook
+from assembler.timeline.subtitles import SubtitleLook
 
-__all__ = ["Box", "CaptionStyle", "Layout", "layout", "own", "settle", "text_problems"]
+__all__ = ["Box", "BurnStyle", "Layout", "layout", "own", "settle", "text_problems"]
 
 REFERENCE = 1080  # the EDL's sizes are pixels of a frame this many lines high
 
@@ -41,7 +41,7 @@ class Box:
 
 
 @dataclass(frozen=True)
-class CaptionStyle:
+class BurnStyle:
     """The burned subtitles' look, in output pixels."""
 
     family: str
@@ -65,7 +65,7 @@ class Layout:
     cards: Mapping[int, Lettering]
     texts: Mapping[int, Lettering]
     boxes: Mapping[int, Box]
-    captions: CaptionStyle | None = None
+    subtitles: BurnStyle | None = None  # burned subtitles' look
     problems: tuple[Problem, ...] = ()
 
 
@@ -84,9 +84,9 @@ def layout(timeline: Timeline, width: int, height: int) -> Layout:
                 boxes[o.index] = Box(*lettering.box)
         elif isinstance(o, OverlayPicture):
             boxes[o.index] = _box(o, width, height)
-    look = timeline.captions.look if timeline.captions else None
+    look = timeline.subtitles.look if timeline.subtitles else None
     return Layout(width, height, MappingProxyType(cards), MappingProxyType(texts), MappingProxyType(boxes),
-                  _captions(look, height) if look else None, tuple(problems))
+                  _burn_style(look, height) if look else None, tuple(problems))
 
 
 def own(timeline: Timeline) -> Layout:
@@ -153,9 +153,9 @@ def _box(o: OverlayPicture, width: int, height: int) -> Box:
     return Box(x, y, w, h)
 
 
-def _captions(look: CaptionLook, height: int) -> CaptionStyle:
+def _burn_style(look: SubtitleLook, height: int) -> BurnStyle:
     scale = Fraction(height, REFERENCE)
-    return CaptionStyle(look.family, max(1, round(look.size * scale)), look.color,
+    return BurnStyle(look.family, max(1, round(look.size * scale)), look.color,
                         round(float(look.outline * scale), 2), look.outline_color, round(look.margin_v * scale),
                         look.alignment, look.bold)
 

@@ -94,10 +94,10 @@ def _words_and_layers(tile: Image.Image, timeline: Timeline, laid: Layout, frame
         if layer.opacity < 1:
             piece.putalpha(piece.getchannel("A").point(lambda a: round(a * layer.opacity)))
         tile.alpha_composite(piece, (round(at.x * scale), round(at.y * scale)))
-    track = timeline.captions
-    shown = [c for c in track.captions if c.start <= frame < c.end] if track and track.burn else []
-    if shown and track and laid.captions:
-        style = laid.captions
+    track = timeline.subtitles
+    shown = [c for c in track.cues if c.start <= frame < c.end] if track and track.burn else []
+    if shown and track and laid.subtitles:
+        style = laid.subtitles
         font = ImageFont.truetype(os.fspath(BUNDLED_FONT), max(6, round(style.size * scale)),
                                   index=_index(BUNDLED_FONT, style.family))
         text = "\n".join(c.text for c in shown)

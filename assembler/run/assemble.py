@@ -193,9 +193,9 @@ def single_job(timeline: Timeline, ff: FFmpeg, folder: Path, loops: dict[str, st
     there, the same samples); without them, aloop holds those loops."""
     measured = parse_loudness(analyze(compile_timeline(timeline, picture=False, loops=loops if written else None),
                                       ffmpeg=ff)) if timeline.loudness is not None else None
-    track, laid = timeline.captions, own(timeline)
-    burn = ass_text(track, laid.captions, laid.width, laid.height, timeline.output.fps, 0, timeline.frames) \
-        if track and track.burn and laid.captions else None
+    track, laid = timeline.subtitles, own(timeline)
+    burn = ass_text(track, laid.subtitles, laid.width, laid.height, timeline.output.fps, 0, timeline.frames) \
+        if track and track.burn and laid.subtitles else None
     if burn:
         (folder / "burn.ass").write_text(burn, encoding="utf-8")
     job = compile_timeline(timeline, laid=laid, loudness=measured, chapters=_chapters_file(timeline, folder),
@@ -224,7 +224,7 @@ def _chapters_file(timeline: Timeline, folder: Path) -> str | None:
 
 def _soft_file(timeline: Timeline, scratch: Path) -> str | None:
     """The subtitles as an SRT in ``scratch``, when the output carries them as a stream."""
-    track = timeline.captions
+    track = timeline.subtitles
     if track is None or not track.soft:
         return None
     path = scratch / "soft.srt"

@@ -122,7 +122,7 @@ def _writes(validated: Validated | None, timeline: Timeline | None, out: Path) -
     """(what, path, how not to write it) for every file the render writes."""
     found = [("the output", out, _RENAME), ("the receipt", receipt_path(out), _RENAME)]
     spec = validated.subtitles if validated is not None else None
-    sidecar = (timeline.captions is not None and timeline.captions.sidecar) if timeline else \
+    sidecar = (timeline.subtitles is not None and timeline.subtitles.sidecar) if timeline else \
         spec is not None and spec.ways[2]
     if sidecar:
         found.append(("the sidecar subtitles", sidecar_path(out), f"{_RENAME}, or set `subtitles.sidecar: false`"))
@@ -231,7 +231,7 @@ def _fits(container: tuple, validated: Validated, timeline: Timeline | None) -> 
         if allowed is not None and family in _KNOWN and family not in allowed:
             return at, f"{codec} {kind}"
     spec = validated.subtitles
-    soft = (timeline.captions is not None and timeline.captions.soft) if timeline else \
+    soft = (timeline.subtitles is not None and timeline.subtitles.soft) if timeline else \
         spec is not None and spec.ways[1]
     if soft and not soft_ok:
         return ("subtitles", "soft"), "the soft subtitles (mov_text)"

@@ -53,7 +53,7 @@ def _reuse(out: Path, receipt: Path, identity: str, started: float) -> Receipt |
 
 
 def _sidecar_current(out: Path, timeline: Timeline) -> bool:
-    track = timeline.captions
+    track = timeline.subtitles
     if track is None or not track.sidecar:
         return True
     try:
@@ -67,7 +67,7 @@ def stage_beside(out: Path, timeline: Timeline, ff: FFmpeg, gain_db: float | Non
     """The sidecar and the stems (at ``gain_db``, the mix's; long loops read from ``loops``)
     written under temporary names, their (temporary, final) pairs added to ``staged`` (to
     be swapped in with the output); returns the stems."""
-    track = timeline.captions
+    track = timeline.subtitles
     if track is not None and track.sidecar:
         write_atomic(sidecar_path(out), srt_text(track, timeline.output.fps), publish=staged.extend)
     return write_stems(out, timeline, ff, {"loudness": {"gain_db": gain_db}}, loops, publish=staged.extend)

@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 
 from assembler.model import edl as model
-from assembler.timeline.subtitles import CaptionTrack, place_captions
+from assembler.timeline.subtitles import SubtitleTrack, place_subtitles
 from assembler.timeline.items import Card, Overlay, Placement, Plate, Settle, Shot, Spot, Still, Text
 from assembler.timeline.overlays import place_overlays
 from assembler.errors import MediaError, Problem, media_hint
@@ -104,7 +104,7 @@ class Timeline:
     loudness: float | None = None  # LUFS target of the final mix
     stems: bool = False
     markers: tuple[tuple[int, str], ...] = ()  # (first frame, name), in time order
-    captions: CaptionTrack | None = None  # subtitles
+    subtitles: SubtitleTrack | None = None
     overlays: tuple[Overlay, ...] = ()  # in drawing order
 
     @property
@@ -236,7 +236,7 @@ def build(validated: Validated, sources: Sources,
     voices = _voices(doc, placements, joins, out, problems) if known else []
     markers = _markers(validated, rate, frames, problems) if known else ()
     spans = {p.index: (p.start, p.end) for p in placements} if placed else {}
-    captions, more = place_captions(validated, lambda text: resolve(validated, text), sources, rate, spans, frames,
+    subtitles, more = place_subtitles(validated, lambda text: resolve(validated, text), sources, rate, spans, frames,
                                     faces)
     problems += more
     errors = [p for p in problems if p.severity == "error"]
@@ -244,7 +244,7 @@ def build(validated: Validated, sources: Sources,
         return None, problems
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
                     tuple(voices), tuple(sounds), validated.output.loudness, validated.output.stems, markers,
-                    captions, tuple(overlays)), problems
+                    subtitles, tuple(overlays)), problems
 
 
 def _frame_fields(validated: Validated, sources: Sources, rate: Fraction) -> list[Problem]:

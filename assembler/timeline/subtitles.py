@@ -2,7 +2,7 @@
 and SRT files are written from them by ``compile.subtitles``).
 
 Contract: the validated ``subtitles:`` section, its file's cues and the clips' attached
-cues -> a :class:`CaptionTrack` of :class:`Caption` s, each shown on frames
+cues -> a :class:`SubtitleTrack` of :class:`SubtitleCue` s, each shown on frames
 ``[start, end)`` of the timeline, plus warnings (reading speed, line length, overlaps,
 cues outside the timeline) located in the file they come from.
 
@@ -25,7 +25,7 @@ from assembler.timebase import Intervals, frame_of
 from assembler.timeline.sources import FONT_SUFFIXES
 from assembler.timeline.sources import DEFAULT_FAMILY, Face, Sources, SubtitleFile
 
-__all__ = ["Caption", "CaptionLook", "CaptionTrack", "place_captions", "text_width"]
+__all__ = ["SubtitleCue", "SubtitleLook", "SubtitleTrack", "place_subtitles", "text_width"]
 
 MAX_CPS = 20  # characters per second (a CJK character counts two)
 MAX_LINE = 42  # characters a line (a CJK character counts two)
@@ -34,7 +34,7 @@ _ALIGN = {"bottom-left": 1, "bottom": 2, "bottom-right": 3, "left": 4, "center":
 
 
 @dataclass(frozen=True)
-class Caption:
+class SubtitleCue:
     """One cue on frames ``[start, end)``; ``text`` plain, ``ass`` as libass reads it when
     its file gives it so (None: the plain text, escaped when the script is written)."""
 
@@ -46,7 +46,7 @@ class Caption:
 
 
 @dataclass(frozen=True)
-class CaptionLook:
+class SubtitleLook:
     """The burned look as the EDL says it: sizes in pixels of a 1080-line frame (the
     layout scales them for an output)."""
 
@@ -61,9 +61,9 @@ class CaptionLook:
 
 
 @dataclass(frozen=True)
-class CaptionTrack:
-    captions: tuple[Caption, ...]
-    look: CaptionLook
+class SubtitleTrack:
+    cues: tuple[SubtitleCue, ...]
+    look: SubtitleLook
     burn: bool
     soft: bool
     sidecar: bool
@@ -73,13 +73,13 @@ class CaptionTrack:
     file_styles: tuple[str, ...] = ()  # an .ass file's own `Style:` lines, kept when the EDL sets no style
     play_res: tuple[int, int] | None = None  # the size those styles are measured in
 
-    def shown(self, start: int, end: int) -> list[Caption]:
+    def shown(self, start: int, end: int) -> list[SubtitleCue]:
         """The cues frames ``[start, end)`` show, in order."""
-        return [self.captions[k] for k in self._timed.overlapping(start, end)]
+        return [self.cues[k] for k in self._timed.overlapping(start, end)]
 
     @functools.cached_property
     def _timed(self) -> Intervals:
-        return Intervals(self.captions)
+        return Intervals(self.cues)
 
 
 def text_width(text: str) -> int:
@@ -87,15 +87,15 @@ def text_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
-def place_captions(validated: Validated, resolve: Callable[[str], Path], sources: Sources, rate: Fraction,
+def place_subtitles(validated: Validated, resolve: Callable[[str], Path], sources: Sources, rate: Fraction,
                    spans: dict[int, tuple[int, int]], frames: int,
-                   families: dict[str, Face]) -> tuple[CaptionTrack | None, list[Problem]]:
+                   families: dict[str, Face]) -> tuple[SubtitleTrack | None, list[Problem]]:
     """Every cue of the file (moved by ``offset``) and of the items (``spans`` maps an EDL
     index to its frames on the timeline: clips, and stills, titles and colours too), in
     time order; None when there are none."""
     spec = validated.subtitles
     problems: list[Problem] = []
-    placed: list[tuple[Caption, Callable[..., Problem]]] = []
+    placed: list[tuple[SubtitleCue, Callable[..., Problem]]] = []
     style_font = None
     kept = _Kept()
     if spec is not None:
@@ -115,14 +115,14 @@ def place_captions(validated: Validated, resolve: Callable[[str], Path], sources
     spec = spec or model.Subtitles()
     face = style_font or families[DEFAULT_FAMILY.lower()]
     s = spec.style
-    style = CaptionLook(face.family, s.size, s.color, s.outline, s.outline_color, s.margin_v,
+    style = SubtitleLook(face.family, s.size, s.color, s.outline, s.outline_color, s.margin_v,
                         s.alignment if isinstance(s.alignment, int) else _ALIGN[s.alignment], s.bold)
     burn, soft, sidecar = spec.ways
     dirs = (str(resolve(spec.fonts_dir)),) if spec.fonts_dir else ()
     bundled = Path(families[DEFAULT_FAMILY.lower()].path).parent
     faces = [face, *kept.faces]
     dirs = tuple(dict.fromkeys([*dirs, *(str(f.path.parent) for f in faces if f.path.parent != bundled)]))
-    return CaptionTrack(tuple(c for c, _ in placed), style, burn, soft, sidecar,
+    return SubtitleTrack(tuple(c for c, _ in placed), style, burn, soft, sidecar,
                         tuple(dict.fromkeys(str(f.path) for f in faces)), dirs, spec.language, kept.lines,
                         kept.play_res), problems
 
@@ -157,7 +157,7 @@ def _kept_styles(validated: Validated, source: SubtitleFile, families: dict[str,
 
 
 def _item_cues(validated: Validated, spans: dict[int, tuple[int, int]], rate: Fraction,
-               problems: list[Problem]) -> list[tuple[Caption, Callable[..., Problem]]]:
+               problems: list[Problem]) -> list[tuple[SubtitleCue, Callable[..., Problem]]]:
     """The cues attached to main-track items: from the item's first frame, cut at its end."""
     doc = validated.document
     placed = []
@@ -176,7 +176,7 @@ def _item_cues(validated: Validated, spans: dict[int, tuple[int, int]], rate: Fr
                                             f"{float(Fraction(last - first) / rate):.3f} s); it is not shown",
                                             warning=True))
                 continue
-            placed.append((Caption(start, min(end, last), cue.text, None),
+            placed.append((SubtitleCue(start, min(end, last), cue.text, None),
                            lambda message, hint=None, at=at: doc.problem(at, message, hint, warning=True)))
     return placed
 
@@ -207,7 +207,7 @@ def _font(validated: Validated, spec: model.Subtitles, resolve, sources: Sources
 
 def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, sources: Sources, rate: Fraction,
                frames: int, problems: list[Problem],
-               styles: frozenset[str]) -> list[tuple[Caption, Callable[..., Problem]]]:
+               styles: frozenset[str]) -> list[tuple[SubtitleCue, Callable[..., Problem]]]:
     doc = validated.document
     found = sources.subtitles(path)
     if isinstance(found, MediaError):
@@ -235,18 +235,18 @@ def _file_cues(validated: Validated, spec: model.Subtitles, path: Path, sources:
         if end <= start:
             problems.append(problem("is shorter than a frame; it is not shown"))
             continue
-        placed.append((Caption(start, end, cue.text, cue.ass, cue.style if cue.style in styles else "assembler"),
+        placed.append((SubtitleCue(start, end, cue.text, cue.ass, cue.style if cue.style in styles else "assembler"),
                        problem))
     return placed
 
 
-def _lint(placed: list[tuple[Caption, Callable[..., Problem]]], rate: Fraction) -> list[Problem]:
+def _lint(placed: list[tuple[SubtitleCue, Callable[..., Problem]]], rate: Fraction) -> list[Problem]:
     """Warnings a subtitler would want before delivery (the cues are still rendered)."""
     found = []
-    previous: Caption | None = None
-    for caption, problem in placed:
-        seconds = Fraction(caption.end - caption.start) / rate
-        lines = caption.text.split("\n")
+    previous: SubtitleCue | None = None
+    for cue, problem in placed:
+        seconds = Fraction(cue.end - cue.start) / rate
+        lines = cue.text.split("\n")
         chars = sum(text_width(line.strip()) for line in lines)
         if chars / seconds > MAX_CPS:
             found.append(problem(f"reads at {float(chars / seconds):.0f} characters a second (over {MAX_CPS}; "
@@ -255,9 +255,9 @@ def _lint(placed: list[tuple[Caption, Callable[..., Problem]]], rate: Fraction) 
             found.append(problem(f"a line is {widest} characters long (over {MAX_LINE}; a CJK character counts two)",
                                  "break it into two lines"))
         # Cues with the very same times are a deliberate stack (two languages at once).
-        if previous and caption.start < previous.end and (caption.start, caption.end) != (previous.start, previous.end):
-            found.append(problem(f"overlaps the cue before it by {float(Fraction(previous.end - caption.start) / rate):.3f} s",
+        if previous and cue.start < previous.end and (cue.start, cue.end) != (previous.start, previous.end):
+            found.append(problem(f"overlaps the cue before it by {float(Fraction(previous.end - cue.start) / rate):.3f} s",
                                  "end the earlier cue before this one starts"))
-        if previous is None or caption.end > previous.end:
-            previous = caption
+        if previous is None or cue.end > previous.end:
+            previous = cue
     return found
