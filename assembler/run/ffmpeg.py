@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from assembler.compile.escape import file_name, xml_text
 from assembler.compile.jobs import Job
@@ -95,7 +95,7 @@ def find_ffmpeg(explicit: str | os.PathLike | None = None) -> FFmpeg:
 @functools.lru_cache(maxsize=8)
 def _identify(path: str) -> FFmpeg:
     try:
-        done = subprocess.run([path, "-hide_banner", "-version"], capture_output=True, text=True, timeout=30)
+        done = _completed([path, "-hide_banner", "-version"], text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise FFmpegNotFound(f"cannot run ffmpeg at {path!r}: {exc}") from exc
     first = done.stdout.splitlines()[0] if done.stdout else ""
@@ -129,8 +129,7 @@ _X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium
 
 def _ask(ff: FFmpeg, *args: str) -> str:
     try:
-        done = subprocess.run([ff.path, "-hide_banner", *args], capture_output=True, text=True, timeout=30,
-                              stdin=subprocess.DEVNULL)
+        done = _completed([ff.path, "-hide_banner", *args], text=True, timeout=30, stdin=subprocess.DEVNULL)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise FFmpegNotFound(f"cannot ask ffmpeg at {ff.path!r} what it supports: {exc}") from exc
     return done.stdout
@@ -241,7 +240,7 @@ def run(job: Job, outputs: str | os.PathLike | Sequence[str | os.PathLike], *, f
         env = _environment(job, Path(scratch))
         for attempt in (1, 2):  # a hung ffmpeg is killed and tried once more
             try:
-                code, tail = _supervise(argv, job, started, progress, cancel, env)
+                code, tail = _beside(lambda: _supervise(argv, job, started, progress, cancel, env))
                 break
             except _Stalled as stalled:
                 for partial in partials:
@@ -408,7 +407,7 @@ def analyze(job: Job, *, ffmpeg: FFmpeg | None = None) -> str:
         if job.script is not None:
             script.write_text(job.script, encoding="utf-8")
         argv = command(ff, job, script, ["-"] * len(job.outputs), loglevel="info")
-        done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, env=_environment(job, Path(scratch)))
+        done = _completed(argv, stdin=subprocess.DEVNULL, env=_environment(job, Path(scratch)))
     text = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
         raise RenderError(f"ffmpeg failed (exit status {done.returncode}) while measuring", argv,
@@ -425,7 +424,7 @@ def decode_errors(path: str | os.PathLike, start: float, seconds: float | None, 
     span = ["-t", f"{seconds:.6f}"] if seconds is not None else []
     argv = [ff.path, "-hide_banner", "-nostdin", "-loglevel", "error", "-ss", f"{start:.6f}", *span,
             "-i", file_name(os.fspath(path)), *(["-frames:v", "1"] if seconds is None else []), "-f", "null", "-"]
-    done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True)
+    done = _completed(argv, stdin=subprocess.DEVNULL)
     return [line for line in done.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
 
 
@@ -459,6 +458,7 @@ def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Pr
                cancel: threading.Event | None, env: dict[str, str] | None = None) -> tuple[int, str]:
     """Run ffmpeg, feeding progress events; on any exception (Ctrl-C too) kill it first."""
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    _CHILDREN.add(proc)
     lines: collections.deque[str] = collections.deque(maxlen=40)
     reader = threading.Thread(target=_drain, args=(proc.stderr, lines), daemon=True)
     reader.start()
@@ -500,9 +500,70 @@ def _supervise(argv: list[str], job: Job, started: float, progress: Callable[[Pr
         _stop(proc)
         raise
     finally:
+        _CHILDREN.discard(proc)
         watch.set()
         reader.join(timeout=5)
     return code, "\n".join(lines)
+
+
+_T = TypeVar("_T")
+# The ffmpeg processes running now, so that a signal stops them by pid (see _beside).
+_CHILDREN: set[subprocess.Popen] = set()
+
+
+def _beside(work: Callable[[], _T]) -> _T:
+    """``work()``, which runs ffmpeg, in a thread of its own when called from the main
+    thread, which only waits for it there. Ctrl-C and SIGTERM are raised in the main
+    thread wherever it is: raised inside subprocess's own waiting, between its taking
+    Popen's wait lock and the `with` that gives it back, one left the lock taken, and the
+    wait that followed (stopping ffmpeg, or Popen's exit) hung for ever, deaf to another
+    SIGTERM (a `check` stopped while it asked ffmpeg its encoders). Raised in the join
+    here, it stops the children by pid, which takes no lock, and goes on unwinding."""
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    done: list[tuple[bool, Any]] = []
+
+    def body() -> None:
+        try:
+            done.append((True, work()))
+        except BaseException as exc:  # handed to the main thread, which raises it
+            done.append((False, exc))
+
+    helper = threading.Thread(target=body, name="assembler-ffmpeg", daemon=True)
+    helper.start()
+    try:
+        helper.join()
+    except BaseException:
+        for child in list(_CHILDREN):
+            with contextlib.suppress(OSError):
+                os.kill(child.pid, signal.SIGTERM)
+        helper.join(timeout=10)  # its own cleanup (ffmpeg reaped, temporary files removed)
+        for child in list(_CHILDREN):  # one that would not stop
+            with contextlib.suppress(OSError):
+                os.kill(child.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        raise
+    ok, value = done[0]
+    if not ok:
+        raise value
+    return value
+
+
+def _completed(argv: list[str], timeout: float | None = None, **options: Any) -> subprocess.CompletedProcess:
+    """``subprocess.run(argv, capture_output=True, ...)``, beside the main thread."""
+    def work() -> subprocess.CompletedProcess:
+        with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **options) as child:
+            _CHILDREN.add(child)
+            try:
+                out, err = child.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+                raise
+            finally:
+                _CHILDREN.discard(child)
+        return subprocess.CompletedProcess(argv, child.returncode, out, err)
+
+    return _beside(work)
 
 
 def _progress(state: dict[str, str], total: float, started: float) -> Progress:
