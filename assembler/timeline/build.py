@@ -22,29 +22,24 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
-from pathlib import Path
-from dataclasses import replace
 from typing import Any
 
+from assembler.errors import MediaError, Problem
 from assembler.model import edl as model
-from assembler.timeline.subtitles import SubtitleTrack, place_subtitles
-from assembler.timeline.items import Card, Overlay, Placement, Plate, Settle, Shot, Spot, Still, Text
-from assembler.timeline.overlays import place_overlays
-from assembler.errors import MediaError, Problem, media_hint
 from assembler.model.load import Validated
-from assembler.timeline.sources import MediaInfo
-from assembler.timeline.sounds import PlacedSound, cut_short, place_sounds, still_cut_short
 from assembler.timebase import MAX_SECONDS, Intervals, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
-from assembler.timeline.sources import (BUNDLED_FONT, DEFAULT_FAMILY, Face, Sources, families, font_path, fonts_dir,
-                                       lut_path, raw_media, resolve)
+from assembler.timeline.items import Overlay, Placement, Settle, Shot
+from assembler.timeline.overlays import place_overlays
+from assembler.timeline.pictures import Placing, lut_of, place_picture
+from assembler.timeline.sounds import PlacedSound, place_sounds
+from assembler.timeline.sources import BUNDLED_FONT, MediaInfo, Sources, families, fonts_dir, raw_media, resolve
+from assembler.timeline.subtitles import SubtitleTrack, place_subtitles
 
 __all__ = ["BUNDLED_FONT", "Join", "LAYOUTS", "OutputSpec", "Placement", "Timeline", "Voice", "build"]
 
 LAYOUTS = {1: "mono", 2: "stereo", 3: "2.1", 4: "quad", 5: "5.0", 6: "5.1", 7: "6.1", 8: "7.1"}
-# A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
-_END_SLACK = Fraction(1, 1000)
 
 
 @dataclass(frozen=True)
@@ -143,22 +138,6 @@ class Timeline:
                 f"{', '.join(shown)}, {sum(1 for j in self.joins if j.frames)} transitions>")
 
 
-def _lut(validated: Validated, at: tuple, text: str | None, sources: Sources,
-         problems: list[Problem]) -> tuple[Path, ...]:
-    """The LUT at field ``at`` as a one-item tuple, () for none; a problem if unusable."""
-    if not text:
-        return ()
-    path = lut_path(validated, text)
-    if path is None:
-        problems.append(validated.document.problem(at, f"{text} is not a 3D LUT file",
-                                                   "use a .cube or .3dl file"))
-        return ()
-    if isinstance(found := sources.lut(path), MediaError):
-        problems.append(validated.document.problem(at, str(found), media_hint(found)))
-        return ()
-    return (found.file,)
-
-
 def _output_spec(output: model.Output) -> OutputSpec:
     width, height = output.size
     return OutputSpec(width, height, output.fps, output.background, output.audio.rate,
@@ -193,7 +172,8 @@ def build(validated: Validated, sources: Sources,
     more_fonts = fonts_dir(validated)
     faces = families(sources.faces(more_fonts) if more_fonts else None, sources.faces(BUNDLED_FONT))
     pieces: list[tuple[int, Any]] = []  # (edl index, a Placement not yet started, or a Transition)
-    grade = _lut(validated, ("output", "lut"), validated.output.lut, sources, problems)
+    grade = lut_of(validated, ("output", "lut"), validated.output.lut, sources, problems)
+    placing = Placing(validated, sources, rate, faces, settle, problems)
     problems += _frame_fields(validated, sources, rate)
 
     for index, item in enumerate(validated.items):
@@ -210,7 +190,7 @@ def build(validated: Validated, sources: Sources,
                 problems.append(doc.problem((*at, "duration"), "a transition must last at least one frame"))
             pieces.append((index, item))
             continue
-        made = _place(validated, index, item, sources, out, problems, faces, settle)
+        made = place_picture(placing, index, item)
         if made is not None:  # every item gets the output's LUT, after a clip's own
             made = replace(made, luts=(*made.luts, *grade))
         pieces.append((index, made))
@@ -336,108 +316,6 @@ def _cut_sources(doc, pieces: list, out: OutputSpec, problems: list[Problem]) ->
                                         f"the L-cut needs {float(lag):.3f} s of {media.path.name} after its "
                                         f"out-point, and there are {float(media.duration - clip.source_out):.3f} s",
                                         "shorten the lag or move the clip's `out` earlier"))
-
-
-def _place(validated: Validated, index: int, item: Any, sources: Sources, out: OutputSpec,
-           problems: list[Problem], faces: dict[str, Face], settle: Settle) -> Placement | None:
-    """One placement (not yet started: at frame 0), or None after recording problems."""
-    doc, rate, at = validated.document, out.fps, ("video", index)
-    fit = getattr(item, "fit", None) or validated.output.fit
-    if isinstance(item, model.Color):
-        return Plate(index=index, frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
-                     color=item.color)
-    if isinstance(item, model.Title):
-        font = font_path(validated, item.style.font)
-        if font is not None and isinstance(found := sources.font(font), MediaError):
-            problems.append(doc.problem((*at, "style", "font"), f"font file unusable: {found}", found.hint))
-            return None
-        face = None if font else faces.get((item.style.font or DEFAULT_FAMILY).lower())
-        if font is None and face is None:
-            known = sorted({f.family for f in faces.values()})
-            problems.append(doc.problem((*at, "style", "font"), f"no font of family {item.style.font!r} is available "
-                                        f"(there are: {', '.join(known)})",
-                                        "put its font file in `subtitles.fonts_dir`, or name the file itself"))
-            return None
-        frames = _length(doc, at, item.duration.resolve(rate), rate, problems)
-        fades = (frame_of(item.fade_in.resolve(rate), rate), frame_of(item.fade_out.resolve(rate), rate))
-        if sum(fades) > frames:
-            problems.append(doc.problem((*at, "fade_out"), "the fades are longer than the title"))
-        anchor = item.style.position
-        picture: MediaInfo | None = None  # the background's still, if any (shown as a cover-fitted image)
-        if item.background_image:
-            found = sources.media(path := resolve(validated, item.background_image))
-            if isinstance(found, MediaError):
-                problems.append(doc.problem((*at, "background"), str(found), media_hint(found)))
-                return None
-            if found.kind not in ("image", "video"):
-                problems.append(doc.problem((*at, "background"), f"{path.name} has no picture"))
-                return None
-            if still_cut_short(doc, (*at, "background"), found, problems):
-                return None
-            picture = found
-        text = Text(item.title.strip("\n"), face or Face("", font, 0), item.style.size,  # type: ignore[arg-type]
-                    item.style.color, anchor if isinstance(anchor, str) else (anchor.x, anchor.y), fades,
-                    said=Spot.of(doc, (*at, "title")), font_said=Spot.of(doc, (*at, "style", "font")))
-        if more := settle(text):
-            problems += more
-            if any(p.severity == "error" for p in more):
-                return None
-        return Card(index=index, frames=frames, text=text, color=None if picture else item.background, media=picture)
-    key = "clip" if isinstance(item, model.Clip) else "image"
-    path = resolve(validated, getattr(item, key))
-    info = sources.media(path)
-    if isinstance(info, MediaError):
-        problems.append(doc.problem((*at, key), str(info), media_hint(info)))
-        return None
-    if isinstance(item, model.Image):
-        if info.kind not in ("image", "video"):
-            problems.append(doc.problem((*at, key), f"{path.name} has no picture"))
-            return None
-        if still_cut_short(doc, (*at, key), info, problems):
-            return None
-        return Still(index=index, media=info, fit=fit,
-                     frames=_length(doc, at, item.duration.resolve(rate), rate, problems),
-                     motion=item.motion if item.motion and not item.motion.still else None)
-    if info.kind != "video":
-        problems.append(doc.problem((*at, key), f"{path.name} is {'a still image' if info.kind == 'image' else 'not a video'}",
-                                    "use `image:` for stills" if info.kind == "image" else None))
-        return None
-    src_rate = info.fps or rate
-    end = info.duration
-    src_in = item.in_.resolve(src_rate)
-    if item.out is not None:
-        src_out, out_field = item.out.resolve(src_rate), "out"
-    elif item.duration is not None:
-        src_out, out_field = src_in + item.duration.resolve(src_rate), "duration"
-    else:
-        src_out, out_field = end, "in"
-    ok = True
-    if end is not None and src_in >= end:
-        problems.append(doc.problem((*at, "in"), f"{seconds_text(src_in)} s is at or past the end of "
-                                    f"{path.name} ({seconds_text(end)} s)"))
-        ok = False
-    elif end is not None and src_out > end + _END_SLACK:
-        problems.append(doc.problem((*at, out_field), f"{seconds_text(src_out)} s is past the end of {path.name} "
-                                    f"({float(end):.3f} s)", f"end it at {float(end):.3f} s at the latest, or leave `{out_field}` out"))
-        ok = False
-    elif src_out is not None and src_out <= src_in:
-        problems.append(doc.problem((*at, out_field), f"`in` ({seconds_text(src_in)} s) must be before `out` "
-                                    f"({seconds_text(src_out)} s)"))
-        ok = False
-    if not ok or src_out is None or cut_short(doc, (*at, key), info, src_out, problems, src_in):
-        return None
-    speed = Fraction(str(item.speed))
-    frames = _length(doc, (*at, out_field), (src_out - src_in) / speed, rate, problems)
-    return Shot(index=index, media=info, frames=frames, source_in=src_in, source_out=src_out,
-                speed=speed, fit=fit, volume_db=item.volume, sound=info.has_audio and not item.mute, role=item.role,
-                luts=_lut(validated, (*at, "lut"), item.lut, sources, problems))
-
-
-def _length(doc, at: tuple, seconds: Fraction, rate: Fraction, problems: list[Problem]) -> int:
-    frames = frame_of(seconds, rate)
-    if frames < 1:
-        problems.append(doc.problem(at, f"lasts {seconds_text(seconds)} s, less than one frame at {rate} fps"))
-    return frames
 
 
 def _arrange(validated: Validated, pieces: list, out: OutputSpec, problems: list[Problem]):
