@@ -136,3 +136,19 @@ def test_no_code_counts_inputs_in_an_argv():
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(r"""(count|index)\(\s*["']-i["']""", line)]
     assert found == []
+
+
+def test_a_fingerprint_follows_a_link_that_is_made_to_point_elsewhere(tmp_path):
+    """Fingerprints are remembered by the name given (not resolved again each time), and
+    still a link that now names another file gets that file's fingerprint, never the old one."""
+    from assembler.run.cache import Cache
+    (tmp_path / "a.bin").write_bytes(b"take a")
+    (tmp_path / "b.bin").write_bytes(b"take b")  # same size, another file (inode)
+    link = tmp_path / "shot.bin"
+    link.symlink_to(tmp_path / "a.bin")
+    store = Cache(tmp_path / "cache")
+    first = store.fingerprint(link)
+    assert first == store.fingerprint(tmp_path / "a.bin") == store.fingerprint(link)
+    link.unlink()
+    link.symlink_to(tmp_path / "b.bin")
+    assert store.fingerprint(link) == store.fingerprint(tmp_path / "b.bin") != first

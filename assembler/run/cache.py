@@ -27,6 +27,7 @@ Touches the disk; never spawns a process. Imports ``media``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -95,7 +96,7 @@ class Cache:
         # Fingerprints read or made by this instance, by path, with the stamp they are of: a
         # render asks for each file's three times (check, segments, sound), and reading its
         # record again was a third of planning a long episode.
-        self._known: dict[Path, tuple[list[int], str]] = {}
+        self._known: dict[str, tuple[list[int], str]] = {}
 
     def _ready(self) -> None:
         if self.read_only:
@@ -126,24 +127,29 @@ class Cache:
 
     def fingerprint(self, path: str | os.PathLike) -> str:
         """``sha256:<hex>`` of a file's content, remembered by path and :func:`stamp`."""
-        path = Path(path).resolve()
-        remembered = self._known.get(path)  # (when it is, the cache's folders were made then)
-        if remembered is not None and remembered[0] == stamp(path.stat()):
-            return remembered[1]
+        given = os.fspath(path)
+        remembered = self._known.get(given)  # (when it is, the cache's folders were made then)
+        # By the name as given: its stat follows a link to the file, whose inode a link that
+        # now points elsewhere does not share, and resolving every name again cost a tenth
+        # of checking a long episode.
+        with contextlib.suppress(OSError):
+            if remembered is not None and remembered[0] == stamp(os.stat(given)):
+                return remembered[1]
+        path = Path(given).resolve()
         self._ready()
         stat = path.stat()
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path)).hexdigest() + ".json")
         try:
             known = _read_record(record)
             if known["stamp"] == stamp(stat) and isinstance(known["fingerprint"], str):
-                self._known[path] = (stamp(stat), known["fingerprint"])
+                self._known[given] = (stamp(stat), known["fingerprint"])
                 return known["fingerprint"]
         except _UNTRUSTED:
             pass
         fingerprint = "sha256:" + sha256_file(path)
         if not self.read_only:
             _write_record(record, {"path": os.fspath(path), "stamp": stamp(stat), "fingerprint": fingerprint})
-        self._known[path] = (stamp(stat), fingerprint)
+        self._known[given] = (stamp(stat), fingerprint)
         return fingerprint
 
     def probe(self, path: str | os.PathLike) -> MediaInfo:
