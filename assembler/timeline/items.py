@@ -105,6 +105,7 @@ class Shot(Placement):
     volume_db: float = 0.0
     sound: bool = False  # False: silent for its whole length
     role: str = "other"  # of its sound, for ducking and stems
+    hold: int = 0  # of its frames, the last ones that repeat its last picture (a slot's `fit_length: hold`)
 
 
 @dataclass(frozen=True, kw_only=True)

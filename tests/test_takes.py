@@ -1,0 +1,170 @@
+"""Shot slots with takes (issue 13, point 2): a slot plays the clip of its picked take, fitted
+to the slot's length by `fit_length`, with every clip field kept across a change of take;
+bad slots are EDL errors with file:line, all at once, before anything is encoded. Every
+check decodes the real output: its frame count, and which take's colour plays when."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import assembler
+from assembler.errors import EdlError
+from conftest import TONES, write_edl
+from media_tools import count_frames, dominant_tone, make_clip, mean_color, run_ffmpeg, BITEXACT
+
+FPS = 25
+RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 128, 0), (0, 0, 255), (255, 255, 255)
+
+
+def near(measured, expected, tol=40.0) -> bool:
+    return all(abs(m - e) <= tol for m, e in zip(measured, expected))
+
+
+def at(frame: int) -> float:
+    return (frame + 0.5) / FPS
+
+
+@pytest.fixture(scope="module")
+def takes(tmp_path_factory) -> Path:
+    """Three takes of one shot: a (red, 2 s), b (green, 3 s), c (blue, 1 s); and d, 4 s whose
+    colour steps every second (red, green, blue, white), to see a retime's speed."""
+    d = tmp_path_factory.mktemp("takes")
+    make_clip(d / "s02_a.mp4", color="red", fps=FPS, duration=2, tone=TONES["red"])
+    make_clip(d / "s02_b.mp4", color="green", fps=FPS, duration=3, tone=TONES["green"])
+    make_clip(d / "s02_c.mp4", color="blue", fps=FPS, duration=1, tone=TONES["blue"])
+    run_ffmpeg("-f", "lavfi", "-i",
+               "color=red:s=320x180:r=25:d=1[a];color=green:s=320x180:r=25:d=1[b];"
+               "color=blue:s=320x180:r=25:d=1[c];color=white:s=320x180:r=25:d=1[d];[a][b][c][d]concat=n=4",
+               "-c:v", "libx264", "-preset", "ultrafast", "-g", "25", "-pix_fmt", "yuv420p", *BITEXACT,
+               str(d / "s02_d.mp4"))
+    return d
+
+
+def episode(folder: Path, *items: dict, name: str = "ep.yaml") -> Path:
+    edl = {"version": 1, "output": {"size": "160x90", "fps": FPS, "video": {"preset": "ultrafast"}},
+           "media_root": str(folder.parent), "video": list(items)}
+    return write_edl(folder, name, edl)
+
+
+def slot(**fields) -> dict:
+    return {"shot": "s02", "takes": {"a": "takes/s02_a.mp4", "b": {"file": "takes/s02_b.mp4", "model": "veo-3",
+                                                                   "prompt": "a green field", "seed": 7},
+                                     "c": "takes/s02_c.mp4", "d": "takes/s02_d.mp4"}, **fields}
+
+
+@pytest.fixture
+def folder(takes, tmp_path) -> Path:
+    work = tmp_path / "ep"
+    work.mkdir()
+    (tmp_path / "takes").symlink_to(takes)
+    return work
+
+
+def render(path: Path, **options):
+    out = path.with_suffix(".mp4")
+    return out, assembler.render(path, out, cache=path.parent / "cache", **options)
+
+
+def test_the_first_take_plays_when_none_is_picked(folder):
+    out, result = render(episode(folder, slot(length=1.6)))
+    assert result.frames == 40 == count_frames(out)
+    assert near(mean_color(out, at(20)), RED)
+
+
+def test_the_picked_take_plays_trimmed_to_the_slot_with_its_sound(folder):
+    out, result = render(episode(folder, slot(pick="b", length=2, **{"in": 0.5})))
+    assert count_frames(out) == 50
+    assert near(mean_color(out, at(0)), GREEN) and near(mean_color(out, at(49)), GREEN)
+    assert abs(dominant_tone(out, 1.0) - TONES["green"]) < 20
+
+
+def test_hold_freezes_the_last_frame_to_fill_even_across_a_join(folder):
+    # c lasts 1 s, the slot 2 s: frames 25..49 repeat its last (blue) picture; the dissolve
+    # after it starts inside the hold, so a segment begins there.
+    out, result = render(episode(folder, slot(pick="c", length=2, fit_length="hold"),
+                                 {"transition": "dissolve", "duration": 0.4}, {"color": "white", "duration": 1}))
+    assert result.frames == 50 + 25 - 10 == count_frames(out)
+    for frame in (5, 24, 30, 39):
+        assert near(mean_color(out, at(frame)), BLUE), frame
+    assert near(mean_color(out, at(60)), WHITE)
+    assert dominant_tone(out, 0.5) == pytest.approx(TONES["blue"], abs=20)
+    assert assembler.check(episode(folder, slot(pick="c", length=2, fit_length="hold"))).placements[0].hold == 25
+
+
+def test_hold_of_a_take_longer_than_the_slot_trims_it(folder):
+    out, result = render(episode(folder, slot(pick="b", length=1, fit_length="hold")))
+    assert count_frames(out) == 25 and near(mean_color(out, at(24)), GREEN)
+
+
+def test_retime_fits_the_take_by_its_speed(folder):
+    # d lasts 4 s and the slot 2 s: speed 2, each of its 1 s colours lasts 0.5 s.
+    out, result = render(episode(folder, slot(pick="d", length=2, fit_length="retime")))
+    assert count_frames(out) == 50
+    for frame, colour in ((6, RED), (18, GREEN), (31, BLUE), (43, WHITE)):
+        assert near(mean_color(out, at(frame)), colour), frame
+    assert assembler.check(episode(folder, slot(pick="d", length=2, fit_length="retime"))).placements[0].speed == 2
+
+
+def test_ripple_gives_the_slot_the_takes_own_length(folder):
+    out, result = render(episode(folder, slot(pick="b", length=1, fit_length="ripple"),
+                                 {"color": "white", "duration": 1}))
+    assert count_frames(out) == 75 + 25
+    assert near(mean_color(out, at(74)), GREEN) and near(mean_color(out, at(75)), WHITE)
+
+
+def test_a_clips_fields_stay_with_the_slot_across_a_change_of_take(folder):
+    cue = {"start": 0.2, "end": 0.8, "text": "hello"}
+    for pick in ("a", "b"):
+        timeline = assembler.check(episode(folder, slot(pick=pick, length=1, fit="cover", volume=-6, role="dialogue",
+                                                        subtitles=[cue], audio=[{"file": "takes/s02_c.mp4"}])))
+        shot = timeline.placements[0]
+        assert (shot.fit, shot.volume_db, shot.role, shot.frames) == ("cover", -6, "dialogue", 25)
+        assert shot.media.path.name == f"s02_{pick}.mp4"
+        assert [s.where for s in timeline.sounds] == ["video[0].audio[0]"]
+        assert [(c.start, c.end) for c in timeline.subtitles.cues] == [(5, 20)]
+
+
+def test_every_bad_slot_is_an_error_at_its_line_all_at_once(folder):
+    (folder.parent / "gone").mkdir()
+    path = episode(folder,
+                   slot(pick="z", length=1),                                   # unknown pick
+                   slot(shot="s03", pick="c", length=2),                       # too short for trim
+                   slot(shot="s04", pick="d", length=0.4, fit_length="retime"),  # speed 10
+                   {"shot": "s05", "takes": {"x": "gone/x.mp4", "y": "gone/y.mp4"}},  # the picked take is missing
+                   {"shot": "s06", "takes": {}},                               # no takes
+                   slot(shot="s03", length=1))                                 # an id given twice
+    with pytest.raises(EdlError) as info:
+        assembler.check(path)
+    lines = path.read_text().splitlines()
+    found = {(p.path, p.severity): p for p in info.value.problems}
+
+    def line_of(problem, key: str, nth: int = 0) -> None:
+        assert problem.file == str(path) and key in lines[problem.line - 1], (problem, lines[problem.line - 1])
+
+    unknown = found[("video[0].pick", "error")]
+    assert "no take `z`" in unknown.message and "a, b, c, d" in unknown.message
+    line_of(unknown, '"pick"')
+    short = found[("video[1].length", "error")]
+    assert "take `c`" in short.message and "s02_c.mp4" in short.message and "1 s" in short.message
+    line_of(short, '"length"')
+    fast = found[("video[2].fit_length", "error")]
+    assert "speed 10.000" in fast.message and "0.25..4" in fast.message
+    missing = found[("video[3].takes.x", "error")]
+    assert "take `x`" in missing.message and "x.mp4" in missing.message
+    assert found[("video[3].takes.y", "warning")]  # not picked: it can wait
+    assert "at least one take" in found[("video[4].takes", "error")].message
+    assert "also video[1]" in found[("video[5].shot", "error")].message
+
+
+def test_a_slot_is_in_the_schema():
+    schema = assembler.json_schema() if hasattr(assembler, "json_schema") else None
+    if schema is None:
+        from assembler.model.schema import json_schema
+        schema = json_schema()
+    slot_schema = schema["$defs"]["Slot"]["properties"]
+    assert {"shot", "takes", "pick", "length", "in", "fit_length"} <= set(slot_schema)
+    assert slot_schema["fit_length"]["enum"] == ["trim", "hold", "retime", "ripple"]
+    assert json.dumps(schema["$defs"]["Take"]["properties"]).count("seed")
