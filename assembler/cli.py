@@ -37,6 +37,7 @@ from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
 from assembler.run.cache import Cache
 from assembler.render import cache_folder, folder_or_none, render as render_edl
 from assembler.model.schema import json_schema
+from assembler.model.takes import parse_picks
 from assembler.layout.frame import own
 from assembler.timebase import format_seconds
 from assembler.timeline.items import Card, OverlayClip, OverlayColor, OverlayImage, OverlayText, Plate, Shot, Still
@@ -84,6 +85,11 @@ def _fail(exc: AssemblerError) -> typer.Exit:
     return typer.Exit(2 if isinstance(exc, (MediaError, UsageError)) else 1)
 
 
+# `--pick s02=c`, repeatable: a shot slot's take, instead of the EDL's `pick`.
+_PICK = typer.Option("--pick", metavar="SLOT=TAKE", help="Play this take of this shot slot instead of its "
+                     "`pick` (repeatable), without editing the EDL.")
+
+
 @app.command()
 def render(
     edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
@@ -104,13 +110,15 @@ def render(
                                                           "on that cluster (needs the 'distributed' extra).")] = None,
     single: Annotated[bool, typer.Option("--single", help="One ffmpeg graph for the whole episode, "
                                                           "no segments, no cache.")] = False,
+    pick: Annotated[Optional[list[str]], _PICK] = None,
 ) -> None:
     """Render an EDL to a video file."""
     target = output or edl.with_suffix(".mp4")
     try:
+        picks = parse_picks(pick or [])
         if dry or dry_dir is not None:
             plan = dry_run(edl, target, ffmpeg=ffmpeg, cache=False if no_cache else cache, folder=dry_dir,
-                           single=single)
+                           single=single, picks=picks)
             _problems(plan.timeline.warnings)
             sys.stdout.write(plan.text)  # literally: no markup, no emoji, no wrapping
             sys.stdout.flush()
@@ -132,7 +140,7 @@ def render(
             with _executor(scheduler) as executor:
                 result = render_edl(edl, target, progress=lambda p: show_progress(bar, task, p), ffmpeg=ffmpeg,
                                     cache=False if no_cache else cache, jobs=jobs, executor=executor, single=single,
-                                    on_checked=checked)
+                                    on_checked=checked, picks=picks)
         finally:
             bar.stop()
         reused = f", {result.segments - result.rendered} of {result.segments} segments from the cache" \
@@ -184,7 +192,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
                                                          "(default: EDL name .mp4): checked too, with what goes "
                                                          "beside it.")] = None,
           single: Annotated[bool, typer.Option("--single", help="Check for a --single render "
-                                                                "(one graph, no segments).")] = False) -> None:
+                                                                "(one graph, no segments).")] = False,
+          pick: Annotated[Optional[list[str]], _PICK] = None) -> None:
     """Validate an EDL and its media, and show the timeline."""
     try:
         # The output `render` would write is checked too: a clash found here is not found
@@ -192,7 +201,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         if sheet is not None and sheet.suffix.lower() not in SHEET_SUFFIXES:
             raise UsageError(f"--sheet {sheet}: a contact sheet is a picture: name it "
                              f"{' or '.join(SHEET_SUFFIXES)}")
-        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single, sheet=sheet)
+        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single, sheet=sheet,
+                             picks=parse_picks(pick or []))
     except AssemblerError as exc:
         raise _fail(exc) from None
     if sheet is not None:

@@ -168,3 +168,43 @@ def test_a_slot_is_in_the_schema():
     assert {"shot", "takes", "pick", "length", "in", "fit_length"} <= set(slot_schema)
     assert slot_schema["fit_length"]["enum"] == ["trim", "hold", "retime", "ripple"]
     assert json.dumps(schema["$defs"]["Take"]["properties"]).count("seed")
+
+
+def segments_of(result) -> list[dict]:
+    return json.loads(result.receipt.read_text(encoding="utf-8"))["segments"]
+
+
+def test_a_new_pick_renders_only_that_slots_segments_and_the_joins_beside_it(folder):
+    path = episode(folder, {"color": "white", "duration": 1}, {"transition": "dissolve", "duration": 0.4},
+                   slot(pick="a", length=2), {"transition": "wipeleft", "duration": 0.4},
+                   {"color": "navy", "duration": 1}, {"color": "yellow", "duration": 1})
+    out, first = render(path)
+    assert near(mean_color(out, at(35)), RED)
+    before = segments_of(first)  # the receipt is rewritten by the next render
+    out, again = render(path, picks={"s02": "b"})  # not a word of the file changed
+    assert near(mean_color(out, at(35)), GREEN) and count_frames(out) == again.frames == 25 + 50 + 25 + 25 - 20
+    after = segments_of(again)
+    slot_keys = [[s["key"] for s in made if 2 in s["items"]] for made in (before, after)]
+    assert all(a != b for a, b in zip(*slot_keys)) and len(slot_keys[0]) == 3
+    remade = [s["items"] for s in after if s["rendered_now"]]
+    # The slot (video[2]) alone, the dissolve into it and the wipe out of it: nothing else.
+    assert remade and sorted(remade) == sorted(s["items"] for s in after if 2 in s["items"])
+    assert {tuple(items) for items in remade} >= {(0, 2), (2,), (2, 4)}
+    assert [s["key"] for s in before if 2 not in s["items"]] == [s["key"] for s in after if 2 not in s["items"]]
+
+
+def test_picks_in_the_api_and_on_the_command_line_override_the_file(folder):
+    import subprocess
+    import sys
+    path = episode(folder, slot(pick="a", length=1))
+    assert assembler.check(path, picks={"s02": "c"}).placements[0].media.path.name == "s02_c.mp4"
+    with pytest.raises(EdlError) as info:
+        assembler.check(path, picks={"s02": "x", "s9": "a"})
+    said = sorted(str(p) for p in info.value.problems)
+    assert any("video[0].takes: --pick s02=x: no take `x`" in s and f"{path}:" in s for s in said), said
+    assert any("no shot slot `s9`" in s and "s02" in s for s in said), said
+    cli = [sys.executable, "-m", "assembler", "check", str(path), "--pick", "s02=b"]
+    shown = subprocess.run(cli, capture_output=True, text=True)
+    assert shown.returncode == 0 and "s02_b.mp4" in shown.stdout, shown.stderr
+    bad = subprocess.run([*cli, "--pick", "s02"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "'s02' is not SLOT=TAKE" in bad.stderr
