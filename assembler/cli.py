@@ -34,6 +34,7 @@ from assembler.compile.escape import shell_line, shell_word
 from assembler.dryrun import dry_run
 from assembler.review.verify import verify as verify_receipt
 from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
+from assembler.review.takes import list_takes, slot_named, takes_sheet
 from assembler.run.cache import Cache
 from assembler.render import cache_folder, folder_or_none, render as render_edl
 from assembler.model.schema import json_schema
@@ -245,6 +246,39 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         out.print(f"subtitles: {len(track.cues)} cue{'s' if len(track.cues) != 1 else ''}, {ways}; "
                   f"{laid.subtitles.family} {laid.subtitles.size} px", markup=False)
     _problems(timeline.warnings)
+
+
+@app.command()
+def takes(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
+          sheet: Annotated[Optional[str], typer.Option("--sheet", metavar="SLOT", help="Also draw this slot's "
+                                                       "takes side by side (a picture: -o).")] = None,
+          output: Annotated[Optional[Path], typer.Option("-o", "--output", help="The sheet's file (default: "
+                                                         "EDL name .SLOT.takes.png).")] = None,
+          pick: Annotated[Optional[list[str]], _PICK] = None) -> None:
+    """List every shot slot with its takes, their lengths and provenance, and which plays."""
+    try:
+        found = list_takes(edl, picks=parse_picks(pick or []))
+        target = output or edl.with_name(f"{edl.stem}.{sheet}.takes.png")
+        if sheet is not None and target.suffix.lower() not in SHEET_SUFFIXES:
+            raise UsageError(f"-o {target}: a contact sheet is a picture: name it {' or '.join(SHEET_SUFFIXES)}")
+        if sheet is not None:
+            takes_sheet(slot_named(found, sheet), target)
+            err.print(f"contact sheet of {sheet}: {target}", markup=False)
+    except AssemblerError as exc:
+        raise _fail(exc) from None
+    table = Table(title=escape(f"{edl}") + f" - {len(found)} shot slot{'s' if len(found) != 1 else ''}")
+    for column in ("#", "slot", "take", "length", "file", "model", "seed", "prompt", "notes"):
+        table.add_column(column)
+    for slot in found:
+        fitted = f"{format_seconds(slot.length)} {slot.fit_length}" if slot.length is not None else "its own"
+        for take in slot.takes:
+            length = format_seconds(take.seconds) if take.seconds is not None else take.problem or "?"
+            table.add_row(f"video[{slot.index}]", escape(f"{slot.shot} ({fitted})"),
+                          escape(f"{take.name} *" if take.picked else take.name), escape(length), escape(take.file),
+                          *(escape(str(v)) if v is not None else "" for v in (take.model, take.seed, take.prompt,
+                                                                               take.notes)))
+    out.print(table)
+    out.print("* the take that plays", markup=False)
 
 
 @app.command()

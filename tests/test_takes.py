@@ -208,3 +208,42 @@ def test_picks_in_the_api_and_on_the_command_line_override_the_file(folder):
     assert shown.returncode == 0 and "s02_b.mp4" in shown.stdout, shown.stderr
     bad = subprocess.run([*cli, "--pick", "s02"], capture_output=True, text=True)
     assert bad.returncode == 2 and "'s02' is not SLOT=TAKE" in bad.stderr
+
+
+def test_the_listing_gives_every_take_its_length_provenance_and_pick(folder):
+    from assembler.review.takes import list_takes
+    path = episode(folder, slot(pick="b", length=1), {"color": "black"},
+                   {"shot": "s07", "takes": {"only": "takes/s02_c.mp4", "lost": "takes/none.mp4"}})
+    found = list_takes(path)
+    assert [(s.index, s.shot, s.length, s.fit_length) for s in found] == [(0, "s02", 1, "trim"), (2, "s07", None, "trim")]
+    first = found[0]
+    assert [(t.name, t.seconds, t.picked) for t in first.takes] == [("a", 2, False), ("b", 3, True), ("c", 1, False),
+                                                                   ("d", 4, False)]
+    assert (first.picked.model, first.picked.prompt, first.picked.seed) == ("veo-3", "a green field", 7)
+    lost = found[1].takes[1]
+    assert lost.seconds is None and "none.mp4" in lost.problem and found[1].picked.name == "only"
+    assert list_takes(path, picks={"s02": "d"})[0].picked.name == "d"
+
+
+def test_the_takes_command_lists_and_draws_a_slots_takes_side_by_side(folder):
+    import subprocess
+    import sys
+    from PIL import Image
+    path = episode(folder, slot(pick="c", length=1))
+    cli = [sys.executable, "-m", "assembler", "takes", str(path)]
+    listed = subprocess.run([*cli, "--pick", "s02=b"], capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    rows = {line.split("│")[3].strip(): line for line in listed.stdout.splitlines() if line.count("│") > 8}
+    assert set(rows) >= {"a", "b *", "c", "d"} and "veo-3" in rows["b *"] and "3.000" in rows["b *"]
+    sheet = folder / "s02.png"
+    drawn = subprocess.run([*cli, "--sheet", "s02", "-o", str(sheet)], capture_output=True, text=True)
+    assert drawn.returncode == 0, drawn.stderr
+    picture = Image.open(sheet).convert("RGB")
+    tile = 240 + 8
+    assert picture.width == 4 * tile + 8
+    # a red, b green, c blue; d in the middle of its first second (the slot trims it to 1 s): red.
+    for n, colour in enumerate((RED, GREEN, BLUE, RED)):
+        assert near(picture.getpixel((8 + n * tile + 120, 8 + 67)), colour), n
+    assert near(picture.getpixel((8 + 2 * tile - 2, 40)), (255, 200, 0))  # c, the picked one, is framed
+    wrong = subprocess.run([*cli, "--sheet", "s9"], capture_output=True, text=True)
+    assert wrong.returncode == 2 and "no shot slot `s9`" in wrong.stderr and "s02" in wrong.stderr
