@@ -13,7 +13,7 @@ import pytest
 import assembler
 from assembler.errors import EdlError
 from conftest import TONES, write_edl
-from media_tools import count_frames, dominant_tone, make_clip, mean_color, run_ffmpeg, BITEXACT
+from media_tools import count_frames, dominant_tone, make_clip, mean_color, rms_db, run_ffmpeg, BITEXACT
 
 FPS = 25
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 128, 0), (0, 0, 255), (255, 255, 255)
@@ -91,6 +91,7 @@ def test_hold_freezes_the_last_frame_to_fill_even_across_a_join(folder):
         assert near(mean_color(out, at(frame)), BLUE), frame
     assert near(mean_color(out, at(60)), WHITE)
     assert dominant_tone(out, 0.5) == pytest.approx(TONES["blue"], abs=20)
+    assert rms_db(out, 1.3, 0.3) < -60  # a held picture is silent: the take's sound has ended
     assert assembler.check(episode(folder, slot(pick="c", length=2, fit_length="hold"))).placements[0].hold == 25
 
 
