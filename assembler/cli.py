@@ -222,7 +222,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         join = timeline.joins[k] if k < len(timeline.joins) else None
         after = "" if join is None else join.transition if not join.frames else \
             f"{join.transition} {format_seconds(join.frames / rate)}"
-        table.add_row(f"video[{p.index}]", escape(f"{p.kind}: {_NAMES[type(p)](p)}"), source,
+        kind = f"shot {p.take[0]}, take {p.take[1]}" if isinstance(p, Shot) and p.take else p.kind
+        table.add_row(f"video[{p.index}]", escape(f"{kind}: {_NAMES[type(p)](p)}"), source,
                       f"{format_seconds(p.start / rate)} - {format_seconds(p.end / rate)}",
                       format_seconds(p.frames / rate), after)
     out.print(table)

@@ -136,6 +136,7 @@ def test_every_bad_slot_is_an_error_at_its_line_all_at_once(folder):
                    slot(shot="s04", pick="d", length=0.4, fit_length="retime"),  # speed 10
                    {"shot": "s05", "takes": {"x": "gone/x.mp4", "y": "gone/y.mp4"}},  # the picked take is missing
                    {"shot": "s06", "takes": {}},                               # no takes
+                   slot(shot="s08", length="00:00:01:30"),                     # frame 30 at 25 fps
                    slot(shot="s03", length=1))                                 # an id given twice
     with pytest.raises(EdlError) as info:
         assembler.check(path)
@@ -157,7 +158,8 @@ def test_every_bad_slot_is_an_error_at_its_line_all_at_once(folder):
     assert "take `x`" in missing.message and "x.mp4" in missing.message
     assert found[("video[3].takes.y", "warning")]  # not picked: it can wait
     assert "at least one take" in found[("video[4].takes", "error")].message
-    assert "also video[1]" in found[("video[5].shot", "error")].message
+    assert "frame 30 at 25 fps" in found[("video[5].length", "error")].message
+    assert "also video[1]" in found[("video[6].shot", "error")].message
 
 
 def test_a_slot_is_in_the_schema():
@@ -206,7 +208,7 @@ def test_picks_in_the_api_and_on_the_command_line_override_the_file(folder):
     assert any("no shot slot `s9`" in s and "s02" in s for s in said), said
     cli = [sys.executable, "-m", "assembler", "check", str(path), "--pick", "s02=b"]
     shown = subprocess.run(cli, capture_output=True, text=True)
-    assert shown.returncode == 0 and "s02_b.mp4" in shown.stdout, shown.stderr
+    assert shown.returncode == 0 and "shot s02, take b: s02_b.mp4" in shown.stdout, shown.stderr
     bad = subprocess.run([*cli, "--pick", "s02"], capture_output=True, text=True)
     assert bad.returncode == 2 and "'s02' is not SLOT=TAKE" in bad.stderr
 
@@ -224,6 +226,9 @@ def test_the_listing_gives_every_take_its_length_provenance_and_pick(folder):
     lost = found[1].takes[1]
     assert lost.seconds is None and "none.mp4" in lost.problem and found[1].picked.name == "only"
     assert list_takes(path, picks={"s02": "d"})[0].picked.name == "d"
+    # The lost take is not picked: the episode still checks, with a warning at that take.
+    warned = [p for p in assembler.check(path).warnings if p.path == "video[2].takes.lost"]
+    assert len(warned) == 1 and "cannot be picked" in warned[0].hint
 
 
 def test_the_takes_command_lists_and_draws_a_slots_takes_side_by_side(folder):

@@ -11,6 +11,7 @@ Pure: it is handed the lengths; it reads nothing. Imports ``edl``, ``load``, ``e
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -19,7 +20,7 @@ from typing import Any
 from assembler.errors import EdlError, Problem
 from assembler.model import edl as model
 from assembler.model.load import Validated
-from assembler.timebase import TimeSpec, frame_of, seconds_text
+from assembler.timebase import TimeSpec, frame_of, seconds_text, smpte_problem
 
 __all__ = ["Lowered", "lower", "parse_picks", "slots", "with_picks"]
 
@@ -101,6 +102,8 @@ def lower(validated: Validated, index: int, slot: model.Slot, length: Fraction |
     plain = Lowered(model.Clip(**fields), slot.shot, name)  # the take to its end
     if slot.length is None or slot.fit_length == "ripple":
         return plain, []
+    if problem := smpte_problem(slot.length, rate):  # the slot's length counts output frames
+        return None, [doc.problem((*at, "length"), problem, f"frames count 0-{math.ceil(rate) - 1}")]
     wanted = slot.length.resolve(rate)
     frames = frame_of(wanted, rate)  # the slot's length is on the output's grid
     seconds = Fraction(frames) / rate

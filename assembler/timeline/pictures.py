@@ -224,6 +224,7 @@ def _shot(p: Placing, index: int, item: model.Clip) -> Placement | None:
     hold = max(0, slot.frames - frames) if slot and slot.hold and slot.frames else 0
     frames = slot.frames if slot and slot.frames else frames
     return Shot(index=index, media=info, frames=frames, source_in=src_in, source_out=src_out, hold=hold,
+                take=(slot.slot, slot.take) if slot else None,
                 speed=speed, fit=item.fit or p.validated.output.fit, volume_db=item.volume,
                 sound=info.has_audio and not item.mute, role=item.role,
                 luts=lut_of(p.validated, (*at, "lut"), item.lut, p.sources, problems))
