@@ -253,3 +253,19 @@ def test_the_takes_command_lists_and_draws_a_slots_takes_side_by_side(folder):
     assert near(picture.getpixel((8 + 2 * tile - 2, 40)), (255, 200, 0))  # c, the picked one, is framed
     wrong = subprocess.run([*cli, "--sheet", "s9"], capture_output=True, text=True)
     assert wrong.returncode == 2 and "no shot slot `s9`" in wrong.stderr and "s02" in wrong.stderr
+
+
+def test_take_names_may_be_numbers_and_a_bad_take_is_named_in_its_path(folder):
+    numbered = {"shot": "s02", "takes": {1: "takes/s02_a.mp4", 2: "takes/s02_b.mp4"}, "pick": 2, "length": 1}
+    path = folder / "numbered.yaml"
+    # YAML's flow style, numbers unquoted: the keys 1 and 2, and `pick: 2` a number.
+    path.write_text("version: 1\noutput: {fps: 25}\nmedia_root: ..\nvideo:\n  - " + json.dumps(numbered)
+                    .replace('"1"', "1").replace('"2"', "2") + "\n")
+    assert '{1: "takes/s02_a.mp4", 2:' in path.read_text() and '"pick": 2,' in path.read_text()
+    assert assembler.check(path).placements[0].take == ("s02", "2")
+    with pytest.raises(EdlError) as info:
+        assembler.check(episode(folder, {"shot": "s02", "takes": {"a": {"file": ""}, "b": 3}},
+                                slot(shot="s03", length=0)))
+    assert sorted(p.path for p in info.value.problems) == ["video[0].takes.a.file", "video[0].takes.b",
+                                                           "video[1].length"]
+    assert "less than one frame" in next(p.message for p in info.value.problems if p.path == "video[1].length")

@@ -572,6 +572,12 @@ class Slot(_Model):
             raise ValueError("a slot needs at least one take")
         return value
 
+    @field_validator("pick", mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> Any:
+        # YAML reads `pick: 2` as a number, and the take named `2` as the key "2".
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
     @field_validator("pick")
     @classmethod
     def _known_pick(cls, value: str | None, info: ValidationInfo) -> str | None:
@@ -833,7 +839,9 @@ def explain(err: Any) -> tuple[tuple, str, str | None]:
     # which no user wrote: every step of a path is a field, an index, or (last) an unknown key.
     kind = err["type"]
     last = len(loc) - 1 if kind == "extra_forbidden" else len(loc)
-    path = tuple(step for n, step in enumerate(loc) if n >= last or isinstance(step, int) or step in FIELD_NAMES)
+    # A slot's take names are the user's keys: `takes.a.file`.
+    path = tuple(step for n, step in enumerate(loc) if n >= last or isinstance(step, int) or step in FIELD_NAMES
+                 or n and loc[n - 1] == "takes")
     message, hint = err["msg"], None
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]

@@ -106,6 +106,9 @@ def lower(validated: Validated, index: int, slot: model.Slot, length: Fraction |
         return None, [doc.problem((*at, "length"), problem, f"frames count 0-{math.ceil(rate) - 1}")]
     wanted = slot.length.resolve(rate)
     frames = frame_of(wanted, rate)  # the slot's length is on the output's grid
+    if frames < 1:
+        return None, [doc.problem((*at, "length"), f"lasts {seconds_text(wanted)} s, less than one frame at "
+                                  f"{rate} fps")]
     seconds = Fraction(frames) / rate
     usable = None if length is None else length - src_in
     if usable is not None and usable <= 0:
