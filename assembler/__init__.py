@@ -30,8 +30,8 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing (millise
 # before pydantic, ruamel, rich and PyAV are imported, and a script loads only what it uses.
 _HOME = {
     **dict.fromkeys(["Clip", "ClipCue", "Color", "Duck", "Edl", "Image", "Motion", "Output", "OutputAudio",
-                     "OutputVideo", "Overlay", "Sound", "Subtitles", "SubtitleStyle", "Title", "TitleStyle",
-                     "Transition", "TransitionAudio"], "model.edl"),
+                     "OutputVideo", "Overlay", "Slot", "Sound", "Subtitles", "SubtitleStyle", "Take", "Title",
+                     "TitleStyle", "Transition", "TransitionAudio"], "model.edl"),
     **dict.fromkeys(["AssemblerError", "Cancelled", "EdlError", "FFmpegNotFound", "MediaError", "Problem",
                      "RenderError", "UsageError"], "errors"),
     "Progress": "run.ffmpeg",
@@ -40,7 +40,7 @@ _HOME = {
     "DryRun": "dryrun", "dry_run": "dryrun",
     "RenderResult": "render", "check": "render", "render": "render",
     "Difference": "review.diff", "Verification": "review.verify", "diff": "review.diff",
-    "verify": "review.verify",
+    "verify": "review.verify", "list_takes": "review.takes",
     "Timeline": "timeline.build",
 }
 
@@ -49,7 +49,7 @@ if TYPE_CHECKING:  # what type checkers and editors see: the same names, importe
 
     from assembler.dryrun import DryRun, dry_run
     from assembler.model.edl import (Clip, ClipCue, Color, Duck, Edl, Image, Motion, Output, OutputAudio, OutputVideo, Overlay,
-                      Sound, Subtitles, SubtitleStyle, Title, TitleStyle, Transition, TransitionAudio)
+                      Slot, Sound, Subtitles, SubtitleStyle, Take, Title, TitleStyle, Transition, TransitionAudio)
     from assembler.errors import (AssemblerError, Cancelled, EdlError, FFmpegNotFound, MediaError, Problem, RenderError,
                                   UsageError)
     from assembler.run.ffmpeg import Progress
@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # what type checkers and editors see: the same names, importe
     from assembler.render import RenderResult, check, render
     from assembler.review.diff import Difference, diff
     from assembler.review.verify import Verification, verify
+    from assembler.review.takes import list_takes
     from assembler.timeline.build import Timeline
 
 
@@ -119,9 +120,11 @@ __all__ = [
     "Progress",
     "RenderError",
     "RenderResult",
+    "Slot",
     "Sound",
     "SubtitleStyle",
     "Subtitles",
+    "Take",
     "Timeline",
     "Title",
     "TitleStyle",
@@ -132,6 +135,7 @@ __all__ = [
     "check",
     "diff",
     "dry_run",
+    "list_takes",
     "load",
     "probe",
     "render",

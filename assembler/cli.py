@@ -34,9 +34,11 @@ from assembler.compile.escape import shell_line, shell_word
 from assembler.dryrun import dry_run
 from assembler.review.verify import verify as verify_receipt
 from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
+from assembler.review.takes import list_takes, slot_named, takes_sheet
 from assembler.run.cache import Cache
 from assembler.render import cache_folder, folder_or_none, render as render_edl
 from assembler.model.schema import json_schema
+from assembler.model.takes import parse_picks
 from assembler.layout.frame import own
 from assembler.timebase import format_seconds
 from assembler.timeline.items import Card, OverlayClip, OverlayColor, OverlayImage, OverlayText, Plate, Shot, Still
@@ -84,6 +86,11 @@ def _fail(exc: AssemblerError) -> typer.Exit:
     return typer.Exit(2 if isinstance(exc, (MediaError, UsageError)) else 1)
 
 
+# `--pick s02=c`, repeatable: a shot slot's take, instead of the EDL's `pick`.
+_PICK = typer.Option("--pick", metavar="SLOT=TAKE", help="Play this take of this shot slot instead of its "
+                     "`pick` (repeatable), without editing the EDL.")
+
+
 @app.command()
 def render(
     edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
@@ -104,13 +111,15 @@ def render(
                                                           "on that cluster (needs the 'distributed' extra).")] = None,
     single: Annotated[bool, typer.Option("--single", help="One ffmpeg graph for the whole episode, "
                                                           "no segments, no cache.")] = False,
+    pick: Annotated[Optional[list[str]], _PICK] = None,
 ) -> None:
     """Render an EDL to a video file."""
     target = output or edl.with_suffix(".mp4")
     try:
+        picks = parse_picks(pick or [])
         if dry or dry_dir is not None:
             plan = dry_run(edl, target, ffmpeg=ffmpeg, cache=False if no_cache else cache, folder=dry_dir,
-                           single=single)
+                           single=single, picks=picks)
             _problems(plan.timeline.warnings)
             sys.stdout.write(plan.text)  # literally: no markup, no emoji, no wrapping
             sys.stdout.flush()
@@ -132,7 +141,7 @@ def render(
             with _executor(scheduler) as executor:
                 result = render_edl(edl, target, progress=lambda p: show_progress(bar, task, p), ffmpeg=ffmpeg,
                                     cache=False if no_cache else cache, jobs=jobs, executor=executor, single=single,
-                                    on_checked=checked)
+                                    on_checked=checked, picks=picks)
         finally:
             bar.stop()
         reused = f", {result.segments - result.rendered} of {result.segments} segments from the cache" \
@@ -184,7 +193,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
                                                          "(default: EDL name .mp4): checked too, with what goes "
                                                          "beside it.")] = None,
           single: Annotated[bool, typer.Option("--single", help="Check for a --single render "
-                                                                "(one graph, no segments).")] = False) -> None:
+                                                                "(one graph, no segments).")] = False,
+          pick: Annotated[Optional[list[str]], _PICK] = None) -> None:
     """Validate an EDL and its media, and show the timeline."""
     try:
         # The output `render` would write is checked too: a clash found here is not found
@@ -192,7 +202,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         if sheet is not None and sheet.suffix.lower() not in SHEET_SUFFIXES:
             raise UsageError(f"--sheet {sheet}: a contact sheet is a picture: name it "
                              f"{' or '.join(SHEET_SUFFIXES)}")
-        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single, sheet=sheet)
+        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single, sheet=sheet,
+                             picks=parse_picks(pick or []))
     except AssemblerError as exc:
         raise _fail(exc) from None
     if sheet is not None:
@@ -211,7 +222,8 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         join = timeline.joins[k] if k < len(timeline.joins) else None
         after = "" if join is None else join.transition if not join.frames else \
             f"{join.transition} {format_seconds(join.frames / rate)}"
-        table.add_row(f"video[{p.index}]", escape(f"{p.kind}: {_NAMES[type(p)](p)}"), source,
+        kind = f"shot {p.take[0]}, take {p.take[1]}" if isinstance(p, Shot) and p.take else p.kind
+        table.add_row(f"video[{p.index}]", escape(f"{kind}: {_NAMES[type(p)](p)}"), source,
                       f"{format_seconds(p.start / rate)} - {format_seconds(p.end / rate)}",
                       format_seconds(p.frames / rate), after)
     out.print(table)
@@ -235,6 +247,39 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         out.print(f"subtitles: {len(track.cues)} cue{'s' if len(track.cues) != 1 else ''}, {ways}; "
                   f"{laid.subtitles.family} {laid.subtitles.size} px", markup=False)
     _problems(timeline.warnings)
+
+
+@app.command()
+def takes(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
+          sheet: Annotated[Optional[str], typer.Option("--sheet", metavar="SLOT", help="Also draw this slot's "
+                                                       "takes side by side (a picture: -o).")] = None,
+          output: Annotated[Optional[Path], typer.Option("-o", "--output", help="The sheet's file (default: "
+                                                         "EDL name .SLOT.takes.png).")] = None,
+          pick: Annotated[Optional[list[str]], _PICK] = None) -> None:
+    """List every shot slot with its takes, their lengths and provenance, and which plays."""
+    try:
+        found = list_takes(edl, picks=parse_picks(pick or []))
+        target = output or edl.with_name(f"{edl.stem}.{sheet}.takes.png")
+        if sheet is not None and target.suffix.lower() not in SHEET_SUFFIXES:
+            raise UsageError(f"-o {target}: a contact sheet is a picture: name it {' or '.join(SHEET_SUFFIXES)}")
+        if sheet is not None:
+            takes_sheet(slot_named(found, sheet), target)
+            err.print(f"contact sheet of {sheet}: {target}", markup=False)
+    except AssemblerError as exc:
+        raise _fail(exc) from None
+    table = Table(title=escape(f"{edl}") + f" - {len(found)} shot slot{'s' if len(found) != 1 else ''}")
+    for column in ("#", "slot", "take", "length", "file", "model", "seed", "prompt", "notes"):
+        table.add_column(column)
+    for slot in found:
+        fitted = f"{format_seconds(slot.length)} {slot.fit_length}" if slot.length is not None else "its own"
+        for take in slot.takes:
+            length = format_seconds(take.seconds) if take.seconds is not None else take.problem or "?"
+            table.add_row(f"video[{slot.index}]", escape(f"{slot.shot} ({fitted})"),
+                          escape(f"{take.name} *" if take.picked else take.name), escape(length), escape(take.file),
+                          *(escape(str(v)) if v is not None else "" for v in (take.model, take.seed, take.prompt,
+                                                                               take.notes)))
+    out.print(table)
+    out.print("* the take that plays", markup=False)
 
 
 @app.command()

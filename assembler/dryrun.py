@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -161,11 +162,13 @@ def _graph_file(target: Path) -> Path:
 
 def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLike | None = None,
             ffmpeg: str | os.PathLike | FFmpeg | None = None, cache: str | os.PathLike | bool | None = None,
-            folder: str | os.PathLike | None = None, single: bool = False) -> DryRun:
+            folder: str | os.PathLike | None = None, single: bool = False,
+            picks: Mapping[str, str] | None = None) -> DryRun:
     """Check the EDL, then write the commands a render into ``out`` would run and the files
     they read into ``folder`` (default ``<out>.dryrun/``; a folder of an earlier dry run is
     emptied first), with ``run.sh`` running them all. ``cache`` as for ``render``: it is
-    only read (which segments and sound it holds). ``single``: the one-graph command."""
+    only read (which segments and sound it holds). ``single``: the one-graph command.
+    ``picks``: the takes of shot slots, as for ``render``."""
     out = Path(out).resolve()
     folder = Path(folder).resolve() if folder is not None else out.with_name(out.name + ".dryrun")
     root = None if cache is False or single else \
@@ -175,7 +178,7 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     folder_or_none(folder, "the dry run's folder")
     store = Cache(root if root is not None else folder / ".no-cache", read_only=True)
     timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out,
-                     segmented=not single, ffmpeg=ffmpeg)
+                     segmented=not single, ffmpeg=ffmpeg, picks=picks)
     ff = resolve_ffmpeg(ffmpeg)
     ff = replace(ff, path=os.path.abspath(ff.path))  # runs from any folder
     _empty(folder, out, root)

@@ -21,7 +21,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -34,6 +34,7 @@ from assembler.layout.frame import Layout, own, settle
 from assembler.errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
 from assembler.model.edl import Edl
 from assembler.model.load import Validated, from_model, parse, validate
+from assembler.model.takes import with_picks
 from assembler.plan import Segment, segments
 from assembler.run.assemble import (SEGMENT_FILES, PlannedSegment, Tally, assembly_job, build_all, build_segment,
                                     single_job, write_planned)
@@ -88,7 +89,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
           prober: Callable[[Path], MediaInfo] = probe,
           measurer: Callable[[Path, float], Audible] = audible_spans, out: str | os.PathLike | None = None,
           segmented: bool = True, sheet: str | os.PathLike | None = None,
-          ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Timeline:
+          ffmpeg: str | os.PathLike | FFmpeg | None = None, picks: Mapping[str, str] | None = None) -> Timeline:
     """Validate an EDL against the schema and its media; return the timeline.
 
     Raises :class:`~assembler.errors.EdlError` listing every problem (schema and media
@@ -100,16 +101,17 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     the codecs (and, ``segmented``, MP4 segments that hold the video codec), and no file
     written (the output, its receipt, sidecar and stems) that the render reads; nor the
     contact ``sheet``, when one is to be drawn; and the encoder settings against what
-    ``ffmpeg`` (default: the one a render would use) supports.
+    ``ffmpeg`` (default: the one a render would use) supports. ``picks``: {slot id: take
+    name}, the take each of those shot slots plays instead of the EDL's `pick`.
     """
-    validated = validate_source(edl, base_dir)
+    validated, picked = with_picks(validate_source(edl, base_dir), picks or {})
     # Each text is set for the output the EDL names as it is placed: wrapped, shrunk, moved, unset.
     timeline, problems = build(validated, read_sources(needs(validated), prober), settle(*validated.output.size))
     if out is not None:
         problems = [*problems, *output_problems(validated, timeline, Path(out),
                                                 None if isinstance(edl, Edl) else Path(edl), segmented,
                                                 _sheet_writes(sheet), _ffmpeg_or_none(ffmpeg))]
-    everything = [*validated.problems, *problems]
+    everything = [*validated.problems, *picked, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
         raise EdlError(everything)
     timeline, problems = follow(timeline, measurer, validated.document)
@@ -251,7 +253,8 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
            base_dir: str | os.PathLike | None = None, ffmpeg: str | os.PathLike | FFmpeg | None = None,
            cache: str | os.PathLike | bool | None = None, jobs: int | None = None,
            executor: Executor | None = None, single: bool = False,
-           on_checked: Callable[[Timeline], None] | None = None) -> RenderResult:
+           on_checked: Callable[[Timeline], None] | None = None,
+           picks: Mapping[str, str] | None = None) -> RenderResult:
     """Render an EDL to ``out`` and return what was made.
 
     ``progress`` is called with a :class:`~assembler.run.ffmpeg.Progress` as the work goes.
@@ -263,17 +266,18 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     with the timeline once validation passed, before anything is encoded (its ``warnings``
     are final then), and ``progress`` only after it. The output and its
     receipt appear only when complete: a failed or interrupted render leaves the previous
-    ones untouched.
+    ones untouched. ``picks``: {slot id: take name}, as for :func:`check`.
     """
     started, out = time.monotonic(), Path(out)
     if single:
-        return _render_single(edl, out, base_dir, ffmpeg, progress, on_checked)
+        return _render_single(edl, out, base_dir, ffmpeg, progress, on_checked, picks)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
     _writable_cache(root)
     try:
         store = Cache(root)
-        timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out, ffmpeg=ffmpeg)
+        timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out, ffmpeg=ffmpeg,
+                         picks=picks)
         ff = _prepared(timeline, out, ffmpeg, on_checked)
         checked = time.monotonic()
         planned = plan(timeline, store, ff)
@@ -309,9 +313,10 @@ def _prepared(timeline: Timeline, out: Path, ffmpeg: str | os.PathLike | FFmpeg 
 
 def _render_single(edl: EdlSource, out: Path, base_dir: str | os.PathLike | None,
                    ffmpeg: str | os.PathLike | FFmpeg | None, progress: Callable[[Progress], None] | None,
-                   on_checked: Callable[[Timeline], None] | None) -> RenderResult:
+                   on_checked: Callable[[Timeline], None] | None,
+                   picks: Mapping[str, str] | None) -> RenderResult:
     """The whole timeline as one ffmpeg graph: no segments, no cache, no receipt."""
-    timeline = check(edl, base_dir=base_dir, out=out, segmented=False, ffmpeg=ffmpeg)
+    timeline = check(edl, base_dir=base_dir, out=out, segmented=False, ffmpeg=ffmpeg, picks=picks)
     ff = _prepared(timeline, out, ffmpeg, on_checked)
     tally = Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
     tally.update(None)

@@ -57,6 +57,10 @@ def narrow(placements: list[Placement], joins: list[Join], start: int, end: int,
         # A shot's in-point moves with it; a still's and a card's place in themselves is `head`.
         moved: dict[str, Any] = {"source_in": first.source_in + skip * first.speed / rate} \
             if isinstance(first, Shot) else {}
+        if isinstance(first, Shot) and first.hold:
+            # Inside a held last picture, the source has nothing left: start at its last frame.
+            last_frame = first.source_out - 1 / (first.media.fps or rate)
+            moved["source_in"] = min(moved["source_in"], last_frame)
         placements[0] = replace(first, start=first.start + skip, frames=first.frames - skip, head=first.head + skip,
                                 **moved)
     last = placements[-1]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from fractions import Fraction
 from typing import Annotated, Any, Literal, Self, Union
 
 from PIL import ImageColor
@@ -32,6 +33,7 @@ from pydantic import (
     PlainValidator,
     Tag,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -55,10 +57,12 @@ __all__ = [
     "OutputVideo",
     "Overlay",
     "SAME_AS",
+    "Slot",
     "Sound",
     "SubtitleStyle",
     "Subtitles",
     "TRANSITIONS",
+    "Take",
     "Title",
     "TitleStyle",
     "Transition",
@@ -521,6 +525,78 @@ class Clip(_Model):
         return self
 
 
+class Take(_Model):
+    """One generated take of a shot slot: its file, and where it came from (for people and
+    for ``assembler takes``; nothing but ``file`` changes what is rendered)."""
+
+    file: str = Field(min_length=1, description="the take's video file")
+    model: str | None = Field(None, description="what made it (a model's name)")
+    prompt: str | None = Field(None, description="the prompt it was made from")
+    seed: int | str | None = Field(None, description="the seed it was made with")
+    notes: str | None = Field(None, description="anything a person wants to remember about it")
+
+
+FitLength = Literal["trim", "hold", "retime", "ripple"]
+# How far `retime` may change a take's speed: a clip's own `speed` range.
+RETIME_RANGE = (Fraction(1, 4), Fraction(4))
+
+
+class Slot(_Model):
+    """A shot slot (``shot: s02``): several takes of one shot, one of them picked. It plays
+    as the clip of its picked take (``model.takes`` lowers it), trimmed, held, retimed or
+    rippled to the slot's ``length``; everything else a clip has stays with the slot, so a
+    new pick keeps its fit, volume, LUT, sounds and cues."""
+
+    shot: str = Field(min_length=1, description="the slot's id, unique in the EDL (`--pick ID=TAKE` names it)")
+    takes: dict[str, Annotated[str, Field(min_length=1)] | Take] = Field(
+        description="take name -> a file, or {file, model, prompt, seed, notes}")
+    pick: str | None = Field(None, description="the take that plays; default: the first")
+    length: Time | None = Field(None, description="the directed length of the slot; default: the take's own, "
+                                                  "from `in`")
+    in_: Time = Field(TimeSpec(), alias="in", description="where every take starts playing in its source")
+    fit_length: FitLength = Field("trim", description="a take of another length than the slot's: trim (cut to "
+                                  "`length`; an error if shorter), hold (its last frame held to fill), retime "
+                                  "(its speed changed to fit, 0.25..4) or ripple (the slot takes the take's length)")
+    fit: Fit | None = Field(None, description="contain, cover or stretch; default: output.fit")
+    volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the take's own sound")
+    mute: bool = Field(False, description="drop the take's own sound")
+    role: Role = Field("other", description="the role of the take's own sound, for ducking")
+    lut: str | None = Field(None, description="a 3D LUT file (.cube or .3dl) for this slot, before output.lut")
+    subtitles: list[ClipCue] = Field([], description="cues that move with the slot, times from its first frame")
+    audio: list[Sound] = Field([], description="sounds that move with the slot, `start` from its first frame")
+
+    @field_validator("takes")
+    @classmethod
+    def _some(cls, value: dict) -> dict:
+        if not value:
+            raise ValueError("a slot needs at least one take")
+        return value
+
+    @field_validator("pick", mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> Any:
+        # YAML reads `pick: 2` as a number, and the take named `2` as the key "2".
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+    @field_validator("pick")
+    @classmethod
+    def _known_pick(cls, value: str | None, info: ValidationInfo) -> str | None:
+        takes = info.data.get("takes")
+        if value is not None and takes and value not in takes:
+            raise PydanticCustomError("unknown_pick", "no take `{pick}` in this slot (its takes: {names})",
+                                      {"pick": value, "names": ", ".join(map(str, takes))})
+        return value
+
+    @property
+    def picked(self) -> str:
+        """The name of the take that plays."""
+        return self.pick if self.pick is not None else next(iter(self.takes))
+
+    def file_of(self, name: str) -> str:
+        take = self.takes[name]
+        return take if isinstance(take, str) else take.file
+
+
 Zoom = Annotated[float, Field(ge=1, le=8)]
 Fraction01 = Annotated[float, Field(ge=0, le=1)]
 
@@ -623,14 +699,15 @@ class Transition(_Model):
         return self.duration or nested or parse_time(DEFAULT_TRANSITION_SECONDS)
 
 
-ITEM_KINDS = ("clip", "image", "title", "color", "transition")
+ITEM_KINDS = ("clip", "image", "title", "color", "transition", "shot")
 
 
 def item_kind(value: Any) -> str | None:
     """Which kind of main-track item a raw mapping or a model is (its identifying key)."""
     if isinstance(value, dict):
         return next((k for k in ITEM_KINDS if k in value), None)
-    kinds: dict[type, str] = {Clip: "clip", Image: "image", Title: "title", Color: "color", Transition: "transition"}
+    kinds: dict[type, str] = {Clip: "clip", Image: "image", Title: "title", Color: "color", Transition: "transition",
+                              Slot: "shot"}
     return kinds.get(type(value))
 
 
@@ -641,11 +718,13 @@ VideoItem = Annotated[
         Annotated[Title, Tag("title")],
         Annotated[Color, Tag("color")],
         Annotated[Transition, Tag("transition")],
+        Annotated[Slot, Tag("shot")],
     ],
     Discriminator(
         item_kind,
         custom_error_type="item_kind",
-        custom_error_message="an item of the main track needs one of the keys clip, image, title, color, transition",
+        custom_error_message="an item of the main track needs one of the keys clip, image, title, color, transition, "
+                             "shot",
     ),
 ]
 
@@ -659,7 +738,7 @@ class Edl(_Model):
     media_root: str | None = Field(None, description="folder that relative paths start from (relative to the "
                                                      "EDL's folder); default: the EDL's folder")
     video: list[VideoItem] = Field(min_length=1, description="the main track, played in order: clip, image, "
-                                                             "title, color and transition items")
+                                                             "title, color, shot (a slot of takes) and transition items")
     # Parts of the contract that later issues build; accepted so that files written to the
     # contract load, and reported as "not rendered yet" by the timeline stage.
     overlays: list[Overlay] = Field([], description="layers above the main track; later ones on top")
@@ -760,7 +839,9 @@ def explain(err: Any) -> tuple[tuple, str, str | None]:
     # which no user wrote: every step of a path is a field, an index, or (last) an unknown key.
     kind = err["type"]
     last = len(loc) - 1 if kind == "extra_forbidden" else len(loc)
-    path = tuple(step for n, step in enumerate(loc) if n >= last or isinstance(step, int) or step in FIELD_NAMES)
+    # A slot's take names are the user's keys: `takes.a.file`.
+    path = tuple(step for n, step in enumerate(loc) if n >= last or isinstance(step, int) or step in FIELD_NAMES
+                 or n and loc[n - 1] == "takes")
     message, hint = err["msg"], None
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
@@ -777,6 +858,8 @@ def explain(err: Any) -> tuple[tuple, str, str | None]:
         keys = sorted(map(str, err["input"]), key=lambda k: -max(
             difflib.SequenceMatcher(None, _visible(k), kind).ratio() for kind in ITEM_KINDS))
         hint = next((g for g in (did_you_mean(k, ITEM_KINDS) for k in keys) if g), None)
+    elif kind == "unknown_pick":
+        hint = did_you_mean(str(err.get("input")), tuple((err.get("ctx") or {}).get("names", "").split(", ")))
     elif kind == "literal_error" and path == ("version",):
         message = f"version must be 1, not {err.get('input')!r}"
     elif kind == "literal_error" and isinstance(err.get("input"), str):

@@ -25,7 +25,7 @@ from assembler.timeline.items import (Card, OverlayClip, OverlayColor, OverlayMe
 from assembler.timeline.sources import DEFAULT_FAMILY
 from assembler.run.probe import picture_at
 
-__all__ = ["SHEET_SUFFIXES", "contact_sheet"]
+__all__ = ["SHEET_SUFFIXES", "THUMB_WIDTH", "contact_sheet"]
 
 
 

@@ -32,7 +32,7 @@ from assembler.model.load import Validated
 from assembler.timebase import MAX_SECONDS, Intervals, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
 from assembler.timeline.items import Overlay, Placement, Settle, Shot
 from assembler.timeline.overlays import place_overlays
-from assembler.timeline.pictures import Placing, lut_of, place_picture
+from assembler.timeline.pictures import Placing, lower_slots, lut_of, place_picture
 from assembler.timeline.sounds import PlacedSound, place_sounds
 from assembler.timeline.sources import BUNDLED_FONT, MediaInfo, Sources, families, fonts_dir, raw_media, resolve
 from assembler.timeline.subtitles import SubtitleTrack, place_subtitles
@@ -169,11 +169,13 @@ def build(validated: Validated, sources: Sources,
     out = _output_spec(validated.output)
     rate = out.fps
     problems: list[Problem] = list(_later_features(validated))
+    validated, lowered, more = lower_slots(validated, sources, rate)  # from here on, a slot is its clip
+    problems += more
     more_fonts = fonts_dir(validated)
     faces = families(sources.faces(more_fonts) if more_fonts else None, sources.faces(BUNDLED_FONT))
     pieces: list[tuple[int, Any]] = []  # (edl index, a Placement not yet started, or a Transition)
     grade = lut_of(validated, ("output", "lut"), validated.output.lut, sources, problems)
-    placing = Placing(validated, sources, rate, faces, settle, problems)
+    placing = Placing(validated, sources, rate, faces, settle, problems, lowered)
     problems += _frame_fields(validated, sources, rate)
 
     for index, item in enumerate(validated.items):

@@ -105,6 +105,8 @@ class Shot(Placement):
     volume_db: float = 0.0
     sound: bool = False  # False: silent for its whole length
     role: str = "other"  # of its sound, for ducking and stems
+    hold: int = 0  # of its frames, the last ones that repeat its last picture (a slot's `fit_length: hold`)
+    take: tuple[str, str] | None = None  # (slot id, take name) of a shot slot's pick: a label for people, no more
 
 
 @dataclass(frozen=True, kw_only=True)

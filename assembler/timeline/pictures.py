@@ -10,8 +10,8 @@ Pure: sources come from the catalog; a title's text is laid out by the ``settle`
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -19,12 +19,13 @@ from typing import Any
 from assembler.errors import MediaError, Problem, media_hint
 from assembler.model import edl as model
 from assembler.model.load import Validated
+from assembler.model.takes import Lowered, lower
 from assembler.timebase import frame_of, seconds_text
 from assembler.timeline.items import Card, Placement, Plate, Settle, Shot, Spot, Still, Text
 from assembler.timeline.sounds import cut_short, still_cut_short
 from assembler.timeline.sources import DEFAULT_FAMILY, Face, MediaInfo, Sources, font_path, lut_path, resolve
 
-__all__ = ["Placing", "lut_of", "place_picture"]
+__all__ = ["Placing", "lower_slots", "lut_of", "place_picture"]
 
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
 _END_SLACK = Fraction(1, 1000)
@@ -41,11 +42,54 @@ class Placing:
     faces: dict[str, Face]
     settle: Settle
     problems: list[Problem]
+    lowered: Mapping[int, Lowered] = field(default_factory=dict)  # the slots among the clips, by EDL index
 
 
 def place_picture(p: Placing, index: int, item: Any) -> Placement | None:
     """Item ``index`` of ``video`` (a clip, image, title or colour) as its placement."""
     return _PLACE[type(item)](p, index, item)
+
+
+def lower_slots(validated: Validated, sources: Sources, rate: Fraction) -> tuple[Validated, dict[int, Lowered],
+                                                                               list[Problem]]:
+    """The EDL with each shot slot as the clip of its picked take (``model.takes``), the
+    slots by index, and the problems: a slot id given twice, a take whose file is missing
+    or no video (an error for the picked one, a warning for the others: it cannot be
+    picked), a take that cannot fill the slot. A slot with an error becomes None, as an
+    item that failed validation."""
+    doc, items, problems = validated.document, list(validated.items), []
+    lowered: dict[int, Lowered] = {}
+    seen: dict[str, int] = {}
+    for index, item in enumerate(validated.items):
+        if not isinstance(item, model.Slot):
+            continue
+        at = ("video", index)
+        if item.shot in seen:
+            problems.append(doc.problem((*at, "shot"), f"slot `{item.shot}` is also video[{seen[item.shot]}]",
+                                        "give each slot an id of its own: `--pick` names it"))
+        seen.setdefault(item.shot, index)
+        items[index] = None
+        picked: MediaInfo | None = None
+        for name in item.takes:
+            path = resolve(validated, item.file_of(name))
+            info = sources.media(path)
+            other = name != item.picked
+            if isinstance(info, MediaError):
+                problems.append(doc.problem((*at, "takes", name), f"take `{name}`: {info}",
+                                            "it cannot be picked until it is there" if other else media_hint(info),
+                                            warning=other))
+            elif info.kind != "video":
+                problems.append(doc.problem((*at, "takes", name), f"take `{name}`: {path.name} is not a video",
+                                            warning=other))
+            elif not other:
+                picked = info
+        if picked is None:
+            continue
+        made, more = lower(validated, index, item, picked.duration, picked.fps, rate)
+        problems += more
+        if made is not None:
+            items[index], lowered[index] = made.clip, made
+    return replace(validated, items=tuple(items)), lowered, problems
 
 
 def lut_of(validated: Validated, at: tuple, text: str | None, sources: Sources,
@@ -173,9 +217,14 @@ def _shot(p: Placing, index: int, item: model.Clip) -> Placement | None:
         ok = False
     if not ok or src_out is None or cut_short(doc, (*at, "clip"), info, src_out, problems, src_in):
         return None
-    speed = Fraction(str(item.speed))
+    slot = p.lowered.get(index)
+    speed = slot.speed if slot else Fraction(str(item.speed))  # a retimed take's is exact
     frames = _length(p, (*at, out_field), (src_out - src_in) / speed)
-    return Shot(index=index, media=info, frames=frames, source_in=src_in, source_out=src_out,
+    # A slot lasts its length on the output grid; a held take's last picture fills the rest.
+    hold = max(0, slot.frames - frames) if slot and slot.hold and slot.frames else 0
+    frames = slot.frames if slot and slot.frames else frames
+    return Shot(index=index, media=info, frames=frames, source_in=src_in, source_out=src_out, hold=hold,
+                take=(slot.slot, slot.take) if slot else None,
                 speed=speed, fit=item.fit or p.validated.output.fit, volume_db=item.volume,
                 sound=info.has_audio and not item.mute, role=item.role,
                 luts=lut_of(p.validated, (*at, "lut"), item.lut, p.sources, problems))

@@ -325,6 +325,12 @@ def needs(validated: Validated) -> tuple[Need, ...]:
             add((*at, "lut"), item.lut, "lut")
             for n, sound in enumerate(item.audio):
                 add((*at, "audio", n, "file"), sound.file, "media")
+        elif isinstance(item, model.Slot):  # every take: `assembler takes` lists their lengths
+            for name in item.takes:
+                add((*at, "takes", name), item.file_of(name), "media")
+            add((*at, "lut"), item.lut, "lut")
+            for n, sound in enumerate(item.audio):
+                add((*at, "audio", n, "file"), sound.file, "media")
         elif isinstance(item, model.Image):
             add((*at, "image"), item.image, "media")
         elif isinstance(item, model.Title):
