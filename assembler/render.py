@@ -33,7 +33,8 @@ from assembler.compile.subtitles import ass_text
 from assembler.layout.frame import Layout, own, settle
 from assembler.errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
 from assembler.model.edl import Edl
-from assembler.model.load import Validated, from_model, parse, validate
+from assembler.model.load import Validated, from_model, validate
+from assembler.model.series import read
 from assembler.plan import Segment, segments
 from assembler.run.assemble import (SEGMENT_FILES, PlannedSegment, Tally, assembly_job, build_all, build_segment,
                                     single_job, write_planned)
@@ -81,7 +82,7 @@ class RenderResult:
 def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Validated:
     if isinstance(edl, Edl):
         return from_model(edl, base_dir)
-    return validate(parse(edl))
+    return validate(read(edl))
 
 
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,

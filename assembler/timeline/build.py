@@ -153,9 +153,8 @@ def _later_features(validated: Validated) -> list[Problem]:
         notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
                                  warning=True))
 
-    for key, what in (("extends", "`extends`"), ("deliverables", "`deliverables`")):
-        if data.get(key):
-            note((key,), what)
+    if data.get("deliverables"):
+        note(("deliverables",), "`deliverables`")
     return notes
 
 
