@@ -116,7 +116,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     timeline, problems = follow(timeline, measurer, validated.document)
     if problems:
         raise EdlError([*timeline.warnings, *problems])
-    return timeline
+    return replace(timeline, parents=validated.document.parents) if validated.document.parents else timeline
 
 
 def _ffmpeg_or_none(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg | None:

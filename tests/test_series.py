@@ -7,6 +7,8 @@ the intro and outro it plays, and the file and line each problem names.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,3 +173,67 @@ def test_an_edl_built_in_code_extends_a_file_too(series, tmp_path):
     out = assembler.render(edl, tmp_path / "code.mp4", base_dir=tmp_path, cache=False).path
     assert count_frames(out) == 10 and size_of(out) == (160, 90)  # the series' output, not the model's defaults
     assert near(mean_color(out, 0.2), (0, 0, 255))  # and its LUT
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assembler", *args], capture_output=True, text=True)
+
+
+def test_check_resolved_prints_the_merged_edl_saying_where_each_inherited_value_was_written(series, tmp_path):
+    write(series, SERIES + 'intro:\n  - title: "Ep. \\"1\\": ünïcode"\n    duration: 0.2\n')
+    ep = write(tmp_path / "s1" / "ep1.yaml", "version: 1\nextends: ../series.yaml\noutput:\n  fps: 10\n"
+                                             "  lut: null\nvideo:\n  - color: red\n    duration: 1.0e-1\n")
+    proc = cli("check", "--resolved", str(ep))
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    said = {line.split(":")[0].strip(): line for line in text.splitlines()}
+    assert said["size"].endswith("# from " + str(series) + ":4")  # inherited: its file and line
+    assert "# from" not in said["fps"] and "fps: 10" in said["fps"]  # the episode's own: no comment
+    assert "lut" not in said and "extends" not in said and "intro" not in said  # removed, consumed
+    assert "(intro[0].title)" in text  # an intro item, named as the series wrote it
+    again = write(tmp_path / "s1" / "resolved.yaml", text)  # beside the episode: its paths mean the same
+    from assembler.model.load import parse, validate
+    from assembler.model.series import read
+    assert validate(parse(again)).edl == validate(read(ep)).edl
+    assert validate(parse(again)).edl.video[0].title == 'Ep. "1": ünïcode'  # type: ignore[union-attr]
+
+
+def test_check_resolved_of_a_missing_parent_fails_with_the_line(tmp_path):
+    ep = write(tmp_path / "ep.yaml", "version: 1\nextends: gone.yaml\nvideo: [{color: red, duration: 1}]\n")
+    proc = cli("check", "--resolved", str(ep))
+    assert proc.returncode == 2 and "ep.yaml:2: extends" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_an_edit_of_the_series_rerenders_exactly_what_it_changes_and_the_receipt_counts_it(series, tmp_path):
+    from assembler.run.receipts import Receipt
+    write(series, SERIES.replace("  lut: looks/swap.cube\n", "") + (
+        "intro:\n  - color: green\n    duration: 0.8\noutro:\n  - color: blue\n    duration: 0.8\n"))
+    ep = write(tmp_path / "s1" / "ep1.yaml", "version: 1\nextends: ../series.yaml\nvideo:\n"
+                                             "  - color: red\n    duration: 0.8\n")
+    cache, out = tmp_path / "cache", tmp_path / "s1" / "ep1.mp4"
+    first = assembler.render(ep, out, cache=cache)
+    receipt = Receipt.read(first.receipt)
+    assert str(series.resolve()) in {i.path for i in receipt.inputs}  # the series file is an input
+    write(series, series.read_text().replace("color: blue", "color: yellow"))  # only the outro changes
+    again = assembler.render(ep, out, cache=cache)
+    fresh = [s for s in Receipt.read(again.receipt).segments if s.rendered_now]
+    assert fresh and all(s.frames[0] >= 40 for s in fresh)  # only what shows the outro (from frame 40)
+    assert len(fresh) < len(receipt.segments)
+    assert near(mean_color(out, 2.0), (255, 255, 0)) and near(mean_color(out, 1.2), (255, 0, 0))
+    ep2 = write(tmp_path / "s1" / "ep2.yaml", ep.read_text())  # another episode of the series: its intro is made
+    reused = Receipt.read(assembler.render(ep2, tmp_path / "s1" / "ep2.mp4", cache=cache).receipt)
+    assert not any(s.rendered_now for s in reused.segments)  # once, in the shared cache
+
+
+def test_diff_names_the_parent_that_differs(series, tmp_path):
+    ep = write(tmp_path / "ep.yaml", "version: 1\nextends: series.yaml\nvideo:\n  - color: red\n    duration: 0.4\n")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "looks").mkdir()
+    write_cube(other / "looks" / "swap.cube", swap)
+    write(other / "series.yaml", SERIES.replace("fps: 25", "fps: 24"))
+    ep_b = write(other / "ep.yaml", ep.read_text())
+    proc = cli("diff", str(ep), str(ep_b))
+    assert proc.returncode == 0, proc.stderr
+    assert f"differs: {(other / 'series.yaml').resolve()}" in proc.stdout
+    assert "0 segments" not in proc.stdout  # another rate: every segment to render again

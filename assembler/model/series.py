@@ -55,7 +55,7 @@ def resolve(doc: Document) -> Document:
     lines.setdefault((), doc.lines.get((), 1))
     origins = {at: origin for at, origin in origins.items() if origin != (doc.file, at)}
     return lower(Document(doc.file, doc.folder, data, lines, origins,
-                          tuple(Path(p.file).resolve() for p in chain[1:])))
+                          tuple(p.folder / Path(p.file).name for p in chain[1:])))  # the file as read
 
 
 def lower(doc: Document) -> Document:
