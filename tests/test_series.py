@@ -237,3 +237,49 @@ def test_diff_names_the_parent_that_differs(series, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert f"differs: {(other / 'series.yaml').resolve()}" in proc.stdout
     assert "0 segments" not in proc.stdout  # another rate: every segment to render again
+
+
+def test_a_render_may_not_write_over_a_parent_and_an_inherited_encoder_is_said_in_the_parent(series, tmp_path):
+    ep = write(tmp_path / "ep.yaml", "version: 1\nextends: series.yaml\nvideo:\n  - color: red\n    duration: 0.4\n")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(ep, out=series)
+    assert any("series.yaml" in p.message and "overwritten" in p.message for p in caught.value.problems), caught.value
+    write(series, SERIES.replace("{preset: ultrafast, crf: 10}", "{codec: nosuch264, preset: ultrafast}"))
+    with pytest.raises(EdlError) as caught:
+        assembler.check(ep, out=tmp_path / "ep.mp4")
+    said = [(Path(p.file).name, p.line, p.path) for p in caught.value.problems]
+    assert ("series.yaml", 7, "output.video.codec") in said, caught.value
+
+
+def test_extends_must_name_a_file(tmp_path):
+    ep = write(tmp_path / "ep.yaml", "version: 1\nvideo: [{color: red, duration: 1}]\nextends: [a.yaml]\n")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(ep)
+    assert [(p.line, p.path) for p in caught.value.problems] == [(3, "extends")]
+
+
+def test_a_json_season_between_yaml_files(series, tmp_path):
+    write(tmp_path / "season.json", '{\n  "extends": "series.yaml",\n  "output": {\n    "fps": "fast"\n  }\n}\n')
+    ep = write(tmp_path / "ep.yaml", "version: 1\nextends: season.json\n")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(ep)
+    assert ("season.json", 4, "output.fps") in {(Path(p.file).name, p.line, p.path) for p in caught.value.problems}
+
+
+def test_a_parent_that_is_a_folder_or_a_device_is_refused_unread(tmp_path):
+    (tmp_path / "folder.yaml").mkdir()
+    for named, words in (("folder.yaml", "not a file"), ("/dev/zero", "not a file")):
+        ep = write(tmp_path / "ep.yaml", f"version: 1\nextends: {named}\nvideo: [{{color: red, duration: 1}}]\n")
+        with pytest.raises(EdlError) as caught:
+            assembler.check(ep)
+        assert [(p.line, p.path) for p in caught.value.problems] == [(2, "extends")]
+        assert words in caught.value.problems[0].message
+
+
+def test_an_intro_without_a_series_plays_before_video(tmp_path):
+    ep = write(tmp_path / "ep.yaml", "version: 1\noutput: {size: 96x54, fps: 10}\nintro:\n  - color: green\n"
+                                     "    duration: 0.3\nvideo:\n  - color: red\n    duration: 0.2\n"
+                                     "outro:\n  - color: blue\n    duration: 0.1\n")
+    timeline = assembler.check(ep)
+    assert [p.frames for p in timeline.placements] == [3, 2, 1]
+    assert [p.index for p in timeline.placements] == [0, 1, 2]

@@ -50,8 +50,7 @@ def resolve(doc: Document) -> Document:
     for parent in reversed(chain[1:]):  # the root first; each file's paths made absolute
         merged = _merge(merged, _own(_rebased(parent, merged[0].get("media_root"))))
     data, lines, origins = _merge(merged, _own(doc))
-    data.pop("extends", None)  # the merged file stands alone
-    lines.pop(("extends",), None)
+    data.pop("extends", None)  # the merged file stands alone (its line stays: a problem with it is said there)
     lines.setdefault((), doc.lines.get((), 1))
     origins = {at: origin for at, origin in origins.items() if origin != (doc.file, at)}
     return lower(Document(doc.file, doc.folder, data, lines, origins,
@@ -108,6 +107,10 @@ def _chain(doc: Document) -> tuple[list[Document], list[Problem]]:
         if len(chain) > MAX_PARENTS:
             problems.append(child.problem(("extends",), f"more than {MAX_PARENTS} files extend each other",
                                           "a series file, a season file, an episode: three are enough"))
+            break
+        if path.exists() and not path.is_file():  # a pipe or a device would be read without end
+            problems.append(child.problem(("extends",), f"{named} is not a file (a folder, a device or a pipe)",
+                                          "name the parent EDL's .yaml or .json file"))
             break
         try:  # named as the user would: beside the file that names it, `..` taken out
             parent = parse(path, named if _absolute(Path(), named).is_absolute() else
