@@ -41,6 +41,8 @@ from assembler.errors import EdlError, Problem, field_path
 from assembler.timebase import MAX_FPS, MAX_SECONDS, MIN_FPS, TimeSpec, parse_rate, parse_time, shown
 
 __all__ = [
+    "FONT_SUFFIXES",
+    "IMAGE_SUFFIXES",
     "Clip",
     "ClipCue",
     "Color",

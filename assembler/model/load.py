@@ -32,7 +32,7 @@ from assembler.model import edl as model
 from assembler.model import libyaml
 from assembler.errors import EdlError, Problem, field_path, os_hint
 
-__all__ = ["Document", "Validated", "field_path", "from_model", "load", "parse", "validate"]
+__all__ = ["Document", "FieldPath", "Validated", "field_path", "from_model", "load", "parse", "validate"]
 
 FieldPath = tuple[str | int, ...]
 

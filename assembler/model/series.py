@@ -14,6 +14,7 @@ with its limits on size, depth and aliases. Imports ``load``, ``edl``, ``errors`
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,7 @@ def lower(doc: Document) -> Document:
 def _chain(doc: Document) -> tuple[list[Document], list[Problem]]:
     """The episode and its parents, nearest first, and the problems of reading them."""
     chain, problems = [doc], []
-    seen = {Path(doc.file).resolve(): doc.file}
+    seen = {_real(doc.folder / Path(doc.file).name): doc.file}
     while "extends" in chain[-1].data and chain[-1].data["extends"] is not None:
         child = chain[-1]
         named = child.data["extends"]
@@ -99,7 +100,7 @@ def _chain(doc: Document) -> tuple[list[Document], list[Problem]]:
                                           "e.g. extends: ../series.yaml"))
             break
         path = _absolute(child.folder, named)
-        if path.resolve() in seen:
+        if _real(path) in seen:
             names = " -> ".join([*(c.file for c in chain), str(path)])
             problems.append(child.problem(("extends",), f"a cycle: {names}",
                                           "a series file extends nothing; a season extends the series"))
@@ -108,7 +109,7 @@ def _chain(doc: Document) -> tuple[list[Document], list[Problem]]:
             problems.append(child.problem(("extends",), f"more than {MAX_PARENTS} files extend each other",
                                           "a series file, a season file, an episode: three are enough"))
             break
-        if path.exists() and not path.is_file():  # a pipe or a device would be read without end
+        if _not_a_file(path):  # a pipe or a device would be read without end
             problems.append(child.problem(("extends",), f"{named} is not a file (a folder, a device or a pipe)",
                                           "name the parent EDL's .yaml or .json file"))
             break
@@ -126,9 +127,26 @@ def _chain(doc: Document) -> tuple[list[Document], list[Problem]]:
                 problems += exc.problems
             break
         problems += _version(child, parent)
-        seen[path.resolve()] = parent.file
+        seen[_real(path)] = parent.file
         chain.append(parent)
     return chain, problems
+
+
+def _real(path: Path) -> str:
+    """The file a path names, links followed, as far as it can be (a name too long stays as given)."""
+    try:
+        return os.path.realpath(path)
+    except (OSError, ValueError):
+        return os.path.abspath(path)
+
+
+def _not_a_file(path: Path) -> bool:
+    """A folder, a device or a pipe; False for a regular file and for what cannot be
+    looked at (the reader then says why)."""
+    try:
+        return not stat.S_ISREG(path.stat().st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _version(child: Document, parent: Document) -> list[Problem]:
