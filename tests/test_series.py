@@ -283,3 +283,12 @@ def test_an_intro_without_a_series_plays_before_video(tmp_path):
     timeline = assembler.check(ep)
     assert [p.frames for p in timeline.placements] == [3, 2, 1]
     assert [p.index for p in timeline.placements] == [0, 1, 2]
+
+
+def test_verify_names_an_edited_series_file_as_a_changed_input(series, tmp_path):
+    ep = write(tmp_path / "ep.yaml", "version: 1\nextends: series.yaml\nvideo:\n  - color: red\n    duration: 0.4\n")
+    result = assembler.render(ep, tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    assert assembler.verify(result.receipt).matches  # type: ignore[arg-type]
+    write(series, SERIES.replace("fps: 25", "fps: 24"))
+    after = assembler.verify(result.receipt)  # type: ignore[arg-type]
+    assert not after.matches and str(series.resolve()) in after.changed_inputs
