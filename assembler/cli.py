@@ -39,6 +39,8 @@ from assembler.run.cache import Cache
 from assembler.render import cache_folder, folder_or_none, render as render_edl
 from assembler.model.schema import json_schema
 from assembler.model.takes import parse_picks
+from assembler.model.resolved import resolved_yaml
+from assembler.model.series import read as read_edl
 from assembler.layout.frame import own
 from assembler.timebase import format_seconds
 from assembler.timeline.items import Card, OverlayClip, OverlayColor, OverlayImage, OverlayText, Plate, Shot, Still
@@ -194,9 +196,15 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
                                                          "beside it.")] = None,
           single: Annotated[bool, typer.Option("--single", help="Check for a --single render "
                                                                 "(one graph, no segments).")] = False,
-          pick: Annotated[Optional[list[str]], _PICK] = None) -> None:
+          pick: Annotated[Optional[list[str]], _PICK] = None,
+          resolved: Annotated[bool, typer.Option("--resolved", help="Print the EDL merged over the files it "
+                                                                    "extends, as YAML, each inherited value "
+                                                                    "commented with its file and line.")] = False,
+          ) -> None:
     """Validate an EDL and its media, and show the timeline."""
     try:
+        if resolved:  # printed before the media checks: what was merged is what to look at when they fail
+            out.print(resolved_yaml(read_edl(edl)), markup=False, end="")
         # The output `render` would write is checked too: a clash found here is not found
         # only when the render starts.
         if sheet is not None and sheet.suffix.lower() not in SHEET_SUFFIXES:
@@ -210,6 +218,9 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         sheet.parent.mkdir(parents=True, exist_ok=True)
         contact_sheet(timeline, sheet)
         err.print(f"contact sheet: {sheet}", markup=False)
+    if resolved:
+        _problems(timeline.warnings)
+        return
     rate = timeline.output.fps
     table = Table(title=escape(f"{edl}") + f" - {timeline.output.width}x{timeline.output.height} @ {rate} fps")
     for column in ("#", "item", "source range", "timeline range", "length", "join after"):
@@ -344,6 +355,8 @@ def diff(a: Annotated[Path, typer.Argument(help="An EDL.")], b: Annotated[Path, 
         result = diff_edls(a, b)
     except AssemblerError as exc:
         raise _fail(exc) from None
+    for parent in result.parents:
+        out.print(f"the file {b} extends differs: {parent}", markup=False)
     for item in result.items:
         out.print(f"item {item} differs", markup=False)
     for side, planned in (("only in " + str(a), result.only_a), ("only in " + str(b), result.only_b)):

@@ -33,7 +33,8 @@ from assembler.compile.subtitles import ass_text
 from assembler.layout.frame import Layout, own, settle
 from assembler.errors import EdlError, FFmpegNotFound, Problem, RenderError, UsageError, os_hint
 from assembler.model.edl import Edl
-from assembler.model.load import Validated, from_model, parse, validate
+from assembler.model.load import Validated, from_model, validate
+from assembler.model.series import read
 from assembler.model.takes import with_picks
 from assembler.plan import Segment, segments
 from assembler.run.assemble import (SEGMENT_FILES, PlannedSegment, Tally, assembly_job, build_all, build_segment,
@@ -82,7 +83,7 @@ class RenderResult:
 def validate_source(edl: EdlSource, base_dir: str | os.PathLike | None) -> Validated:
     if isinstance(edl, Edl):
         return from_model(edl, base_dir)
-    return validate(parse(edl))
+    return validate(read(edl))
 
 
 def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
@@ -117,7 +118,7 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     timeline, problems = follow(timeline, measurer, validated.document)
     if problems:
         raise EdlError([*timeline.warnings, *problems])
-    return timeline
+    return replace(timeline, parents=validated.document.parents) if validated.document.parents else timeline
 
 
 def _ffmpeg_or_none(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg | None:

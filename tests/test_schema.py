@@ -199,8 +199,13 @@ def assert_valid_both_ways(text: str, tmp_path: Path) -> None:
     errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}"
               for validator in (VALIDATOR, EDITOR) for e in validator.iter_errors(data)]
     assert not errors, errors
-    path = tmp_path / "episode.yaml"
+    (tmp_path / "s1").mkdir()
+    path = tmp_path / "s1" / "episode.yaml"
     path.write_text(text, encoding="utf-8")
+    if isinstance(data.get("extends"), str):  # an episode of a series: a parent where it says, saying little
+        parent = (path.parent / data["extends"]).resolve()
+        assert tmp_path.resolve() in parent.parents, "a docs example extends a file beside it or one folder up"
+        parent.write_text("version: 1\n", encoding="utf-8")
     assert assembler.load(path).version == 1  # raises EdlError listing every problem
 
 

@@ -43,6 +43,8 @@ from assembler.errors import EdlError, Problem, field_path
 from assembler.timebase import MAX_FPS, MAX_SECONDS, MIN_FPS, TimeSpec, parse_rate, parse_time, shown
 
 __all__ = [
+    "FONT_SUFFIXES",
+    "IMAGE_SUFFIXES",
     "Clip",
     "ClipCue",
     "Color",
@@ -140,6 +142,10 @@ ColorValue = Annotated[
     WithJsonSchema({"type": "string", "description": "colour name, \"#rrggbb\" or 0xRRGGBB, optional @opacity",
                     "examples": ["black", "white", "#14213d", "black@0.4"]}),
 ]
+
+# Font files, told apart from family names by the suffix (a series file's paths are
+# rebased by it, model.series; the timeline reads the files).
+FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
 
 # Stills a title card can stand on, told apart from colours by the file's suffix.
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif")
@@ -745,8 +751,14 @@ class Edl(_Model):
     audio: list[Sound] = Field([], description="sound tracks beside the main track's own sound")
     subtitles: Subtitles | None = Field(None, description="subtitle cues from a file and from the items")
     markers: list[Marker] = Field([], description="named points, written as chapters into the MP4")
-    extends: str | None = Field(None, description="(later) a series file to inherit from: accepted, not "
-                                                  "rendered yet")
+    extends: str | None = Field(None, description="a series (or season) file this one is merged over: mappings "
+                                                  "merge key by key, lists are replaced, null removes a value")
+    # Read from a series file: played before and after `video`. Loading puts them on the
+    # main track (model.series), so a loaded Edl holds them only when `video` is not a list.
+    intro: list[VideoItem] = Field([], description="items played before `video` (transitions included); "
+                                                   "for a series file")
+    outro: list[VideoItem] = Field([], description="items played after `video` (transitions included); "
+                                                   "for a series file")
     deliverables: list[dict[str, Any]] = Field([], description="(later) several outputs from one cut: "
                                                                "accepted, not rendered yet")
 

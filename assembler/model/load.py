@@ -17,7 +17,7 @@ import os
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ from assembler.model import edl as model
 from assembler.model import libyaml
 from assembler.errors import EdlError, Problem, field_path, os_hint
 
-__all__ = ["Document", "Validated", "field_path", "from_model", "load", "parse", "validate"]
+__all__ = ["Document", "FieldPath", "Validated", "field_path", "from_model", "load", "parse", "validate"]
 
 FieldPath = tuple[str | int, ...]
 
@@ -45,18 +45,30 @@ class Document:
     folder: Path  # relative media paths resolve against this (or media_root inside it)
     data: Any
     lines: Mapping[FieldPath, int]
+    # A document merged over its parents (``model.series``): the fields written elsewhere
+    # than ``file`` or under another name (an intro item is ``intro[0]`` where it was
+    # written, ``video[0]`` here), as the file and field that wrote them.
+    origins: Mapping[FieldPath, tuple[str, FieldPath]] = field(default_factory=dict)
+    parents: tuple[Path, ...] = ()  # the files it extends, nearest first: inputs as much as the EDL
 
     def line_of(self, path: FieldPath) -> int | None:
         """Line of a field, or of its nearest ancestor that has one."""
+        return self.where(path)[1]
+
+    def where(self, path: FieldPath) -> tuple[str, int | None, FieldPath]:
+        """The file, line and field that wrote ``path``: its own, or its nearest located
+        ancestor's (the rest of the path below it as asked)."""
         for end in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:end]))
+            head = tuple(path[:end])
+            line = self.lines.get(head)
             if line is not None:
-                return line
-        return None
+                file, written = self.origins.get(head, (self.file, head))
+                return file, line, (*written, *path[end:])
+        return self.file, None, tuple(path)
 
     def problem(self, path: FieldPath, message: str, hint: str | None = None, *, warning: bool = False) -> Problem:
-        return Problem(self.file, self.line_of(path), field_path(path), message, hint,
-                       "warning" if warning else "error")
+        file, line, written = self.where(path)
+        return Problem(file, line, field_path(written), message, hint, "warning" if warning else "error")
 
 
 @dataclass(frozen=True)
@@ -148,10 +160,11 @@ def _json_too_deep(name: str, text: str) -> None:
             depth -= 1
 
 
-def parse(path: str | os.PathLike) -> Document:
-    """Read YAML or JSON with line numbers. Raises EdlError for unreadable or malformed files."""
+def parse(path: str | os.PathLike, name: str | None = None) -> Document:
+    """Read YAML or JSON with line numbers. Raises EdlError for unreadable or malformed files.
+    ``name``: the file as messages name it (default: ``path``)."""
     path = Path(path)
-    name = str(path)
+    name = str(path) if name is None else name
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -460,7 +473,9 @@ def load(path: str | Path) -> model.Edl:
     >>> load(folder / "ep.yaml").video[0].color
     '0x000080'
     """
-    result = validate(parse(path))
+    from assembler.model.series import read  # series reads its files with parse(), above
+
+    result = validate(read(path))
     if result.problems or result.edl is None:
         raise EdlError(list(result.problems))
     return result.edl
@@ -473,5 +488,10 @@ def from_model(edl: model.Edl, folder: str | os.PathLike | None = None) -> Valid
     plain = _Plain(doc.file, {})  # a NUL in a title is refused as from a file, not by ffmpeg
     plain.value(doc.data, (), 0)
     problems = tuple(doc.problem(*bad) for bad in plain.bad)
+    if not problems and (edl.extends or edl.intro or edl.outro):  # merged as a file's would be
+        from assembler.model.series import resolve
+        # Only what the code set: a default dumped would override what the parent says.
+        return validate(resolve(Document(doc.file, folder, edl.model_dump(mode="json", by_alias=True,
+                                                                          exclude_unset=True), {})))
     return Validated(doc, None if problems else edl, edl.output, tuple(edl.video), problems, tuple(edl.overlays),
                      tuple(edl.audio), edl.subtitles)

@@ -30,6 +30,7 @@ class Difference:
     only_b: tuple[SegmentLine, ...]
     shared: int
     sound: bool = False
+    parents: tuple[str, ...] = ()  # the files b extends whose content differs from a's at that depth
 
 
 def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
@@ -50,10 +51,13 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
         described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]")) for i, track in enumerate(validated.audio)}
         lines = [SegmentLine(p.segment.kind, (p.segment.start, p.segment.end), p.segment.items, p.key, False, None)
                  for p in plan(timeline, store, ff)]
-        sides.append((described, lines, sound_key(store, ff, timeline)))
-    (items_a, plan_a, sound_a), (items_b, plan_b, sound_b) = sides
+        sides.append((described, lines, sound_key(store, ff, timeline),
+                      [(os.fspath(p), store.fingerprint(p)) for p in validated.document.parents]))
+    (items_a, plan_a, sound_a, parents_a), (items_b, plan_b, sound_b, parents_b) = sides
     names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
     items = tuple(n for n in names if items_a.get(n) != items_b.get(n))
     keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
     return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
-                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b), sound_a != sound_b)
+                      tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b), sound_a != sound_b,
+                      tuple(path for n, (path, print_) in enumerate(parents_b)
+                            if n >= len(parents_a) or parents_a[n][1] != print_))

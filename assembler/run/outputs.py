@@ -146,7 +146,8 @@ def _reads(validated: Validated, edl_file: Path | None) -> list[tuple[tuple | No
             except MediaError:  # said at fonts_dir, where the fonts are read
                 pass
     return [(at, path, _shown(doc, path)) for at, path in found] + \
-        ([(None, edl_file, "the EDL itself")] if edl_file else [])
+        ([(None, edl_file, "the EDL itself")] if edl_file else []) + \
+        [(("extends",), parent, f"the file it extends, {parent.name}") for parent in doc.parents]
 
 
 def _identity(path: Path) -> tuple[str, tuple[int, int] | None]:
@@ -252,7 +253,8 @@ def encoder_problems(validated: Validated, ff: FFmpeg) -> list[Problem]:
     problems: list[Problem] = []
 
     def say(at: tuple, message: str, hint: str) -> None:
-        problems.append(Problem(doc.file, doc.line_of(at) or 1, field_path(at), message, hint))
+        file, line, written = doc.where(at)  # a codec the series file names is said there
+        problems.append(Problem(file, line or 1, field_path(written), message, hint))
 
     for kind, codec in (("video", out.video.codec), ("audio", out.audio.codec)):
         found = encoders(ff).get(codec)

@@ -100,7 +100,8 @@ def make_receipt(edl: str | os.PathLike | Edl, out: Path, output_sha: str, ident
     """Everything needed to say what made these bytes (whose sha256 is ``output_sha``,
     hashed before they became ``out``), and the files ``beside`` them ((temporary, final))."""
     inputs = sorted({path for p in planned for path in p.job.paths} |
-                    {path for job in mix_jobs(timeline) for path in job.paths})
+                    {path for job in mix_jobs(timeline) for path in job.paths} |
+                    {os.fspath(parent) for parent in timeline.parents})  # an edit there re-renders too
     lines, seen = [], set()
     for p in planned:
         meta = segment_meta(store, p.key)

@@ -24,6 +24,7 @@ import functools
 import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 from assembler.errors import MediaError, Problem
@@ -101,6 +102,7 @@ class Timeline:
     markers: tuple[tuple[int, str], ...] = ()  # (first frame, name), in time order
     subtitles: SubtitleTrack | None = None
     overlays: tuple[Overlay, ...] = ()  # in drawing order
+    parents: tuple[Path, ...] = ()  # the EDL files it extends (model.series): read, so inputs of a render
 
     @property
     def duration(self) -> Fraction:
@@ -153,9 +155,8 @@ def _later_features(validated: Validated) -> list[Problem]:
         notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
                                  warning=True))
 
-    for key, what in (("extends", "`extends`"), ("deliverables", "`deliverables`")):
-        if data.get(key):
-            note((key,), what)
+    if data.get("deliverables"):
+        note(("deliverables",), "`deliverables`")
     return notes
 
 

@@ -43,7 +43,8 @@ class Spot:
     @classmethod
     def of(cls, document, at: tuple) -> Spot:
         """Field ``at`` of a loaded document (``model.load.Document``)."""
-        return cls(document.file, document.line_of(at), field_path(at))
+        file, line, written = document.where(at)  # an inherited field: where its parent wrote it
+        return cls(file, line, field_path(written))
 
     def problem(self, message: str, hint: str | None = None, *, warning: bool = False) -> Problem:
         return Problem(self.file, self.line, self.path, message, hint, "warning" if warning else "error")

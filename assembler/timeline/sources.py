@@ -30,7 +30,7 @@ __all__ = ["AUDIBLE_DB", "AUDIBLE_METHOD", "BUNDLED_FONT", "DEFAULT_FAMILY", "FO
 
 
 
-FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc"}
+FONT_SUFFIXES = model.FONT_SUFFIXES
 
 
 LUT_SUFFIXES = {".cube", ".3dl"}  # the 3D LUT files ffmpeg's lut3d reads (by suffix)
