@@ -292,3 +292,19 @@ def test_verify_names_an_edited_series_file_as_a_changed_input(series, tmp_path)
     write(series, SERIES.replace("fps: 25", "fps: 24"))
     after = assembler.verify(result.receipt)  # type: ignore[arg-type]
     assert not after.matches and str(series.resolve()) in after.changed_inputs
+
+
+def test_a_message_names_an_inherited_item_as_it_was_written(series, tmp_path):
+    """A problem that names another item names it where it was written (``intro[2]`` of
+    the series file), not by its place on the merged main track (video[2])."""
+    write(series, SERIES + "intro:\n  - color: green\n    duration: 2\n  - transition: {type: dissolve, duration: 0.6}\n"
+                           "  - color: blue\n    duration: 1\n")
+    ep = write(tmp_path / "s1" / "ep1.yaml", "version: 1\nextends: ../series.yaml\nvideo:\n"
+                                             "  - transition: {type: dissolve, duration: 0.6}\n"
+                                             "  - color: red\n    duration: 2\n")
+    with pytest.raises(EdlError) as caught:
+        assembler.check(ep)
+    [overlap] = [p for p in caught.value.problems if "overlap on" in p.message]
+    assert (Path(overlap.file).name, overlap.path) == ("ep1.yaml", "video[0].duration"), overlap
+    assert "overlap on intro[2] of " in overlap.message and "series.yaml" in overlap.message, overlap
+    assert "video[2]" not in overlap.message

@@ -66,6 +66,12 @@ class Document:
                 return file, line, (*written, *path[end:])
         return self.file, None, tuple(path)
 
+    def name(self, path: FieldPath) -> str:
+        """How a message names another item: as it was written (``intro[0]``, not its place
+        on the merged main track), with the file that wrote it when that is not this one."""
+        file, _, written = self.where(path)
+        return field_path(written) + (f" of {file}" if file != self.file else "")
+
     def problem(self, path: FieldPath, message: str, hint: str | None = None, *, warning: bool = False) -> Problem:
         file, line, written = self.where(path)
         return Problem(file, line, field_path(written), message, hint, "warning" if warning else "error")

@@ -283,7 +283,7 @@ def _voices(doc, placements: list[Placement], joins: list[Join], out: OutputSpec
         overlap_out = (edge[k + 1] - sample_of(placements[k + 1].start, rate, sr)) if after and after.frames else 0
         if end - start < overlap_in + overlap_out or end <= start:
             where = (after or before or p).index
-            problems.append(doc.problem(("video", where, "audio"), f"the J/L cuts leave video[{p.index}] less sound "
+            problems.append(doc.problem(("video", where, "audio"), f"the J/L cuts leave {doc.name(('video', p.index))} less sound "
                                         "than its transitions need", "shorten the lead or lag"))
         voices.append(Voice(start, end, source_in))
     return voices
@@ -383,6 +383,6 @@ def _check_overlap(doc, where: tuple, overlap: int, before: Placement | None, in
                                     f"than its neighbour ({seconds_text(Fraction(min(known)) / rate)} s)",
                                     "shorten the transition or lengthen the items"))
     elif before is not None and incoming <= before.frames < overlap + incoming:
-        problems.append(doc.problem(where, f"this transition and the one before overlap on video[{before.index}] "
+        problems.append(doc.problem(where, f"this transition and the one before overlap on {doc.name(('video', before.index))} "
                                     f"({seconds_text(Fraction(before.frames) / rate)} s)",
                                     "shorten one of the transitions"))

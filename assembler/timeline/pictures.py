@@ -65,7 +65,7 @@ def lower_slots(validated: Validated, sources: Sources, rate: Fraction) -> tuple
             continue
         at = ("video", index)
         if item.shot in seen:
-            problems.append(doc.problem((*at, "shot"), f"slot `{item.shot}` is also video[{seen[item.shot]}]",
+            problems.append(doc.problem((*at, "shot"), f"slot `{item.shot}` is also {doc.name(('video', seen[item.shot]))}",
                                         "give each slot an id of its own: `--pick` names it"))
         seen.setdefault(item.shot, index)
         items[index] = None
