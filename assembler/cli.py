@@ -28,7 +28,6 @@ from assembler import __version__
 from assembler.errors import AssemblerError, EdlError, FFmpegNotFound, MediaError, Problem, RenderError, UsageError
 from assembler.run.ffmpeg import Progress as RenderProgress, find_ffmpeg
 from assembler.run.probe import probe
-from assembler.render import check as check_edl
 from assembler.review.diff import diff as diff_edls
 from assembler.compile.escape import shell_line, shell_word
 from assembler.dryrun import dry_run
@@ -36,7 +35,8 @@ from assembler.review.verify import verify as verify_receipt
 from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
 from assembler.review.takes import list_takes, slot_named, takes_sheet
 from assembler.run.cache import Cache
-from assembler.render import cache_folder, folder_or_none, render as render_edl
+from assembler.render import RenderResult, cache_folder, folder_or_none, render as render_edl
+from assembler.batch import Delivered, File, check_all, render_all
 from assembler.model.schema import json_schema
 from assembler.model.takes import parse_picks
 from assembler.model.resolved import resolved_yaml
@@ -93,10 +93,18 @@ _PICK = typer.Option("--pick", metavar="SLOT=TAKE", help="Play this take of this
                      "`pick` (repeatable), without editing the EDL.")
 
 
+# `--only vertical`, repeatable: some of the EDL's deliverables, not all.
+_ONLY = typer.Option("--only", metavar="NAME", help="Write only this deliverable of the EDL's `deliverables:` "
+                     "(repeatable).")
+
+
 @app.command()
 def render(
-    edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output file (default: EDL name .mp4).")] = None,
+    edls: Annotated[list[Path], typer.Argument(metavar="EDL...", help="The EDL (YAML or JSON); several (a season) "
+                                                                      "render in one run into the folder -o.")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Output file (default: EDL name .mp4); "
+                                                   "with deliverables, each is OUTPUT-stem.NAME.mp4; with several "
+                                                   "EDLs, a folder.")] = None,
     dry: Annotated[bool, typer.Option("--dry-run", help="Print the render's ffmpeg commands as shell lines and write "
                                                         "the files they read into OUTPUT.dryrun/ (with run.sh); "
                                                         "encode nothing.")] = False,
@@ -114,22 +122,29 @@ def render(
     single: Annotated[bool, typer.Option("--single", help="One ffmpeg graph for the whole episode, "
                                                           "no segments, no cache.")] = False,
     pick: Annotated[Optional[list[str]], _PICK] = None,
+    only: Annotated[Optional[list[str]], _ONLY] = None,
 ) -> None:
-    """Render an EDL to a video file."""
-    target = output or edl.with_suffix(".mp4")
+    """Render an EDL to a video file (or each of its deliverables; or a season of EDLs into a folder)."""
+    edl = edls[0]
+    several = len(edls) > 1
+    target = output or (Path(".") if several else edl.with_suffix(".mp4"))
     try:
         picks = parse_picks(pick or [])
+        if several and (dry or dry_dir is not None or single):
+            raise UsageError("--dry-run and --single take one EDL; a season renders in segments")
         if dry or dry_dir is not None:
             plan = dry_run(edl, target, ffmpeg=ffmpeg, cache=False if no_cache else cache, folder=dry_dir,
-                           single=single, picks=picks)
+                           single=single, picks=picks, only=only or ())
             _problems(plan.timeline.warnings)
             sys.stdout.write(plan.text)  # literally: no markup, no emoji, no wrapping
             sys.stdout.flush()
             err.print(f"dry run: nothing encoded; the commands and their files are in {plan.folder}/ "
                       f"(sh {shell_word(os.fspath(plan.script))} runs them all)", markup=False)
             return
+        if several:
+            folder_or_none(target, "the output folder -o")
         bar = progress_bar(err, disable=quiet)
-        task = bar.add_task(escape(target.name), total=1.0, stage="starting", where="")
+        task = bar.add_task(escape(target.name or "season"), total=1.0, stage="starting", where="")
 
         shown: list = []
 
@@ -141,19 +156,23 @@ def render(
 
         try:
             with _executor(scheduler) as executor:
-                result = render_edl(edl, target, progress=lambda p: show_progress(bar, task, p), ffmpeg=ffmpeg,
-                                    cache=False if no_cache else cache, jobs=jobs, executor=executor, single=single,
-                                    on_checked=checked, picks=picks)
+                report = lambda p: show_progress(bar, task, p)  # noqa: E731
+                if several:
+                    result: Any = render_all(edls, target, progress=report, ffmpeg=ffmpeg,
+                                             cache=False if no_cache else cache, jobs=jobs, executor=executor,
+                                             on_checked=checked, picks=picks, only=only or ())
+                else:
+                    result = render_edl(edl, target, progress=report, ffmpeg=ffmpeg, cache=False if no_cache else cache,
+                                        jobs=jobs, executor=executor, single=single, on_checked=checked, picks=picks,
+                                        only=only or ())
         finally:
             bar.stop()
-        reused = f", {result.segments - result.rendered} of {result.segments} segments from the cache" \
-            if result.segments else ""
-        _problems(result.warnings[len(shown):])  # found while encoding: ffmpeg's decode errors
-        err.print(f"wrote {result.path} ({format_seconds(result.duration)}, {result.frames} frames) "
-                  f"in {result.elapsed:.1f} s{reused}", markup=False)
-        if result.loudness:
-            err.print(f"loudness {result.loudness['integrated']:.1f} LUFS integrated, true peak "
-                      f"{result.loudness['true_peak']:.1f} dBTP", markup=False)
+        results = list(result.values()) if isinstance(result, Delivered) else [result]
+        for one in results:
+            _problems(one.warnings[len(shown):])  # found while encoding: ffmpeg's decode errors
+            _wrote(one)
+        if isinstance(result, Delivered):
+            _summary(result)
     except AssemblerError as exc:
         raise _fail(exc) from None
     except KeyboardInterrupt:
@@ -162,6 +181,26 @@ def render(
     except Terminated:
         err.print("terminated; no output was written", style="bold red")
         raise typer.Exit(143) from None
+
+
+def _wrote(result: RenderResult) -> None:
+    reused = f", {result.segments - result.rendered} of {result.segments} segments from the cache" \
+        if result.segments else ""
+    err.print(f"wrote {result.path} ({format_seconds(result.duration)}, {result.frames} frames) "
+              f"in {result.elapsed:.1f} s{reused}", markup=False)
+    if result.loudness:
+        err.print(f"loudness {result.loudness['integrated']:.1f} LUFS integrated, true peak "
+                  f"{result.loudness['true_peak']:.1f} dBTP", markup=False)
+
+
+def _summary(delivered: Delivered) -> None:
+    """The run's table: each file, what was rendered and reused, its time and loudness."""
+    table = Table(title=f"{len(delivered)} files in {delivered.elapsed:.1f} s", title_justify="left")
+    for name in ("file", "duration", "segments rendered / reused", "seconds", "loudness"):
+        table.add_column(name, justify="left" if name == "file" else "right")
+    for row in delivered.rows():
+        table.add_row(*(escape(cell) for cell in row))
+    err.print(table)
 
 
 @contextlib.contextmanager
@@ -210,10 +249,11 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         if sheet is not None and sheet.suffix.lower() not in SHEET_SUFFIXES:
             raise UsageError(f"--sheet {sheet}: a contact sheet is a picture: name it "
                              f"{' or '.join(SHEET_SUFFIXES)}")
-        timeline = check_edl(edl, out=output or edl.with_suffix(".mp4"), segmented=not single, sheet=sheet,
-                             picks=parse_picks(pick or []))
+        files = check_all([edl], output or edl.with_suffix(".mp4"), segmented=not single, sheet=sheet,
+                          picks=parse_picks(pick or []))
     except AssemblerError as exc:
         raise _fail(exc) from None
+    timeline = files[0].timeline
     if sheet is not None:
         sheet.parent.mkdir(parents=True, exist_ok=True)
         contact_sheet(timeline, sheet)
@@ -257,7 +297,27 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
                                          ("sidecar .srt", track.sidecar)) if on)
         out.print(f"subtitles: {len(track.cues)} cue{'s' if len(track.cues) != 1 else ''}, {ways}; "
                   f"{laid.subtitles.family} {laid.subtitles.size} px", markup=False)
+    if files[0].deliverable is not None:
+        _deliverables(files)
     _problems(timeline.warnings)
+
+
+def _deliverables(files: list[File]) -> None:
+    """What each deliverable writes, and how (the table above is the first one's)."""
+    table = Table(title="deliverables")
+    for column in ("name", "file", "size", "fps", "fit", "encoder", "loudness", "subtitles"):
+        table.add_column(column)
+    for f in files:
+        o, track = f.timeline.output, f.timeline.subtitles
+        v = o.video
+        ways = "none" if track is None else ", ".join(w for w, on in (("burned", track.burn), ("soft", track.soft),
+                                                                       ("sidecar", track.sidecar)) if on) or "none"
+        loud = "as mixed" if f.timeline.loudness is None else f"{f.timeline.loudness:g} LUFS"
+        table.add_row(escape(f.deliverable or ""), escape(f.out.name), f"{o.width}x{o.height}", f"{o.fps}",
+                      f.output.fit,
+                      escape(f"{v.codec} {v.preset or ''} " + (f"crf {v.crf}" if v.bitrate is None else v.bitrate)),
+                      loud, ways)
+    out.print(table)
 
 
 @app.command()

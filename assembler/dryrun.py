@@ -21,17 +21,18 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assembler.batch import check_all
 from assembler.run.cache import Cache
 from assembler.compile.escape import shell_comment, shell_line, shell_word
 from assembler.compile.subtitles import srt_text
 from assembler.compile.jobs import Job, compile_copy, compile_level, compile_scan, compile_sound
 from assembler.errors import UsageError
 from assembler.run.ffmpeg import FFmpeg, command, font_environment
-from assembler.render import (SEGMENT_FILES, EdlSource, assembly_job, check, default_cache_dir, folder_or_none, plan,
+from assembler.render import (SEGMENT_FILES, EdlSource, assembly_job, default_cache_dir, folder_or_none, plan,
                      resolve_ffmpeg, sidecar_path, single_job)
 from assembler.run.assemble import write_planned
 from assembler.run.soundtrack import (LOOP_FILES, SOUND_FILES, level_unwritten, loop_jobs, recorded_level, sound_key, stem_jobs,
@@ -163,22 +164,30 @@ def _graph_file(target: Path) -> Path:
 def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLike | None = None,
             ffmpeg: str | os.PathLike | FFmpeg | None = None, cache: str | os.PathLike | bool | None = None,
             folder: str | os.PathLike | None = None, single: bool = False,
-            picks: Mapping[str, str] | None = None) -> DryRun:
+            picks: Mapping[str, str] | None = None, only: Sequence[str] = ()) -> DryRun:
     """Check the EDL, then write the commands a render into ``out`` would run and the files
     they read into ``folder`` (default ``<out>.dryrun/``; a folder of an earlier dry run is
     emptied first), with ``run.sh`` running them all. ``cache`` as for ``render``: it is
     only read (which segments and sound it holds). ``single``: the one-graph command.
-    ``picks``: the takes of shot slots, as for ``render``."""
+    ``picks``: the takes of shot slots, as for ``render``. An EDL with deliverables shows
+    one file's: ``only`` names it (the commands of ``<out stem>.<name>.<suffix>``)."""
     out = Path(out).resolve()
-    folder = Path(folder).resolve() if folder is not None else out.with_name(out.name + ".dryrun")
     root = None if cache is False or single else \
         Path(cache) if cache is not None and not isinstance(cache, bool) else default_cache_dir(edl, base_dir)
     if root is not None:
         folder_or_none(root, "the cache")
+    given = Path(folder).resolve() if folder is not None else None
+    # Without a cache, one that is never there: the folder's (which is emptied before it is written).
+    store = Cache(root if root is not None else (given or out.with_name(out.name + ".dryrun")) / ".no-cache",
+                  read_only=True)
+    files = check_all([edl], out, base_dir=base_dir, store=store, only=only, picks=picks, ffmpeg=ffmpeg,
+                      segmented=not single)
+    if len(files) > 1:
+        raise UsageError("a dry run shows the commands of one file: name one of the deliverables with --only "
+                         f"({', '.join(f.deliverable or '' for f in files)})")
+    timeline, out = files[0].timeline, files[0].out
+    folder = given or out.with_name(out.name + ".dryrun")
     folder_or_none(folder, "the dry run's folder")
-    store = Cache(root if root is not None else folder / ".no-cache", read_only=True)
-    timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out,
-                     segmented=not single, ffmpeg=ffmpeg, picks=picks)
     ff = resolve_ffmpeg(ffmpeg)
     ff = replace(ff, path=os.path.abspath(ff.path))  # runs from any folder
     _empty(folder, out, root)

@@ -27,6 +27,8 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from assembler.compile.jobs import compile_segment
 from assembler.compile.keys import job_key, output_key
 from assembler.compile.subtitles import ass_text
@@ -54,8 +56,12 @@ from assembler.timeline.duck import follow
 from assembler.timeline.sources import Audible, MediaInfo, needs
 
 __all__ = ["EdlSource", "PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "build_segment", "cache_folder",
+           "checked_target", "render_checked", "writable_cache",
            "check", "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path",
            "single_job", "validate_source"]
+
+if TYPE_CHECKING:
+    from assembler.batch import Delivered
 
 EdlSource = str | os.PathLike | Edl
 
@@ -106,19 +112,34 @@ def check(edl: EdlSource, *, base_dir: str | os.PathLike | None = None,
     name}, the take each of those shot slots plays instead of the EDL's `pick`.
     """
     validated, picked = with_picks(validate_source(edl, base_dir), picks or {})
+    timeline, problems = checked_target(validated, prober, measurer, out, None if isinstance(edl, Edl) else Path(edl),
+                                        segmented, sheet, ffmpeg, picked)
+    if timeline is None:
+        raise EdlError(problems)
+    return timeline
+
+
+def checked_target(validated: Validated, prober: Callable[[Path], MediaInfo],
+                   measurer: Callable[[Path, float], Audible], out: str | os.PathLike | None,
+                   edl_file: Path | None, segmented: bool = True, sheet: str | os.PathLike | None = None,
+                   ffmpeg: str | os.PathLike | FFmpeg | None = None,
+                   picked: Sequence[Problem] = ()) -> tuple[Timeline | None, list[Problem]]:
+    """:func:`check`'s work on an EDL already read (one deliverable's, say): the timeline
+    (None when there is an error) and every problem, errors and warnings, raising nothing;
+    ``picked``: the problems of the picks given outside the EDL."""
     # Each text is set for the output the EDL names as it is placed: wrapped, shrunk, moved, unset.
     timeline, problems = build(validated, read_sources(needs(validated), prober), settle(*validated.output.size))
     if out is not None:
-        problems = [*problems, *output_problems(validated, timeline, Path(out),
-                                                None if isinstance(edl, Edl) else Path(edl), segmented,
+        problems = [*problems, *output_problems(validated, timeline, Path(out), edl_file, segmented,
                                                 _sheet_writes(sheet), _ffmpeg_or_none(ffmpeg))]
     everything = [*validated.problems, *picked, *problems]
     if timeline is None or any(p.severity == "error" for p in everything):
-        raise EdlError(everything)
+        return None, everything
     timeline, problems = follow(timeline, measurer, validated.document)
     if problems:
-        raise EdlError([*timeline.warnings, *problems])
-    return replace(timeline, parents=validated.document.parents) if validated.document.parents else timeline
+        return None, [*timeline.warnings, *problems]
+    return (replace(timeline, parents=validated.document.parents) if validated.document.parents else timeline,
+            list(timeline.warnings))
 
 
 def _ffmpeg_or_none(ffmpeg: str | os.PathLike | FFmpeg | None) -> FFmpeg | None:
@@ -255,8 +276,10 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
            cache: str | os.PathLike | bool | None = None, jobs: int | None = None,
            executor: Executor | None = None, single: bool = False,
            on_checked: Callable[[Timeline], None] | None = None,
-           picks: Mapping[str, str] | None = None) -> RenderResult:
-    """Render an EDL to ``out`` and return what was made.
+           picks: Mapping[str, str] | None = None, only: Sequence[str] = ()) -> RenderResult | Delivered:
+    """Render an EDL to ``out`` and return what was made; an EDL with ``deliverables``
+    writes ``<out stem>.<name>.<suffix>`` for each (``only``: those named) and returns a
+    :class:`~assembler.batch.Delivered` of their results (``assembler.batch.render_all``).
 
     ``progress`` is called with a :class:`~assembler.run.ffmpeg.Progress` as the work goes.
     ``cache``: a folder, None for ``$ASSEMBLER_CACHE`` or ``.assembler-cache/`` beside the
@@ -270,32 +293,58 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     ones untouched. ``picks``: {slot id: take name}, as for :func:`check`.
     """
     started, out = time.monotonic(), Path(out)
+    if only or _has_deliverables(edl, base_dir):
+        from assembler.batch import render_all  # it renders each file with this module
+        if single:
+            raise UsageError("--single renders one file: an EDL with deliverables is rendered in segments")
+        return render_all([edl], out, progress=progress, base_dir=base_dir, ffmpeg=ffmpeg, cache=cache, jobs=jobs,
+                          executor=executor, on_checked=on_checked, picks=picks, only=only)
     if single:
         return _render_single(edl, out, base_dir, ffmpeg, progress, on_checked, picks)
     temporary = cache is False
     root = Path(tempfile.mkdtemp(prefix="assembler-cache-")) if temporary else cache_folder(cache, edl, base_dir)
-    _writable_cache(root)
+    writable_cache(root)
     try:
         store = Cache(root)
         timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out, ffmpeg=ffmpeg,
                          picks=picks)
         ff = _prepared(timeline, out, ffmpeg, on_checked)
-        checked = time.monotonic()
-        planned = plan(timeline, store, ff)
-        write_planned(planned)
-        sound_id = sound_key(store, ff, timeline)
-        r = _Run(edl, base_dir, out, timeline, ff, store, planned, sound_id, _heard_sources(store, timeline),
-                 output_key([p.key for p in planned], sound_id, timeline, out), started, checked)
-        if not temporary and (known := unchanged(out, receipt_path(out), r.identity, started, timeline)):
-            # The output is itself a pure function of these keys, and it is intact.
-            return _up_to_date(r, known, progress)
-        return _render_segments(r, progress, jobs, executor)
+        return render_checked(edl, base_dir, out, timeline, ff, store, started, progress, jobs, executor,
+                              reuse=not temporary)
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def _writable_cache(root: Path) -> None:
+def render_checked(edl: EdlSource, base_dir: str | os.PathLike | None, out: Path, timeline: Timeline, ff: FFmpeg,
+                   store: Cache, started: float, progress: Callable[[Progress], None] | None, jobs: int | None,
+                   executor: Executor | None, reuse: bool = True) -> RenderResult:
+    """:func:`render`'s work once ``timeline`` (of ``edl``, into ``out``) is checked and a
+    dead render's leftovers are gone: the segments missing from ``store`` rendered, the
+    output assembled, or, ``reuse``, the output left alone when it is already this render's."""
+    checked = time.monotonic()
+    planned = plan(timeline, store, ff)
+    write_planned(planned)
+    sound_id = sound_key(store, ff, timeline)
+    r = _Run(edl, base_dir, out, timeline, ff, store, planned, sound_id, _heard_sources(store, timeline),
+             output_key([p.key for p in planned], sound_id, timeline, out), started, checked)
+    if reuse and (known := unchanged(out, receipt_path(out), r.identity, started, timeline)):
+        # The output is itself a pure function of these keys, and it is intact.
+        return _up_to_date(r, known, progress)
+    return _render_segments(r, progress, jobs, executor)
+
+
+def _has_deliverables(edl: EdlSource, base_dir: str | os.PathLike | None) -> bool:
+    if isinstance(edl, Edl):
+        return bool(edl.deliverables)
+    try:
+        validated = validate_source(edl, base_dir)
+    except EdlError:
+        return False  # said again, with everything else, when the render checks it
+    return validated.edl is not None and bool(validated.edl.deliverables)
+
+
+def writable_cache(root: Path) -> None:
     folder_or_none(root, "the cache")
     if (closed := unwritable(root)) is not None:
         raise UsageError(f"the cache {root} cannot be written: {closed} is read-only to this user "

@@ -23,7 +23,7 @@ PARTS = [
     "command",  # the CLI and the package's front
 ]
 FOUNDATION = {"errors", "timebase"}
-API = {"render", "dryrun"}
+API = {"render", "dryrun", "batch"}
 COMMAND = {"cli", "launch", "__init__", "__main__"}
 # Libraries that read the outside world, and the only parts that may use them.
 READERS = {"av": {"run"}, "pysubs2": {"run"}, "subprocess": {"run"}}

@@ -70,7 +70,7 @@ MINIMAL = {
     "Transition": {"transition": "cut"}, "TransitionSpec": {"type": "wipeleft"}, "Sound": {"file": "a.wav"},
     "Duck": {"under": "dialogue"}, "Marker": {"at": 1, "name": "x"}, "Position": {"x": 0.5, "y": 0.5},
     "ClipCue": {"start": 0, "end": 1, "text": "x"}, "Overlay": {"title": "x"},
-    "Slot": {"shot": "s01", "takes": {"a": "a.mp4"}}, "Take": {"file": "a.mp4"},
+    "Slot": {"shot": "s01", "takes": {"a": "a.mp4"}}, "Take": {"file": "a.mp4"}, "Deliverable": {"name": "vertical"},
 }
 
 

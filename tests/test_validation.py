@@ -135,13 +135,6 @@ def test_schema_problems(tmp_path, text, field, words):
     assert any(p.path == field and words in p.message for p in info.value.problems), str(info.value)
 
 
-def test_later_features_are_warned_about_not_dropped_silently(media, tmp_path):
-    path = tmp_path / "ep.yaml"
-    path.write_text("version: 1\ndeliverables:\n  - {name: master}\nvideo:\n  - color: red\n")
-    timeline = assembler.check(path)
-    assert any(w.path == "deliverables" and "not rendered" in w.message for w in timeline.warnings)
-
-
 NAMED = """\
 version: 1
 output: {fit: contian}

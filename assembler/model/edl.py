@@ -735,6 +735,33 @@ VideoItem = Annotated[
 ]
 
 
+# A deliverable's name goes into a file name (<stem>.<name>.mp4): letters, digits, - and _.
+DeliverableName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$")]
+
+
+class Deliverable(_Model):
+    """One more file of the same cut (``deliverables:``), written as ``<stem>.<name>.<suffix>``:
+    each field given overrides ``output`` for that file (``video``, ``audio`` and
+    ``subtitles`` key by key), the rest is the output's. What deliverables share is made
+    once: one timeline, one sound when their sound settings agree, and every picture
+    segment whose size, rate, fit, layers and encoder agree."""
+
+    name: DeliverableName = Field(description="the file's part: episode.<name>.mp4 (letters, digits, - and _)")
+    size: Size | None = Field(None, description="WIDTHxHEIGHT of this file, both even")
+    fps: Fps | None = Field(None, description="frame rate of this file")
+    fit: Fit | None = Field(None, description="how pictures of another shape fill this frame: contain, cover, "
+                                              "stretch (an item's own `fit` still wins; `focus` guides cover)")
+    background: ColorValue | None = Field(None, description="colour behind contained pictures")
+    video: OutputVideo | None = Field(None, description="encoder settings, over the output's key by key")
+    preset: str | None = Field(None, description="the encoder's preset (short for video: {preset})")
+    audio: OutputAudio | None = Field(None, description="audio encoder settings, over the output's key by key")
+    loudness: float | None = Field(None, ge=-70, le=-5, description="integrated LUFS of this file's mix; "
+                                                                    "null: levels as mixed")
+    stems: bool | None = Field(None, description="also write one WAV per sound role beside this file")
+    subtitles: Subtitles | Literal[False] | None = Field(None, description="over the EDL's `subtitles` key by "
+                                                         "key (burn, soft, sidecar, style, file...); false: none")
+
+
 class Edl(_Model):
     """An edit-decision list, version 1."""
 
@@ -759,8 +786,8 @@ class Edl(_Model):
                                                    "for a series file")
     outro: list[VideoItem] = Field([], description="items played after `video` (transitions included); "
                                                    "for a series file")
-    deliverables: list[dict[str, Any]] = Field([], description="(later) several outputs from one cut: "
-                                                               "accepted, not rendered yet")
+    deliverables: list[Deliverable] = Field([], description="several files of one cut (a 16:9 master, a 9:16 "
+                                                             "vertical, a review copy...), each overriding `output`")
 
     def __repr__(self) -> str:
         kinds = [item_kind(item) for item in self.video]

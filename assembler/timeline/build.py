@@ -146,20 +146,6 @@ def _output_spec(output: model.Output) -> OutputSpec:
                       output.audio.channels, output.video, output.audio)
 
 
-def _later_features(validated: Validated) -> list[Problem]:
-    """Parts of the contract that later issues render: said plainly, never silently dropped."""
-    doc, data = validated.document, validated.document.data
-    notes = []
-
-    def note(path: tuple, what: str) -> None:
-        notes.append(doc.problem(path, f"{what} is not rendered by this version of assembler yet; ignored",
-                                 warning=True))
-
-    if data.get("deliverables"):
-        note(("deliverables",), "`deliverables`")
-    return notes
-
-
 def build(validated: Validated, sources: Sources,
           settle: Settle | None = None) -> tuple[Timeline | None, list[Problem]]:
     """Place every valid item; return the timeline (None if any error) and all problems.
@@ -169,7 +155,7 @@ def build(validated: Validated, sources: Sources,
     doc = validated.document
     out = _output_spec(validated.output)
     rate = out.fps
-    problems: list[Problem] = list(_later_features(validated))
+    problems: list[Problem] = []
     validated, lowered, more = lower_slots(validated, sources, rate)  # from here on, a slot is its clip
     problems += more
     more_fonts = fonts_dir(validated)

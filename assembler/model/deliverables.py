@@ -1,0 +1,107 @@
+"""Deliverables: several files of one cut, each the EDL with its own ``output``.
+
+Contract: a validated EDL and the names asked for (``--only``; none: all) -> one
+:class:`Target` per file to write, each a ``Validated`` whose ``output`` (and
+``subtitles``) are the EDL's with the deliverable's fields written over them, key by key
+for ``video``, ``audio`` and ``subtitles``. An EDL without ``deliverables`` is one target,
+itself. Everything else (the main track, the sounds, the cues) is the same object in
+every target, which is why what they share is made once downstream: the timelines differ
+only where the outputs do, and the cache's keys only where the jobs do.
+
+>>> from assembler.model.load import from_model
+>>> from assembler.model.edl import Edl
+>>> edl = Edl(version=1, video=[{"color": "red", "duration": 1}],
+...           deliverables=[{"name": "master"}, {"name": "vertical", "size": "720x1280", "fit": "cover"}])
+>>> [(t.name, t.validated.output.size, t.validated.output.fit) for t in targets(from_model(edl))[0]]
+[('master', (1920, 1080), 'contain'), ('vertical', (720, 1280), 'cover')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from pydantic import BaseModel
+
+from assembler.errors import Problem
+from assembler.model import edl as model
+from assembler.model.load import Validated
+
+__all__ = ["Target", "names", "targets"]
+
+# Everything a deliverable names outright, as ``output`` has it.
+_OUTPUT_FIELDS = tuple(f for f in model.Deliverable.model_fields if f in model.Output.model_fields)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One file to write: ``name`` None for an EDL without deliverables (its own output)."""
+
+    name: str | None
+    validated: Validated
+    index: int | None = None  # its place in ``deliverables``, for what is said of it
+
+
+def names(validated: Validated) -> tuple[str, ...]:
+    """The deliverables an EDL names, in its order (none: it writes its own output)."""
+    edl = validated.edl
+    return tuple(d.name for d in edl.deliverables) if edl is not None else ()
+
+
+def targets(validated: Validated, only: Sequence[str] = ()) -> tuple[list[Target], list[Problem]]:
+    """The files to write (``only``: those deliverables' names), and the problems of
+    asking: two deliverables that would write one file, a name asked for that none has."""
+    edl, doc = validated.edl, validated.document
+    if edl is None:  # its problems are said: which files it would write is not known yet
+        return [Target(None, validated)], []
+    if not edl.deliverables:
+        hint = "--only picks among the EDL's `deliverables:`; without them it writes one file"
+        return [Target(None, validated)], [Problem(doc.file, None, "", f"--only {name}: this EDL has no "
+                                                   "deliverables", hint) for name in only]
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, d in enumerate(edl.deliverables):
+        # Case apart, two names are one file on the file systems of macOS and Windows.
+        if (first := seen.setdefault(d.name.casefold(), i)) != i:
+            problems.append(doc.problem(("deliverables", i, "name"), f"`{d.name}` is the name of "
+                                        f"deliverables[{first}] too: both would write <stem>.{d.name}.<suffix>",
+                                        "give each deliverable a name of its own"))
+    known = [d.name for d in edl.deliverables]
+    for name in only:
+        if name not in known:
+            problems.append(Problem(doc.file, None, "", f"--only {name}: no deliverable `{name}` in this EDL "
+                                    f"(its deliverables: {', '.join(known)})", model.did_you_mean(name, tuple(known))))
+    chosen = [Target(d.name, _applied(validated, d), i) for i, d in enumerate(edl.deliverables)
+              if not only or d.name in only]
+    return chosen, problems
+
+
+def _applied(validated: Validated, d: model.Deliverable) -> Validated:
+    given = d.model_fields_set
+    output: Any = validated.output.model_copy(update={f: getattr(d, f) for f in _OUTPUT_FIELDS
+                                                      if f in given and f not in ("video", "audio")})
+    if d.video is not None:
+        output = output.model_copy(update={"video": _over(output.video, d.video)})
+    if d.preset is not None:
+        output = output.model_copy(update={"video": output.video.model_copy(update={"preset": d.preset})})
+    if d.audio is not None:
+        output = output.model_copy(update={"audio": _over(output.audio, d.audio)})
+    subtitles = validated.subtitles
+    if d.subtitles is False:  # none at all: neither the file's cues nor those the clips carry
+        subtitles = model.Subtitles(burn=False, soft=False, sidecar=False)
+    elif d.subtitles is not None:
+        subtitles = _over(subtitles or model.Subtitles(), d.subtitles)
+    edl = validated.edl
+    assert edl is not None
+    return replace(validated, output=output, subtitles=subtitles,
+                   edl=edl.model_copy(update={"output": output, "subtitles": subtitles}))
+
+
+def _over(base: BaseModel, over: BaseModel) -> Any:
+    """``base`` with each field ``over`` was given written over it, models key by key."""
+    update = {}
+    for name in over.model_fields_set:
+        value, under = getattr(over, name), getattr(base, name)
+        update[name] = _over(under, value) if isinstance(value, BaseModel) and isinstance(under, BaseModel) else value
+    return base.model_copy(update=update)

@@ -1,0 +1,238 @@
+"""Deliverables: several files of one cut, each the EDL with its own output, what they
+share made once; and a season of EDLs in one run (assembler.batch)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import av
+import pytest
+from typer.testing import CliRunner
+
+import assembler
+from assembler.batch import Delivered, render_all
+from assembler.cli import app
+from assembler.errors import EdlError
+from conftest import write_edl
+from media_tools import count_frames, frame_rgb, make_clip, mean_color, stream_info
+
+RED, BLUE = (255, 0, 0), (0, 0, 255)
+
+
+def close(got, want, tol=40) -> bool:
+    return all(abs(g - w) <= tol for g, w in zip(got, want))
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("shots")
+    make_clip(d / "a.mp4", color="red", size=(640, 360), fps=30, duration=2, tone=440)
+    make_clip(d / "b.mp4", color="blue", size=(640, 360), fps=30, duration=2, tone=660)
+    return d
+
+
+def episode(**more) -> dict:
+    return {"version": 1, "output": {"size": "640x360", "fps": 30},
+            "video": [{"clip": "a.mp4"}, {"transition": "dissolve"}, {"clip": "a.mp4", "in": 0.5}],
+            "deliverables": [{"name": "master"}, {"name": "vertical", "size": "180x320", "fit": "cover"},
+                             {"name": "review", "size": "320x180", "preset": "ultrafast"}], **more}
+
+
+def sizes(path: Path) -> tuple[int, int]:
+    info = stream_info(path)
+    return info["width"], info["height"]
+
+
+def audio_bitrate(path: Path) -> int:
+    with av.open(str(path)) as container:
+        return container.streams.audio[0].bit_rate
+
+
+def receipt(path: Path) -> dict:
+    return json.loads(path.with_name(path.stem + ".receipt.json").read_text())
+
+
+def test_each_deliverable_is_written_beside_the_others_with_its_receipt_and_one_sound(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode())
+    delivered = assembler.render(edl, tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    assert isinstance(delivered, Delivered) and list(delivered) == ["master", "vertical", "review"]
+    assert not (tmp_path / "ep.mp4").exists()
+    want = {"master": (640, 360), "vertical": (180, 320), "review": (320, 180)}
+    for name, size in want.items():
+        path = tmp_path / f"ep.{name}.mp4"
+        assert delivered[name].path == path and sizes(path) == size
+        assert count_frames(path) == 90 == delivered[name].frames  # 2 + 1.5 - 0.5 s dissolve, at 30 fps
+        assert close(mean_color(path, 1.0), RED)
+        # A red 16:9 picture covers the 9:16 frame: no bars at its top and bottom.
+        if name == "vertical":
+            assert close(mean_color(path, 1.0, (0, 0, 1, 0.1)), RED)
+    sounds = [receipt(tmp_path / f"ep.{name}.mp4")["sound"] for name in want]
+    assert len({s["key"] for s in sounds}) == 1, "their sound settings agree: one sound"
+    assert [s["rendered_now"] for s in sounds] == [True, False, False]
+    # The review's encoder is the output's with its preset over it.
+    assert receipt(tmp_path / "ep.review.mp4")["segments"][0]["key"] != receipt(tmp_path / "ep.master.mp4")["segments"][0]["key"]
+    again = assembler.render(edl, tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    assert all(r.rendered == 0 for r in again.values())  # type: ignore[union-attr]
+
+
+def test_deliverables_that_draw_alike_share_their_segments(shots, tmp_path):
+    # Same picture, another sound: every picture segment is the master's.
+    edl = write_edl(shots, "ep.yaml", episode(deliverables=[
+        {"name": "master"}, {"name": "radio", "audio": {"bitrate": "96k"}}]))
+    delivered = render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    assert delivered["master"].rendered == delivered["master"].segments > 0
+    assert delivered["radio"].rendered == 0
+    master, radio = receipt(tmp_path / "ep.master.mp4"), receipt(tmp_path / "ep.radio.mp4")
+    assert [s["key"] for s in master["segments"]] == [s["key"] for s in radio["segments"]]
+    assert master["sound"]["key"] != radio["sound"]["key"]
+    assert audio_bitrate(tmp_path / "ep.radio.mp4") < 0.7 * audio_bitrate(tmp_path / "ep.master.mp4")
+
+
+def test_a_deliverable_overrides_key_by_key_and_its_loudness_is_its_own(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode(
+        output={"size": "640x360", "fps": 30, "loudness": -16, "video": {"crf": 18, "preset": "veryfast"}},
+        deliverables=[{"name": "master"}, {"name": "quiet", "size": "320x180", "loudness": -30,
+                                           "video": {"crf": 35}}]))
+    delivered = render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    assert abs(delivered["master"].loudness["integrated"] + 16) <= 1  # type: ignore[index]
+    assert abs(delivered["quiet"].loudness["integrated"] + 30) <= 1  # type: ignore[index]
+    files = assembler.batch.check_all([edl], tmp_path / "ep.mp4")
+    quiet = files[1].output.video
+    assert (quiet.crf, quiet.preset, files[1].output.size) == (35, "veryfast", (320, 180))
+
+
+def test_only_writes_the_deliverables_named_and_an_unknown_name_is_an_error(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode())
+    result = CliRunner().invoke(app, ["render", str(edl), "-o", str(tmp_path / "ep.mp4"), "--only", "vertical",
+                                      "--cache", str(tmp_path / "cache"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["ep.vertical.mp4"]
+    assert "ep.vertical.mp4" in result.output  # the summary table names it
+    result = CliRunner().invoke(app, ["render", str(edl), "-o", str(tmp_path / "ep.mp4"), "--only", "verticle"])
+    assert result.exit_code == 2
+    assert "--only verticle: no deliverable `verticle`" in result.output and "vertical" in result.output
+
+
+def test_subtitles_false_leaves_one_deliverable_without_the_cues(shots, tmp_path):
+    data = episode(deliverables=[{"name": "master"}, {"name": "clean", "subtitles": False}])
+    data["video"][0]["subtitles"] = [{"start": 0.2, "end": 1.2, "text": "WWWWWWWW"}]
+    data["subtitles"] = {"style": {"size": 120, "color": "white"}}
+    edl = write_edl(shots, "ep.yaml", data)
+    render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    # White text over red: the green channel is high only where a letter is drawn.
+    burned, clean = (frame_rgb(tmp_path / f"ep.{n}.mp4", 0.7)[..., 1] for n in ("master", "clean"))
+    assert (burned > 200).sum() > 200 and (clean > 60).sum() == 0
+
+
+def test_every_deliverable_problem_is_said_at_once_before_anything_is_encoded(shots, tmp_path):
+    text = """version: 1
+output: {size: 640x360}
+video:
+  - clip: a.mp4
+deliverables:
+  - {name: master}
+  - {name: vertical, size: 181x320}
+  - {name: Master}
+  - {name: tiny, size: 0x0}
+  - {name: "a/b"}
+  - {name: wide, fit: cover, fps: 0}
+"""
+    edl = shots / "bad.yaml"
+    edl.write_text(text)
+    with pytest.raises(EdlError) as info:
+        assembler.render(edl, tmp_path / "bad.mp4", cache=tmp_path / "cache")
+    said = {(p.line, p.path) for p in info.value.problems if p.severity == "error"}
+    assert {(7, "deliverables[1].size"), (9, "deliverables[3].size"), (10, "deliverables[4].name"),
+            (11, "deliverables[5].fps")} <= said, info.value
+    assert not list(tmp_path.glob("*.mp4")) and not (tmp_path / "cache" / "segments").exists()
+    # The names alone: two that are one file where case is not told apart.
+    edl.write_text("version: 1\nvideo:\n  - clip: a.mp4\ndeliverables:\n  - {name: master}\n  - {name: Master}\n")
+    with pytest.raises(EdlError) as info:
+        assembler.batch.check_all([edl], tmp_path / "bad.mp4")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.path) == (6, "deliverables[1].name") and "deliverables[0]" in problem.message
+
+
+def test_a_problem_of_one_deliverable_names_it(shots, tmp_path):
+    # A long title fits 16:9 and is wrapped in the narrow 9:16 frame: said for the vertical only.
+    data = episode(deliverables=[{"name": "master"}, {"name": "vertical", "size": "180x320"}])
+    data["video"] = [{"title": "The Quiet Machine Returns", "duration": 1, "style": {"size": 110}}]
+    edl = write_edl(shots, "title.yaml", data)
+    files = assembler.batch.check_all([edl], tmp_path / "t.mp4")
+    warned = [w for w in files[0].timeline.warnings if w.path.startswith("video[0]")]
+    assert warned and all("(in the deliverable vertical)" in w.message for w in warned), warned
+
+
+def test_check_lists_the_deliverables(shots):
+    edl = write_edl(shots, "ep.yaml", episode())
+    result = CliRunner().invoke(app, ["check", str(edl)])
+    assert result.exit_code == 0, result.output
+    assert "deliverables" in result.output
+    for name, size in (("ep.master.mp4", "640x360"), ("ep.vertical.mp4", "180x320"), ("ep.review.mp4", "320x180")):
+        assert name in result.output and size in result.output
+
+
+SERIES = """version: 1
+output: {size: 320x180, fps: 30}
+intro:
+  - clip: intro.mp4
+  - transition: dissolve
+"""
+
+
+def test_a_season_renders_in_one_run_and_its_intro_once(shots, tmp_path):
+    season = tmp_path / "season"
+    season.mkdir()
+    make_clip(season / "intro.mp4", color="green", size=(320, 180), fps=30, duration=2, tone=330)
+    for name in ("a.mp4", "b.mp4"):
+        shutil.copy(shots / name, season / name)
+    (season / "series.yaml").write_text(SERIES)
+    for n, clip in ((1, "a.mp4"), (2, "b.mp4"), (3, "a.mp4")):
+        (season / f"ep{n}.yaml").write_text(f"version: 1\nextends: series.yaml\nvideo:\n  - clip: {clip}\n")
+    out = tmp_path / "out"
+    edls = [str(season / f"ep{n}.yaml") for n in (1, 2, 3)]
+    result = CliRunner().invoke(app, ["render", *edls, "-o", str(out), "--cache", str(tmp_path / "cache"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.mp4")) == ["ep1.mp4", "ep2.mp4", "ep3.mp4"]
+    for n, color in ((1, RED), (2, BLUE), (3, RED)):
+        path = out / f"ep{n}.mp4"
+        assert close(mean_color(path, 0.5), (0, 128, 0))  # the series' intro
+        assert close(mean_color(path, 3.2), color)
+    keys = [[s["key"] for s in receipt(out / f"ep{n}.mp4")["segments"]] for n in (1, 2, 3)]
+    assert keys[0][0] == keys[1][0] == keys[2][0], "the intro's segment is one"
+    rendered = [[s["rendered_now"] for s in receipt(out / f"ep{n}.mp4")["segments"]] for n in (1, 2, 3)]
+    assert rendered[0][0] and not rendered[1][0] and not rendered[2][0]
+    assert not any(rendered[2]), "episode 3 is episode 1 again: nothing of it is rendered twice"
+    for n in (1, 2, 3):
+        assert f"ep{n}.mp4" in result.output
+    assert "3 files in" in result.output
+
+
+def test_two_episodes_that_would_write_one_file_are_refused(shots, tmp_path):
+    for folder in ("x", "y"):
+        (tmp_path / folder).mkdir()
+        shutil.copy(shots / "a.mp4", tmp_path / folder / "a.mp4")
+        (tmp_path / folder / "ep.yaml").write_text("version: 1\nvideo:\n  - clip: a.mp4\n")
+    with pytest.raises(EdlError) as info:
+        render_all([tmp_path / "x" / "ep.yaml", tmp_path / "y" / "ep.yaml"], tmp_path / "out", cache=False)
+    assert any("would both write" in p.message for p in info.value.problems), info.value
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_dry_run_shows_one_deliverable_and_its_commands_make_that_file(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode())
+    with pytest.raises(assembler.UsageError, match="--only"):
+        assembler.dry_run(edl, tmp_path / "ep.mp4", cache=False)
+    plan = assembler.dry_run(edl, tmp_path / "ep.mp4", cache=False, only=["vertical"])
+    assert plan.made.name == "ep.vertical.mp4" and "scale" in plan.text
+    import subprocess
+    subprocess.run(["sh", str(plan.script)], check=True, capture_output=True)
+    assert sizes(plan.made) == (180, 320) and count_frames(plan.made) == 90
+
+
+def test_single_is_refused_for_an_edl_with_deliverables(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode())
+    with pytest.raises(assembler.UsageError, match="--single"):
+        assembler.render(edl, tmp_path / "ep.mp4", single=True)
