@@ -1,8 +1,9 @@
 """Several files in one run: an EDL's deliverables, and the episodes of a season.
 
 Contract: EDLs and where their files go -> every file checked first (every problem of
-every one of them at once, before anything is encoded), then each rendered in turn on one
-cache, so that what they share is made once: the sound when their sound settings agree,
+every one of them at once, before anything is encoded), then all rendered together on one
+cache, on one pool, so that what they share is made once: the sound when their sound
+settings agree,
 the picture segments two deliverables draw alike, a series intro's segments for every
 episode. Each file gets its receipt; the run returns a :class:`Delivered`, one
 :class:`~assembler.render.RenderResult` per file, in order, with a summary table.
@@ -34,7 +35,7 @@ from assembler.errors import EdlError, Problem, UsageError
 from assembler.model.deliverables import targets
 from assembler.model.edl import Edl, Output
 from assembler.model.takes import slots, with_picks
-from assembler.render import (EdlSource, RenderResult, writable_cache, cache_folder, checked_target, render_checked,
+from assembler.render import (Checked, EdlSource, RenderResult, writable_cache, cache_folder, checked_target, render_checked,
                               resolve_ffmpeg, validate_source)
 from assembler.run.cache import Cache
 from assembler.run.ffmpeg import Progress, remove_leftovers
@@ -206,8 +207,9 @@ def render_all(edls: Sequence[EdlSource], out: str | os.PathLike, *,
                executor: Executor | None = None, on_checked: Callable[[Timeline], None] | None = None,
                picks: Mapping[str, str] | None = None, only: Sequence[str] = ()) -> Delivered:
     """Render every file of ``edls`` into ``out`` (see the module's docstring) on one
-    cache: checked all first, then each in turn. ``progress`` gets one fraction for the
-    whole run, its stage naming the file (``vertical: segments 3/9``); ``on_checked`` is
+    cache: checked all first, then every segment missing from the cache rendered on one
+    pool beside the sounds, then each file assembled. ``progress`` gets one fraction for
+    the whole run; ``on_checked`` is
     called once, with the first file's timeline carrying every warning of the run. The
     other arguments are :func:`~assembler.render.render`'s."""
     if not edls:
@@ -226,26 +228,10 @@ def render_all(edls: Sequence[EdlSource], out: str | os.PathLike, *,
             remove_leftovers(written_files(f.out, f.timeline))
         if len(files) > 1 and not temporary:
             os.makedirs(Path(out) if len(edls) > 1 else Path(out).parent or ".", exist_ok=True)
-        # Each file's share of the bar: its frames times its pixels, what encoding costs.
-        weights = [f.timeline.frames * f.timeline.output.width * f.timeline.output.height for f in files]
-        total, done, results = float(sum(weights)) or 1.0, 0.0, []
-        for f, weight in zip(files, weights):
-            report = None if progress is None else _share(progress, f.label, done / total, weight / total,
-                                                           f is files[-1])
-            result = render_checked(f.edl, base_dir, f.out, f.timeline, ff, store, time.monotonic(), report,
-                                    jobs, executor, reuse=not temporary)
-            results.append((f.label, result))
-            done += weight
-        return Delivered(tuple(results), time.monotonic() - started)
+        begun = time.monotonic()
+        results = render_checked([Checked(f.edl, f.out, f.timeline, begun) for f in files], base_dir, ff, store,
+                                 progress, jobs, executor, reuse=not temporary)
+        return Delivered(tuple((f.label, r) for f, r in zip(files, results)), time.monotonic() - started)
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
-
-
-def _share(progress: Callable[[Progress], None], label: str, before: float, share: float,
-           last: bool) -> Callable[[Progress], None]:
-    """One file's progress as its share of the whole run's bar (the last file's end is 1.0)."""
-    def report(p: Progress) -> None:
-        fraction = 1.0 if last and p.fraction >= 1.0 else before + share * p.fraction
-        progress(replace(p, fraction=fraction, stage=f"{label}: {p.stage}"))
-    return report

@@ -177,17 +177,16 @@ def dry_run(edl: EdlSource, out: str | os.PathLike, *, base_dir: str | os.PathLi
     if root is not None:
         folder_or_none(root, "the cache")
     given = Path(folder).resolve() if folder is not None else None
+    folder = folder_or_none(given or out.with_name(out.name + ".dryrun"), "the dry run's folder")
     # Without a cache, one that is never there: the folder's (which is emptied before it is written).
-    store = Cache(root if root is not None else (given or out.with_name(out.name + ".dryrun")) / ".no-cache",
-                  read_only=True)
+    store = Cache(root if root is not None else folder / ".no-cache", read_only=True)
     files = check_all([edl], out, base_dir=base_dir, store=store, only=only, picks=picks, ffmpeg=ffmpeg,
                       segmented=not single)
     if len(files) > 1:
         raise UsageError("a dry run shows the commands of one file: name one of the deliverables with --only "
                          f"({', '.join(f.deliverable or '' for f in files)})")
     timeline, out = files[0].timeline, files[0].out
-    folder = given or out.with_name(out.name + ".dryrun")
-    folder_or_none(folder, "the dry run's folder")
+    folder = folder_or_none(given or out.with_name(out.name + ".dryrun"), "the dry run's folder")  # a deliverable's
     ff = resolve_ffmpeg(ffmpeg)
     ff = replace(ff, path=os.path.abspath(ff.path))  # runs from any folder
     _empty(folder, out, root)

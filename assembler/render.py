@@ -20,6 +20,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -56,7 +57,7 @@ from assembler.timeline.duck import follow
 from assembler.timeline.sources import Audible, MediaInfo, needs
 
 __all__ = ["EdlSource", "PlannedSegment", "RenderResult", "SEGMENT_FILES", "assembly_job", "build_segment", "cache_folder",
-           "checked_target", "render_checked", "writable_cache",
+           "Checked", "checked_target", "render_checked", "writable_cache",
            "check", "default_cache_dir", "folder_or_none", "plan", "render", "resolve_ffmpeg", "sidecar_path",
            "single_job", "validate_source"]
 
@@ -309,29 +310,49 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
         timeline = check(edl, base_dir=base_dir, prober=store.probe, measurer=store.audible, out=out, ffmpeg=ffmpeg,
                          picks=picks)
         ff = _prepared(timeline, out, ffmpeg, on_checked)
-        return render_checked(edl, base_dir, out, timeline, ff, store, started, progress, jobs, executor,
-                              reuse=not temporary)
+        return render_checked([Checked(edl, out, timeline, started)], base_dir, ff, store, progress, jobs, executor,
+                              reuse=not temporary)[0]
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
 
 
-def render_checked(edl: EdlSource, base_dir: str | os.PathLike | None, out: Path, timeline: Timeline, ff: FFmpeg,
-                   store: Cache, started: float, progress: Callable[[Progress], None] | None, jobs: int | None,
-                   executor: Executor | None, reuse: bool = True) -> RenderResult:
-    """:func:`render`'s work once ``timeline`` (of ``edl``, into ``out``) is checked and a
-    dead render's leftovers are gone: the segments missing from ``store`` rendered, the
-    output assembled, or, ``reuse``, the output left alone when it is already this render's."""
-    checked = time.monotonic()
-    planned = plan(timeline, store, ff)
-    write_planned(planned)
-    sound_id = sound_key(store, ff, timeline)
-    r = _Run(edl, base_dir, out, timeline, ff, store, planned, sound_id, _heard_sources(store, timeline),
-             output_key([p.key for p in planned], sound_id, timeline, out), started, checked)
-    if reuse and (known := unchanged(out, receipt_path(out), r.identity, started, timeline)):
-        # The output is itself a pure function of these keys, and it is intact.
-        return _up_to_date(r, known, progress)
-    return _render_segments(r, progress, jobs, executor)
+@dataclass(frozen=True)
+class Checked:
+    """A file to render whose EDL is checked: its timeline, where it goes, and when its
+    work began (its result's ``elapsed`` counts from there)."""
+
+    edl: EdlSource
+    out: Path
+    timeline: Timeline
+    started: float
+
+
+def render_checked(files: Sequence[Checked], base_dir: str | os.PathLike | None, ff: FFmpeg, store: Cache,
+                   progress: Callable[[Progress], None] | None, jobs: int | None, executor: Executor | None,
+                   reuse: bool = True) -> list[RenderResult]:
+    """:func:`render`'s work once each file is checked and a dead render's leftovers are
+    gone: the segments missing from ``store`` rendered, all files' on one pool beside
+    their sounds (each distinct one made once), then each output assembled; or, ``reuse``,
+    an output left alone when it is already this render's. One result per file, in order."""
+    runs, done = [], {}
+    for n, f in enumerate(files):
+        checked = time.monotonic()
+        planned = plan(f.timeline, store, ff)
+        write_planned(planned)
+        sound_id = sound_key(store, ff, f.timeline)
+        r = _Run(f.edl, base_dir, f.out, f.timeline, ff, store, planned, sound_id, _heard_sources(store, f.timeline),
+                 output_key([p.key for p in planned], sound_id, f.timeline, f.out), f.started, checked)
+        if reuse and (known := unchanged(f.out, receipt_path(f.out), r.identity, f.started, f.timeline)):
+            # The output is itself a pure function of these keys, and it is intact.
+            done[n] = _up_to_date(r, known)
+        else:
+            runs.append((n, r))
+    if runs:
+        done.update(zip((n for n, _ in runs), _render_segments([r for _, r in runs], progress, jobs, executor)))
+    else:
+        Tally({}, files[0].timeline, progress).finish("up to date")
+    return [done[n] for n in range(len(files))]
 
 
 def _has_deliverables(edl: EdlSource, base_dir: str | os.PathLike | None) -> bool:
@@ -415,8 +436,7 @@ def _heard_sources(store: Cache, timeline: Timeline) -> dict[str, str]:
     return fingerprints(store, mix_jobs(timeline))
 
 
-def _up_to_date(r: _Run, known: Receipt, progress: Callable[[Progress], None] | None) -> RenderResult:
-    Tally({}, r.timeline, progress).finish("up to date")
+def _up_to_date(r: _Run, known: Receipt) -> RenderResult:
     said = {s.key: list(s.decode_errors) for s in known.segments}
     damaged = _damaged(r.edl, r.base_dir, r.timeline, r.ff, _said(r.planned, lambda key: said.get(key, [])),
                        _heard(r.timeline, known.sound))
@@ -425,40 +445,78 @@ def _up_to_date(r: _Run, known: Receipt, progress: Callable[[Progress], None] | 
                         known.sound.loudness if known.sound else None)
 
 
-def _render_segments(r: _Run, progress: Callable[[Progress], None] | None, jobs: int | None,
-                     executor: Executor | None) -> RenderResult:
-    """The segments missing from the cache made beside the sound, then joined by copy."""
-    # A shot used twice with the same trims is one segment, rendered once.
-    missing = list({p.key: p for p in r.planned if r.store.get(p.key, SEGMENT_FILES) is None}.values())
+def _render_segments(runs: list[_Run], progress: Callable[[Progress], None] | None, jobs: int | None,
+                     executor: Executor | None) -> list[RenderResult]:
+    """The segments missing from the cache made beside the sounds, then each file's joined by copy."""
+    store, ff = runs[0].store, runs[0].ff
+    # A shot used twice with the same trims is one segment, rendered once; so is a segment
+    # that two files draw alike. Blamed, should it fail, in the first file's terms.
+    missing: dict[str, tuple[PlannedSegment, _Run]] = {}
+    for r in runs:
+        for p in r.planned:
+            if p.key not in missing and store.get(p.key, SEGMENT_FILES) is None:
+                missing[p.key] = (p, r)
     # Longest first (by frames; the sound goes first of all), so that no worker is left
     # with a long segment at the end while the others wait.
-    missing.sort(key=lambda p: -p.segment.frames)
-    weights = {p.key: float(p.segment.frames) for p in missing}
-    weights["sound"] = max(1.0, 0.03 * r.timeline.frames)
-    weights["assembly"] = max(1.0, 0.02 * r.timeline.frames)
-    tally = Tally(weights, r.timeline, progress)
+    order = sorted((p for p, _ in missing.values()), key=lambda p: -p.segment.frames)
+    sounds: dict[str, _Run] = {}
+    for r in runs:
+        sounds.setdefault(r.sound_id, r)  # each sound once, as the first file that has it makes it
+    names = {sid: "sound" if k == 0 else f"sound {k + 1}" for k, sid in enumerate(sounds)}
+    weights = {p.key: float(p.segment.frames) for p in order}
+    for sid, r in sounds.items():
+        weights[names[sid]] = max(1.0, 0.03 * r.timeline.frames)
+    for k, r in enumerate(runs):
+        weights[_assembly(k)] = max(1.0, 0.02 * r.timeline.frames)
+    tally = Tally(weights, runs[0].timeline, progress, frames=sum(r.timeline.frames for r in runs),
+                  seconds=float(sum(r.timeline.duration for r in runs)))
     tally.update(None)  # the bar names the stage before the first job reports
-    built, (sound, line) = build_all(
-        missing, r.store, r.ff, tally, jobs, executor,
-        lambda cancel: make_sound(r.store, r.sound_id, r.timeline, r.ff, lambda done: tally.update("sound", done),
-                                  cancel),
-        lambda p, exc: _blame(r.edl, r.base_dir, r.timeline, r.ff, p.segment.start, p.segment.end, exc))
-    if line.rendered_now and (changed := r.store.changed(r.heard)):
-        r.store.forget(r.sound_id)  # mixed from other content than its key says
-        raise source_changed(changed)
-    tally.update("sound", 1.0)  # also when it came from the cache and said nothing
-    receipt, finished = _assemble(r, sound, line, built, tally, time.monotonic())
+
+    def make_sounds(cancel: threading.Event) -> dict[str, tuple[Path, SoundLine]]:
+        return {sid: make_sound(store, sid, r.timeline, ff, _reporter(tally, names[sid]), cancel)
+                for sid, r in sounds.items()}
+
+    def blame(p: PlannedSegment, exc: RenderError) -> RenderError:
+        r = missing[p.key][1]
+        return _blame(r.edl, r.base_dir, r.timeline, r.ff, p.segment.start, p.segment.end, exc)
+
+    built, made = build_all(order, store, ff, tally, jobs, executor, make_sounds, blame)
+    for sid, (_, line) in made.items():
+        if line.rendered_now and (changed := store.changed(sounds[sid].heard)):
+            store.forget(sid)  # mixed from other content than its key says
+            raise source_changed(changed)
+        tally.update(names[sid], 1.0)  # also when it came from the cache and said nothing
+    results: list[RenderResult] = []
+    claimed: set[str] = set()
+    heard_by: set[str] = set()
+    for k, r in enumerate(runs):
+        sound, line = made[r.sound_id]
+        if r.sound_id in heard_by:  # made once, for the first file that has it
+            line = replace(line, rendered_now=False)
+        heard_by.add(r.sound_id)
+        mine = {key: v for key, v in built.items() if key not in claimed and any(p.key == key for p in r.planned)}
+        claimed |= mine.keys()
+        receipt, finished = _assemble(r, sound, line, mine, tally, time.monotonic(), _assembly(k))
+        damaged = _damaged(r.edl, r.base_dir, r.timeline, r.ff,
+                           _said(r.planned, lambda key: segment_meta(r.store, key).get("errors", [])),
+                           _heard(r.timeline, receipt.sound))
+        results.append(RenderResult(r.out, r.timeline.duration, r.timeline.frames, finished - r.started,
+                                    (*r.timeline.warnings, *damaged), len(r.planned), len(mine), receipt_path(r.out),
+                                    line.loudness))
     tally.finish()
-    damaged = _damaged(r.edl, r.base_dir, r.timeline, r.ff,
-                       _said(r.planned, lambda key: segment_meta(r.store, key).get("errors", [])),
-                       _heard(r.timeline, receipt.sound))
-    return RenderResult(r.out, r.timeline.duration, r.timeline.frames, finished - r.started,
-                        (*r.timeline.warnings, *damaged), len(r.planned), len(missing), receipt_path(r.out),
-                        line.loudness)
+    return results
+
+
+def _reporter(tally: Tally, name: str) -> Callable[[float], None]:
+    return lambda done: tally.update(name, done)
+
+
+def _assembly(k: int) -> str:
+    return "assembly" if k == 0 else f"assembly {k + 1}"
 
 
 def _assemble(r: _Run, sound: Path, line: SoundLine, built: dict[str, dict], tally: Tally,
-              rendered: float) -> tuple[Receipt, float]:
+              rendered: float, name: str = "assembly") -> tuple[Receipt, float]:
     """The pictures joined and the sound muxed, the sidecar and stems beside them, and the
     receipt: all swapped in at once. Returns the receipt and when the work finished."""
     staged: list[tuple[Path, Path]] = []
@@ -466,7 +524,7 @@ def _assemble(r: _Run, sound: Path, line: SoundLine, built: dict[str, dict], tal
         with tempfile.TemporaryDirectory(prefix="assembler-join-") as scratch:
             entries = [r.store.get(p.key, SEGMENT_FILES) for p in r.planned]
             job = assembly_job(r.timeline, [e / "video.mp4" for e in entries], sound, Path(scratch))  # type: ignore[operator]
-            run(job, r.out, ffmpeg=r.ff, progress=tally.callback("assembly"), publish=staged.extend)
+            run(job, r.out, ffmpeg=r.ff, progress=tally.callback(name), publish=staged.extend)
         stems = stage_beside(r.out, r.timeline, r.ff, (line.loudness or {}).get("gain_db"), staged,
                              loop_copies(r.store, r.ff, r.timeline) if stem_paths(r.out, r.timeline) else None)
         finished = time.monotonic()

@@ -92,14 +92,19 @@ def build_segment(cache_root: str, key: str, job: Job, ffmpeg_path: str,
 
 class Tally:
     """Progress of many jobs at once, as one fraction on the timeline's scale, and the
-    stage the render is at (thread-safe). Keys other than "sound" and "assembly" are
-    segments, unless one ``stage`` names the whole render."""
+    stage the render is at (thread-safe). Keys other than those of the sounds ("sound",
+    "sound 2"...) and the assemblies ("assembly"...) are segments, unless one ``stage``
+    names the whole render."""
 
     def __init__(self, weights: dict[str, float], timeline: Timeline,
-                 report: Callable[[Progress], None] | None, stage: str | None = None):
+                 report: Callable[[Progress], None] | None, stage: str | None = None,
+                 frames: int | None = None, seconds: float | None = None):
         self.weights, self.done, self.stage = weights, {k: 0.0 for k in weights}, stage
         self.total_weight = sum(weights.values()) or 1.0
-        self.frames, self.total_seconds, self.report = timeline.frames, float(timeline.duration), report
+        # Several files at once count their frames and seconds together.
+        self.frames = timeline.frames if frames is None else frames
+        self.total_seconds = float(timeline.duration) if seconds is None else seconds
+        self.report = report
         self.started, self.lock = time.monotonic(), threading.Lock()
 
     def update(self, name: str | None, fraction: float = 0.0) -> None:
@@ -127,11 +132,11 @@ class Tally:
     def _stage(self) -> str:
         if self.stage:
             return self.stage
-        segments = [k for k in self.done if k not in ("sound", "assembly")]
+        segments = [k for k in self.done if not k.startswith(("sound", "assembly"))]
         finished = sum(self.done[k] >= 1 for k in segments)
         if finished < len(segments):
             return f"segments {finished}/{len(segments)}"
-        return "sound" if self.done.get("sound", 1.0) < 1 else "assembly"
+        return "sound" if any(v < 1 for k, v in self.done.items() if k.startswith("sound")) else "assembly"
 
     def callback(self, name: str) -> Callable[[Progress], None]:
         return lambda p: self.update(name, p.fraction)
