@@ -19,6 +19,7 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from assembler.errors import MediaError, Problem
+from assembler.layout.info import InfoCard, info_cards
 from assembler.layout.typeset import MARGIN, Lettering, set_text
 from assembler.timeline.build import Timeline
 from assembler.timeline.items import Anchor, Card, OverlayMedia, OverlayPicture, OverlayText, Settle, Text
@@ -67,10 +68,12 @@ class Layout:
     boxes: Mapping[int, Box]
     subtitles: BurnStyle | None = None  # burned subtitles' look
     problems: tuple[Problem, ...] = ()
+    info: tuple[InfoCard, ...] = ()  # the burned info box over everything, caption by caption (layout.info)
 
 
-def layout(timeline: Timeline, width: int, height: int) -> Layout:
-    """``timeline`` laid out on a ``width`` x ``height`` frame."""
+def layout(timeline: Timeline, width: int, height: int, *, burn_info: bool | None = None) -> Layout:
+    """``timeline`` laid out on a ``width`` x ``height`` frame; with the info box when
+    ``burn_info`` (None: as the timeline's output says)."""
     problems: list[Problem] = []
     cards = {}
     for p in timeline.placements:
@@ -85,8 +88,10 @@ def layout(timeline: Timeline, width: int, height: int) -> Layout:
         elif isinstance(o, OverlayPicture):
             boxes[o.index] = _box(o, width, height)
     look = timeline.subtitles.look if timeline.subtitles else None
+    burn_info = timeline.output.burn_info if burn_info is None else burn_info
+    info = info_cards(timeline.info, width, height) if burn_info and timeline.info else ()
     return Layout(width, height, MappingProxyType(cards), MappingProxyType(texts), MappingProxyType(boxes),
-                  _burn_style(look, height) if look else None, tuple(problems))
+                  _burn_style(look, height) if look else None, tuple(problems), info)
 
 
 def own(timeline: Timeline) -> Layout:

@@ -1,0 +1,59 @@
+"""What a review copy's burned info box says, frame by frame (``output.burn_info``): the
+main-track item under the playhead, as people name it. Time only: the layout sets it in
+pixels for a frame (``layout.info``), the compiler draws it with the timecode.
+
+Which item a frame shows is plain on a cut; during a transition both items show, and the
+box names the outgoing one up to the transition's midpoint and the incoming one from
+there (an odd overlap's middle frame goes to the incoming item): one name at a time, so
+the box never grows to hold two.
+Pure: placements and joins in, captions out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assembler.timeline.items import Placement, Shot
+from assembler.timeline.sources import Face
+
+__all__ = ["Caption", "InfoTrack", "info_track", "label"]
+
+
+@dataclass(frozen=True)
+class Caption:
+    """Frames ``[start, end)`` of the timeline name ``name`` (the EDL's ``video[index]``)."""
+
+    start: int
+    end: int
+    index: int
+    name: str
+
+
+@dataclass(frozen=True)
+class InfoTrack:
+    """The captions that tile the timeline, and the face they (and the timecode) are drawn in."""
+
+    face: Face
+    captions: tuple[Caption, ...]
+
+
+def label(p: Placement) -> str:
+    """A shot slot's id and picked take (``s02 take b``); else a clip's file stem; else the
+    item's kind and its place in ``video`` (``title 3``)."""
+    if isinstance(p, Shot):
+        return f"{p.take[0]} take {p.take[1]}" if p.take else p.media.path.stem
+    return f"{p.kind} {p.index}"
+
+
+def info_track(placements: Sequence[Placement], joins: Sequence, face: Face) -> InfoTrack:
+    """Each placement named from the midpoint of the join before it to that of the join after
+    it (``joins[k]`` sits between ``placements[k]`` and ``placements[k + 1]``, with its
+    overlap in ``frames``)."""
+    captions = []
+    for k, p in enumerate(placements):
+        start = p.start + (joins[k - 1].frames // 2 if k > 0 else 0)
+        end = p.end - (joins[k].frames - joins[k].frames // 2 if k < len(joins) else 0)
+        if end > start:
+            captions.append(Caption(start, end, p.index, label(p)))
+    return InfoTrack(face, tuple(captions))
