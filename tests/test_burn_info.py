@@ -15,7 +15,8 @@ import assembler
 from assembler.compile.jobs import compile_segment
 from assembler.layout.frame import layout
 from assembler.timebase import timecode
-from assembler.timeline.info import Caption
+from assembler.layout.info import info_cards
+from assembler.timeline.info import Caption, InfoTrack
 from conftest import write_edl
 from media_tools import count_frames, frame_rgb, make_clip
 
@@ -160,6 +161,10 @@ def test_a_long_name_is_cut_and_a_big_frame_scales_the_box(folder):
     small, big = layout(timeline, 320, 180).info[0], layout(timeline, 1920, 1080).info[0]
     assert big.name.size == 36 and small.name.size == 8
     assert big.box[3] > 4 * small.box[3]
+    long = InfoTrack(timeline.info.face, (Caption(0, 25, 0, "a_generated_shot_with_a_very_long_file_name_v12"),))
+    card, = info_cards(long, 320, 180)
+    assert "".join(run.text for run in card.name.runs) == "a_generated_shot_with_a_very_lo\u2026"
+    assert card.box[0] + card.box[2] <= 320 and card.name.lines == 1
 
 
 def test_without_burn_info_the_layout_has_no_box_and_the_job_is_as_before(folder):
@@ -172,3 +177,54 @@ def test_without_burn_info_the_layout_has_no_box_and_the_job_is_as_before(folder
     # The same timeline laid out for a review copy (as a deliverable asks) draws it
     review = compile_segment(timeline, 25, 50, laid=layout(timeline, 320, 180, burn_info=True))
     assert "drawbox" in review.script and f"timecode={timecode(25, FPS)}".replace(":", "\\\\:") in review.script
+
+
+def test_through_a_transition_the_box_keeps_its_look_and_the_name_changes_at_the_midpoint(folder):
+    """A dissolve of 10 frames between two red clips (the picture stays red): the join is a
+    segment of its own, [15, 25); the name hands over at frame 20."""
+    def dissolve(name: str) -> Path:
+        return write_edl(folder, name, {
+            "version": 1, "output": {"size": "320x180", "fps": FPS, "video": {"preset": "ultrafast"},
+                                     "burn_info": True},
+            "media_root": str(folder), "video": [{"clip": "s01.mp4", "duration": 1},
+                                                 {"transition": "dissolve", "duration": "10f"},
+                                                 {"clip": "s03.mp4", "duration": 1}]})
+
+    out, single = render(dissolve("d.yaml")), render(dissolve("d1.yaml"), single=True)
+    laid = layout(assembler.check(folder / "d.yaml"), 320, 180)
+    assert [(c.start, c.end) for c in laid.info] == [(0, 20), (20, 40)]
+    card = laid.info[0]
+    rows, cols = slice(card.box[1], card.clock.y - card.name.size), slice(card.box[0], card.box[0] + card.box[2])
+    name = {frame: pixels(out, frame)[rows, cols] for frame in (10, 17, 19, 20, 30)}
+    assert changed(name[19], name[10]) == 0 and changed(name[20], name[30]) == 0  # the join draws the bodies' names
+    assert changed(name[19], name[20]) > 3
+    # The box's fill is the same colour in the join as in the bodies beside it
+    fill = [np.median(region(card.box, pixels(out, frame)).reshape(-1, 3), axis=0) for frame in (10, 17, 30)]
+    assert np.abs(fill[1] - fill[0]).max() <= 3 and np.abs(fill[2] - fill[0]).max() <= 3
+    for frame in (15, 19, 20, 24, 25):  # and the whole box as one graph draws it
+        assert changed(region(card.box, pixels(out, frame)), region(card.box, pixels(single, frame))) == 0
+
+
+def test_the_box_is_drawn_over_layers_and_burned_subtitles(folder):
+    """A white layer over the whole frame and a cue at the top left: the box, dark, over both."""
+    path = write_edl(folder, "over.yaml", {
+        "version": 1, "output": {"size": "320x180", "fps": FPS, "video": {"preset": "ultrafast"}, "burn_info": True},
+        "media_root": str(folder),
+        "video": [{"clip": "s01.mp4", "duration": 1,
+                   "subtitles": [{"start": 0, "end": 1, "text": "WWWWWWWWWWWW"}]}],
+        "overlays": [{"color": "white"}],
+        "subtitles": {"burn": True, "style": {"alignment": "top-left", "margin_v": 0, "size": 120,
+                                              "color": "blue", "outline": 0}}})
+    picture = pixels(render(path), 12)
+    card = layout(assembler.check(path), 320, 180).info[0]
+    x, y, w, h = card.box
+
+    def blue(part: np.ndarray) -> int:
+        return int(((part[..., 2] > 150) & (part[..., 0] < 100)).sum())
+
+    assert picture[y + h + 30:, 200:].min() > 200  # the white layer
+    assert blue(picture[:y + h, x + w:]) > 20  # the cue's blue text beside the box, under it none
+    box = region(card.box, picture)
+    assert blue(box) == 0
+    assert (np.abs(box - 0x20).max(axis=2) < 24).mean() > 0.6  # the box's own fill where no digit is
+    assert (box.min(axis=2) > 180).any()  # and its white text

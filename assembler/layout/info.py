@@ -28,7 +28,10 @@ LEAST = 8  # pixels: smaller digits blur into one another
 SAMPLE = "00:00:00:00"  # the timecode's line, as measured
 LONGEST = 32  # characters of a name; a longer one is cut, with an ellipsis (a box, not a caption)
 COLOR = "0xFFFFFF"  # the text
-FILL = "0x00000099"  # the box: black, 60 % opaque, so the picture still shows behind it
+# The box: opaque. A translucent drawbox came out grey over red in a body's yuv420p and dark
+# red in a transition's frames (measured): the box would change its look at every join.
+# Opaque, and on even pixels (4:2:0 chroma), it is the same in every segment.
+FILL = "0x202020"
 
 
 @dataclass(frozen=True)
@@ -65,10 +68,11 @@ def _set(name: str, face: Face, size: int, frame: tuple[int, int]) -> tuple[Lett
     # sample's on the timecode's line; kept inside the frame.
     pad = max(2, lettering.size // 3)
     x, y, w, h = lettering.box
-    left, top = max(0, x - pad), max(0, y - pad)
-    right = min(frame[0], x + w + pad + lettering.size // 2)
-    bottom = min(frame[1], y + h + pad)
-    return replace(lettering, runs=name_runs), clock, (left, top, right - left, bottom - top)
+    left, top = max(0, (x - pad) // 2 * 2), max(0, (y - pad) // 2 * 2)
+    right = min(frame[0] // 2 * 2, -(-(x + w + pad + lettering.size // 2) // 2) * 2)
+    bottom = min(frame[1] // 2 * 2, -(-(y + h + pad) // 2) * 2)
+    # The name's runs and lines; its box stays the whole block's ink (the card's box is drawn)
+    return replace(lettering, runs=name_runs, lines=lettering.lines - 1), clock, (left, top, right - left, bottom - top)
 
 
 def _card(start: int, end: int, name: str, face: Face, size: int, frame: tuple[int, int]) -> InfoCard:
