@@ -81,6 +81,17 @@ def test_each_item_is_named_as_people_name_it_and_the_captions_tile_the_timeline
                                       Caption(50, 75, 2, "s02 take b"))
 
 
+def test_an_inherited_intro_and_outro_are_named_as_written(tmp_path):
+    """A title of the series' intro is `title intro[0]`, the episode's colour `color 0`, not
+    their places on the merged main track."""
+    (tmp_path / "series.yaml").write_text("version: 1\noutput: {size: 320x180, fps: 25, burn_info: true}\n"
+                                          "intro:\n  - title: Previously\n    duration: 1\n"
+                                          "outro:\n  - color: blue\n    duration: 1\n")
+    (tmp_path / "ep.yaml").write_text("version: 1\nextends: series.yaml\nvideo:\n  - color: red\n    duration: 1\n")
+    timeline = assembler.check(tmp_path / "ep.yaml")
+    assert [c.name for c in timeline.info.captions] == ["title intro[0]", "color 0", "color outro[0]"]
+
+
 def test_a_transition_hands_the_name_over_at_its_midpoint(tmp_path):
     edl = {"version": 1, "output": {"size": "320x180", "fps": FPS},
            "video": [{"color": "red", "duration": 1}, {"transition": "fade", "duration": "5f"},

@@ -64,8 +64,9 @@ def _set(name: str, face: Face, size: int, frame: tuple[int, int]) -> tuple[Lett
     last = max(run.y for run in lettering.runs)  # the timecode's baseline: the block's last line
     clock = next(run for run in lettering.runs if run.y == last)
     name_runs = tuple(run for run in lettering.runs if run.y != last)
-    # Room around the ink (a third of the text's size), and for wider digits than the
-    # sample's on the timecode's line; kept inside the frame.
+    # Room around the ink (a third of the text's size), and half a size more on the right:
+    # the bundled face's digits are all one width (measured), a fonts_dir face's may not be.
+    # Kept inside the frame.
     pad = max(2, lettering.size // 3)
     x, y, w, h = lettering.box
     left, top = max(0, (x - pad) // 2 * 2), max(0, (y - pad) // 2 * 2)

@@ -229,7 +229,8 @@ def build(validated: Validated, sources: Sources,
     if errors or not known:
         return None, problems
     # Made for every timeline (a few names): a deliverable's layout may draw it (layout.info).
-    info = info_track(placements, joins, faces[DEFAULT_FAMILY.lower()]) if DEFAULT_FAMILY.lower() in faces else None
+    info = info_track(placements, joins, faces[DEFAULT_FAMILY.lower()], lambda n: doc.where(("video", n))[2]) \
+        if DEFAULT_FAMILY.lower() in faces else None
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
                     tuple(voices), tuple(sounds), validated.output.loudness, validated.output.stems, markers,
                     subtitles, tuple(overlays), info=info), problems

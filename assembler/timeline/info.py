@@ -11,7 +11,7 @@ Pure: placements and joins in, captions out.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from assembler.timeline.items import Placement, Shot
@@ -38,15 +38,23 @@ class InfoTrack:
     captions: tuple[Caption, ...]
 
 
-def label(p: Placement) -> str:
+# Where the EDL wrote main-track item n: ("video", 3), or ("intro", 0) for a series' intro
+Written = Callable[[int], tuple]
+
+
+def label(p: Placement, written: Written = lambda n: ("video", n)) -> str:
     """A shot slot's id and picked take (``s02 take b``); else a clip's file stem; else the
-    item's kind and its place in ``video`` (``title 3``)."""
+    item's kind and its place as written: in the file's ``video`` (``title 3``), or in an
+    inherited ``intro``/``outro`` (``title intro[0]``), as the editor finds it."""
     if isinstance(p, Shot):
         return f"{p.take[0]} take {p.take[1]}" if p.take else p.media.path.stem
-    return f"{p.kind} {p.index}"
+    where = written(p.index)
+    place = where[1] if where[0] == "video" else f"{where[0]}[{where[1]}]"
+    return f"{p.kind} {place}"
 
 
-def info_track(placements: Sequence[Placement], joins: Sequence, face: Face) -> InfoTrack:
+def info_track(placements: Sequence[Placement], joins: Sequence, face: Face,
+               written: Written = lambda n: ("video", n)) -> InfoTrack:
     """Each placement named from the midpoint of the join before it to that of the join after
     it (``joins[k]`` sits between ``placements[k]`` and ``placements[k + 1]``, with its
     overlap in ``frames``)."""
@@ -55,5 +63,5 @@ def info_track(placements: Sequence[Placement], joins: Sequence, face: Face) -> 
         start = p.start + (joins[k - 1].frames // 2 if k > 0 else 0)
         end = p.end - (joins[k].frames - joins[k].frames // 2 if k < len(joins) else 0)
         if end > start:
-            captions.append(Caption(start, end, p.index, label(p)))
+            captions.append(Caption(start, end, p.index, label(p, written)))
     return InfoTrack(face, tuple(captions))
