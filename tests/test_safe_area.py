@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 import assembler
+from assembler.compile.subtitles import ass_text
 from assembler.layout.frame import Box, layout
 from conftest import write_edl
+from test_subtitles import ASS_STYLED
 from media_tools import frame_rgb
 
 FPS = 25
@@ -109,3 +111,25 @@ def test_a_wide_frames_bottom_layers_keep_their_margin(tmp_path):
     assert laid.boxes[1] == Box((640 - 160) // 2, 360 - 90 - 18, 160, 90)
     text = laid.boxes[0]
     assert text.y + text.height == 360 - 18
+
+
+
+def test_an_ass_files_own_bottom_style_sits_above_the_band_and_its_top_style_stays(tmp_path):
+    """test_subtitles' styled file (PlayRes 1280x720): a sign at the top in 0.5-1.0 s, a line
+    at the bottom (MarginV 20) in 1.0-1.5 s."""
+    (tmp_path / "styled.ass").write_text(ASS_STYLED, encoding="utf-8")
+    edl = {"version": 1, "output": {"size": "360x640", "fps": FPS, "video": {"preset": "ultrafast"}},
+           "video": [{"color": "black", "duration": 2}], "subtitles": {"file": "styled.ass"}}
+    path = write_edl(tmp_path, "ass.yaml", edl)
+    out = path.with_suffix(".mp4")
+    assembler.render(path, out, cache=False)
+    line = ink_rows(frame_rgb(out, 1.25).astype(int))
+    assert line.size > 5 and line.max() < covered(640)  # the dialogue: above the band
+    sign = ink_rows(frame_rgb(out, 0.75).astype(int))
+    assert sign.size > 5 and sign.max() < 0.2 * 640  # the sign: at the top, where its style put it
+    # and in a wide frame the file's styles are as they were written
+    timeline = assembler.check(path)
+    wide = ass_text(timeline.subtitles, layout(timeline, 640, 360).subtitles, 640, 360, timeline.output.fps, 0, 50)
+    assert "Style: Default,Noto Sans CJK SC,90,&H00FFFFFF" in wide and ",2,10,10,20,1" in wide
+    tall = ass_text(timeline.subtitles, layout(timeline, 360, 640).subtitles, 360, 640, timeline.output.fps, 0, 50)
+    assert ",2,10,10,20,1" not in tall and ",8,10,10,20,1" in tall  # the bottom style raised, the top one kept

@@ -27,13 +27,14 @@ from assembler.timeline.items import Anchor, Card, OverlayMedia, OverlayPicture,
 from assembler.timeline.sources import Face
 from assembler.timeline.subtitles import SubtitleLook
 
-__all__ = ["COVERED", "Box", "BurnStyle", "Layout", "floor", "layout", "own", "settle", "text_problems"]
+__all__ = ["BOTTOM_CUES", "COVERED", "Box", "BurnStyle", "Layout", "floor", "layout", "own", "settle", "text_problems"]
 
 REFERENCE = 1080  # the EDL's sizes are pixels of a frame this many lines high
 # Of a tall frame's height (9:16 and the like): the bottom band that short-video platforms
 # cover with their own controls and captions, which burned subtitles and layers anchored
 # to the bottom edge stay above.
 COVERED = Fraction(15, 100)
+BOTTOM_CUES = (1, 2, 3)  # the ASS alignments (number pad) of cues set on the bottom edge
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,9 @@ class BurnStyle:
     margin_v: int
     alignment: int
     bold: bool
+    # In a tall frame, the share of its height at the bottom that cues aligned to the bottom
+    # stay above (COVERED), for an .ass file's own styles too (compile.subtitles); else None.
+    floor: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -177,12 +181,13 @@ def _burn_style(look: SubtitleLook, width: int, height: int) -> BurnStyle:
     scale = Fraction(height, REFERENCE)
     outline = round(float(look.outline * scale), 2)
     margin_v = round(look.margin_v * scale)
-    if look.alignment in (1, 2, 3) and (low := floor(width, height)) is not None:
+    low = floor(width, height)
+    if look.alignment in BOTTOM_CUES and low is not None:
         # libass sets a bottom cue's line box MarginV above the edge; its outline reaches
         # below that box by the outline's width (and a pixel for antialiasing).
         margin_v = max(margin_v, low + math.ceil(outline) + 1)
     return BurnStyle(look.family, max(1, round(look.size * scale)), look.color, outline, look.outline_color,
-                     margin_v, look.alignment, look.bold)
+                     margin_v, look.alignment, look.bold, COVERED if low is not None else None)
 
 
 def text_problems(text: Text, lettering: Lettering, asked: int) -> list[Problem]:
