@@ -46,6 +46,7 @@ __all__ = [
     "shift_samples",
     "shown",
     "smpte_problem",
+    "timecode",
     "whole_samples",
 ]
 
@@ -215,6 +216,21 @@ def parse_rate(value: object) -> Fraction:
 def _nearest(value: Fraction) -> int:
     """The integer nearest to ``value``; a half goes up (``floor(v + 1/2)``)."""
     return math.floor(value + Fraction(1, 2))
+
+
+def timecode(frame: int, rate: Fraction) -> str:
+    """Frame ``frame`` (from 0) as non-drop SMPTE timecode HH:MM:SS:FF, counting the rate's
+    nearest whole number of frames a second (30 at 29.97), as ffmpeg's timecodes do: the
+    form drawtext's ``timecode`` starts from, so a segment's clock continues the timeline's.
+
+    >>> timecode(0, Fraction(25)), timecode(90061 * 25 + 7, Fraction(25)), timecode(30, Fraction(30000, 1001))
+    ('00:00:00:00', '25:01:01:07', '00:00:01:00')
+    """
+    base = _nearest(rate)
+    seconds, ff = divmod(frame, base)
+    minutes, ss = divmod(seconds, 60)
+    hh, mm = divmod(minutes, 60)
+    return f"{hh:02d}:{mm:02d}:{ss:02d}:{ff:02d}"
 
 
 def frame_of(seconds: Fraction, rate: Fraction) -> int:

@@ -236,3 +236,19 @@ def test_single_is_refused_for_an_edl_with_deliverables(shots, tmp_path):
     edl = write_edl(shots, "ep.yaml", episode())
     with pytest.raises(assembler.UsageError, match="--single"):
         assembler.render(edl, tmp_path / "ep.mp4", single=True)
+
+
+def test_a_review_deliverable_burns_the_info_box_and_the_master_does_not(shots, tmp_path):
+    from assembler.layout.frame import layout
+    edl = write_edl(shots, "ep.yaml", episode(deliverables=[
+        {"name": "master", "size": "320x180"}, {"name": "review", "size": "320x180", "burn_info": True}]))
+    files = assembler.batch.check_all([edl], tmp_path / "ep.mp4")
+    review = files[1].timeline
+    assert files[1].output.burn_info and not files[0].output.burn_info
+    x, y, w, h = layout(review, 320, 180).info[0].box
+    render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    master, burned = (frame_rgb(tmp_path / f"ep.{n}.mp4", 0.5).astype(int) for n in ("master", "review"))
+    assert abs(burned[y:y + h, x:x + w] - master[y:y + h, x:x + w]).mean() > 40  # a dark box over red
+    assert close(mean_color(tmp_path / "ep.master.mp4", 0.5, (0, 0, 0.3, 0.3)), RED)
+    # The rest of the picture is the master's (the box is the only layer between them).
+    assert abs(burned[100:, 160:] - master[100:, 160:]).max() <= 3

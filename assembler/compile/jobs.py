@@ -32,6 +32,7 @@ from assembler.compile.mix import aformat as _aformat
 from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_sounds, voices
 from assembler.compile.overlays import draw_overlays
 from assembler.compile.picture import join_pictures, narrow, picture_of, source_of
+from assembler.compile.text import draw_info
 from assembler.layout.frame import Layout
 from assembler.timebase import frames_touched
 from assembler.timeline.sounds import PlacedSound
@@ -286,7 +287,11 @@ def _graph(g: GraphBuilder, timeline: Timeline, laid: Layout | None, start: int,
             g.read(burn, *timeline.subtitles.font_files)
             words = [Filter("subtitles", filename=File(burn))]
             fonts = tuple(dict.fromkeys([*(fonts or ()), *timeline.subtitles.font_dirs]))
-        g.chain([video], [*trim, *words, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
+        info = draw_info(laid.info, out.fps, start, end) if laid.info else []  # over everything else
+        if info:
+            g.read(os.fspath(laid.info[0].text.face.path))
+            fonts = () if fonts is None and laid.info[0].text.family else fonts
+        g.chain([video], [*trim, *words, *info, Filter("format", pix_fmts=out.video.pix_fmt)], "v", name="vout")
     if not sound:
         return end - start, fonts
     origin, stop = timeline.sample(start), timeline.sample(end)

@@ -16,7 +16,7 @@ import math
 from fractions import Fraction
 
 from assembler.compile.escape import ass_colour, ass_event
-from assembler.layout.frame import BurnStyle
+from assembler.layout.frame import BOTTOM_CUES, BurnStyle
 from assembler.timeline.subtitles import SubtitleTrack
 
 __all__ = ["ass_text", "srt_text"]
@@ -26,6 +26,19 @@ def _colour(value: str) -> str:
     """The model's 0xRRGGBB[AA] (AA: opacity) as an ASS colour (which counts transparency)."""
     red, green, blue = (int(value[k:k + 2], 16) for k in (2, 4, 6))
     return ass_colour(red, green, blue, 255 - int(value[8:10], 16) if len(value) > 8 else 0)
+
+
+def _above(line: str, floor: Fraction, res_y: int) -> str:
+    """An .ass file's own ``Style:`` line (fields as ``run.readers`` writes them, in its
+    PlayRes), with a bottom-aligned style's MarginV raised, when it is less, to keep its
+    cues and their outline and shadow above the bottom ``floor`` of the frame (a vertical's
+    covered band)."""
+    fields = line[len("Style: "):].split(",")
+    outline, shadow, alignment, margin_v = float(fields[16]), float(fields[17]), int(fields[18]), float(fields[21])
+    if alignment not in BOTTOM_CUES:
+        return line
+    fields[21] = str(max(math.ceil(margin_v), math.ceil(floor * res_y) + math.ceil(outline + shadow) + 1))
+    return "Style: " + ",".join(fields)
 
 
 def _centiseconds(frame: int, rate: Fraction) -> int:
@@ -65,7 +78,7 @@ def ass_text(track: SubtitleTrack, s: BurnStyle, width: int, height: int, rate: 
         f"Style: assembler,{s.family},{float(s.size * k):g},{_colour(s.color)},&H000000FF,"
         f"{_colour(s.outline_color)},&H80000000,{-1 if s.bold else 0},0,0,0,100,100,0,0,1,"
         f"{round(float(s.outline * k), 2):g},0,{s.alignment},{margin_h},{margin_h},{round(s.margin_v * k)},1",
-        *track.file_styles,
+        *(track.file_styles if s.floor is None else (_above(line, s.floor, res_y) for line in track.file_styles)),
         "", "[Events]", "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
     ]
     for c in shown:

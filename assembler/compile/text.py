@@ -15,10 +15,12 @@ from fractions import Fraction
 from assembler.compile.escape import colour as ffmpeg_colour
 from assembler.compile.escape import fontconfig_family
 from assembler.compile.graph import File, Filter, number
+from assembler.layout.info import FILL, InfoCard
 from assembler.layout.typeset import Lettering
+from assembler.timebase import timecode
 from assembler.timeline.items import Text
 
-__all__ = ["draw_text"]
+__all__ = ["draw_info", "draw_text"]
 
 
 def draw_text(text: Text, lettering: Lettering, rate: Fraction, *, ahead: Fraction, total: int,
@@ -46,3 +48,27 @@ def _alpha(text: Text, rate: Fraction, ahead: Fraction, total: int, weighed: boo
         if fade_out else "1"
     ramp = f"max(0,min({rise},{fall}))"
     return ramp if weight is None else f"{weight}*{ramp}"
+
+
+def draw_info(cards: tuple[InfoCard, ...], rate: Fraction, start: int, end: int) -> list[Filter]:
+    """The info box of frames ``[start, end)`` (a review copy's, ``layout.info``): each card
+    shown there as its box, its name and the timecode. drawtext's timecode counts every
+    frame that passes the filter, shown or not, from the one it is given: so each starts
+    at frame ``start``'s, and the interval's clock (0 at ``start``) continues the timeline's."""
+    filters = []
+    first = timecode(start, rate)
+    for card in cards:
+        if card.start >= end or card.end <= start:
+            continue
+        a, b = max(card.start, start) - start, min(card.end, end) - start
+        enable = None if a == 0 and b == end - start else f"between(n,{a},{b - 1})"
+        x, y, w, h = card.box
+        run, size = card.clock, card.name.size
+        filters += [Filter("drawbox", x=x, y=y, w=w, h=h, color=ffmpeg_colour(FILL), t="fill", enable=enable),
+                    *draw_text(card.text, card.name, rate, ahead=Fraction(0), total=0, weighed=False, enable=enable),
+                    Filter("drawtext", **({"font": fontconfig_family(run.family)} if run.family else
+                                          {"fontfile": File(os.fspath(run.font))}),
+                           expansion="none", text="", timecode=first, timecode_rate=f"{rate.numerator}/{rate.denominator}", fontsize=size,
+                           fontcolor=ffmpeg_colour(card.text.color), x=run.x, y=run.y, y_align="baseline",
+                           enable=enable)]
+    return filters

@@ -80,11 +80,13 @@ class Lettering:
 
 
 def set_text(text: str, face: Face, size: int, frame: tuple[int, int],
-             anchor: str | tuple[float, float]) -> Lettering:
+             anchor: str | tuple[float, float], *, floor: int | None = None) -> Lettering:
     """Lines that fit 90 % of the frame's width (and height), placed by ``anchor``: a named
     one puts the block's matching edge 5 % of the frame's height in from the frame's edge
     (``center`` centres it), fractions put the block's centre there (or as near as keeps
-    its ink in the title-safe area). Lines align to the anchor's side: left, right, or centred."""
+    its ink in the title-safe area). Lines align to the anchor's side: left, right, or centred.
+    ``floor``: how far a bottom anchor keeps the ink above the frame's bottom edge, when not
+    that 5 % (a vertical's safe area, ``layout.frame.floor``)."""
     width, height = frame
     # Within the margins anchors keep too: narrower than 90 % of the width in a portrait frame.
     measure = min(math.floor(SAFE * width), width - 2 * round(MARGIN * height))
@@ -110,13 +112,15 @@ def set_text(text: str, face: Face, size: int, frame: tuple[int, int],
             low, high = (middle, high) if lines_at(middle)[1] is not None else (low, middle - 1)
         font, lines = lines_at(low)
         lines = lines or [line for p in paragraphs for line in _wrap(p, font, measure)]  # size 1: as it is
-    return _place(lines, font, frame, anchor, wrapped=len(lines) > len(paragraphs), shrunk=font.size < size)
+    return _place(lines, font, frame, anchor, wrapped=len(lines) > len(paragraphs), shrunk=font.size < size,
+                  floor=floor)
 
 
 def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | tuple[float, float],
-           wrapped: bool, shrunk: bool) -> Lettering:
+           wrapped: bool, shrunk: bool, floor: int | None = None) -> Lettering:
     width, height = frame
     margin = round(MARGIN * height)
+    floor = margin if floor is None else floor
     inks = [font.ink(line) for line in lines]
     inked = [(k, ink) for k, ink in enumerate(inks) if ink is not None]
     if not inked:  # nothing visible: no runs
@@ -127,7 +131,7 @@ def _place(lines: list[str], font: _Font, frame: tuple[int, int], anchor: str | 
     if isinstance(anchor, str):
         side = "left" if "left" in anchor else "right" if "right" in anchor else "center"
         across = margin if side == "left" else width - margin if side == "right" else width / 2
-        first = margin - top if "top" in anchor else height - margin - bottom if "bottom" in anchor \
+        first = margin - top if "top" in anchor else height - floor - bottom if "bottom" in anchor \
             else (height - top - bottom) / 2
     else:
         side, across, first = "center", anchor[0] * width, anchor[1] * height - (top + bottom) / 2

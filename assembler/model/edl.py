@@ -286,6 +286,10 @@ class Output(_Model):
     stems: bool = Field(False, description="also write one WAV per sound role beside the output")
     lut: str | None = Field(None, description="a 3D LUT file (.cube or .3dl) applied to every item, "
                                               "after a clip's own")
+    burn_info: bool = Field(False, description="draw on every frame, in a small box at the top left, the item "
+                                               "under the playhead (a shot slot's id and take, a clip's file name, "
+                                               "or the item's kind and place) and the timeline's timecode "
+                                               "HH:MM:SS:FF: a review copy to comment on")
 
 
 Role = Literal["music", "dialogue", "sfx", "other"]
@@ -758,6 +762,8 @@ class Deliverable(_Model):
     loudness: float | None = Field(None, ge=-70, le=-5, description="integrated LUFS of this file's mix; "
                                                                     "null: levels as mixed")
     stems: bool | None = Field(None, description="also write one WAV per sound role beside this file")
+    burn_info: bool | None = Field(None, description="draw the item's name or shot id, the take and the timeline's "
+                                                     "timecode on every frame of this file (a review copy)")
     subtitles: Subtitles | Literal[False] | None = Field(None, description="over the EDL's `subtitles` key by "
                                                          "key (burn, soft, sidecar, style, file...); false: none")
 

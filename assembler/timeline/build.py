@@ -31,11 +31,12 @@ from assembler.errors import MediaError, Problem
 from assembler.model import edl as model
 from assembler.model.load import Validated
 from assembler.timebase import MAX_SECONDS, Intervals, format_seconds, frame_of, sample_of, seconds_text, shift_samples, smpte_problem
+from assembler.timeline.info import InfoTrack, info_track
 from assembler.timeline.items import Overlay, Placement, Settle, Shot
 from assembler.timeline.overlays import place_overlays
 from assembler.timeline.pictures import Placing, lower_slots, lut_of, place_picture
 from assembler.timeline.sounds import PlacedSound, place_sounds
-from assembler.timeline.sources import BUNDLED_FONT, MediaInfo, Sources, families, fonts_dir, raw_media, resolve
+from assembler.timeline.sources import BUNDLED_FONT, DEFAULT_FAMILY, MediaInfo, Sources, families, fonts_dir, raw_media, resolve
 from assembler.timeline.subtitles import SubtitleTrack, place_subtitles
 
 __all__ = ["BUNDLED_FONT", "Join", "LAYOUTS", "OutputSpec", "Placement", "Timeline", "Voice", "build"]
@@ -56,6 +57,7 @@ class OutputSpec:
     channels: int
     video: model.OutputVideo
     audio: model.OutputAudio
+    burn_info: bool = False  # the EDL's `burn_info`: its own layout draws the info box (layout.info)
 
     @property
     def layout(self) -> str:
@@ -103,6 +105,7 @@ class Timeline:
     subtitles: SubtitleTrack | None = None
     overlays: tuple[Overlay, ...] = ()  # in drawing order
     parents: tuple[Path, ...] = ()  # the EDL files it extends (model.series): read, so inputs of a render
+    info: InfoTrack | None = None  # what a burned info box says (any layout may draw it: layout.info)
 
     @property
     def duration(self) -> Fraction:
@@ -143,7 +146,7 @@ class Timeline:
 def _output_spec(output: model.Output) -> OutputSpec:
     width, height = output.size
     return OutputSpec(width, height, output.fps, output.background, output.audio.rate,
-                      output.audio.channels, output.video, output.audio)
+                      output.audio.channels, output.video, output.audio, output.burn_info)
 
 
 def build(validated: Validated, sources: Sources,
@@ -211,9 +214,12 @@ def build(validated: Validated, sources: Sources,
     errors = [p for p in problems if p.severity == "error"]
     if errors or not known:
         return None, problems
+    # Made for every timeline (a few names): a deliverable's layout may draw it (layout.info).
+    info = info_track(placements, joins, faces[DEFAULT_FAMILY.lower()], lambda n: doc.where(("video", n))[2]) \
+        if DEFAULT_FAMILY.lower() in faces else None
     return Timeline(out, tuple(placements), tuple(joins), frames, tuple(p for p in problems if p not in errors),
                     tuple(voices), tuple(sounds), validated.output.loudness, validated.output.stems, markers,
-                    subtitles, tuple(overlays)), problems
+                    subtitles, tuple(overlays), info=info), problems
 
 
 def _frame_fields(validated: Validated, sources: Sources, rate: Fraction) -> list[Problem]:
