@@ -24,7 +24,7 @@ from assembler.errors import Problem, field_path
 from assembler.model import edl as model
 from assembler.timeline.sources import Face, MediaInfo
 
-__all__ = ["Anchor", "Card", "Overlay", "OverlayClip", "OverlayColor", "OverlayImage", "OverlayMedia", "OverlayPicture",
+__all__ = ["Anchor", "Card", "Focus", "Overlay", "OverlayClip", "OverlayColor", "OverlayImage", "OverlayMedia", "OverlayPicture",
            "OverlayText", "Placement", "Plate", "Settle", "Shot", "Spot", "Still", "Text"]
 
 # A named place (``top-left``, ``center``...) or a centre as fractions of the frame.
@@ -71,6 +71,20 @@ class Text:
         return self.face.family if self.face.index else None
 
 
+@dataclass(frozen=True)
+class Focus:
+    """Where a ``cover`` crop looks: the point of the source picture to keep in the frame
+    (fractions: 0, 0 its top-left, 1, 1 its bottom-right), at frames of the item's own
+    clock (from its first frame, however an interval cuts it). One key: a fixed point;
+    more: eased between (smoothstep), held before the first and after the last."""
+
+    keys: tuple[tuple[int, Fraction, Fraction], ...]  # (frame, x, y), frames strictly increasing
+
+    def axis(self, n: int) -> tuple[tuple[int, Fraction], ...]:
+        """The keys of one axis (0: x, 1: y) as (frame, value)."""
+        return tuple((frame, point[n]) for frame, *point in self.keys)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Placement:
     """One picture item of the main track: frames ``[start, start+frames)``."""
@@ -108,6 +122,7 @@ class Shot(Placement):
     role: str = "other"  # of its sound, for ducking and stems
     hold: int = 0  # of its frames, the last ones that repeat its last picture (a slot's `fit_length: hold`)
     take: tuple[str, str] | None = None  # (slot id, take name) of a shot slot's pick: a label for people, no more
+    focus: Focus | None = None  # where a cover crop looks; None: the centre
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +133,7 @@ class Still(Placement):
     media: MediaInfo
     fit: str = "contain"
     motion: model.Motion | None = None  # over its whole length (head..tail)
+    focus: Focus | None = None  # where a cover crop looks; None: the centre (a moving still has motion.focus)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +145,7 @@ class Card(Placement):
     color: str | None = None
     media: MediaInfo | None = None  # the background picture, when there is one
     fit: str = "cover"
+    focus: Focus | None = None  # where the background picture's crop looks; None: the centre
 
 
 @dataclass(frozen=True, kw_only=True)
