@@ -142,6 +142,16 @@ def test_the_crop_moves_on_across_a_segment_boundary(sources, tmp_path):
         assert abs(column(joined, frame) - _ramp_red(0.1 + 0.8 * _smooth(frame / 75))) < 6, frame
 
 
+def test_a_long_slowed_shot_cut_into_pieces_moves_as_one(sources, tmp_path):
+    """12 s of a shot at a quarter speed: bodies of at most 10 s, each on the shot's clock."""
+    out, result = render(episode(tmp_path, sources, {"clip": "ramp.mp4", "speed": 0.25,
+                                                     "focus": [[0, 0.1, 0.5], [12, 0.9, 0.5]]}))
+    assert result.segments >= 2 and count_frames(out) == 300
+    for frame in (0, 100, 149, 150, 151, 249, 250, 251, 299):
+        expected = _ramp_red(0.1 + 0.8 * _smooth(frame / 300))
+        assert abs(centre(out, at(frame))[0] - expected) < 6, (frame, centre(out, at(frame)), expected)
+
+
 def test_a_still_and_a_title_background_follow_their_focus(sources, tmp_path):
     still = {"image": "thirds.png", "duration": 2, "focus": [[0, 0, 0.5], [1, 1, 0.5]]}
     title = {"title": "Hi", "duration": 1, "background": "thirds.png", "focus": {"x": 0.83, "y": 0.5},
@@ -150,6 +160,13 @@ def test_a_still_and_a_title_background_follow_their_focus(sources, tmp_path):
     assert count_frames(out) == 75
     assert near(centre(out, at(0)), BLUE) and near(centre(out, at(12)), GREEN) and near(centre(out, at(40)), RED)
     assert near(centre(out, at(62)), RED)  # the title's picture, cropped at its focus
+    # A background with transparency stands on the background colour, cropped the same way.
+    run_ffmpeg("-f", "lavfi", "-i", "color=blue@1:s=213x360[a];color=lime:s=214x360[b];color=red:s=213x360[c];"
+               "[a][b][c]hstack=3,format=rgba", "-frames:v", "1", *BITEXACT, str(tmp_path / "alpha.png"))
+    cards = [{**title, "background": str(tmp_path / "alpha.png"), "focus": focus} for focus in
+             ({"x": 0.83, "y": 0.5}, [[0, 0, 0.5], [1, 1, 0.5]])]
+    out, _ = render(episode(tmp_path, sources, *cards, name="alpha.yaml"), "alpha.mp4")
+    assert near(centre(out, at(12)), RED) and near(centre(out, at(25)), BLUE) and near(centre(out, at(49)), RED)
 
 
 def test_a_moving_still_is_framed_by_its_motion_and_says_so(sources, tmp_path):

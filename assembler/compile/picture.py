@@ -258,8 +258,10 @@ def _card(g: GraphBuilder, p: Card, out: OutputSpec, laid: Layout, index: int | 
     card = [_FIRST, *_fit(p, out, frame, _repeat(p)), Filter("format", "rgb24")] if over else _plain(p, out, laid)
     if over and p.media is not None and p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
         # A picture with transparency stands on the output's background colour.
-        still = g.chain(over, [_FIRST, Filter("scale", *frame, force_original_aspect_ratio="increase"),
-                               Filter("crop", *frame), Filter("format", "rgba"), *_repeat(p)], "v")
+        crop = _crop(p, frame)
+        fitted = [Filter("format", "rgba"), *_repeat(p), crop] if _moves(crop) else \
+            [crop, Filter("format", "rgba"), *_repeat(p)]
+        still = g.chain(over, [_FIRST, Filter("scale", *frame, force_original_aspect_ratio="increase"), *fitted], "v")
         back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=f"{laid.width}x{laid.height}",
                                    r=str(out.fps)), Filter("format", "rgb24")], "v")
         over = [g.chain([back, still], [Filter("overlay", 0, 0, shortest=1)], "v")]
