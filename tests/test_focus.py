@@ -187,6 +187,24 @@ def test_a_slot_keeps_its_focus_when_another_take_is_picked(sources, tmp_path):
     other, _ = render(path, "b.mp4", picks={"s01": "b"})
     assert near(centre(first, at(12)), RED)
     assert near(centre(other, at(12)), (255, 0, 255))  # take b's right third, magenta
+    # The sheet of the slot's takes crops each as the render would.
+    from assembler.review.takes import list_takes, slot_named, takes_sheet
+    sheet = takes_sheet(slot_named(list_takes(path), "s01")).convert("RGB")
+    tile_w, pad = 240, 8
+    tile_h = round(tile_w * 320 / 180)
+    shown = [sheet.getpixel((pad + n * (tile_w + pad) + tile_w // 2, pad + tile_h // 2)) for n in range(2)]
+    assert near(shown[0], RED) and near(shown[1], (255, 0, 255)), shown
+
+
+def test_the_crop_goes_on_moving_over_a_held_last_frame(sources, tmp_path):
+    """A slot holding its take's last picture for its second half: the crop still moves."""
+    keys = [[0, 0.1, 0.5], [2, 0.9, 0.5]]
+    slot = {"shot": "s01", "takes": {"a": "ramp.mp4"}, "in": 2, "length": 2, "fit_length": "hold", "focus": keys}
+    out, _ = render(episode(tmp_path, sources, slot))
+    assert count_frames(out) == 50
+    for frame in (10, 30, 40, 49):  # the take ends at frame 25
+        expected = _ramp_red(0.1 + 0.8 * _smooth(frame / 50))
+        assert abs(centre(out, at(frame))[0] - expected) < 6, (frame, centre(out, at(frame)), expected)
 
 
 def test_where_cover_crops_nothing_a_focus_makes_the_same_job(sources, tmp_path):
@@ -269,3 +287,23 @@ def test_keyframes_land_on_the_items_own_frames(sources, tmp_path):
     second = timeline.placements[1]
     assert second.start == 25 and second.focus.keys == ((0, Fraction(1, 10), Fraction(1, 2)),
                                                         (20, Fraction(9, 10), Fraction(1, 4)))
+
+
+def test_the_contact_sheet_crops_as_the_render_does(sources, tmp_path):
+    from assembler.review.sheet import contact_sheet
+    path = episode(tmp_path, sources, {"clip": "thirds.mp4", "duration": 1},
+                   {"clip": "thirds.mp4", "duration": 1, "focus": {"x": 0.83, "y": 0.5}},
+                   {"image": "thirds.png", "duration": 2, "focus": [[0, 0, 0.5], [1, 1, 0.5]]},
+                   {"clip": "thirds.mp4", "duration": 2, "focus": [[0, 0, 0.5], [2, 1, 0.5]]})
+    sheet = contact_sheet(assembler.check(path)).convert("RGB")
+    # Tiles of the frame's shape (9:16), 240 wide, 8 pixels apart.
+    tile_w, pad = 240, 8
+    tile_h = round(tile_w * 320 / 180)
+
+    def middle(n: int) -> tuple[int, int, int]:
+        return sheet.getpixel((pad + n * (tile_w + pad) + tile_w // 2, pad + tile_h // 2))
+
+    # The plain clip: the middle band; its focus: red; the still: its first frame, blue;
+    # the moving clip at its middle frame, the middle band.
+    assert [near(middle(n), colour) for n, colour in enumerate((GREEN, RED, BLUE, GREEN))] == [True] * 4, \
+        [middle(n) for n in range(4)]

@@ -300,8 +300,13 @@ def _shot(g: GraphBuilder, p: Shot, out: OutputSpec, laid: Layout, index: int | 
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     frame = (laid.width, laid.height)
     fitted = _fit(p, out, frame)
-    # A crop that follows keyframes counts output frames, so it comes after the rate.
-    body = [rate, *fitted] if faster or any(_moves(f) for f in fitted if f.name == "crop") else [*fitted, rate]
+    moving = [n for n, f in enumerate(fitted) if f.name == "crop" and _moves(f)]
+    if moving:
+        # A crop that follows keyframes counts output frames, so it comes after the rate;
+        # and frames held past the source's end (a slot's `hold`) are held before it, so
+        # that the crop goes on moving over them.
+        fitted.insert(moving[0], Filter("tpad", stop=-1, stop_mode="clone"))
+    body = [rate, *fitted] if faster or moving else [*fitted, rate]
     return g.chain([source], [*timing, *body, *_look(p), *_tail(out, p.frames, True)], "v")
 
 

@@ -84,6 +84,19 @@ class Focus:
         """The keys of one axis (0: x, 1: y) as (frame, value)."""
         return tuple((frame, point[n]) for frame, *point in self.keys)
 
+    def at(self, frame: int) -> tuple[Fraction, Fraction]:
+        """The point at a frame of the item's clock: the first key's, plus each step's
+        share, smoothstep (u*u*(3-2u)) of the way between its keys (``compile.picture``
+        draws the same ease per frame, in ffmpeg's expression language)."""
+        def eased(n: int) -> Fraction:
+            keys = self.axis(n)
+            value = keys[0][1]
+            for (start, a), (end, b) in zip(keys, keys[1:]):
+                u = min(max(Fraction(frame - start, end - start), Fraction(0)), Fraction(1))
+                value += (b - a) * u * u * (3 - 2 * u)
+            return value
+        return eased(0), eased(1)
+
 
 @dataclass(frozen=True, kw_only=True)
 class Placement:

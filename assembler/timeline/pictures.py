@@ -25,7 +25,7 @@ from assembler.timeline.items import Card, Focus, Placement, Plate, Settle, Shot
 from assembler.timeline.sounds import cut_short, still_cut_short
 from assembler.timeline.sources import DEFAULT_FAMILY, Face, MediaInfo, Sources, font_path, lut_path, resolve
 
-__all__ = ["Placing", "lower_slots", "lut_of", "place_picture"]
+__all__ = ["Placing", "centred", "focus_keys", "focus_of", "lower_slots", "lut_of", "place_picture"]
 
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
 _END_SLACK = Fraction(1, 1000)
@@ -110,33 +110,36 @@ def lut_of(validated: Validated, at: tuple, text: str | None, sources: Sources,
 
 
 
+def focus_keys(given: model.FocusPoint | list[model.FocusKey], rate: Fraction) -> Focus:
+    """An item's ``focus`` as written, on the frames of its own clock (exact), unchecked."""
+    if isinstance(given, model.FocusPoint):
+        return Focus(((0, Fraction(str(given.x)), Fraction(str(given.y))),))
+    return Focus(tuple((frame_of(time.resolve(rate), rate), Fraction(str(x)), Fraction(str(y)))
+                       for time, x, y in given))
+
+
 def focus_of(p: Placing, at: tuple, given: model.FocusPoint | list[model.FocusKey] | None,
              frames: int) -> Focus | None:
-    """An item's ``focus`` (field ``at``) on the frames of its own clock, exact; None for the
+    """An item's ``focus`` (field ``at``) on the frames of its own clock; None for the
     centre. Keyframes on one frame are an error (the ease between them would have no
     length); one past the item's end is a warning (the crop never gets there)."""
     if given is None:
         return None
-    if isinstance(given, model.FocusPoint):
-        return _centred(Focus(((0, Fraction(str(given.x)), Fraction(str(given.y))),)))
-    doc, ok = p.validated.document, True
-    keys: list[tuple[int, Fraction, Fraction]] = []
-    for n, (time, x, y) in enumerate(given):
-        frame = frame_of(time.resolve(p.rate), p.rate)
-        if keys and frame <= keys[-1][0]:
+    doc, focus, ok = p.validated.document, focus_keys(given, p.rate), True
+    for n, ((frame, _, _), (time, *_)) in enumerate(zip(focus.keys, given if isinstance(given, list) else [])):
+        if n and frame <= focus.keys[n - 1][0]:
             p.problems.append(doc.problem((*at, n), f"keyframe at {time} is on frame {frame} at {p.rate} fps, not "
-                                          f"after the one before it (frame {keys[-1][0]})",
+                                          f"after the one before it (frame {focus.keys[n - 1][0]})",
                                           "keyframe times must increase by at least a frame"))
             ok = False
         elif frame > frames:
             p.problems.append(doc.problem((*at, n), f"keyframe at {time} is past the item's end "
                                           f"({seconds_text(Fraction(frames) / p.rate)} s): the crop never gets there",
                                           "keyframe times count from the item's first frame", warning=True))
-        keys.append((frame, Fraction(str(x)), Fraction(str(y))))
-    return _centred(Focus(tuple(keys))) if ok else None
+    return centred(focus) if ok else None
 
 
-def _centred(focus: Focus) -> Focus | None:
+def centred(focus: Focus) -> Focus | None:
     """None for a focus that stays at the centre: the default's crop, so its jobs are the
     default's too (and shared with items that say nothing)."""
     half = Fraction(1, 2)
