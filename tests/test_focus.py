@@ -93,6 +93,16 @@ def test_a_fixed_focus_keeps_the_subject_in_a_vertical_frame(sources, tmp_path):
     assert all(near(c, RED, 60) for c in corners(far, at(12)))
 
 
+def test_a_portrait_shot_in_a_landscape_frame_looks_up_or_down(sources, tmp_path):
+    make_clip(tmp_path / "tall.mp4", color=("red", "blue"), size=(360, 640), fps=FPS, duration=1, tone=None)
+    shots = [{"clip": str(tmp_path / "tall.mp4"), "focus": {"x": 0.5, "y": y}} for y in (0.1, 0.9)]
+    shots.append({"clip": str(tmp_path / "tall.mp4"), "focus": [[0, 0.5, 0], [0.96, 0.5, 1]]})
+    out, _ = render(episode(tmp_path, sources, *shots, size="320x180"))
+    assert near(centre(out, at(12)), RED) and near(centre(out, at(37)), BLUE)
+    assert near(centre(out, at(50)), RED) and near(centre(out, at(74)), BLUE)  # the top, then the bottom
+    assert all(near(c, RED, 60) for c in corners(out, at(12))[:2])  # clamped: the picture's own top, no bars
+
+
 def _ramp_red(x: float) -> float:
     """The red at a 180x320 frame's centre when cover's 569x320 picture is cropped around
     the focus ``x`` (the window clamped to the picture; crop's edge even, as in 4:2:0)."""
@@ -172,11 +182,12 @@ def test_a_still_and_a_title_background_follow_their_focus(sources, tmp_path):
 def test_a_moving_still_is_framed_by_its_motion_and_says_so(sources, tmp_path):
     still = {"image": "thirds.png", "duration": 1, "focus": {"x": 0.9, "y": 0.5},
              "motion": {"zoom": [1, 1.2], "focus": [[0.5, 0.5], [0.5, 0.5]]}}
-    path = episode(tmp_path, sources, still)
+    path = episode(tmp_path, sources, still, {"title": "Hi", "duration": 1, "focus": {"x": 0.9, "y": 0.5}})
     out, result = render(path)
     assert near(centre(out, at(12)), GREEN)  # motion.focus (the centre) wins
-    said = [p for p in result.warnings if p.path == "video[0].focus"]
-    assert said and "motion.focus" in said[0].message
+    said = {p.path: p for p in result.warnings}
+    assert "motion.focus" in said["video[0].focus"].message
+    assert "colour" in said["video[1].focus"].message  # a title on a colour has nothing to crop
 
 
 def test_a_slot_keeps_its_focus_when_another_take_is_picked(sources, tmp_path):

@@ -189,6 +189,9 @@ def _card(p: Placing, index: int, item: model.Title) -> Placement | None:
         problems += more
         if any(found.severity == "error" for found in more):
             return None
+    if item.focus is not None and picture is None:
+        problems.append(doc.problem((*at, "focus"), "not used: the title stands on a colour, which has nothing to crop",
+                                    "focus guides the crop of a background picture", warning=True))
     return Card(index=index, frames=frames, text=text, color=None if picture else item.background, media=picture,
                 focus=focus_of(p, (*at, "focus"), item.focus, frames) if picture else None)
 
