@@ -19,19 +19,19 @@ How each item becomes exact (ffmpeg quirks noted where they bite):
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from fractions import Fraction
 from typing import Any
 
 from assembler.compile.escape import colour as ffmpeg_colour
+from assembler.compile.focus import cover_crop, crop_moves
 from assembler.compile.graph import File, Filter, GraphBuilder, Link, number
 from assembler.compile.text import draw_text
 from assembler.layout.frame import Layout
 from assembler.model.edl import SAME_AS, TRANSITIONS
 from assembler.timeline.build import Join, OutputSpec
-from assembler.timeline.items import Card, Focus, Placement, Plate, Shot, Still
+from assembler.timeline.items import Card, Placement, Plate, Shot, Still
 from assembler.timeline.sources import MediaInfo
 
 __all__ = ["FROM_RGB", "XFADE_NAMES", "join_pictures", "narrow", "picture_of", "source_of"]
@@ -165,9 +165,9 @@ def _fit(p: Shot | Still | Card, out: OutputSpec, frame: tuple[int, int],
     if media.display_size == (w, h):
         return [*filters, *([Filter("scale", **colour)] if colour else []), Filter("setsar", 1), *repeat]
     if p.fit == "cover":
-        crop = _crop(p, frame)
+        crop = cover_crop(p, frame)
         filters += [Filter("scale", w, h, force_original_aspect_ratio="increase", **colour)]
-        if _moves(crop):
+        if crop_moves(crop):
             filters, repeat = [*filters, *repeat], []
         filters.append(crop)
     elif p.fit == "stretch":
@@ -176,63 +176,6 @@ def _fit(p: Shot | Still | Card, out: OutputSpec, frame: tuple[int, int],
         filters += [Filter("scale", w, h, force_original_aspect_ratio="decrease", **colour),
                     Filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=ffmpeg_colour(out.background))]
     return [*filters, Filter("setsar", 1), *repeat]
-
-
-def _crop(p: Shot | Still | Card, frame: tuple[int, int]) -> Filter:
-    """``cover``'s crop of the scaled picture to the frame: centred (crop's default), or
-    centred on the item's focus, clamped inside the picture so that no bars ever show. An
-    axis the scaling fills exactly has nothing to move, and says nothing: a focus that
-    crops nothing makes the very job of no focus (a master and a vertical of one cut then
-    share its segments)."""
-    w, h = frame
-    if p.focus is None or p.media is None:
-        return Filter("crop", w, h)
-    wide, high = _covered(p.media.display_size, frame, p.media.sar != 1)
-    return Filter("crop", w, h, x=_edge("iw", "ow", p.focus, 0, p.head) if wide > w else None,
-                  y=_edge("ih", "oh", p.focus, 1, p.head) if high > h else None)
-
-
-def _moves(crop: Filter) -> bool:
-    """Whether a crop follows keyframes (its place is an expression of the frame's number)."""
-    return any(re.search(r"\bn\b", str(value)) for _, value in crop.options)
-
-
-def _covered(size: tuple[int, int], frame: tuple[int, int], square: bool) -> tuple[int, int]:
-    """The size cover's scale makes of a picture of ``size`` for ``frame``, as ffmpeg's
-    ``force_original_aspect_ratio=increase`` computes it (each side rounded to nearest;
-    ``square``: the width was first made even by making the pixels square)."""
-    (iw, ih), (w, h) = size, frame
-    iw = iw // 2 * 2 if square else iw
-    return max((h * iw + ih // 2) // ih, w), max((w * ih + iw // 2) // iw, h)
-
-
-def _edge(size: str, window: str, focus: Focus, axis: int, head: int) -> str | None:
-    """The crop window's first edge along an axis: the focus point (a fraction of the
-    scaled picture's ``size``) at the window's middle, clamped to the picture; None for
-    the centre, crop's own default. Keyframes make it an expression of crop's ``n``, the
-    frame's number in this interval, so ``head`` (frames of the item before it) puts it on
-    the item's own clock: an item cut into segments moves as one."""
-    keys = focus.axis(axis)
-    if all(value == keys[0][1] for _, value in keys):
-        if keys[0][1] == Fraction(1, 2):
-            return None
-        point = number(keys[0][1])
-    else:
-        point = _eased(keys, f"(n+{head})" if head else "n")
-    return f"clip({size}*{point}-{window}/2,0,{size}-{window})"
-
-
-def _eased(keys: tuple[tuple[int, Fraction], ...], frame: str) -> str:
-    """A value eased from key to key (smoothstep, u*u*(3-2u) of the way between two),
-    held before the first and after the last: the first key's value plus each step's
-    share, the way between each pair clamped to 0..1 (so no branch is needed)."""
-    terms = [number(keys[0][1])]
-    for (start, a), (end, b) in zip(keys, keys[1:]):
-        if a == b:
-            continue
-        u = f"clip(({frame}-{start})/{end - start},0,1)"
-        terms.append(f"{'-' if b < a else '+'}{number(abs(b - a))}*{u}*{u}*(3-2*{u})")
-    return f"({''.join(terms)})"
 
 
 def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, laid: Layout, index: int | None) -> Link:
@@ -258,8 +201,8 @@ def _card(g: GraphBuilder, p: Card, out: OutputSpec, laid: Layout, index: int | 
     card = [_FIRST, *_fit(p, out, frame, _repeat(p)), Filter("format", "rgb24")] if over else _plain(p, out, laid)
     if over and p.media is not None and p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
         # A picture with transparency stands on the output's background colour.
-        crop = _crop(p, frame)
-        fitted = [Filter("format", "rgba"), *_repeat(p), crop] if _moves(crop) else \
+        crop = cover_crop(p, frame)
+        fitted = [Filter("format", "rgba"), *_repeat(p), crop] if crop_moves(crop) else \
             [crop, Filter("format", "rgba"), *_repeat(p)]
         still = g.chain(over, [_FIRST, Filter("scale", *frame, force_original_aspect_ratio="increase"), *fitted], "v")
         back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=f"{laid.width}x{laid.height}",
@@ -300,7 +243,7 @@ def _shot(g: GraphBuilder, p: Shot, out: OutputSpec, laid: Layout, index: int | 
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     frame = (laid.width, laid.height)
     fitted = _fit(p, out, frame)
-    moving = [n for n, f in enumerate(fitted) if f.name == "crop" and _moves(f)]
+    moving = [n for n, f in enumerate(fitted) if f.name == "crop" and crop_moves(f)]
     if moving:
         # A crop that follows keyframes counts output frames, so it comes after the rate;
         # and frames held past the source's end (a slot's `hold`) are held before it, so
