@@ -362,7 +362,7 @@ def _has_deliverables(edl: EdlSource, base_dir: str | os.PathLike | None) -> boo
         validated = validate_source(edl, base_dir)
     except EdlError:
         return False  # said again, with everything else, when the render checks it
-    return validated.edl is not None and bool(validated.edl.deliverables)
+    return bool(validated.document.data.get("deliverables"))  # as written: its problems are the batch's to say
 
 
 def writable_cache(root: Path) -> None:

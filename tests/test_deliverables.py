@@ -252,3 +252,65 @@ def test_a_review_deliverable_burns_the_info_box_and_the_master_does_not(shots, 
     assert close(mean_color(tmp_path / "ep.master.mp4", 0.5, (0, 0, 0.3, 0.3)), RED)
     # The rest of the picture is the master's (the box is the only layer between them).
     assert abs(burned[100:, 160:] - master[100:, 160:]).max() <= 3
+
+
+def test_the_vertical_follows_each_shots_focus_and_the_master_is_drawn_as_without_it(shots, tmp_path):
+    from media_tools import run_ffmpeg
+    # The subject (blue) stands on the right third of a wide shot.
+    run_ffmpeg("-f", "lavfi", "-i", "color=black:s=640x360:r=30:d=2,drawbox=x=430:y=0:w=210:h=360:color=blue:t=fill",
+               "-c:v", "libx264", "-pix_fmt", "yuv420p", str(shots / "subject.mp4"))
+    data = {"version": 1, "output": {"size": "640x360", "fps": 30},
+            "video": [{"clip": "subject.mp4", "focus": {"x": 0.83, "y": 0.5}}],
+            "deliverables": [{"name": "master"}, {"name": "vertical", "size": "180x320", "fit": "cover"}]}
+    edl = write_edl(shots, "focus.yaml", data)
+    render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    assert close(mean_color(tmp_path / "ep.vertical.mp4", 1.0, (0.4, 0.4, 0.6, 0.6)), BLUE)
+    assert close(mean_color(tmp_path / "ep.master.mp4", 1.0, (0.05, 0.4, 0.3, 0.6)), (0, 0, 0))
+    # Without the focus the vertical looks at the centre, where there is no subject...
+    del data["video"][0]["focus"]
+    plain = write_edl(shots, "plain.yaml", data)
+    again = render_all([plain], tmp_path / "plain.mp4", cache=tmp_path / "cache")
+    assert close(mean_color(tmp_path / "plain.vertical.mp4", 1.0, (0.4, 0.4, 0.6, 0.6)), (0, 0, 0))
+    # ... and the master, which crops nothing, is the very same segments as with it.
+    assert again["master"].rendered == 0 and again["vertical"].rendered == 1
+
+
+ALL_AT_ONCE = """version: 1
+output: {size: 640x360, fps: 30}
+video:
+  - shot: s01
+    takes: {a: a.mp4, b: b.mp4}
+    pick: c
+  - shot: s02
+    takes: {a: a.mp4}
+    length: 5
+    fit_length: trim
+  - shot: s03
+    takes: {a: a.mp4}
+    length: 9
+    fit_length: retime
+  - clip: a.mp4
+    focus: {x: 1.5, y: 0.5}
+  - shot: s04
+    takes: {a: a.mp4, b: gone.mp4}
+    pick: b
+deliverables:
+  - {name: master}
+  - {name: vertical, size: 361x640}
+  - {name: small, size: 0x0}
+  - {name: master}
+"""
+
+
+def test_every_series_problem_is_an_error_at_its_line_all_at_once(shots, tmp_path):
+    edl = shots / "all.yaml"
+    edl.write_text(ALL_AT_ONCE)
+    with pytest.raises(EdlError) as info:
+        assembler.render(edl, tmp_path / "all.mp4", cache=tmp_path / "cache")
+    errors = [p for p in info.value.problems if p.severity == "error"]
+    lines = {p.line for p in errors}
+    # the unknown pick, too short to trim, a retime past 4x, the focus, the missing take,
+    # the odd size, the zero size, the second `master`
+    assert {6, 9, 14, 16, 18, 22, 23, 24} <= lines, "\n".join(map(str, errors))
+    assert all(p.file.endswith("all.yaml") for p in errors)
+    assert not (tmp_path / "cache" / "segments").exists() and not list(tmp_path.glob("*.mp4"))

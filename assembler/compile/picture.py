@@ -25,6 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from assembler.compile.escape import colour as ffmpeg_colour
+from assembler.compile.focus import cover_crop, crop_moves
 from assembler.compile.graph import File, Filter, GraphBuilder, Link, number
 from assembler.compile.text import draw_text
 from assembler.layout.frame import Layout
@@ -146,11 +147,15 @@ def _tail(out: OutputSpec, frames: int, pad: bool) -> list[Filter]:
     return tail + [Filter("trim", end_frame=frames), Filter("settb", str(1 / out.fps)), Filter("setpts", "N")]
 
 
-def _fit(p: Shot | Still | Card, out: OutputSpec, frame: tuple[int, int]) -> list[Filter]:
-    """Scale into a ``frame`` (width, height) by the item's fit mode; nothing when it already fits."""
+def _fit(p: Shot | Still | Card, out: OutputSpec, frame: tuple[int, int],
+         repeat: list[Filter] | None = None) -> list[Filter]:
+    """Scale into a ``frame`` (width, height) by the item's fit mode; nothing when it already
+    fits. ``repeat``: what makes a still's frames of its one picture, after the fitting, or
+    before a crop that moves (``cover`` following a focus's keyframes needs every frame)."""
     media = p.media
     assert media is not None
     w, h = frame
+    repeat = repeat or []
     colour = _colour(media)  # done by the same swscale pass as any resizing
     filters = []
     if media.sar != 1:
@@ -158,15 +163,19 @@ def _fit(p: Shot | Still | Card, out: OutputSpec, frame: tuple[int, int]) -> lis
         filters += [Filter("scale", "trunc(iw*sar/2)*2", "ih", **colour), Filter("setsar", 1)]
         colour = {}
     if media.display_size == (w, h):
-        return [*filters, *([Filter("scale", **colour)] if colour else []), Filter("setsar", 1)]
+        return [*filters, *([Filter("scale", **colour)] if colour else []), Filter("setsar", 1), *repeat]
     if p.fit == "cover":
-        filters += [Filter("scale", w, h, force_original_aspect_ratio="increase", **colour), Filter("crop", w, h)]
+        crop = cover_crop(p, frame)
+        filters += [Filter("scale", w, h, force_original_aspect_ratio="increase", **colour)]
+        if crop_moves(crop):
+            filters, repeat = [*filters, *repeat], []
+        filters.append(crop)
     elif p.fit == "stretch":
         filters += [Filter("scale", w, h, **colour)]
     else:
         filters += [Filter("scale", w, h, force_original_aspect_ratio="decrease", **colour),
                     Filter("pad", w, h, "(ow-iw)/2", "(oh-ih)/2", color=ffmpeg_colour(out.background))]
-    return [*filters, Filter("setsar", 1)]
+    return [*filters, Filter("setsar", 1), *repeat]
 
 
 def picture_of(g: GraphBuilder, p: Placement, out: OutputSpec, laid: Layout, index: int | None) -> Link:
@@ -189,11 +198,13 @@ def _card(g: GraphBuilder, p: Card, out: OutputSpec, laid: Layout, index: int | 
     """A title stands on its picture (fitted like any still) or on a generated colour."""
     frame = (laid.width, laid.height)
     over = [g.input(index, "v")] if p.media is not None and index is not None else []
-    card = [_FIRST, *_fit(p, out, frame), *_repeat(p), Filter("format", "rgb24")] if over else _plain(p, out, laid)
+    card = [_FIRST, *_fit(p, out, frame, _repeat(p)), Filter("format", "rgb24")] if over else _plain(p, out, laid)
     if over and p.media is not None and p.media.pix_fmt and p.media.pix_fmt.startswith(_ALPHA_FORMATS):
         # A picture with transparency stands on the output's background colour.
-        still = g.chain(over, [_FIRST, Filter("scale", *frame, force_original_aspect_ratio="increase"),
-                               Filter("crop", *frame), Filter("format", "rgba"), *_repeat(p)], "v")
+        crop = cover_crop(p, frame)
+        fitted = [Filter("format", "rgba"), *_repeat(p), crop] if crop_moves(crop) else \
+            [crop, Filter("format", "rgba"), *_repeat(p)]
+        still = g.chain(over, [_FIRST, Filter("scale", *frame, force_original_aspect_ratio="increase"), *fitted], "v")
         back = g.chain([], [Filter("color", c=ffmpeg_colour(out.background), s=f"{laid.width}x{laid.height}",
                                    r=str(out.fps)), Filter("format", "rgb24")], "v")
         over = [g.chain([back, still], [Filter("overlay", 0, 0, shortest=1)], "v")]
@@ -213,9 +224,9 @@ def _still(g: GraphBuilder, p: Still, out: OutputSpec, laid: Layout, index: int 
     k = _detail(p, frame)
     if k > 1:  # a push-in into a large still: warp at k times the output, then scale down
         big = (_even(laid.width * k), _even(laid.height * k))
-        return g.chain([source], [_FIRST, *_fit(p, out, big), *_repeat(p), *_motion(p),
+        return g.chain([source], [_FIRST, *_fit(p, out, big, _repeat(p)), *_motion(p),
                                   Filter("scale", *frame), *_look(p), *_tail(out, p.frames, False)], "v")
-    return g.chain([source], [_FIRST, *_fit(p, out, frame), *_repeat(p), *_motion(p), *_look(p),
+    return g.chain([source], [_FIRST, *_fit(p, out, frame, _repeat(p)), *_motion(p), *_look(p),
                               *_tail(out, p.frames, False)], "v")
 
 
@@ -231,7 +242,14 @@ def _shot(g: GraphBuilder, p: Shot, out: OutputSpec, laid: Layout, index: int | 
     # scale before duplicating frames when it is slower: less work either way.
     faster = (p.media.fps or out.fps) / p.speed > out.fps
     frame = (laid.width, laid.height)
-    body = [rate, *_fit(p, out, frame)] if faster else [*_fit(p, out, frame), rate]
+    fitted = _fit(p, out, frame)
+    moving = [n for n, f in enumerate(fitted) if f.name == "crop" and crop_moves(f)]
+    if moving:
+        # A crop that follows keyframes counts output frames, so it comes after the rate;
+        # and frames held past the source's end (a slot's `hold`) are held before it, so
+        # that the crop goes on moving over them.
+        fitted.insert(moving[0], Filter("tpad", stop=-1, stop_mode="clone"))
+    body = [rate, *fitted] if faster or moving else [*fitted, rate]
     return g.chain([source], [*timing, *body, *_look(p), *_tail(out, p.frames, True)], "v")
 
 

@@ -53,20 +53,13 @@ def targets(validated: Validated, only: Sequence[str] = ()) -> tuple[list[Target
     """The files to write (``only``: those deliverables' names), and the problems of
     asking: two deliverables that would write one file, a name asked for that none has."""
     edl, doc = validated.edl, validated.document
-    if edl is None:  # its problems are said: which files it would write is not known yet
-        return [Target(None, validated)], []
+    if edl is None:  # its problems are said, and those of the names it wrote
+        return [Target(None, validated)], _same_names(validated)
     if not edl.deliverables:
         hint = "--only picks among the EDL's `deliverables:`; without them it writes one file"
         return [Target(None, validated)], [Problem(doc.file, None, "", f"--only {name}: this EDL has no "
                                                    "deliverables", hint) for name in only]
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for i, d in enumerate(edl.deliverables):
-        # Case apart, two names are one file on the file systems of macOS and Windows.
-        if (first := seen.setdefault(d.name.casefold(), i)) != i:
-            problems.append(doc.problem(("deliverables", i, "name"), f"`{d.name}` is the name of "
-                                        f"deliverables[{first}] too: both would write <stem>.{d.name}.<suffix>",
-                                        "give each deliverable a name of its own"))
+    problems = _same_names(validated)
     known = [d.name for d in edl.deliverables]
     for name in only:
         if name not in known:
@@ -75,6 +68,22 @@ def targets(validated: Validated, only: Sequence[str] = ()) -> tuple[list[Target
     chosen = [Target(d.name, _applied(validated, d), i) for i, d in enumerate(edl.deliverables)
               if not only or d.name in only]
     return chosen, problems
+
+
+def _same_names(validated: Validated) -> list[Problem]:
+    """Two deliverables that would write one file; read from what the file holds, so that
+    it is said with the EDL's other problems, also when the EDL is not valid."""
+    given = validated.document.data.get("deliverables")
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, d in enumerate(given if isinstance(given, list) else []):
+        name = d.get("name") if isinstance(d, dict) else None
+        # Case apart, two names are one file on the file systems of macOS and Windows.
+        if isinstance(name, str) and (first := seen.setdefault(name.casefold(), i)) != i:
+            problems.append(validated.document.problem(
+                ("deliverables", i, "name"), f"`{name}` is the name of deliverables[{first}] too: both would "
+                f"write <stem>.{name}.<suffix>", "give each deliverable a name of its own"))
+    return problems
 
 
 def _applied(validated: Validated, d: model.Deliverable) -> Validated:

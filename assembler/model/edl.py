@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal, Self, Union
 from PIL import ImageColor
 from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -50,6 +51,9 @@ __all__ = [
     "Color",
     "Duck",
     "Edl",
+    "Focus",
+    "FocusKey",
+    "FocusPoint",
     "Image",
     "Marker",
     "Motion",
@@ -512,6 +516,33 @@ class Overlay(_Model):
 OVERLAY_KINDS: tuple[Literal["image", "clip", "title", "color"], ...] = ("image", "clip", "title", "color")
 
 
+Fraction01 = Annotated[float, Field(ge=0, le=1)]
+
+
+class FocusPoint(_Model):
+    """The point of a picture that a ``cover`` crop keeps in the frame, as near the frame's
+    centre as the picture allows (the crop never leaves the picture, so no bars appear)."""
+
+    x: Fraction01 = Field(description="0 is the picture's left edge, 1 its right")
+    y: Fraction01 = Field(description="0 is the picture's top edge, 1 its bottom")
+
+
+# A keyframe [time, x, y]: time on the item's own clock (from its first frame).
+FocusKey = tuple[Time, Fraction01, Fraction01]
+
+
+def _increasing(keys: list[FocusKey]) -> list[FocusKey]:
+    # Times in frames need the output's rate: the timeline checks those (on the frame grid).
+    for n in range(1, len(keys)):
+        before, after = keys[n - 1][0], keys[n][0]
+        if not before.frames and not after.frames and after.seconds <= before.seconds:
+            raise ValueError(f"keyframe times must increase: [{n}] at {after} s is not after [{n - 1}] at {before} s")
+    return keys
+
+
+Focus = Union[FocusPoint, Annotated[list[FocusKey], Field(min_length=1), AfterValidator(_increasing)]]
+
+
 class Clip(_Model):
     """A video file, trimmed to ``in``..``out`` (or ``in`` + ``duration``) of the source."""
 
@@ -520,6 +551,9 @@ class Clip(_Model):
     out: Time | None = Field(None, description="source out-point; default: the end of the source")
     duration: Time | None = Field(None, description="how much of the source plays from `in` (instead of `out`)")
     fit: Fit | None = Field(None, description="contain, cover or stretch; default: output.fit")
+    focus: Focus | None = Field(None, description="where a `cover` crop looks: {x, y} (fractions of the source "
+                                "picture), or [[time, x, y], ...] keyframes on the item's own clock, eased; "
+                                "default: the centre")
     speed: float = Field(1.0, ge=0.25, le=4.0, description="playback speed 0.25..4; the sound keeps its pitch")
     volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the clip's own sound")
     mute: bool = Field(False, description="drop the clip's own sound")
@@ -568,6 +602,9 @@ class Slot(_Model):
                                   "`length`; an error if shorter), hold (its last frame held to fill), retime "
                                   "(its speed changed to fit, 0.25..4) or ripple (the slot takes the take's length)")
     fit: Fit | None = Field(None, description="contain, cover or stretch; default: output.fit")
+    focus: Focus | None = Field(None, description="where a `cover` crop looks: {x, y} (fractions of the source "
+                                "picture), or [[time, x, y], ...] keyframes on the item's own clock, eased; "
+                                "default: the centre")
     volume: float = Field(0.0, ge=-60, le=30, description="dB applied to the take's own sound")
     mute: bool = Field(False, description="drop the take's own sound")
     role: Role = Field("other", description="the role of the take's own sound, for ducking")
@@ -608,7 +645,6 @@ class Slot(_Model):
 
 
 Zoom = Annotated[float, Field(ge=1, le=8)]
-Fraction01 = Annotated[float, Field(ge=0, le=1)]
 
 
 class Motion(_Model):
@@ -636,6 +672,9 @@ class Image(_Model):
     duration: Time = Field(parse_time(3), description="how long it shows")
     fit: Fit | None = Field(None, description="contain, cover or stretch; default: output.fit")
     motion: Motion | None = Field(None, description="a slow push-in or pan over the whole duration")
+    focus: Focus | None = Field(None, description="where a `cover` crop looks: {x, y} (fractions of the source "
+                                "picture), or [[time, x, y], ...] keyframes, eased; a still in `motion` is framed "
+                                "by `motion.focus` instead")
     subtitles: list[ClipCue] = Field([], description="cues that move with the still, times from its first frame")
 
 
@@ -647,6 +686,8 @@ class Title(_Model):
     background: Background = Field("0x000000", description="a colour, or an image file fitted (cover) behind "
                                                            "the text", json_schema_extra={"default": "black"})
     style: TitleStyle = Field(TitleStyle(), description="font, size, colour and position of the text")
+    focus: Focus | None = Field(None, description="where the background picture's crop looks: {x, y} (fractions "
+                                "of the picture), or [[time, x, y], ...] keyframes, eased; default: the centre")
     fade_in: Time = Field(TimeSpec(), description="the text fades in over the background over this long")
     fade_out: Time = Field(TimeSpec(), description="the text fades out over this long before the card ends")
     subtitles: list[ClipCue] = Field([], description="cues that move with the card, times from its first frame")
@@ -896,6 +937,20 @@ def explain(err: Any) -> tuple[tuple, str, str | None]:
         hint = did_you_mean(str(path[-1]), FIELD_NAMES) if path[-1] not in FIELD_NAMES \
             else f"an item is of one kind: give `{path[-1]}` an item of its own" if path[-1] in ITEM_KINDS \
             else f"`{path[-1]}` is a field of another part of the EDL; see `assembler schema`"
+    elif "focus" in path and path[path.index("focus") - 1:path.index("focus")] != ("motion",):
+        # An item's focus (not a moving still's `motion.focus`, a pair of points).
+        below = path[path.index("focus") + 1:]
+        if len(below) == 2 and kind == "missing" or len(below) == 1 and kind in ("too_long", "too_short"):
+            message = f"a keyframe is [time, x, y], not {shown(err.get('input'))}" if kind != "missing" \
+                else "a keyframe is [time, x, y]: this one is short of a value"
+            path = path[:-1] if kind == "missing" else path  # the keyframe, not the value it lacks
+        elif kind == "missing":
+            message = f"`{path[-1]}` is required"
+        elif not below and kind in _WRONG_TYPE:
+            message = f"a focus is {{x, y}} or a list of [time, x, y] keyframes, not {shown(err.get('input'))}"
+        if "increase" not in message:
+            hint = "x and y are fractions of the source picture (0, 0 its top-left; 1, 1 its bottom-right), e.g. " \
+                   "focus: {x: 0.7, y: 0.4} or focus: [[0, 0.2, 0.5], [3, 0.8, 0.5]]"
     elif kind == "missing":
         message = f"`{path[-1]}` is required"
     elif kind == "item_kind" and isinstance(err.get("input"), dict):

@@ -97,7 +97,7 @@ def lower(validated: Validated, index: int, slot: model.Slot, length: Fraction |
     file = slot.file_of(name)
     src_in = slot.in_.resolve(source_rate or rate)
     fields: dict[str, Any] = dict(clip=file, fit=slot.fit, volume=slot.volume, mute=slot.mute, role=slot.role, lut=slot.lut,
-                  subtitles=slot.subtitles, audio=slot.audio)
+                  subtitles=slot.subtitles, audio=slot.audio, focus=slot.focus)
     fields["in"] = slot.in_
     plain = Lowered(model.Clip(**fields), slot.shot, name)  # the take to its end
     if slot.length is None or slot.fit_length == "ripple":

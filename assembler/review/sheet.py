@@ -20,12 +20,12 @@ from assembler.timebase import format_seconds
 from assembler.layout.frame import Layout, own
 from assembler.layout.typeset import Lettering
 from assembler.timeline.build import BUNDLED_FONT, Timeline
-from assembler.timeline.items import (Card, OverlayClip, OverlayColor, OverlayMedia, OverlayPicture, OverlayText,
+from assembler.timeline.items import (Card, Focus, OverlayClip, OverlayColor, OverlayMedia, OverlayPicture, OverlayText,
                                       Placement, Plate, Shot, Still)
 from assembler.timeline.sources import DEFAULT_FAMILY
 from assembler.run.probe import picture_at
 
-__all__ = ["SHEET_SUFFIXES", "THUMB_WIDTH", "contact_sheet"]
+__all__ = ["SHEET_SUFFIXES", "THUMB_WIDTH", "contact_sheet", "cover"]
 
 
 
@@ -54,7 +54,7 @@ def _thumbnail(p: Placement, timeline: Timeline, laid: Layout, size: tuple[int, 
     out = timeline.output
     background = _color(out.background)
     if isinstance(p, (Card, Plate)):
-        card = ImageOps.fit(_source_frame(p).convert("RGB"), size) if isinstance(p, Card) and p.media else \
+        card = cover(_source_frame(p).convert("RGB"), size, p.focus, 0) if isinstance(p, Card) and p.media else \
             Image.new("RGB", size, _color(p.color or "0x000000"))
         if isinstance(p, Card):
             card = Image.alpha_composite(card.convert("RGBA"), _letter(laid.cards[p.index], laid, size,
@@ -62,11 +62,26 @@ def _thumbnail(p: Placement, timeline: Timeline, laid: Layout, size: tuple[int, 
         return card.convert("RGB")
     assert isinstance(p, (Shot, Still))
     picture = _source_frame(p).convert("RGB")
-    if p.fit == "cover":
-        return ImageOps.fit(picture, size)
+    if p.fit == "cover":  # a clip's thumbnail is its middle frame, a still's its first
+        return cover(picture, size, p.focus, p.frames // 2 if isinstance(p, Shot) else 0)
     if p.fit == "stretch":
         return picture.resize(size)
     return ImageOps.pad(picture, size, color=background)
+
+
+def cover(picture: Image.Image, size: tuple[int, int], focus: Focus | None, frame: int) -> Image.Image:
+    """``cover`` as the render crops: around an item's ``focus`` at ``frame`` of its clock,
+    the window kept inside the picture (Pillow's ``centering`` is where the window sits
+    in the picture's spare width and height, 0 to 1)."""
+    if focus is None:
+        return ImageOps.fit(picture, size)
+    point = focus.at(frame)
+    width, height = picture.size
+    # The window in the picture's own pixels: the tile's shape, as tall or as wide as it.
+    window = (min(width, height * size[0] / size[1]), min(height, width * size[1] / size[0]))
+    x, y = (min(max((float(at) * side - seen / 2) / (side - seen), 0.0), 1.0) if side > seen else 0.5
+            for at, side, seen in zip(point, (width, height), window))
+    return ImageOps.fit(picture, size, centering=(x, y))
 
 
 def _words_and_layers(tile: Image.Image, timeline: Timeline, laid: Layout, frame: int) -> Image.Image:

@@ -22,10 +22,13 @@ from assembler.errors import EdlError, MediaError, UsageError
 from assembler.model import edl as model
 from assembler.model.takes import slots, with_picks
 from assembler.render import EdlSource, validate_source
-from assembler.review.sheet import THUMB_WIDTH, _caption
+from assembler.review.sheet import THUMB_WIDTH, _caption, cover
 from assembler.run.probe import picture_at, probe
 from assembler.run.readers import read_sources
+from assembler.timebase import frame_of
 from assembler.timeline.build import BUNDLED_FONT
+from assembler.timeline.items import Focus
+from assembler.timeline.pictures import centred, focus_keys
 from assembler.timeline.sources import MediaInfo, needs, resolve
 
 __all__ = ["SlotLine", "TakeLine", "list_takes", "slot_named", "takes_sheet"]
@@ -65,6 +68,8 @@ class SlotLine:
     fit: str
     takes: tuple[TakeLine, ...]
     frame: tuple[int, int] = (1920, 1080)  # the output's size: the sheet's tiles have its shape
+    focus: Focus | None = None  # where its cover crop looks (None: the centre)
+    rate: Fraction = Fraction(30)  # the output's, which the focus's frames count at
 
     @property
     def picked(self) -> TakeLine:
@@ -93,7 +98,7 @@ def list_takes(edl: EdlSource, *, base_dir: str | os.PathLike | None = None, pic
                                   *((about.model, about.prompt, about.seed, about.notes) if about else ())))
         found.append(SlotLine(index, slot.shot, slot.length.resolve(rate) if slot.length else None, slot.fit_length,
                               slot.in_.resolve(rate), slot.fit or validated.output.fit, tuple(lines),
-                              validated.output.size))
+                              validated.output.size, centred(focus_keys(slot.focus, rate)) if slot.focus else None, rate))
     return tuple(found)
 
 
@@ -130,8 +135,8 @@ def _tile(slot: SlotLine, take: TakeLine, size: tuple[int, int]) -> Image.Image:
     end = take.seconds if take.seconds is not None else slot.in_
     used = min(end, slot.in_ + slot.length) if slot.length and slot.fit_length == "trim" else end
     picture = picture_at(take.media, (slot.in_ + used) / 2).convert("RGB")
-    if slot.fit == "cover":
-        return ImageOps.fit(picture, size)
+    if slot.fit == "cover":  # at that frame of the slot's clock
+        return cover(picture, size, slot.focus, frame_of((used - slot.in_) / 2, slot.rate))
     if slot.fit == "stretch":
         return picture.resize(size)
     return ImageOps.pad(picture, size, color=(0, 0, 0))

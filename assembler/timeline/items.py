@@ -24,7 +24,7 @@ from assembler.errors import Problem, field_path
 from assembler.model import edl as model
 from assembler.timeline.sources import Face, MediaInfo
 
-__all__ = ["Anchor", "Card", "Overlay", "OverlayClip", "OverlayColor", "OverlayImage", "OverlayMedia", "OverlayPicture",
+__all__ = ["Anchor", "Card", "Focus", "Overlay", "OverlayClip", "OverlayColor", "OverlayImage", "OverlayMedia", "OverlayPicture",
            "OverlayText", "Placement", "Plate", "Settle", "Shot", "Spot", "Still", "Text"]
 
 # A named place (``top-left``, ``center``...) or a centre as fractions of the frame.
@@ -71,6 +71,33 @@ class Text:
         return self.face.family if self.face.index else None
 
 
+@dataclass(frozen=True)
+class Focus:
+    """Where a ``cover`` crop looks: the point of the source picture to keep in the frame
+    (fractions: 0, 0 its top-left, 1, 1 its bottom-right), at frames of the item's own
+    clock (from its first frame, however an interval cuts it). One key: a fixed point;
+    more: eased between (smoothstep), held before the first and after the last."""
+
+    keys: tuple[tuple[int, Fraction, Fraction], ...]  # (frame, x, y), frames strictly increasing
+
+    def axis(self, n: int) -> tuple[tuple[int, Fraction], ...]:
+        """The keys of one axis (0: x, 1: y) as (frame, value)."""
+        return tuple((frame, point[n]) for frame, *point in self.keys)
+
+    def at(self, frame: int) -> tuple[Fraction, Fraction]:
+        """The point at a frame of the item's clock: the first key's, plus each step's
+        share, smoothstep (u*u*(3-2u)) of the way between its keys (``compile.picture``
+        draws the same ease per frame, in ffmpeg's expression language)."""
+        def eased(n: int) -> Fraction:
+            keys = self.axis(n)
+            value = keys[0][1]
+            for (start, a), (end, b) in zip(keys, keys[1:]):
+                u = min(max(Fraction(frame - start, end - start), Fraction(0)), Fraction(1))
+                value += (b - a) * u * u * (3 - 2 * u)
+            return value
+        return eased(0), eased(1)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Placement:
     """One picture item of the main track: frames ``[start, start+frames)``."""
@@ -108,6 +135,7 @@ class Shot(Placement):
     role: str = "other"  # of its sound, for ducking and stems
     hold: int = 0  # of its frames, the last ones that repeat its last picture (a slot's `fit_length: hold`)
     take: tuple[str, str] | None = None  # (slot id, take name) of a shot slot's pick: a label for people, no more
+    focus: Focus | None = None  # where a cover crop looks; None: the centre
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -118,6 +146,7 @@ class Still(Placement):
     media: MediaInfo
     fit: str = "contain"
     motion: model.Motion | None = None  # over its whole length (head..tail)
+    focus: Focus | None = None  # where a cover crop looks; None: the centre (a moving still has motion.focus)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,6 +158,7 @@ class Card(Placement):
     color: str | None = None
     media: MediaInfo | None = None  # the background picture, when there is one
     fit: str = "cover"
+    focus: Focus | None = None  # where the background picture's crop looks; None: the centre
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -21,11 +21,11 @@ from assembler.model import edl as model
 from assembler.model.load import Validated
 from assembler.model.takes import Lowered, lower
 from assembler.timebase import frame_of, seconds_text
-from assembler.timeline.items import Card, Placement, Plate, Settle, Shot, Spot, Still, Text
+from assembler.timeline.items import Card, Focus, Placement, Plate, Settle, Shot, Spot, Still, Text
 from assembler.timeline.sounds import cut_short, still_cut_short
 from assembler.timeline.sources import DEFAULT_FAMILY, Face, MediaInfo, Sources, font_path, lut_path, resolve
 
-__all__ = ["Placing", "lower_slots", "lut_of", "place_picture"]
+__all__ = ["Placing", "centred", "focus_keys", "focus_of", "lower_slots", "lut_of", "place_picture"]
 
 # A source may end a hair before the `out` the user typed (container rounding): allow 1 ms.
 _END_SLACK = Fraction(1, 1000)
@@ -110,6 +110,42 @@ def lut_of(validated: Validated, at: tuple, text: str | None, sources: Sources,
 
 
 
+def focus_keys(given: model.FocusPoint | list[model.FocusKey], rate: Fraction) -> Focus:
+    """An item's ``focus`` as written, on the frames of its own clock (exact), unchecked."""
+    if isinstance(given, model.FocusPoint):
+        return Focus(((0, Fraction(str(given.x)), Fraction(str(given.y))),))
+    return Focus(tuple((frame_of(time.resolve(rate), rate), Fraction(str(x)), Fraction(str(y)))
+                       for time, x, y in given))
+
+
+def focus_of(p: Placing, at: tuple, given: model.FocusPoint | list[model.FocusKey] | None,
+             frames: int) -> Focus | None:
+    """An item's ``focus`` (field ``at``) on the frames of its own clock; None for the
+    centre. Keyframes on one frame are an error (the ease between them would have no
+    length); one past the item's end is a warning (the crop never gets there)."""
+    if given is None:
+        return None
+    doc, focus, ok = p.validated.document, focus_keys(given, p.rate), True
+    for n, ((frame, _, _), (time, *_)) in enumerate(zip(focus.keys, given if isinstance(given, list) else [])):
+        if n and frame <= focus.keys[n - 1][0]:
+            p.problems.append(doc.problem((*at, n), f"keyframe at {time} is on frame {frame} at {p.rate} fps, not "
+                                          f"after the one before it (frame {focus.keys[n - 1][0]})",
+                                          "keyframe times must increase by at least a frame"))
+            ok = False
+        elif frame > frames:
+            p.problems.append(doc.problem((*at, n), f"keyframe at {time} is past the item's end "
+                                          f"({seconds_text(Fraction(frames) / p.rate)} s): the crop never gets there",
+                                          "keyframe times count from the item's first frame", warning=True))
+    return centred(focus) if ok else None
+
+
+def centred(focus: Focus) -> Focus | None:
+    """None for a focus that stays at the centre: the default's crop, so its jobs are the
+    default's too (and shared with items that say nothing)."""
+    half = Fraction(1, 2)
+    return None if all(x == half and y == half for _, x, y in focus.keys) else focus
+
+
 def _plate(p: Placing, index: int, item: model.Color) -> Placement | None:
     return Plate(index=index, frames=_length(p, ("video", index), item.duration.resolve(p.rate)), color=item.color)
 
@@ -153,7 +189,11 @@ def _card(p: Placing, index: int, item: model.Title) -> Placement | None:
         problems += more
         if any(found.severity == "error" for found in more):
             return None
-    return Card(index=index, frames=frames, text=text, color=None if picture else item.background, media=picture)
+    if item.focus is not None and picture is None:
+        problems.append(doc.problem((*at, "focus"), "not used: the title stands on a colour, which has nothing to crop",
+                                    "focus guides the crop of a background picture", warning=True))
+    return Card(index=index, frames=frames, text=text, color=None if picture else item.background, media=picture,
+                focus=focus_of(p, (*at, "focus"), item.focus, frames) if picture else None)
 
 
 def _source(p: Placing, index: int, key: str, text: str) -> tuple[Path, MediaInfo] | None:
@@ -176,9 +216,16 @@ def _still(p: Placing, index: int, item: model.Image) -> Placement | None:
         return None
     if still_cut_short(doc, (*at, "image"), info, p.problems):
         return None
-    return Still(index=index, media=info, fit=item.fit or p.validated.output.fit,
-                 frames=_length(p, at, item.duration.resolve(p.rate)),
-                 motion=item.motion if item.motion and not item.motion.still else None)
+    frames = _length(p, at, item.duration.resolve(p.rate))
+    motion = item.motion if item.motion and not item.motion.still else None
+    focus = focus_of(p, (*at, "focus"), item.focus, frames)
+    if motion and item.focus is not None:
+        # One framing at a time: a moving still's view is centred by motion.focus.
+        p.problems.append(doc.problem((*at, "focus"), "not used: a still in `motion` is framed by `motion.focus`",
+                                      "give the view's centre in motion.focus, or drop `focus`", warning=True))
+        focus = None
+    return Still(index=index, media=info, fit=item.fit or p.validated.output.fit, frames=frames, motion=motion,
+                 focus=focus)
 
 
 def _shot(p: Placing, index: int, item: model.Clip) -> Placement | None:
@@ -224,7 +271,7 @@ def _shot(p: Placing, index: int, item: model.Clip) -> Placement | None:
     hold = max(0, slot.frames - frames) if slot and slot.hold and slot.frames else 0
     frames = slot.frames if slot and slot.frames else frames
     return Shot(index=index, media=info, frames=frames, source_in=src_in, source_out=src_out, hold=hold,
-                take=(slot.slot, slot.take) if slot else None,
+                take=(slot.slot, slot.take) if slot else None, focus=focus_of(p, (*at, "focus"), item.focus, frames),
                 speed=speed, fit=item.fit or p.validated.output.fit, volume_db=item.volume,
                 sound=info.has_audio and not item.mute, role=item.role,
                 luts=lut_of(p.validated, (*at, "lut"), item.lut, p.sources, problems))
