@@ -456,14 +456,19 @@ def _render_segments(runs: list[_Run], progress: Callable[[Progress], None] | No
         for p in r.planned:
             if p.key not in missing and store.get(p.key, SEGMENT_FILES) is None:
                 missing[p.key] = (p, r)
-    # Longest first (by frames; the sound goes first of all), so that no worker is left
-    # with a long segment at the end while the others wait.
-    order = sorted((p for p, _ in missing.values()), key=lambda p: -p.segment.frames)
+    # One stretch of one cut in several files (deliverables, on one frame grid) is one
+    # ffmpeg run that decodes the sources once for all of them.
+    stretches: dict[tuple, list[PlannedSegment]] = {}
+    for p, r in missing.values():
+        stretches.setdefault((id(r.edl), r.timeline.output.fps, p.segment.start, p.segment.end), []).append(p)
+    # Longest first (by frames, times the files made at once; the sound goes first of all),
+    # so that no worker is left with a long run at the end while the others wait.
+    order = sorted(stretches.values(), key=lambda group: -group[0].segment.frames * len(group))
     sounds: dict[str, _Run] = {}
     for r in runs:
         sounds.setdefault(r.sound_id, r)  # each sound once, as the first file that has it makes it
     names = {sid: "sound" if k == 0 else f"sound {k + 1}" for k, sid in enumerate(sounds)}
-    weights = {p.key: float(p.segment.frames) for p in order}
+    weights = {p.key: float(p.segment.frames) for group in order for p in group}
     for sid, r in sounds.items():
         weights[names[sid]] = max(1.0, 0.03 * r.timeline.frames)
     for k, r in enumerate(runs):

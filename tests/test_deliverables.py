@@ -314,3 +314,17 @@ def test_every_series_problem_is_an_error_at_its_line_all_at_once(shots, tmp_pat
     assert {6, 9, 14, 16, 18, 22, 23, 24} <= lines, "\n".join(map(str, errors))
     assert all(p.file.endswith("all.yaml") for p in errors)
     assert not (tmp_path / "cache" / "segments").exists() and not list(tmp_path.glob("*.mp4"))
+
+
+def test_deliverables_made_together_are_byte_for_byte_those_made_alone(shots, tmp_path):
+    # One ffmpeg run makes each stretch of every deliverable (the sources decoded once):
+    # each file is still exactly what its own render makes.
+    edl = write_edl(shots, "ep.yaml", episode())
+    together = render_all([edl], tmp_path / "t" / "ep.mp4", cache=tmp_path / "cache-t")
+    for name in ("master", "vertical", "review"):
+        alone = render_all([edl], tmp_path / name / "ep.mp4", cache=tmp_path / f"cache-{name}", only=[name])
+        assert alone[name].path.read_bytes() == together[name].path.read_bytes(), name
+    made = [receipt(tmp_path / "t" / f"ep.{n}.mp4")["segments"] for n in ("master", "vertical", "review")]
+    assert all(s["rendered_now"] for segments in made for s in segments)
+    # The receipts name the one command that made the three: its outputs are theirs.
+    assert made[0][0]["argv"] == made[1][0]["argv"] == made[2][0]["argv"]

@@ -37,7 +37,7 @@ from typing import Literal
 
 from assembler.compile.escape import value as escape_value
 
-__all__ = ["Chain", "File", "Filter", "Graph", "GraphBuilder", "Link", "Source", "number"]
+__all__ = ["Chain", "File", "Filter", "Graph", "GraphBuilder", "Link", "Source", "merge", "number"]
 
 Kind = Literal["v", "a"]
 Names = Mapping[str, str]  # a file's path -> what a content key calls it (its fingerprint)
@@ -222,3 +222,40 @@ class GraphBuilder:
 
     def build(self) -> Graph:
         return Graph(tuple(self._chains), tuple(self._sources), tuple(dict.fromkeys(self._reads)))
+
+
+def merge(graphs: Sequence[Graph]) -> Graph:
+    """Several graphs as one, for one ffmpeg run with an output per graph: a source given
+    alike (same file, same options) is read once and its streams feed every graph that
+    uses it (ffmpeg decodes an input once for all the chains that name its streams); the
+    labels of graph ``k`` are prefixed ``g<k>`` (``g1vout``), so each graph keeps its own.
+
+    >>> a, b = GraphBuilder(), GraphBuilder()
+    >>> for g, size in ((a, "64x36"), (b, "32x18")):
+    ...     i = g.source("shot.mp4", "-ss", "1")
+    ...     _ = g.chain([g.input(i, "v")], [Filter("scale", size)], "v", name="vout")
+    >>> merged = merge([a.build(), b.build()])
+    >>> merged.argv(), print(merged.script(), end="")
+    [0:v:0]scale=64x36[g0vout];
+    [0:v:0]scale=32x18[g1vout]
+    (('-ss', '1', '-i', 'shot.mp4'), None)
+    """
+    sources: list[Source] = []
+    at: dict[Source, int] = {}
+    chains: list[Chain] = []
+    for k, graph in enumerate(graphs):
+        for source in graph.sources:
+            if source not in at:
+                at[source] = len(sources)
+                sources.append(source)
+        index = [at[source] for source in graph.sources]
+
+        def relabel(link: Link, k: int = k, index: list[int] = index) -> Link:
+            if ":" in link.label:  # a file's stream: that file's place among all the sources
+                i, stream = link.label.split(":", 1)
+                return Link(f"{index[int(i)]}:{stream}", link.kind)
+            return Link(f"g{k}{link.label}", link.kind)
+
+        chains += [Chain(tuple(map(relabel, c.inputs)), c.filters, tuple(map(relabel, c.outputs))) for c in graph.chains]
+    reads = tuple(dict.fromkeys(path for graph in graphs for path in graph.reads))
+    return Graph(tuple(chains), tuple(sources), reads)

@@ -22,12 +22,12 @@ Imports ``sound``, ``timeline`` (types), ``graph``, ``mix``, ``picture``, ``esca
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
 from assembler.compile.escape import ffmetadata
-from assembler.compile.graph import File, Filter, Graph, GraphBuilder
+from assembler.compile.graph import File, Filter, Graph, GraphBuilder, merge
 from assembler.compile.mix import aformat as _aformat
 from assembler.compile.mix import gain_filters, loop_chain, loudness_scan, mix_sounds, voices
 from assembler.compile.overlays import draw_overlays
@@ -41,6 +41,7 @@ from assembler.timeline.items import Card, OverlayText, Placement
 
 __all__ = ["Job", "SEGMENT_THREADS", "compile_assembly", "compile_copy", "compile_level", "compile_loop",
            "compile_mix", "compile_scan", "compile_segment", "compile_sound", "compile_stem", "compile_timeline",
+           "compile_together",
            "chapters_text"]
 
 SEGMENT_THREADS = 1  # part of every segment's key: see compile_segment
@@ -118,6 +119,19 @@ def compile_segment(timeline: Timeline, start: int, end: int, *, laid: Layout, b
     video = ("-map", "[vout]", *_video_codec(out), "-threads", str(SEGMENT_THREADS),
              "-video_track_timescale", str(_timescale(out.fps)), *_BITEXACT, "-f", "mp4")
     return Job(g.build(), (video,), frames, Fraction(frames) / out.fps, fonts)
+
+
+def compile_together(jobs: Sequence[Job]) -> Job:
+    """Several segment jobs of one stretch of a cut (one per deliverable) as one ffmpeg
+    run with an output each, in order: the sources they share are decoded once, and each
+    output's frames and encoder are its own job's, so each file's bytes are what its own
+    job makes (the cache holds them under that job's key)."""
+    graph = merge([job.graph for job in jobs])
+    groups = tuple(tuple(f"[g{k}{arg[1:-1]}]" if arg.startswith("[") and arg.endswith("]") else arg for arg in group)
+                   for k, job in enumerate(jobs) for group in job.outputs)
+    folders = [folder for job in jobs for folder in job.fonts or ()]
+    fonts = tuple(dict.fromkeys(folders)) if any(job.fonts is not None for job in jobs) else None
+    return Job(graph, groups, max(job.frames for job in jobs), max(job.duration for job in jobs), fonts)
 
 
 def compile_mix(timeline: Timeline, start: int = 0, end: int | None = None, *, role: str | None = None,

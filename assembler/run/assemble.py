@@ -11,15 +11,16 @@ small files they read (chapters, subtitles, lists) written into a folder. Import
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from assembler.compile.jobs import Job, chapters_text, compile_assembly, compile_timeline
+from assembler.compile.jobs import Job, chapters_text, compile_assembly, compile_timeline, compile_together
 from assembler.compile.mix import parse_loudness
 from assembler.errors import RenderError
 from assembler.plan import Segment
@@ -31,8 +32,8 @@ from assembler.timeline.build import Timeline
 from assembler.compile.subtitles import ass_text, srt_text
 from assembler.layout.frame import own
 
-__all__ = ["PlannedSegment", "SEGMENT_FILES", "Tally", "assembly_job", "build_all", "build_segment", "single_job",
-           "write_planned"]
+__all__ = ["PlannedSegment", "SEGMENT_FILES", "Tally", "assembly_job", "build_all", "build_segment", "build_segments",
+           "single_job", "write_planned"]
 
 SEGMENT_FILES = ("video.mp4",)
 T = TypeVar("T")
@@ -141,42 +142,92 @@ class Tally:
     def callback(self, name: str) -> Callable[[Progress], None]:
         return lambda p: self.update(name, p.fraction)
 
+    def callbacks(self, names: Sequence[str]) -> Callable[[Progress], None]:
+        """One job's progress as that of each of ``names`` (the segments it makes together)."""
+        def report(p: Progress) -> None:
+            for name in names:
+                self.update(name, p.fraction)
+        return report
 
-def build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: Tally, jobs: int | None,
+
+def build_segments(cache_root: str, keys: Sequence[str], jobs: Sequence[Job], ffmpeg_path: str,
+                   progress: Callable[[Progress], None] | None = None, cancel: threading.Event | None = None,
+                   sources: dict[str, str] | None = None) -> list[dict]:
+    """Render several segments of one stretch of a cut (one per deliverable) in one ffmpeg
+    run, decoding what they share once (``compile_together``); each goes into the cache
+    under its own key, as :func:`build_segment` would have made it. A plain function of
+    plain values, like it."""
+    store = Cache(cache_root)
+    todo = [(key, job) for key, job in zip(keys, jobs) if store.get(key, SEGMENT_FILES) is None]
+    if len(todo) < 2:
+        return [build_segment(cache_root, key, job, ffmpeg_path, progress, cancel, sources) for key, job in todo] + \
+            [{"key": key, "built": False, "seconds": 0.0} for key in keys if key not in dict(todo)]
+    ff = find_ffmpeg(ffmpeg_path)
+    together = compile_together([job for _, job in todo])
+    started = time.monotonic()
+    said: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="assembler-together-", dir=store.folder("tmp")) as scratch:
+        made = [Path(scratch) / f"{n}.mp4" for n in range(len(todo))]
+        run(together, made, ffmpeg=ff, progress=progress, cancel=cancel, said=said.append)
+        argv = command(ff, together, "graph.txt", [f"{key[:16]}.mp4" for key, _ in todo])
+        for (key, job), path in zip(todo, made):
+            def move(paths: list[Path], path: Path = path, job: Job = job) -> dict:
+                os.replace(path, paths[0])
+                return {"argv": argv, "graph": together.script, "errors": clean(said)}
+            store.put(key, SEGMENT_FILES, move, sources)
+    seconds = time.monotonic() - started
+    return [{"key": key, "built": True, "seconds": seconds / len(todo), "errors": clean(said)} for key, _ in todo] + \
+        [{"key": key, "built": False, "seconds": 0.0} for key in keys if key not in dict(todo)]
+
+
+def build_all(missing: list[list[PlannedSegment]], store: Cache, ff: FFmpeg, tally: Tally, jobs: int | None,
               executor: Executor | None, sound: Callable[[threading.Event], T],
               blame: Callable[[PlannedSegment, RenderError], RenderError] | None = None
               ) -> tuple[dict[str, dict], T]:
     """Render the missing segments, in parallel, and the sound beside them (on a worker of
     our own pool, first, as its chain is the longest; here while an executor renders the
-    segments elsewhere); on any failure or interrupt, stop the rest. ``blame`` says a
-    segment's failure in the EDL's terms."""
+    segments elsewhere); on any failure or interrupt, stop the rest. Each entry of
+    ``missing`` is one ffmpeg run: a segment, or several of one stretch of the cut (one per
+    deliverable) made together. ``blame`` says a segment's failure in the EDL's terms."""
     cancel = threading.Event()
     own = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, jobs or os.cpu_count() or 1),
                                           thread_name_prefix="assembler-segment")
-    futures: dict[Future, PlannedSegment] = {}
+    futures: dict[Future[Any], list[PlannedSegment]] = {}
     results: dict[str, dict] = {}
     try:
         heard = pool.submit(sound, cancel) if own else None
-        for p in missing:
-            if own:  # local threads share memory: live progress and cancellation
-                future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
-                                     tally.callback(p.key), cancel, dict(p.sources))
+        for group in missing:
+            sources = {path: mark for p in group for path, mark in p.sources}
+            future: Future[Any]
+            if len(group) == 1:
+                p = group[0]
+                if own:  # local threads share memory: live progress and cancellation
+                    future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
+                                         tally.callback(p.key), cancel, sources)
+                else:
+                    future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
+                                         sources=sources)
             else:
-                future = pool.submit(build_segment, os.fspath(store.root), p.key, p.job, ff.path,
-                                     sources=dict(p.sources))
-            futures[future] = p
-        made = sound(cancel) if heard is None else None
+                keys, made = [p.key for p in group], [p.job for p in group]
+                if own:
+                    future = pool.submit(build_segments, os.fspath(store.root), keys, made, ff.path,
+                                         tally.callbacks(keys), cancel, sources)
+                else:
+                    future = pool.submit(build_segments, os.fspath(store.root), keys, made, ff.path, sources=sources)
+            futures[future] = group
+        made_sound = sound(cancel) if heard is None else None
         for future in as_completed([*futures, *([heard] if heard else [])]):
             if future is heard:
-                made = heard.result()
+                made_sound = heard.result()
                 continue
             try:
                 result = future.result()
             except RenderError as exc:
-                raise (blame(futures[future], exc) if blame else exc) from None
-            results[result["key"]] = result
-            tally.update(result["key"], 1.0)
+                raise (blame(futures[future][0], exc) if blame else exc) from None
+            for one in result if isinstance(result, list) else [result]:
+                results[one["key"]] = one
+                tally.update(one["key"], 1.0)
     except BaseException:
         cancel.set()
         for future in futures:
@@ -185,8 +236,8 @@ def build_all(missing: list[PlannedSegment], store: Cache, ff: FFmpeg, tally: Ta
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
-    assert made is not None
-    return results, made
+    assert made_sound is not None
+    return results, made_sound
 
 
 def single_job(timeline: Timeline, ff: FFmpeg, folder: Path, loops: dict[str, str] | None = None,
