@@ -25,7 +25,7 @@ from fractions import Fraction
 from typing import Any
 
 from assembler.compile.escape import colour as ffmpeg_colour
-from assembler.compile.focus import cover_crop, crop_moves
+from assembler.compile.focus import cover_crop, cover_window, crop_moves, source_crop
 from assembler.compile.graph import File, Filter, GraphBuilder, Link, number
 from assembler.compile.text import draw_text
 from assembler.layout.frame import Layout
@@ -164,12 +164,16 @@ def _fit(p: Shot | Still | Card, out: OutputSpec, frame: tuple[int, int],
         colour = {}
     if media.display_size == (w, h):
         return [*filters, *([Filter("scale", **colour)] if colour else []), Filter("setsar", 1), *repeat]
-    if p.fit == "cover":
-        crop = cover_crop(p, frame)
-        filters += [Filter("scale", w, h, force_original_aspect_ratio="increase", **colour)]
-        if crop_moves(crop):
+    window = cover_window(p, frame) if p.fit == "cover" else None
+    if window is not None:
+        # The window cut from the picture first, then scaled to the frame: only the
+        # pixels shown are scaled.
+        crop = source_crop(p, window)
+        if crop_moves(crop):  # it needs every frame: a still's are made first
             filters, repeat = [*filters, *repeat], []
-        filters.append(crop)
+        filters += [crop, Filter("scale", w, h, **colour)]
+    elif p.fit == "cover":  # the scaled picture is the frame: nothing to crop
+        filters += [Filter("scale", w, h, force_original_aspect_ratio="increase", **colour), cover_crop(p, frame)]
     elif p.fit == "stretch":
         filters += [Filter("scale", w, h, **colour)]
     else:
