@@ -22,6 +22,7 @@ write ``out/<EDL stem>.mp4`` (or its deliverables beside it).
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import tempfile
@@ -91,6 +92,14 @@ class Delivered(Mapping[str, RenderResult]):
 
     def __repr__(self) -> str:
         return f"<Delivered {len(self)} files in {self.elapsed:.1f} s: {', '.join(self)}>"
+
+    def _repr_html_(self) -> str:
+        """The summary as a table, for a notebook (Jupyter's display protocol)."""
+        head = "".join(f"<th>{name}</th>" for name in ("file", "duration", "segments rendered / reused", "seconds",
+                                                       "loudness"))
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
+                       for row in self.rows())
+        return (f"<table><caption>{len(self)} files in {self.elapsed:.1f} s</caption><tr>{head}</tr>{body}</table>")
 
 
 def _label(edl: EdlSource, index: int, several: bool, deliverable: str | None) -> str:

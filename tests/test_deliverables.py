@@ -328,3 +328,43 @@ def test_deliverables_made_together_are_byte_for_byte_those_made_alone(shots, tm
     assert all(s["rendered_now"] for segments in made for s in segments)
     # The receipts name the one command that made the three: its outputs are theirs.
     assert made[0][0]["argv"] == made[1][0]["argv"] == made[2][0]["argv"]
+
+
+def test_a_deliverable_of_its_own_frame_rate_is_timed_on_its_own_grid(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode(deliverables=[{"name": "master"},
+                                                            {"name": "film", "fps": 24, "size": "320x180"}]))
+    delivered = render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    assert delivered["master"].frames == 90 and delivered["film"].frames == 72  # 3 s at 30 and at 24 fps
+    assert count_frames(tmp_path / "ep.film.mp4") == 72
+    assert stream_info(tmp_path / "ep.film.mp4")["fps"] == 24
+    # Its sound is as long as its picture, to the sample.
+    assert abs(stream_info(tmp_path / "ep.film.mp4")["audio_duration"] - 3.0) < 0.03
+
+
+def test_a_season_takes_picks_and_only_where_they_apply_and_refuses_what_none_has(shots, tmp_path):
+    season = tmp_path / "season"
+    season.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        shutil.copy(shots / name, season / name)
+    (season / "ep1.yaml").write_text("version: 1\nvideo:\n  - shot: s01\n    takes: {a: a.mp4, b: b.mp4}\n"
+                                     "deliverables:\n  - {name: master}\n  - {name: small, size: 320x180}\n")
+    (season / "ep2.yaml").write_text("version: 1\nvideo:\n  - clip: a.mp4\n")
+    edls = [season / "ep1.yaml", season / "ep2.yaml"]
+    delivered = render_all(edls, tmp_path / "out", cache=tmp_path / "cache", picks={"s01": "b"}, only=["small"])
+    assert list(delivered) == ["ep1.small", "ep2"]
+    assert close(mean_color(tmp_path / "out" / "ep1.small.mp4", 1.0), BLUE)  # take b, in the one EDL with s01
+    assert not (tmp_path / "out" / "ep1.master.mp4").exists()
+    assert [row[0] for row in delivered.rows()] == ["ep1.small.mp4", "ep2.mp4"]
+    with pytest.raises(EdlError) as info:
+        render_all(edls, tmp_path / "out", cache=tmp_path / "cache", picks={"s09": "b"}, only=["tiny"])
+    said = " ".join(p.message for p in info.value.problems)
+    assert "--pick s09=b: no EDL of these has a shot slot `s09`" in said and "--only tiny" in said
+
+
+def test_a_notebook_shows_what_a_run_made_as_a_table(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode())
+    delivered = render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache", only=["master", "review"])
+    table = delivered._repr_html_()
+    assert table.count("<tr>") == 3 and "ep.master.mp4" in table and "ep.review.mp4" in table
+    assert "ep.vertical.mp4" not in table and "3 / 0" in table
+    assert repr(delivered).startswith("<Delivered 2 files")
