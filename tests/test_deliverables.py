@@ -368,3 +368,62 @@ def test_a_notebook_shows_what_a_run_made_as_a_table(shots, tmp_path):
     assert table.count("<tr>") == 3 and "ep.master.mp4" in table and "ep.review.mp4" in table
     assert "ep.vertical.mp4" not in table and "3 / 0" in table
     assert repr(delivered).startswith("<Delivered 2 files")
+
+
+def test_each_deliverables_receipt_verifies_by_rendering_that_file_again(shots, tmp_path):
+    edl = write_edl(shots, "ep.yaml", episode())
+    render_all([edl], tmp_path / "ep.mp4", cache=tmp_path / "cache")
+    for name in ("vertical", "review"):
+        checked = assembler.verify(tmp_path / f"ep.{name}.receipt.json")
+        assert checked.matches and not checked.changed_inputs, name
+    result = CliRunner().invoke(app, ["verify", str(tmp_path / "ep.master.receipt.json")])
+    assert result.exit_code == 0, result.output
+
+
+SERIES_WITH_DELIVERABLES = """version: 1
+output: {size: 320x180, fps: 30}
+intro:
+  - color: green
+    duration: 1
+deliverables:
+  - {name: master}
+  - {name: vertical, size: 180x320, fit: cover}
+  - {name: review, size: 160x90, preset: ultrafast, burn_info: true}
+"""
+
+
+def test_a_series_season_and_episodes_deliver_three_files_each_and_rerender_like_clean_renders(shots, tmp_path):
+    root = tmp_path / "show"
+    (root / "s1").mkdir(parents=True)
+    for name in ("a.mp4", "b.mp4"):
+        shutil.copy(shots / name, root / "s1" / name)
+    make_clip(root / "s1" / "long.mp4", color="yellow", size=(640, 360), fps=30, duration=3, tone=550)
+    (root / "series.yaml").write_text(SERIES_WITH_DELIVERABLES)
+    (root / "s1" / "season.yaml").write_text("version: 1\nextends: ../series.yaml\noutput: {loudness: -20}\n")
+    for n in (1, 2):
+        (root / "s1" / f"ep{n}.yaml").write_text(
+            "version: 1\nextends: season.yaml\nvideo:\n  - shot: s01\n    takes: {a: a.mp4, b: long.mp4}\n"
+            "    length: 1.5\n    fit_length: trim\n  - clip: b.mp4\n")
+    edls = [root / "s1" / "ep1.yaml", root / "s1" / "ep2.yaml"]
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = render_all(edls, out, cache=cache)
+    assert sorted(first) == sorted(f"ep{n}.{d}" for n in (1, 2) for d in ("master", "vertical", "review"))
+    for n in (1, 2):
+        path = out / f"ep{n}.master.mp4"
+        assert close(mean_color(path, 0.5), (0, 128, 0)) and close(mean_color(path, 1.7), RED)  # intro, take a
+        assert abs(first[f"ep{n}.master"].loudness["integrated"] + 20) <= 1  # type: ignore[index]
+        assert sizes(out / f"ep{n}.vertical.mp4") == (180, 320) and sizes(out / f"ep{n}.review.mp4") == (160, 90)
+    # Episode 2 is episode 1 again: nothing of it was rendered twice.
+    assert all(first[f"ep2.{d}"].rendered == 0 for d in ("master", "vertical", "review"))
+    # Another take, and a series setting: only what they change is rendered again ...
+    again = render_all(edls, out, cache=cache, picks={"s01": "b"})
+    assert close(mean_color(out / "ep1.master.mp4", 1.7), (255, 255, 0))
+    assert 0 < again["ep1.master"].rendered < again["ep1.master"].segments
+    (root / "series.yaml").write_text(SERIES_WITH_DELIVERABLES.replace("color: green", "color: blue"))
+    third = render_all(edls, out, cache=cache, picks={"s01": "b"})
+    assert close(mean_color(out / "ep1.vertical.mp4", 0.5), BLUE)
+    assert 0 < third["ep1.vertical"].rendered < third["ep1.vertical"].segments
+    # ... and the files are byte for byte those of a clean render.
+    clean = render_all(edls, tmp_path / "clean", cache=False, picks={"s01": "b"})
+    for label, result in clean.items():
+        assert result.path.read_bytes() == third[label].path.read_bytes(), label

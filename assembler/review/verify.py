@@ -14,7 +14,7 @@ from pathlib import Path
 from assembler.run.cache import sha256_file
 from assembler.errors import UsageError
 from assembler.run.ffmpeg import FFmpeg
-from assembler.render import render
+from assembler.render import render, validate_source
 from assembler.run.receipts import Receipt
 
 __all__ = ["Verification", "verify"]
@@ -46,9 +46,25 @@ def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | N
         raise UsageError(f"{receipt}: edl.path: {edl} is not a file (the EDL the receipt names is gone or "
                          "is not a regular file)")
     changed = tuple(i.path for i in data.inputs if not os.path.isfile(i.path) or sha256_file(i.path) != i.sha256)
+    made = Path(data.output.path)
+    deliverable = _deliverable_of(edl, made)
     with tempfile.TemporaryDirectory(prefix="assembler-verify-") as scratch:
-        out = Path(scratch) / ("verify" + Path(data.output.path).suffix)
-        render(edl, out, ffmpeg=ffmpeg, cache=False, jobs=jobs)
-        actual = sha256_file(out)
+        out = Path(scratch) / ("verify" + made.suffix)
+        render(edl, out, ffmpeg=ffmpeg, cache=False, jobs=jobs, only=[deliverable] if deliverable else ())
+        actual = sha256_file(out.with_name(f"{out.stem}.{deliverable}{out.suffix}") if deliverable else out)
     expected = data.output.sha256
     return Verification(actual == expected, expected, actual, Path(edl), changed)
+
+
+def _deliverable_of(edl: str, made: Path) -> str | None:
+    """Which of the EDL's deliverables a receipt's output is (``<stem>.<name>.<suffix>``),
+    or None for an EDL without them; one the EDL no longer has is said plainly."""
+    validated = validate_source(edl, None)
+    names = [d.name for d in validated.edl.deliverables] if validated.edl is not None else []
+    if not names:
+        return None
+    name = made.stem.rsplit(".", 1)[-1]
+    if name not in names:
+        raise UsageError(f"{made.name} is none of the deliverables of {edl} now ({', '.join(names)}): "
+                         "the EDL was changed since, and cannot make that file again")
+    return name
