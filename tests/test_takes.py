@@ -114,6 +114,17 @@ def test_ripple_gives_the_slot_the_takes_own_length(folder):
                                  {"color": "white", "duration": 1}))
     assert count_frames(out) == 75 + 25
     assert near(mean_color(out, at(74)), GREEN) and near(mean_color(out, at(75)), WHITE)
+    # The length written is not what plays: said, at its line.
+    (warned,) = [w for w in result.warnings if w.path == "video[0].length"]
+    assert "fit_length: ripple" in warned.message and "3 s" in warned.message and warned.line
+
+
+def test_diff_says_when_only_a_slots_pick_changed(folder):
+    a = episode(folder, slot(pick="a", length=1), {"color": "white", "duration": 1}, name="a.yaml")
+    b = episode(folder, slot(pick="c", length=1), {"color": "white", "duration": 1}, name="b.yaml")
+    c = episode(folder, slot(pick="c", length=0.5), {"color": "white", "duration": 1}, name="c.yaml")
+    assert assembler.diff(a, b).items == ("video[0].pick",)
+    assert assembler.diff(b, c).items == ("video[0]",)  # more than the pick
 
 
 def test_a_clips_fields_stay_with_the_slot_across_a_change_of_take(folder):

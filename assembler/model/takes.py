@@ -100,8 +100,13 @@ def lower(validated: Validated, index: int, slot: model.Slot, length: Fraction |
                   subtitles=slot.subtitles, audio=slot.audio, focus=slot.focus)
     fields["in"] = slot.in_
     plain = Lowered(model.Clip(**fields), slot.shot, name)  # the take to its end
-    if slot.length is None or slot.fit_length == "ripple":
+    if slot.length is None:
         return plain, []
+    if slot.fit_length == "ripple":  # the take's own length wins: say so, the length written is not what plays
+        taken = "" if length is None else f" (take `{name}`: {seconds_text(max(Fraction(0), length - src_in))} s)"
+        return plain, [doc.problem((*at, "length"), f"is not used: with `fit_length: ripple` the slot lasts as long "
+                                   f"as its take{taken}", "remove `length`, or use fit_length: trim, hold or retime "
+                                   "to keep it", warning=True)]
     if problem := smpte_problem(slot.length, rate):  # the slot's length counts output frames
         return None, [doc.problem((*at, "length"), problem, f"frames count 0-{math.ceil(rate) - 1}")]
     wanted = slot.length.resolve(rate)

@@ -15,6 +15,7 @@ from assembler.run.ffmpeg import FFmpeg
 from assembler.render import EdlSource, check, default_cache_dir, plan, resolve_ffmpeg, validate_source
 from assembler.run.receipts import SegmentLine
 from assembler.run.soundtrack import sound_key
+from assembler.model.edl import Slot
 from assembler.timeline.items import Card, Shot, Still
 
 __all__ = ["Difference", "diff"]
@@ -46,18 +47,33 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
         validated = validate_source(edl, None)
         media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements
                  if isinstance(p, (Shot, Still, Card)) and p.media}
-        described = {f"video[{i}]": (repr(item), media.get(i)) for i, item in enumerate(validated.items)}
+        described = {f"video[{i}]": (_unpicked(item), media.get(i), getattr(item, "picked", None))
+                     for i, item in enumerate(validated.items)}
         tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.sounds if c.where.startswith("audio[")}
-        described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]")) for i, track in enumerate(validated.audio)}
+        described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]"), None)
+                      for i, track in enumerate(validated.audio)}
         lines = [SegmentLine(p.segment.kind, (p.segment.start, p.segment.end), p.segment.items, p.key, False, None)
                  for p in plan(timeline, store, ff)]
         sides.append((described, lines, sound_key(store, ff, timeline),
                       [(os.fspath(p), store.fingerprint(p)) for p in validated.document.parents]))
     (items_a, plan_a, sound_a, parents_a), (items_b, plan_b, sound_b, parents_b) = sides
     names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
-    items = tuple(n for n in names if items_a.get(n) != items_b.get(n))
+    items = tuple(_what_differs(n, items_a.get(n), items_b.get(n)) for n in names if items_a.get(n) != items_b.get(n))
     keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
     return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
                       tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b), sound_a != sound_b,
                       tuple(path for n, (path, print_) in enumerate(parents_b)
                             if n >= len(parents_a) or parents_a[n][1] != print_))
+
+
+def _unpicked(item: object) -> str:
+    """An item as the EDL describes it, but for a shot slot's pick (compared apart)."""
+    return repr(item.model_copy(update={"pick": None})) if isinstance(item, Slot) else repr(item)
+
+
+def _what_differs(name: str, a: tuple | None, b: tuple | None) -> str:
+    """The item's field path, or its ``.pick`` when another take of the same slot is all
+    that differs (the other take's media differs with it, as it must)."""
+    if a is not None and b is not None and a[0] == b[0] and a[2] != b[2]:
+        return f"{name}.pick"
+    return name
