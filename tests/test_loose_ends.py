@@ -15,7 +15,9 @@ import pytest
 from pydantic import ValidationError
 
 import assembler
-from assembler import cli
+from rich.console import Console
+
+from assembler.cli import console as cli
 from assembler.run.ffmpeg import find_ffmpeg
 from conftest import write_edl
 from media_tools import count_frames, make_clip
@@ -114,7 +116,7 @@ def test_warnings_come_before_the_bar_and_no_bar_before_validation(folder):
 def test_the_bar_fits_60_columns_and_names_the_stage(folder):
     ep = write_edl(folder, "ep.yaml", episode())
     screen = io.StringIO()
-    console = cli.Console(file=screen, width=60, force_terminal=True)
+    console = Console(file=screen, width=60, force_terminal=True)
     bar = cli.progress_bar(console)
     task = bar.add_task("a very long output name for an episode, season two.mp4", total=1.0, stage="", where="")
     bar.start()
