@@ -10,7 +10,8 @@ episode. Each file gets its receipt; the run returns a :class:`Delivered`, one
 
 Where files go: one EDL into ``out`` writes ``out`` itself, or ``<out stem>.<name>.<suffix>``
 for each of its deliverables (``only``: those named); several EDLs into the folder ``out``
-write ``out/<EDL stem>.mp4`` (or its deliverables beside it).
+write ``out/<EDL stem>.mp4`` (or its deliverables beside it), and with ``out`` None each
+beside its EDL, as one EDL does by default.
 
 >>> import assembler
 >>> edl = assembler.Edl(version=1, video=[{"color": "red", "duration": 1}],
@@ -33,7 +34,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from assembler.errors import EdlError, Problem, UsageError
-from assembler.model.deliverables import targets
+from assembler.model.deliverables import located, targets
 from assembler.model.edl import Edl, Output
 from assembler.model.takes import slots, with_picks
 from assembler.render import (Checked, EdlSource, RenderResult, writable_cache, cache_folder, checked_target, render_checked,
@@ -82,7 +83,9 @@ class Delivered(Mapping[str, RenderResult]):
         return len(self.results)
 
     def rows(self) -> list[tuple[str, str, str, str, str]]:
-        """The summary: (file, duration, segments rendered / reused, seconds, loudness)."""
+        """The summary: (file, duration, segments rendered / reused, seconds from the start
+        of the rendering to the file's being written, loudness). Files of one run share one
+        pool, so a file's own time is not apart from the others'."""
         table = []
         for _, r in self.results:
             segments = f"{r.rendered} / {r.segments - r.rendered}" if r.segments else "one graph"
@@ -91,15 +94,17 @@ class Delivered(Mapping[str, RenderResult]):
         return table
 
     def __repr__(self) -> str:
-        return f"<Delivered {len(self)} files in {self.elapsed:.1f} s: {', '.join(self)}>"
+        files = f"{len(self)} file{'' if len(self) == 1 else 's'}"
+        return f"<Delivered {files} in {self.elapsed:.1f} s: {', '.join(self)}>"
 
     def _repr_html_(self) -> str:
         """The summary as a table, for a notebook (Jupyter's display protocol)."""
-        head = "".join(f"<th>{name}</th>" for name in ("file", "duration", "segments rendered / reused", "seconds",
-                                                       "loudness"))
+        head = "".join(f"<th>{name}</th>" for name in ("file", "duration", "segments rendered / reused",
+                                                       "done after (s)", "loudness"))
         body = "".join("<tr>" + "".join(f"<td>{html.escape(cell)}</td>" for cell in row) + "</tr>"
                        for row in self.rows())
-        return (f"<table><caption>{len(self)} files in {self.elapsed:.1f} s</caption><tr>{head}</tr>{body}</table>")
+        files = f"{len(self)} file{'' if len(self) == 1 else 's'}"
+        return f"<table><caption>{files} in {self.elapsed:.1f} s</caption><tr>{head}</tr>{body}</table>"
 
 
 def _label(edl: EdlSource, index: int, several: bool, deliverable: str | None) -> str:
@@ -109,13 +114,18 @@ def _label(edl: EdlSource, index: int, several: bool, deliverable: str | None) -
     return f"{episode}.{deliverable}" if deliverable else episode
 
 
-def _out_of(edl: EdlSource, index: int, out: Path, several: bool, deliverable: str | None) -> Path:
+def _out_of(edl: EdlSource, index: int, out: Path | None, several: bool, deliverable: str | None) -> Path:
     """Where a file goes (see the module's docstring)."""
-    base = out / f"{_label(edl, index, True, None)}.mp4" if several else out
+    if out is None:  # several EDL files, each writing beside itself
+        if isinstance(edl, Edl):
+            raise UsageError("an EDL built in code has no folder to write beside: give the folder `out`")
+        base = Path(edl).with_suffix(".mp4")
+    else:
+        base = out / f"{_label(edl, index, True, None)}.mp4" if several else out
     return base.with_name(f"{base.stem}.{deliverable}{base.suffix}") if deliverable else base
 
 
-def check_all(edls: Sequence[EdlSource], out: str | os.PathLike, *, base_dir: str | os.PathLike | None = None,
+def check_all(edls: Sequence[EdlSource], out: str | os.PathLike | None, *, base_dir: str | os.PathLike | None = None,
               store: Cache | None = None, only: Sequence[str] = (), picks: Mapping[str, str] | None = None,
               ffmpeg=None, segmented: bool = True, sheet: str | os.PathLike | None = None) -> list[File]:
     """Every file the EDLs write into ``out``, checked (see the module's docstring); raises
@@ -124,7 +134,10 @@ def check_all(edls: Sequence[EdlSource], out: str | os.PathLike, *, base_dir: st
     which. ``picks`` apply to each EDL that has the slot; ``only`` to each that has the
     deliverable: one that none has is an error. ``segmented`` and ``sheet`` are
     :func:`~assembler.render.check`'s."""
-    several, out = len(edls) > 1, Path(out)
+    several = len(edls) > 1
+    if out is None and not several:
+        raise UsageError("say where the file goes: `out`")
+    out = None if out is None else Path(out)
     prober, measurer = (store.probe, store.audible) if store is not None else _remembered()
     files, problems = [], []
     asked_picks, asked_only = dict(picks or {}), list(only)
@@ -141,7 +154,7 @@ def check_all(edls: Sequence[EdlSource], out: str | os.PathLike, *, base_dir: st
                                              None if isinstance(edl, Edl) else Path(edl), segmented, sheet, ffmpeg,
                                              picked)
             for problem in found:
-                everyone.setdefault(problem, []).append(target.name or "")
+                everyone.setdefault(located(problem, target, target.validated), []).append(target.name or "")
             if timeline is not None:
                 files.append(File(edl, target.name, file_out, timeline, _label(edl, i, several, target.name),
                                   target.validated.output))
@@ -158,7 +171,7 @@ def check_all(edls: Sequence[EdlSource], out: str | os.PathLike, *, base_dir: st
 
 def _of_some(problem: Problem, names: list[str], of: int) -> Problem:
     """A problem of only some deliverables, saying which."""
-    if len(names) == of or not any(names):
+    if len(names) == of or not any(names) or problem.path.startswith("deliverables"):
         return problem
     which = ", ".join(n for n in names if n)
     return replace(problem, message=f"{problem.message} (in the deliverable{'s' if len(names) > 1 else ''} {which})")
@@ -210,7 +223,7 @@ def _remembered() -> tuple[Callable[[Path], MediaInfo], Callable[[Path, float], 
     return prober, measurer
 
 
-def render_all(edls: Sequence[EdlSource], out: str | os.PathLike, *,
+def render_all(edls: Sequence[EdlSource], out: str | os.PathLike | None, *,
                progress: Callable[[Progress], None] | None = None, base_dir: str | os.PathLike | None = None,
                ffmpeg=None, cache: str | os.PathLike | bool | None = None, jobs: int | None = None,
                executor: Executor | None = None, on_checked: Callable[[Timeline], None] | None = None,
@@ -235,8 +248,6 @@ def render_all(edls: Sequence[EdlSource], out: str | os.PathLike, *,
         ff = resolve_ffmpeg(ffmpeg)
         for f in files:
             remove_leftovers(written_files(f.out, f.timeline))
-        if len(files) > 1 and not temporary:
-            os.makedirs(Path(out) if len(edls) > 1 else Path(out).parent or ".", exist_ok=True)
         begun = time.monotonic()
         results = render_checked([Checked(f.edl, f.out, f.timeline, begun) for f in files], base_dir, ff, store,
                                  progress, jobs, executor, reuse=not temporary)

@@ -427,3 +427,35 @@ def test_a_series_season_and_episodes_deliver_three_files_each_and_rerender_like
     clean = render_all(edls, tmp_path / "clean", cache=False, picks={"s01": "b"})
     for label, result in clean.items():
         assert result.path.read_bytes() == third[label].path.read_bytes(), label
+
+
+def test_where_files_go_when_o_is_a_folder_a_file_or_not_given(shots, tmp_path):
+    work = tmp_path / "work"
+    work.mkdir()
+    for name in ("a.mp4", "b.mp4"):
+        shutil.copy(shots / name, work / name)
+    one = write_edl(work, "ep1.yaml", episode(deliverables=[{"name": "master"}, {"name": "small", "size": "320x180"}]))
+    two = write_edl(work, "ep2.yaml", {k: v for k, v in episode().items() if k != "deliverables"})
+    (tmp_path / "renders").mkdir()
+    run = CliRunner().invoke
+    # One EDL into a folder: named for the EDL, as a season's files are.
+    assert run(app, ["render", str(one), "-o", str(tmp_path / "renders"), "-q"]).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "renders").glob("*.mp4")) == ["ep1.master.mp4", "ep1.small.mp4"]
+    # Several EDLs into a file name: refused, nothing made.
+    result = run(app, ["render", str(one), str(two), "-o", str(tmp_path / "season.mp4"), "-q"])
+    assert result.exit_code == 2 and "several EDLs write into a folder" in result.output
+    assert not (tmp_path / "season.mp4").exists()
+    # Several EDLs without -o: each beside itself, as one EDL is.
+    assert run(app, ["render", str(one), str(two), "-q"]).exit_code == 0
+    assert {"ep1.master.mp4", "ep1.small.mp4", "ep2.mp4"} <= {p.name for p in work.glob("*.mp4")}
+
+
+def test_a_deliverables_bad_setting_is_said_where_it_wrote_it_beside_every_other_problem(shots, tmp_path):
+    edl = shots / "settings.yaml"
+    edl.write_text("version: 1\noutput: {size: 640x360, fps: 30}\nvideo:\n  - clip: a.mp4\n    volume: 900\n"
+                   "deliverables:\n  - {name: master}\n  - {name: h, preset: superfast2}\n"
+                   "  - {name: v, video: {codec: libx265x}}\n")
+    with pytest.raises(EdlError) as info:
+        assembler.batch.check_all([edl], tmp_path / "s.mp4")
+    said = {(p.line, p.path) for p in info.value.problems if p.severity == "error"}
+    assert said == {(5, "video[0].volume"), (8, "deliverables[1].preset"), (9, "deliverables[2].video.codec")}, said

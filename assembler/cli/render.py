@@ -52,7 +52,9 @@ def render(
     """Render an EDL to a video file (or each of its deliverables; or a season of EDLs into a folder)."""
     edl = edls[0]
     several = len(edls) > 1
-    target = output or (Path(".") if several else edl.with_suffix(".mp4"))
+    if output is not None and not several and output.is_dir():
+        output = output / f"{edl.stem}.mp4"  # into a folder: named for its EDL, as a season's files are
+    target = output or edl.with_suffix(".mp4")
     try:
         picks = parse_picks(pick or [])
         if several and (dry or dry_dir is not None or single):
@@ -66,10 +68,14 @@ def render(
             err.print(f"dry run: nothing encoded; the commands and their files are in {plan.folder}/ "
                       f"(sh {shell_word(os.fspath(plan.script))} runs them all)", markup=False)
             return
-        if several:
-            folder_or_none(target, "the output folder -o")
+        if several and output is not None:
+            if output.suffix and not output.is_dir():
+                raise UsageError(f"-o {output}: several EDLs write into a folder, one file each (and each of "
+                                 "its deliverables): name a folder, or leave -o out to write each beside its EDL")
+            folder_or_none(output, "the output folder -o")
         bar = progress_bar(err, disable=quiet)
-        task = bar.add_task(escape(target.name or "season"), total=1.0, stage="starting", where="")
+        task = bar.add_task(f"{len(edls)} EDLs" if several else escape(target.name), total=1.0, stage="starting",
+                            where="")
 
         shown: list = []
 
@@ -83,7 +89,7 @@ def render(
             with executor_for(scheduler) as executor:
                 report = lambda p: show_progress(bar, task, p)  # noqa: E731
                 if several:
-                    result: Any = render_all(edls, target, progress=report, ffmpeg=ffmpeg,
+                    result: Any = render_all(edls, output, progress=report, ffmpeg=ffmpeg,
                                              cache=False if no_cache else cache, jobs=jobs, executor=executor,
                                              on_checked=checked, picks=picks, only=only or ())
                 else:
@@ -121,7 +127,7 @@ def _wrote(result: RenderResult) -> None:
 def _summary(delivered: Delivered) -> None:
     """The run's table: each file, what was rendered and reused, its time and loudness."""
     table = Table(title=f"{len(delivered)} files in {delivered.elapsed:.1f} s", title_justify="left")
-    for name in ("file", "duration", "segments rendered / reused", "seconds", "loudness"):
+    for name in ("file", "duration", "segments rendered / reused", "done after (s)", "loudness"):
         table.add_column(name, justify="left" if name == "file" else "right")
     for row in delivered.rows():
         table.add_row(*(escape(cell) for cell in row))

@@ -28,7 +28,7 @@ from assembler.errors import Problem
 from assembler.model import edl as model
 from assembler.model.load import Validated
 
-__all__ = ["Target", "names", "targets"]
+__all__ = ["Target", "located", "names", "targets"]
 
 # Everything a deliverable names outright, as ``output`` has it.
 _OUTPUT_FIELDS = tuple(f for f in model.Deliverable.model_fields if f in model.Output.model_fields)
@@ -41,6 +41,7 @@ class Target:
     name: str | None
     validated: Validated
     index: int | None = None  # its place in ``deliverables``, for what is said of it
+    deliverable: model.Deliverable | None = None
 
 
 def names(validated: Validated) -> tuple[str, ...]:
@@ -51,23 +52,60 @@ def names(validated: Validated) -> tuple[str, ...]:
 
 def targets(validated: Validated, only: Sequence[str] = ()) -> tuple[list[Target], list[Problem]]:
     """The files to write (``only``: those deliverables' names), and the problems of
-    asking: two deliverables that would write one file, a name asked for that none has."""
-    edl, doc = validated.edl, validated.document
-    if edl is None:  # its problems are said, and those of the names it wrote
-        return [Target(None, validated)], _same_names(validated)
-    if not edl.deliverables:
+    asking: two deliverables that would write one file, a name asked for that none has.
+    An EDL that is not valid still gives its valid deliverables, so that what is wrong
+    with them (an encoder setting, a title too wide for the vertical) is said too."""
+    doc = validated.document
+    given = _given(validated)
+    if not given:
         hint = "--only picks among the EDL's `deliverables:`; without them it writes one file"
-        return [Target(None, validated)], [Problem(doc.file, None, "", f"--only {name}: this EDL has no "
-                                                   "deliverables", hint) for name in only]
+        wrote = bool(doc.data.get("deliverables"))  # all of them invalid: their problems are said
+        return [Target(None, validated)], [] if wrote else [
+            Problem(doc.file, None, "", f"--only {name}: this EDL has no deliverables", hint) for name in only]
     problems = _same_names(validated)
-    known = [d.name for d in edl.deliverables]
+    known = [d.name for _, d in given]
     for name in only:
         if name not in known:
             problems.append(Problem(doc.file, None, "", f"--only {name}: no deliverable `{name}` in this EDL "
                                     f"(its deliverables: {', '.join(known)})", model.did_you_mean(name, tuple(known))))
-    chosen = [Target(d.name, _applied(validated, d), i) for i, d in enumerate(edl.deliverables)
-              if not only or d.name in only]
+    chosen = [Target(d.name, _applied(validated, d), i, d) for i, d in given if not only or d.name in only]
     return chosen, problems
+
+
+def _given(validated: Validated) -> list[tuple[int, model.Deliverable]]:
+    """The EDL's deliverables with their places; of an EDL that is not valid, those that
+    are valid on their own."""
+    if validated.edl is not None:
+        return list(enumerate(validated.edl.deliverables))
+    raw = validated.document.data.get("deliverables")
+    found = []
+    for i, d in enumerate(raw if isinstance(raw, list) else []):
+        try:
+            found.append((i, model.Deliverable.model_validate(d)))
+        except ValueError:  # said with the EDL's other problems
+            continue
+    return found
+
+
+def located(problem: Problem, target: Target, validated: Validated) -> Problem:
+    """A problem of a deliverable's output, said where the deliverable wrote the value
+    (``deliverables[1].preset``), not at the ``output`` field it overrides."""
+    d = target.deliverable
+    if d is None or target.index is None or not problem.path.startswith("output."):
+        return problem
+    field, *rest = problem.path.split(".")[1:]
+    at: tuple | None = None
+    if field == "video" and rest[:1] == ["preset"] and d.preset is not None:
+        at = ("preset",)
+    elif field in ("video", "audio") and rest:
+        sub = getattr(d, field)
+        at = (field, rest[0]) if sub is not None and rest[0] in sub.model_fields_set else None
+    elif field in d.model_fields_set:
+        at = (field,)
+    if at is None:
+        return problem
+    return validated.document.problem(("deliverables", target.index, *at), problem.message, problem.hint,
+                                      warning=problem.severity == "warning")
 
 
 def _same_names(validated: Validated) -> list[Problem]:
@@ -80,9 +118,12 @@ def _same_names(validated: Validated) -> list[Problem]:
         name = d.get("name") if isinstance(d, dict) else None
         # Case apart, two names are one file on the file systems of macOS and Windows.
         if isinstance(name, str) and (first := seen.setdefault(name.casefold(), i)) != i:
+            other = given[first]["name"]
+            alike = f"`{name}` is the name of deliverables[{first}] too" if other == name else \
+                f"`{name}` and deliverables[{first}]'s `{other}` differ only in case, one file where case is not told apart"
             problems.append(validated.document.problem(
-                ("deliverables", i, "name"), f"`{name}` is the name of deliverables[{first}] too: both would "
-                f"write <stem>.{name}.<suffix>", "give each deliverable a name of its own"))
+                ("deliverables", i, "name"), f"{alike}: both would write <stem>.{name}.<suffix>",
+                "give each deliverable a name of its own"))
     return problems
 
 
@@ -102,9 +143,8 @@ def _applied(validated: Validated, d: model.Deliverable) -> Validated:
     elif d.subtitles is not None:
         subtitles = _over(subtitles or model.Subtitles(), d.subtitles)
     edl = validated.edl
-    assert edl is not None
     return replace(validated, output=output, subtitles=subtitles,
-                   edl=edl.model_copy(update={"output": output, "subtitles": subtitles}))
+                   edl=None if edl is None else edl.model_copy(update={"output": output, "subtitles": subtitles}))
 
 
 def _over(base: BaseModel, over: BaseModel) -> Any:
