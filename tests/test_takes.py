@@ -280,3 +280,11 @@ def test_take_names_may_be_numbers_and_a_bad_take_is_named_in_its_path(folder):
     assert sorted(p.path for p in info.value.problems) == ["video[0].takes.a.file", "video[0].takes.b",
                                                            "video[1].length"]
     assert "less than one frame" in next(p.message for p in info.value.problems if p.path == "video[1].length")
+
+
+def test_a_receipt_says_which_takes_played_and_verify_plays_them_again(folder):
+    path = episode(folder, slot(pick="a", length=1), {"color": "white", "duration": 1})
+    out, result = render(path, picks={"s02": "c"})
+    receipt = json.loads(out.with_name(out.stem + ".receipt.json").read_text())
+    assert receipt["edl"]["picks"] == {"s02": "c"}
+    assert assembler.verify(out.with_name(out.stem + ".receipt.json")).matches

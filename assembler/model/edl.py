@@ -183,6 +183,10 @@ def _parse_size(value: Any) -> tuple[int, int]:
         size = (int(m[1]), int(m[2]))
     elif isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) for v in value):
         size = (value[0], value[1])
+    elif isinstance(value, int) and not isinstance(value, bool):
+        # YAML reads an unquoted 0x360 as a hexadecimal number (864), and 0x0 as 0.
+        raise ValueError(f"size {value} is a number, not WIDTHxHEIGHT; a size written 0x... is read as a "
+                         "hexadecimal number: write it as \"640x360\", in quotes")
     else:
         raise ValueError(f"size {shown(value)} must look like 1920x1080")
     if not all(16 <= v <= MAX_SIDE for v in size) or size[0] * size[1] > MAX_AREA:

@@ -50,7 +50,9 @@ def verify(receipt: str | os.PathLike, *, ffmpeg: str | os.PathLike | FFmpeg | N
     deliverable = _deliverable_of(edl, made)
     with tempfile.TemporaryDirectory(prefix="assembler-verify-") as scratch:
         out = Path(scratch) / ("verify" + made.suffix)
-        render(edl, out, ffmpeg=ffmpeg, cache=False, jobs=jobs, only=[deliverable] if deliverable else ())
+        # The takes that played (with --pick, not what the file says).
+        render(edl, out, ffmpeg=ffmpeg, cache=False, jobs=jobs, only=[deliverable] if deliverable else (),
+               picks=dict(data.edl.picks))
         actual = sha256_file(out.with_name(f"{out.stem}.{deliverable}{out.suffix}") if deliverable else out)
     expected = data.output.sha256
     return Verification(actual == expected, expected, actual, Path(edl), changed)

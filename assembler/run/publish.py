@@ -25,6 +25,7 @@ from assembler.run.receipts import (BesideLine, EdlLine, FFmpegLine, InputLine, 
                                     SoundLine, Timings)
 from assembler.run.soundtrack import mix_jobs, stem_paths, write_stems
 from assembler.timeline.build import Timeline
+from assembler.timeline.items import Shot
 from assembler.compile.subtitles import srt_text
 
 __all__ = ["discard", "make_receipt", "segment_meta", "stage_beside", "swap", "unchanged"]
@@ -111,7 +112,7 @@ def make_receipt(edl: str | os.PathLike | Edl, out: Path, output_sha: str, ident
                                  _strings(meta.get("argv")), built[p.key]["seconds"] if fresh else 0.0,
                                  tuple(meta.get("errors") or ())))
     return Receipt(
-        _version(), FFmpegLine(ff.path, ff.version, store.fingerprint(ff.path)), _edl_line(edl),
+        _version(), FFmpegLine(ff.path, ff.version, store.fingerprint(ff.path)), _edl_line(edl, timeline),
         tuple(InputLine(path, store.fingerprint(path).split(":")[1], os.stat(path).st_size) for path in inputs),
         tuple(lines), sound,
         OutputLine(os.fspath(out.resolve()), output_sha, timeline.frames, str(timeline.duration)), timings, identity,
@@ -122,11 +123,12 @@ def _strings(argv: list | None) -> tuple[str, ...] | None:
     return None if argv is None else tuple(argv)
 
 
-def _edl_line(edl: str | os.PathLike | Edl) -> EdlLine:
+def _edl_line(edl: str | os.PathLike | Edl, timeline: Timeline) -> EdlLine:
+    picks = tuple((p.take[0], p.take[1]) for p in timeline.placements if isinstance(p, Shot) and p.take)
     if isinstance(edl, Edl):
         text = edl.model_dump_json(by_alias=True)
-        return EdlLine(None, hashlib.sha256(text.encode()).hexdigest())
-    return EdlLine(os.fspath(Path(edl).resolve()), sha256_file(edl))
+        return EdlLine(None, hashlib.sha256(text.encode()).hexdigest(), picks)
+    return EdlLine(os.fspath(Path(edl).resolve()), sha256_file(edl), picks)
 
 
 def _version() -> str:

@@ -124,14 +124,22 @@ class FFmpegLine:
 class EdlLine:
     path: str | None  # None: an EDL built in code
     sha256: str
+    # (slot, take) of each shot slot as it played: with --pick, not what the file says
+    picks: tuple[tuple[str, str], ...] = ()
 
     def to_json(self) -> dict:
-        return {"path": self.path, "sha256": self.sha256}
+        return {"path": self.path, "sha256": self.sha256, **({"picks": dict(self.picks)} if self.picks else {})}
 
     @staticmethod
     def from_json(data: dict, at: str) -> EdlLine:
         return EdlLine(_field(data, "path", at, lambda v, w: _string(v, w, null=True), required=True),
-                       _field(data, "sha256", at, _string, default=""))
+                       _field(data, "sha256", at, _string, default=""),
+                       _field(data, "picks", at, _picks, default=()))
+
+
+def _picks(value: Any, at: str) -> tuple[tuple[str, str], ...]:
+    picks = _object(value, at)
+    return tuple((_string(slot, at), _string(take, f"{at}.{slot}")) for slot, take in picks.items())
 
 
 @dataclass(frozen=True)
