@@ -295,9 +295,13 @@ def render(edl: EdlSource, out: str | os.PathLike, *, progress: Callable[[Progre
     """
     started, out = time.monotonic(), Path(out)
     if only or _has_deliverables(edl, base_dir):
-        from assembler.batch import render_all  # it renders each file with this module
+        from assembler.batch import check_all, render_all  # it renders each file with this module
         if single:
-            raise UsageError("--single renders one file: an EDL with deliverables is rendered in segments")
+            files = check_all([edl], out, base_dir=base_dir, only=only, picks=picks, ffmpeg=ffmpeg, segmented=False)
+            if len(files) != 1:
+                raise UsageError("--single renders one file: name one of the deliverables with --only "
+                                 f"({', '.join(f.deliverable or '' for f in files)})")
+            return _render_single(edl, files[0].out, base_dir, ffmpeg, progress, on_checked, picks, files[0].timeline)
         return render_all([edl], out, progress=progress, base_dir=base_dir, ffmpeg=ffmpeg, cache=cache, jobs=jobs,
                           executor=executor, on_checked=on_checked, picks=picks, only=only)
     if single:
@@ -385,9 +389,10 @@ def _prepared(timeline: Timeline, out: Path, ffmpeg: str | os.PathLike | FFmpeg 
 def _render_single(edl: EdlSource, out: Path, base_dir: str | os.PathLike | None,
                    ffmpeg: str | os.PathLike | FFmpeg | None, progress: Callable[[Progress], None] | None,
                    on_checked: Callable[[Timeline], None] | None,
-                   picks: Mapping[str, str] | None) -> RenderResult:
-    """The whole timeline as one ffmpeg graph: no segments, no cache, no receipt."""
-    timeline = check(edl, base_dir=base_dir, out=out, segmented=False, ffmpeg=ffmpeg, picks=picks)
+                   picks: Mapping[str, str] | None, checked: Timeline | None = None) -> RenderResult:
+    """The whole timeline as one ffmpeg graph: no segments, no cache, no receipt
+    (``checked``: the timeline, already checked for ``out``, of one deliverable)."""
+    timeline = checked or check(edl, base_dir=base_dir, out=out, segmented=False, ffmpeg=ffmpeg, picks=picks)
     ff = _prepared(timeline, out, ffmpeg, on_checked)
     tally = Tally({"episode": 1.0}, timeline, progress, "episode (one graph)")
     tally.update(None)

@@ -232,10 +232,13 @@ def test_a_dry_run_shows_one_deliverable_and_its_commands_make_that_file(shots, 
     assert sizes(plan.made) == (180, 320) and count_frames(plan.made) == 90
 
 
-def test_single_is_refused_for_an_edl_with_deliverables(shots, tmp_path):
+def test_single_renders_one_deliverable_as_one_graph(shots, tmp_path):
     edl = write_edl(shots, "ep.yaml", episode())
-    with pytest.raises(assembler.UsageError, match="--single"):
+    with pytest.raises(assembler.UsageError, match="--only"):
         assembler.render(edl, tmp_path / "ep.mp4", single=True)
+    result = assembler.render(edl, tmp_path / "ep.mov", single=True, only=["vertical"])
+    assert result.path == tmp_path / "ep.vertical.mov" and sizes(result.path) == (180, 320)
+    assert count_frames(result.path) == 90 and close(mean_color(result.path, 1.0), RED)
 
 
 def test_a_review_deliverable_burns_the_info_box_and_the_master_does_not(shots, tmp_path):
@@ -459,3 +462,14 @@ def test_a_deliverables_bad_setting_is_said_where_it_wrote_it_beside_every_other
         assembler.batch.check_all([edl], tmp_path / "s.mp4")
     said = {(p.line, p.path) for p in info.value.problems if p.severity == "error"}
     assert said == {(5, "video[0].volume"), (8, "deliverables[1].preset"), (9, "deliverables[2].video.codec")}, said
+
+
+def test_diff_counts_every_deliverables_segments(shots, tmp_path):
+    a = write_edl(shots, "da.yaml", episode())
+    changed = episode()
+    changed["deliverables"][1] = {"name": "vertical", "size": "360x640", "fit": "cover"}
+    b = write_edl(shots, "db.yaml", changed)
+    found = assembler.diff(a, b, cache=tmp_path / "cache")
+    assert found.items == ("deliverables[1]",)
+    # Each file is three segments (a body, the dissolve, a body): the vertical's differ, the others' do not.
+    assert len(found.only_a) == len(found.only_b) == 3 and found.shared == 6 and not found.sound

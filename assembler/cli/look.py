@@ -112,7 +112,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
 def _deliverables(files: list[File]) -> None:
     """What each deliverable writes, and how (the table above is the first one's)."""
     table = Table(title="deliverables")
-    for column in ("name", "file", "size", "fps", "fit", "encoder", "loudness", "subtitles"):
+    for column in ("name", "file", "size", "fps", "fit", "encoder", "loudness", "subtitles", "also"):
         table.add_column(column)
     for f in files:
         o, track = f.timeline.output, f.timeline.subtitles
@@ -123,7 +123,8 @@ def _deliverables(files: list[File]) -> None:
         table.add_row(escape(f.deliverable or ""), escape(f.out.name), f"{o.width}x{o.height}", f"{o.fps}",
                       f.output.fit,
                       escape(f"{v.codec} {v.preset or ''} " + (f"crf {v.crf}" if v.bitrate is None else v.bitrate)),
-                      loud, ways)
+                      loud, ways, ", ".join(w for w, on in (("info box", f.output.burn_info), ("stems", f.output.stems))
+                                            if on))
     out.print(table)
 
 

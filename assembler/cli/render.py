@@ -52,7 +52,7 @@ def render(
     """Render an EDL to a video file (or each of its deliverables; or a season of EDLs into a folder)."""
     edl = edls[0]
     several = len(edls) > 1
-    if output is not None and not several and output.is_dir():
+    if output is not None and not several and _is_folder(output):
         output = output / f"{edl.stem}.mp4"  # into a folder: named for its EDL, as a season's files are
     target = output or edl.with_suffix(".mp4")
     try:
@@ -69,7 +69,7 @@ def render(
                       f"(sh {shell_word(os.fspath(plan.script))} runs them all)", markup=False)
             return
         if several and output is not None:
-            if output.suffix and not output.is_dir():
+            if output.suffix and not _is_folder(output):
                 raise UsageError(f"-o {output}: several EDLs write into a folder, one file each (and each of "
                                  "its deliverables): name a folder, or leave -o out to write each beside its EDL")
             folder_or_none(output, "the output folder -o")
@@ -134,3 +134,10 @@ def _summary(delivered: Delivered) -> None:
     err.print(table)
 
 
+def _is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder now; a name too long to ask about is not (the checks
+    say why it cannot be written)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False

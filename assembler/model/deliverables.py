@@ -140,7 +140,7 @@ def _applied(validated: Validated, d: model.Deliverable) -> Validated:
     subtitles = validated.subtitles
     if d.subtitles is False:  # none at all: neither the file's cues nor those the clips carry
         subtitles = model.Subtitles(burn=False, soft=False, sidecar=False)
-    elif d.subtitles is not None:
+    elif isinstance(d.subtitles, model.Subtitles):  # (true: the EDL's own, as when not given)
         subtitles = _over(subtitles or model.Subtitles(), d.subtitles)
     edl = validated.edl
     return replace(validated, output=output, subtitles=subtitles,

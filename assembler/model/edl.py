@@ -809,8 +809,8 @@ class Deliverable(_Model):
     stems: bool | None = Field(None, description="also write one WAV per sound role beside this file")
     burn_info: bool | None = Field(None, description="draw the item's name or shot id, the take and the timeline's "
                                                      "timecode on every frame of this file (a review copy)")
-    subtitles: Subtitles | Literal[False] | None = Field(None, description="over the EDL's `subtitles` key by "
-                                                         "key (burn, soft, sidecar, style, file...); false: none")
+    subtitles: Subtitles | bool | None = Field(None, description="over the EDL's `subtitles` key by "
+                                                         "key (burn, soft, sidecar, style, file...); false: none; true: the EDL's")
 
 
 class Edl(_Model):
@@ -957,6 +957,9 @@ def explain(err: Any) -> tuple[tuple, str, str | None]:
                    "focus: {x: 0.7, y: 0.4} or focus: [[0, 0.2, 0.5], [3, 0.8, 0.5]]"
     elif kind == "missing":
         message = f"`{path[-1]}` is required"
+    elif path[:1] == ("deliverables",) and path[-1:] == ("name",) and kind == "string_pattern_mismatch":
+        message = f"{shown(err.get('input'))} cannot name a file's part: letters, digits, - and _ only"
+        hint = "e.g. vertical, review, tiktok-9x16"
     elif kind == "item_kind" and isinstance(err.get("input"), dict):
         # The key most like a kind is the one meant (not the first: `duration` is like `transition`).
         keys = sorted(map(str, err["input"]), key=lambda k: -max(

@@ -8,13 +8,16 @@ that what diff says will be made is what the receipt of that render will list. N
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from assembler.run.cache import Cache
 from assembler.run.ffmpeg import FFmpeg
 from assembler.render import EdlSource, check, default_cache_dir, plan, resolve_ffmpeg, validate_source
 from assembler.run.receipts import SegmentLine
 from assembler.run.soundtrack import sound_key
+from assembler.batch import check_all
 from assembler.model.edl import Slot
 from assembler.timeline.items import Card, Shot, Still
 
@@ -36,15 +39,19 @@ class Difference:
 
 def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
          ffmpeg: str | os.PathLike | FFmpeg | None = None) -> Difference:
-    """Compare two EDLs without rendering: which main-track items and sound tracks differ
-    (in the EDL or in their media's content), which segments would have to be rendered
-    anew, and whether the sound would."""
+    """Compare two EDLs without rendering: which main-track items, sound tracks and
+    deliverables differ (in the EDL or in their media's content), which segments would
+    have to be rendered anew (of every deliverable), and whether a sound would."""
     ff = resolve_ffmpeg(ffmpeg)
     store = Cache(cache or default_cache_dir(a))
     sides = []
     for edl in (a, b):
-        timeline = check(edl, measurer=store.audible)
         validated = validate_source(edl, None)
+        # Each deliverable's timeline (none: the EDL's own output); the first has the items.
+        timelines = [f.timeline for f in check_all([edl], Path(tempfile.gettempdir()) / "assembler-diff.mp4",
+                                                       store=store)] \
+            if validated.edl is not None and validated.edl.deliverables else [check(edl, measurer=store.audible)]
+        timeline = timelines[0]
         media = {p.index: store.fingerprint(p.media.path) for p in timeline.placements
                  if isinstance(p, (Shot, Still, Card)) and p.media}
         described = {f"video[{i}]": (_unpicked(item), media.get(i), getattr(item, "picked", None))
@@ -52,9 +59,11 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
         tracks = {c.where: store.fingerprint(c.media.path) for c in timeline.sounds if c.where.startswith("audio[")}
         described |= {f"audio[{i}]": (repr(track), tracks.get(f"audio[{i}]"), None)
                       for i, track in enumerate(validated.audio)}
+        if validated.edl is not None:
+            described |= {f"deliverables[{i}]": (repr(d), None, None) for i, d in enumerate(validated.edl.deliverables)}
         lines = [SegmentLine(p.segment.kind, (p.segment.start, p.segment.end), p.segment.items, p.key, False, None)
-                 for p in plan(timeline, store, ff)]
-        sides.append((described, lines, sound_key(store, ff, timeline),
+                 for t in timelines for p in plan(t, store, ff)]
+        sides.append((described, lines, tuple(sound_key(store, ff, t) for t in timelines),
                       [(os.fspath(p), store.fingerprint(p)) for p in validated.document.parents]))
     (items_a, plan_a, sound_a, parents_a), (items_b, plan_b, sound_b, parents_b) = sides
     names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
