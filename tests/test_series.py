@@ -135,6 +135,10 @@ def test_the_series_intro_and_outro_play_around_the_episode(series, tmp_path):
     assert near(mean_color(out, 1.3), (0, 0, 255))  # the outro
     mid = mean_color(out, 0.3)  # inside the dissolve: green and red at once
     assert mid[0] > 40 and mid[1] > 20
+    # The check's table names each item as it was written, with the series' file for its own.
+    table = subprocess.run([sys.executable, "-m", "assembler", "check", str(ep)], capture_output=True, text=True)
+    rows = [line.split("│")[1].strip() for line in table.stdout.splitlines() if line.startswith("│")]
+    assert rows == ["intro[0] (series.yaml)", "video[0]", "outro[0] (series.yaml)"], rows  # (transitions are joins)
 
 
 def test_a_problem_in_an_inherited_intro_names_the_series_file(series, tmp_path):

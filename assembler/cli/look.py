@@ -10,7 +10,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from assembler.errors import AssemblerError, UsageError
+from assembler.errors import AssemblerError, UsageError, field_path
+from assembler.model.load import Document
+from assembler.render import validate_source
 from assembler.review.sheet import SHEET_SUFFIXES, contact_sheet
 from assembler.review.takes import list_takes, slot_named, takes_sheet
 from assembler.batch import File, check_all
@@ -73,6 +75,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
     for column in ("#", "item", "source range", "timeline range", "length", "join after"):
         table.add_column(column)
     laid = own(timeline)
+    doc = validate_source(edl, None).document  # for each item's name as it was written (intro[0] of a series)
     for k, p in enumerate(timeline.placements):
         source = f"{format_seconds(p.source_in)} - {format_seconds(p.source_out)}" if isinstance(p, Shot) else ""
         if isinstance(p, Shot) and p.speed != 1:
@@ -81,7 +84,7 @@ def check(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
         after = "" if join is None else join.transition if not join.frames else \
             f"{join.transition} {format_seconds(join.frames / rate)}"
         kind = f"shot {p.take[0]}, take {p.take[1]}" if isinstance(p, Shot) and p.take else p.kind
-        table.add_row(f"video[{p.index}]", escape(f"{kind}: {_NAMES[type(p)](p)}"), source,
+        table.add_row(escape(_written(doc, ("video", p.index))), escape(f"{kind}: {_NAMES[type(p)](p)}"), source,
                       f"{format_seconds(p.start / rate)} - {format_seconds(p.end / rate)}",
                       format_seconds(p.frames / rate), after)
     out.print(table)
@@ -161,3 +164,7 @@ def takes(edl: Annotated[Path, typer.Argument(help="The EDL (YAML or JSON).")],
     out.print("* the take that plays", markup=False)
 
 
+def _written(doc: Document, path: tuple) -> str:
+    """An item's name as its file wrote it, with that file's name when it is another's."""
+    file, _, written = doc.where(path)
+    return field_path(written) + (f" ({Path(file).name})" if file != doc.file else "")
