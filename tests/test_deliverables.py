@@ -473,3 +473,13 @@ def test_diff_counts_every_deliverables_segments(shots, tmp_path):
     assert found.items == ("deliverables[1]",)
     # Each file is three segments (a body, the dissolve, a body): the vertical's differ, the others' do not.
     assert len(found.only_a) == len(found.only_b) == 3 and found.shared == 6 and not found.sound
+
+
+def test_a_file_is_probed_once_for_every_deliverable_also_on_a_new_cache(shots, tmp_path, monkeypatch):
+    import assembler.run.cache as cache_module
+    opened: list = []
+    real = cache_module.probe
+    monkeypatch.setattr(cache_module, "probe", lambda path: opened.append(path) or real(path))
+    edl = write_edl(shots, "ep.yaml", episode())  # a.mp4 twice, three deliverables
+    assembler.batch.check_all([edl], tmp_path / "ep.mp4", store=cache_module.Cache(tmp_path / "new-cache"))
+    assert len(opened) == 1 and opened[0].name == "a.mp4"

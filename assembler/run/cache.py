@@ -163,6 +163,9 @@ class Cache:
             return probe(path)  # raises the MediaError that says what is wrong
         record = self.root / "fingerprints" / (hashlib.sha256(os.fsencode(path.resolve())).hexdigest() + ".probe.json")
         if not (self.root / "fingerprints").is_dir():
+            held = self._unwritten.get(record)
+            if held is not None and held["stamp"] == stamp(stat):  # asked before in this run (another deliverable)
+                return MediaInfo.from_json({k: v for k, v in held.items() if k != "stamp"})
             info = probe(path)
             self._unwritten[record] = {**info.to_json(), "stamp": stamp(stat)}
             return info
