@@ -312,3 +312,17 @@ def test_a_message_names_an_inherited_item_as_it_was_written(series, tmp_path):
     assert (Path(overlap.file).name, overlap.path) == ("ep1.yaml", "video[0].duration"), overlap
     assert "overlap on intro[2] of " in overlap.message and "series.yaml" in overlap.message, overlap
     assert "video[2]" not in overlap.message
+
+
+def test_diff_names_an_episodes_items_as_it_wrote_them_after_the_series_intro(series, tmp_path):
+    write(series, SERIES + "intro:\n  - color: green\n    duration: 0.4\n")
+    one = write(tmp_path / "s1" / "a.yaml", "version: 1\nextends: ../series.yaml\nvideo:\n"
+                                            "  - color: red\n    duration: 0.4\n  - color: blue\n    duration: 0.4\n")
+    two = write(tmp_path / "s1" / "b.yaml", one.read_text().replace("blue", "yellow"))
+    found = assembler.diff(one, two, cache=tmp_path / "cache")
+    assert found.items == ("video[1]",)  # its second item, as the episode numbers it (the intro plays first)
+    (tmp_path / "s2").mkdir()
+    write(tmp_path / "s2" / "series.yaml", SERIES.replace("  lut: looks/swap.cube\n", "")
+          + "intro:\n  - color: white\n    duration: 0.4\n")
+    three = write(tmp_path / "s2" / "c.yaml", one.read_text().replace("../series.yaml", "series.yaml"))
+    assert assembler.diff(one, three, cache=tmp_path / "cache").items[0].startswith("intro[0] of ")

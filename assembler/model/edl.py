@@ -872,6 +872,9 @@ def _count(n: int, word: str) -> str:
 _INVISIBLE = ("Cf", "Cc", "Zl", "Zp")
 
 
+_BOUNDS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
 def _visible(word: str) -> str:
     return "".join(c for c in word if unicodedata.category(c) not in _INVISIBLE)
 
@@ -935,6 +938,9 @@ def explain(err: Any) -> tuple[tuple, str, str | None]:
     message, hint = err["msg"], None
     if message.startswith("Value error, "):
         message = message[len("Value error, "):]
+    given = err.get("input")
+    if isinstance(given, float) and given != given and kind in _BOUNDS:  # YAML's .nan fails every bound
+        message = "NaN is not a number (YAML reads .nan as one): give a number"
     if kind == "extra_forbidden":
         message = f"unknown field `{path[-1]}`"
         # A field of another part of the EDL (`fps` in an item) is not a typo of itself.

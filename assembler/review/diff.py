@@ -19,6 +19,7 @@ from assembler.run.receipts import SegmentLine
 from assembler.run.soundtrack import sound_key
 from assembler.batch import check_all
 from assembler.model.edl import Slot
+from assembler.model.load import Document
 from assembler.timeline.items import Card, Shot, Still
 
 __all__ = ["Difference", "diff"]
@@ -44,9 +45,10 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
     have to be rendered anew (of every deliverable), and whether a sound would."""
     ff = resolve_ffmpeg(ffmpeg)
     store = Cache(cache or default_cache_dir(a))
-    sides = []
+    sides, docs = [], []
     for edl in (a, b):
         validated = validate_source(edl, None)
+        docs.append(validated.document)
         # Each deliverable's timeline (none: the EDL's own output); the first has the items.
         timelines = [f.timeline for f in check_all([edl], Path(tempfile.gettempdir()) / "assembler-diff.mp4",
                                                        store=store)] \
@@ -67,7 +69,9 @@ def diff(a: EdlSource, b: EdlSource, *, cache: str | os.PathLike | None = None,
                       [(os.fspath(p), store.fingerprint(p)) for p in validated.document.parents]))
     (items_a, plan_a, sound_a, parents_a), (items_b, plan_b, sound_b, parents_b) = sides
     names = sorted(set(items_a) | set(items_b), key=lambda n: (n[0], int(n[n.index("[") + 1:-1])))
-    items = tuple(_what_differs(n, items_a.get(n), items_b.get(n)) for n in names if items_a.get(n) != items_b.get(n))
+    # Named as the files wrote them (intro[0] of series.yaml), by b's where b has the item.
+    items = tuple(_written(_what_differs(n, items_a.get(n), items_b.get(n)), docs[1] if n in items_b else docs[0])
+                  for n in names if items_a.get(n) != items_b.get(n))
     keys_a, keys_b = {p.key for p in plan_a}, {p.key for p in plan_b}
     return Difference(items, tuple(p for p in plan_a if p.key not in keys_b),
                       tuple(p for p in plan_b if p.key not in keys_a), len(keys_a & keys_b), sound_a != sound_b,
@@ -86,3 +90,11 @@ def _what_differs(name: str, a: tuple | None, b: tuple | None) -> str:
     if a is not None and b is not None and a[0] == b[0] and a[2] != b[2]:
         return f"{name}.pick"
     return name
+
+
+def _written(name: str, doc: Document) -> str:
+    """``video[3]`` of the merged main track as its file wrote it (``intro[0] of series.yaml``)."""
+    if not name.startswith("video["):
+        return name
+    index, _, rest = name[len("video["):].partition("]")
+    return doc.name(("video", int(index))) + rest
