@@ -483,3 +483,14 @@ def test_a_file_is_probed_once_for_every_deliverable_also_on_a_new_cache(shots, 
     edl = write_edl(shots, "ep.yaml", episode())  # a.mp4 twice, three deliverables
     assembler.batch.check_all([edl], tmp_path / "ep.mp4", store=cache_module.Cache(tmp_path / "new-cache"))
     assert len(opened) == 1 and opened[0].name == "a.mp4"
+
+
+def test_a_container_that_cannot_hold_a_deliverables_setting_is_said_at_that_setting(shots, tmp_path):
+    edl = shots / "soft.yaml"
+    edl.write_text("version: 1\noutput: {size: 320x180}\nvideo:\n  - clip: a.mp4\n"
+                   "    subtitles: [{start: 0, end: 1, text: hi}]\n"
+                   "deliverables:\n  - {name: master}\n  - {name: soft, subtitles: {soft: true}}\n")
+    with pytest.raises(EdlError) as info:
+        assembler.batch.check_all([edl], tmp_path / "ep.mkv")
+    (problem,) = info.value.problems
+    assert (problem.line, problem.path) == (8, "deliverables[1].subtitles.soft") and "Matroska" in problem.message

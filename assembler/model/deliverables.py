@@ -18,6 +18,7 @@ only where the outputs do, and the cache's keys only where the jobs do.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -91,20 +92,25 @@ def located(problem: Problem, target: Target, validated: Validated) -> Problem:
     """A problem of a deliverable's output, said where the deliverable wrote the value
     (``deliverables[1].preset``), not at the ``output`` field it overrides."""
     d = target.deliverable
-    if d is None or target.index is None or not problem.path.startswith("output."):
+    # A problem of the file as a whole names its field last, in brackets (a container that
+    # cannot hold a codec: "... (subtitles.soft)"), when the EDL has no line for it.
+    named = None if problem.path else re.search(r" \(((?:output|subtitles)\.[a-z_.]+)\)$", problem.message)
+    path, message = (named[1], problem.message[:named.start()]) if named else (problem.path, problem.message)
+    if d is None or target.index is None or not path.startswith(("output.", "subtitles.")):
         return problem
-    field, *rest = problem.path.split(".")[1:]
+    parts = path.split(".")
+    field, rest = (parts[1], parts[2:]) if parts[0] == "output" else ("subtitles", parts[1:])
     at: tuple | None = None
     if field == "video" and rest[:1] == ["preset"] and d.preset is not None:
         at = ("preset",)
-    elif field in ("video", "audio") and rest:
+    elif field in ("video", "audio", "subtitles") and rest:
         sub = getattr(d, field)
-        at = (field, rest[0]) if sub is not None and rest[0] in sub.model_fields_set else None
+        at = (field, rest[0]) if isinstance(sub, BaseModel) and rest[0] in sub.model_fields_set else None
     elif field in d.model_fields_set:
         at = (field,)
     if at is None:
         return problem
-    return validated.document.problem(("deliverables", target.index, *at), problem.message, problem.hint,
+    return validated.document.problem(("deliverables", target.index, *at), message, problem.hint,
                                       warning=problem.severity == "warning")
 
 
