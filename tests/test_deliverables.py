@@ -453,14 +453,20 @@ def test_where_files_go_when_o_is_a_folder_a_file_or_not_given(shots, tmp_path):
     assert {"ep1.master.mp4", "ep1.small.mp4", "ep2.mp4"} <= {p.name for p in work.glob("*.mp4")}
 
 
-def test_a_deliverables_bad_setting_is_said_where_it_wrote_it_beside_every_other_problem(shots, tmp_path):
-    edl = shots / "settings.yaml"
-    edl.write_text("version: 1\noutput: {size: 640x360, fps: 30}\nvideo:\n  - clip: a.mp4\n    volume: 900\n"
-                   "deliverables:\n  - {name: master}\n  - {name: h, preset: superfast2}\n"
-                   "  - {name: v, video: {codec: libx265x}}\n")
+def refused(edl: Path, out: Path, text: str) -> tuple:
+    """The problems of checking the EDL ``text`` (written to ``edl``) for ``out``, which it must refuse."""
+    edl.write_text(text)
     with pytest.raises(EdlError) as info:
-        assembler.batch.check_all([edl], tmp_path / "s.mp4")
-    said = {(p.line, p.path) for p in info.value.problems if p.severity == "error"}
+        assembler.batch.check_all([edl], out)
+    return info.value.problems
+
+
+def test_a_deliverables_bad_setting_is_said_where_it_wrote_it_beside_every_other_problem(shots, tmp_path):
+    problems = refused(shots / "settings.yaml", tmp_path / "s.mp4",
+                       "version: 1\noutput: {size: 640x360, fps: 30}\nvideo:\n  - clip: a.mp4\n    volume: 900\n"
+                       "deliverables:\n  - {name: master}\n  - {name: h, preset: superfast2}\n"
+                       "  - {name: v, video: {codec: libx265x}}\n")
+    said = {(p.line, p.path) for p in problems if p.severity == "error"}
     assert said == {(5, "video[0].volume"), (8, "deliverables[1].preset"), (9, "deliverables[2].video.codec")}, said
 
 
@@ -486,11 +492,8 @@ def test_a_file_is_probed_once_for_every_deliverable_also_on_a_new_cache(shots, 
 
 
 def test_a_container_that_cannot_hold_a_deliverables_setting_is_said_at_that_setting(shots, tmp_path):
-    edl = shots / "soft.yaml"
-    edl.write_text("version: 1\noutput: {size: 320x180}\nvideo:\n  - clip: a.mp4\n"
-                   "    subtitles: [{start: 0, end: 1, text: hi}]\n"
-                   "deliverables:\n  - {name: master}\n  - {name: soft, subtitles: {soft: true}}\n")
-    with pytest.raises(EdlError) as info:
-        assembler.batch.check_all([edl], tmp_path / "ep.mkv")
-    (problem,) = info.value.problems
+    (problem,) = refused(shots / "soft.yaml", tmp_path / "ep.mkv",
+                         "version: 1\noutput: {size: 320x180}\nvideo:\n  - clip: a.mp4\n"
+                         "    subtitles: [{start: 0, end: 1, text: hi}]\n"
+                         "deliverables:\n  - {name: master}\n  - {name: soft, subtitles: {soft: true}}\n")
     assert (problem.line, problem.path) == (8, "deliverables[1].subtitles.soft") and "Matroska" in problem.message
